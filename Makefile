@@ -1,0 +1,46 @@
+# Bootstraps .venv with a Python >= 3.12 found on this machine, then runs the project.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+OUT ?= output
+
+# First Python >= 3.12 among: python3.13, python3.12 on PATH, then pyenv's installed versions.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
+
+.PHONY: help setup demo test bench lint clean
+
+help:
+	@echo "make demo   run the NAFTA-2017 scenario, print a summary, write a figure to $(OUT)/"
+	@echo "make test   run every test"
+	@echo "make bench  measure speed and memory (figures go in BENCHMARKS.md)"
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: no Python >= 3.12 found (tried python3.13, python3.12, python3, pyenv versions)." >&2; \
+		echo "Install one, e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv'," >&2; \
+		echo "or point to it: make PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	@mkdir -p $(OUT)
+	$(VENV)/bin/bargaining run nafta-2017 --seed 1 --plot $(OUT)/nafta-2017.png
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check bargaining tests
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

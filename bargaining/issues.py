@@ -1,0 +1,118 @@
+"""Issues and the issue space: natural units and labels <-> the normalised vector the engine works on.
+
+A package is one value per issue. Users see natural units (``auto_rvc = 75.0`` %) and level labels
+(``sunset = "periodic review"``); the engine works on x in [0, 1]^K. Continuous issues map linearly from
+their bounds; ordinal levels map to evenly spaced points ``i / (n - 1)`` and offers snap to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One dimension of the agreement text.
+
+    Attributes:
+        name: Short identifier used in scenario files and overrides (``auto_rvc``).
+        kind: ``"continuous"`` or ``"ordinal"``.
+        status_quo: The 1994 NAFTA value, natural units or level label.
+        label: Human description.
+        unit: Natural unit of a continuous issue (``"%"``, ``"US$"``).
+        bounds: (lower, upper) of a continuous issue.
+        levels: Ordered level labels of an ordinal issue.
+    """
+
+    name: str
+    kind: str
+    status_quo: float | str
+    label: str = ""
+    unit: str = ""
+    bounds: tuple[float, float] | None = None
+    levels: tuple[str, ...] | None = None
+
+    @property
+    def is_ordinal(self) -> bool:
+        return self.kind == "ordinal"
+
+    def normalise(self, value: float | str) -> float:
+        """Natural value or level label -> position in [0, 1]. Raises ValueError when out of range."""
+        if self.is_ordinal:
+            if value not in self.levels:
+                raise ValueError(f"expected one of {list(self.levels)}, found {value!r}")
+            return self.levels.index(value) / (len(self.levels) - 1)
+        lower, upper = self.bounds
+        if isinstance(value, str) or not lower <= value <= upper:
+            raise ValueError(f"expected a number in [{lower:g}, {upper:g}], found {value!r}")
+        return (value - lower) / (upper - lower)
+
+    def natural(self, x: float) -> float | str:
+        """Position in [0, 1] -> natural value (continuous) or level label (ordinal, snapped)."""
+        if self.is_ordinal:
+            return self.levels[int(round(float(x) * (len(self.levels) - 1)))]
+        lower, upper = self.bounds
+        return float(lower + float(x) * (upper - lower))
+
+    def numeric(self, x: float) -> float:
+        """Position in [0, 1] -> a number for plotting: natural value, or the level index."""
+        if self.is_ordinal:
+            return float(round(float(x) * (len(self.levels) - 1)))
+        return self.natural(x)
+
+    def describe(self) -> str:
+        """Range in words: ``62.5–85 %`` or ``none < periodic review < ...``."""
+        if self.is_ordinal:
+            return " < ".join(self.levels)
+        return f"{self.bounds[0]:g}–{self.bounds[1]:g} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class IssueSpace:
+    """The ordered issues of a scenario, with vectorised conversion and snapping."""
+
+    issues: tuple[Issue, ...]
+    steps: np.ndarray = field(init=False, repr=False)  # per issue: 1/(levels-1) for ordinal, 0 for continuous
+
+    def __post_init__(self):
+        steps = [1.0 / (len(i.levels) - 1) if i.is_ordinal else 0.0 for i in self.issues]
+        object.__setattr__(self, "steps", np.array(steps))
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __iter__(self):
+        return iter(self.issues)
+
+    @property
+    def names(self) -> list[str]:
+        return [i.name for i in self.issues]
+
+    @property
+    def ordinal(self) -> np.ndarray:
+        """Boolean mask of ordinal issues."""
+        return self.steps > 0
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    @property
+    def status_quo(self) -> np.ndarray:
+        return self.normalise({i.name: i.status_quo for i in self.issues})
+
+    def normalise(self, package: Mapping[str, float | str]) -> np.ndarray:
+        """Natural package {issue: value} -> vector in [0, 1]^K (every issue required)."""
+        return np.array([i.normalise(package[i.name]) for i in self.issues])
+
+    def natural(self, x: np.ndarray) -> dict[str, float | str]:
+        """Vector -> natural package {issue: value or label}."""
+        return {i.name: i.natural(v) for i, v in zip(self.issues, x, strict=True)}
+
+    def snap(self, x: np.ndarray) -> np.ndarray:
+        """Round ordinal coordinates to their nearest level; clip everything to [0, 1]. Vectorised."""
+        x = np.clip(x, 0.0, 1.0)
+        steps = np.where(self.steps > 0, self.steps, 1.0)
+        return np.where(self.steps > 0, np.round(x / steps) * steps, x)

@@ -1,0 +1,105 @@
+"""Preferences of every country as numpy arrays, and the pure functions on them.
+
+Row n of every (N, K) array belongs to country n. On each issue k a country values a position x_k by
+
+    v_nk(x_k) = 1 - (|x_k - ideal_nk| / reach_nk) ** exponent_n
+
+which is 1 at its ideal point and 0 at the far end of the issue's range (``reach`` is the distance from
+the ideal to that far end); exponent 1 is the linear default, 2 the quadratic option. A package's utility
+is the salience-weighted sum u_n(x) = sum_k w_nk v_nk(x_k) (additive multi-attribute utility, Raiffa 1982).
+
+A red line is an interval [lo, hi] per issue: a country rejects any package outside it whatever its
+utility (the "non-starters" of seed 003_f02f829b3b9ade45.txt).
+
+Everything here is vectorised: ``x`` may be one package (K,) or many (..., K); results gain a trailing
+country axis (..., N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+SHAPES = {"linear": 1.0, "quadratic": 2.0}
+
+
+@dataclass(frozen=True, eq=False)
+class Preferences:
+    """Preferences of N countries over K issues, normalised to [0, 1].
+
+    Attributes:
+        countries: Country codes, row order.
+        ideal: (N, K) ideal points.
+        weights: (N, K) salience weights, rows summing to 1.
+        exponent: (N,) 1 for linear, 2 for quadratic value functions.
+        lo, hi: (N, K) red-line intervals; [0, 1] where a country has no red line.
+        termination: (N,) utility of NAFTA ending (no agreement at all).
+    """
+
+    countries: tuple[str, ...]
+    ideal: np.ndarray
+    weights: np.ndarray
+    exponent: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    termination: np.ndarray
+
+    @property
+    def reach(self) -> np.ndarray:
+        """(N, K) distance from each ideal to the far end of the issue's range."""
+        return np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)
+
+    def index(self, country: str) -> int:
+        return self.countries.index(country)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
+        x = np.asarray(x, dtype=float)[..., None, :]
+        return 1.0 - (np.abs(x - self.ideal) / self.reach) ** self.exponent[:, None]
+
+    def utility(self, x: np.ndarray) -> np.ndarray:
+        """Utility of each country for package(s) x: (..., K) -> (..., N)."""
+        return (self.values(x) * self.weights).sum(axis=-1)
+
+    def within_red_lines(self, x: np.ndarray) -> np.ndarray:
+        """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
+        x = np.asarray(x, dtype=float)[..., None, :]
+        eps = 1e-9
+        return ((x >= self.lo - eps) & (x <= self.hi + eps)).all(axis=-1)
+
+    def red_line_excess(self, x: np.ndarray) -> np.ndarray:
+        """How far each issue lies beyond each country's red line: (..., K) -> (..., N, K), 0 inside."""
+        x = np.asarray(x, dtype=float)[..., None, :]
+        return np.maximum(self.lo - x, 0.0) + np.maximum(x - self.hi, 0.0)
+
+    def with_termination(self, termination: np.ndarray) -> Preferences:
+        return replace(self, termination=np.asarray(termination, dtype=float))
+
+
+def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:
+    """A red line is a bound; the acceptable side is the one holding the ideal point."""
+    return (0.0, red_line) if red_line >= ideal else (red_line, 1.0)
+
+
+def walk_away_values(
+    prefs: Preferences, status_quo: np.ndarray, threatener: int | None, beliefs: np.ndarray
+) -> np.ndarray:
+    """Walk-away value of every country (DESIGN.md, "Walk-away values come from the threat").
+
+    The country that can withdraw gets max(t, u(x_sq)); every other country the belief-weighted mix
+    p * t + (1 - p) * u(x_sq), where p is its belief that the threat is real. Without a threatener,
+    pass beliefs of 0 (NAFTA continues) or 1 (no agreement means no agreement at all).
+
+    Args:
+        prefs: Preferences of all countries.
+        status_quo: (K,) status-quo package.
+        threatener: Row of the country that can withdraw, or None.
+        beliefs: (N,) beliefs p; the threatener's entry is ignored.
+    """
+    u_sq = prefs.utility(status_quo)
+    t = prefs.termination
+    walk_away = beliefs * t + (1.0 - beliefs) * u_sq
+    if threatener is not None:
+        walk_away[threatener] = max(t[threatener], u_sq[threatener])
+    return walk_away

@@ -1,0 +1,119 @@
+"""The one entry point every front end uses: ``run(scenario, overrides, seed, record) -> Result``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .model import DEAL, NegotiationModel
+from .scenario import Scenario, load_scenario
+
+
+@dataclass
+class Result:
+    """What one run produced.
+
+    Attributes:
+        scenario: Scenario name.
+        seed: The seed it ran with.
+        outcome: ``"deal"``, ``"withdrawal"`` or ``"stalemate"``.
+        round: Round of the outcome.
+        month: Calendar month of that round (YYYY-MM).
+        agreement: Agreed package {issue: natural value or level label}, None without a deal.
+        utilities: Country -> utility of the outcome.
+        walk_away: Country -> walk-away value in the final round.
+        notice_round: Round of the notice of withdrawal, or None.
+        package: The agreed package as a normalised vector, None without a deal.
+        rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
+            offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
+        tabled: Every package tabled: round, proposer, and one column per issue (natural values/labels).
+    """
+
+    scenario: str
+    seed: int | None
+    outcome: str
+    round: int
+    month: str
+    agreement: dict[str, float | str] | None
+    utilities: dict[str, float]
+    walk_away: dict[str, float]
+    notice_round: int | None = None
+    package: np.ndarray | None = field(default=None, repr=False)
+    rounds: pd.DataFrame | None = field(default=None, repr=False)
+    tabled: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no per-round records)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "outcome": self.outcome,
+            "round": self.round,
+            "month": self.month,
+            "notice_round": self.notice_round,
+            "agreement": self.agreement,
+            "utilities": self.utilities,
+            "walk_away": self.walk_away,
+        }
+
+
+def run(
+    scenario: Scenario | str | Path,
+    overrides: list[str] | dict[str, Any] | None = None,
+    seed: int | None = None,
+    record: bool = True,
+) -> Result:
+    """Run one negotiation to its outcome.
+
+    Args:
+        scenario: A Scenario, a bundled scenario name or a path to a TOML file.
+        overrides: Dotted-path overrides, ``["US.termination_value=0.6"]`` or ``{"US.termination_value": 0.6}``.
+        seed: Seed of the model's random number generator; the same seed gives the same result.
+        record: Keep per-round records (``Result.rounds``, ``Result.tabled``); off for sweeps.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    scenario = scenario.with_overrides(overrides)
+    model = NegotiationModel(scenario, rng=seed, record=record)
+    model.run()
+    countries = scenario.countries
+    package = model.agreement.package if model.outcome == DEAL else None
+    result = Result(
+        scenario=scenario.name,
+        seed=seed,
+        outcome=model.outcome,
+        round=model.round,
+        month=scenario.month(model.round),
+        agreement=None if package is None else scenario.space.natural(package),
+        utilities=dict(zip(countries, map(float, model.outcome_utilities()), strict=True)),
+        walk_away={a.code: a.walk_away for a in model.countries},
+        notice_round=model.notice_round,
+        package=package,
+    )
+    if record:
+        result.rounds, result.tabled = _records(model)
+    return result
+
+
+def _records(model: NegotiationModel) -> tuple[pd.DataFrame, pd.DataFrame]:
+    space = model.space
+    rounds = model.datacollector.get_agenttype_vars_dataframe(model.countries[0].__class__).reset_index()
+    rounds = rounds.rename(columns={"Step": "round"})
+    rounds["country"] = rounds["AgentID"].map({a.unique_id: a.code for a in model.countries})
+    rounds["month"] = rounds["round"].map(model.case.month)
+    tabled = pd.DataFrame(
+        [{"round": r, "proposer": who, **space.natural(x)} for r, who, x in model.tabled],
+        columns=["round", "proposer", *space.names],
+    )
+    numeric = pd.DataFrame(
+        [{"round": r, "country": who, **{i.name: i.numeric(v) for i, v in zip(space, x, strict=True)}}
+         for r, who, x in model.tabled],
+        columns=["round", "country", *space.names],
+    )
+    rounds = rounds.merge(numeric, on=["round", "country"], how="left")
+    columns = ["round", "month", "country", "aspiration", "walk_away", "belief", "offer_utility", *space.names]
+    return rounds[columns], tabled

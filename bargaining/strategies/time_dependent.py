@@ -1,0 +1,71 @@
+"""Time-dependent concession (Faratin, Sierra & Jennings 1998, "Negotiation decision functions")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from .base import Strategy, StrategyParams
+
+
+def polynomial_aspiration(t: float, deadline: float, beta: float, reserve: float, kappa: float = 0.0) -> float:
+    """Faratin et al. (1998), polynomial family.
+
+    alpha(t) = kappa + (1 - kappa) * (min(t, T) / T) ** (1 / beta);  a(t) = r + (1 - r) * (1 - alpha(t)).
+
+    beta < 1 is Boulware (holds out, concedes at the deadline), beta = 1 Linear, beta > 1 Conceder.
+
+    Args:
+        t: Rounds elapsed (0 in the first round).
+        deadline: Rounds elapsed at the country's deadline, T; at t >= T the aspiration is the reserve.
+        beta: Concession exponent, > 0.
+        reserve: Reserve (walk-away) utility r.
+        kappa: Share of the range conceded at once in the opening offer.
+    """
+    if deadline <= 0:
+        return reserve
+    alpha = kappa + (1.0 - kappa) * (min(t, deadline) / deadline) ** (1.0 / beta)
+    return reserve + (1.0 - reserve) * (1.0 - alpha)
+
+
+def exponential_aspiration(t: float, deadline: float, beta: float, reserve: float, kappa: float) -> float:
+    """Faratin et al. (1998), exponential family (needs kappa > 0).
+
+    alpha(t) = exp((1 - min(t, T) / T) ** beta * ln(kappa));  a(t) = r + (1 - r) * (1 - alpha(t)).
+    """
+    if deadline <= 0:
+        return reserve
+    alpha = float(np.exp((1.0 - min(t, deadline) / deadline) ** beta * np.log(kappa)))
+    return reserve + (1.0 - reserve) * (1.0 - alpha)
+
+
+class TimeDependent(Strategy):
+    """Concede toward the walk-away value as the country's deadline nears (Faratin et al. 1998).
+
+    The aspiration falls from 1 in round 1 to the walk-away value at the country's deadline round and
+    stays there. ``beta`` sets the shape: < 1 Boulware, 1 Linear, > 1 Conceder.
+    """
+
+    name = "time_dependent"
+    classifier = {**Strategy.classifier, "time_dependent": True}
+
+    class Params(StrategyParams):
+        beta: float = Field(1.0, gt=0, description="concession exponent: <1 Boulware, 1 Linear, >1 Conceder")
+        deadline: int | None = Field(None, ge=1, description="round it reaches its walk-away value; "
+                                     "default protocol.deadline_round")
+        form: Literal["polynomial", "exponential"] = "polynomial"
+        kappa: float = Field(0.0, ge=0, lt=1, description="share conceded in the opening offer; "
+                             "the exponential form needs kappa > 0")
+
+        @model_validator(mode="after")
+        def _kappa(self):
+            if self.form == "exponential" and self.kappa <= 0:
+                raise ValueError(f"the exponential form needs kappa > 0, found {self.kappa}")
+            return self
+
+    def aspiration(self, agent) -> float:
+        deadline = (self.params.deadline or agent.model.deadline_round) - 1
+        curve = polynomial_aspiration if self.params.form == "polynomial" else exponential_aspiration
+        return curve(agent.model.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)
