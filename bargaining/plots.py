@@ -1,0 +1,78 @@
+"""Matplotlib figures written to files: the trajectory of one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+COLOURS = ["#1f4e9c", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#566573"]
+
+
+def country_colours(countries) -> dict[str, str]:
+    return {c: COLOURS[i % len(COLOURS)] for i, c in enumerate(countries)}
+
+
+def mark_clock(ax, scenario, result) -> None:
+    """Deadline, notice of withdrawal and outcome as vertical lines."""
+    ax.axvline(scenario.spec.protocol.deadline_round, color="black", ls=":", lw=1)
+    if result.notice_round is not None:
+        ax.axvline(result.notice_round, color="#c0392b", ls="--", lw=1)
+    ax.axvline(result.round, color="grey", lw=3, alpha=0.25)
+
+
+def trajectory(scenario, result, path: str | Path) -> Path:
+    """One figure: each country's offers per issue over rounds, and aspirations and walk-away values.
+
+    The dotted line is the deadline, the dashed red one the notice of withdrawal, the grey band the
+    round of the outcome.
+
+    Args:
+        scenario: The Scenario that ran.
+        result: A Result recorded with ``record=True``.
+        path: PNG (or any matplotlib format) to write.
+    """
+    if result.rounds is None:
+        raise ValueError("the result has no per-round records; run with record=True")
+    space, rounds = scenario.space, result.rounds
+    colours = country_colours(scenario.countries)
+    panels = len(space) + 1
+    cols = 3
+    rows = int(np.ceil(panels / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), sharex=True, squeeze=False)
+    axes = axes.ravel()
+    for ax, issue in zip(axes, space, strict=False):
+        for country, frame in rounds.groupby("country", sort=False):
+            ax.plot(frame["round"], frame[issue.name], marker="o", ms=3, color=colours[country], label=country)
+        ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
+        if issue.is_ordinal:
+            ax.set_yticks(range(len(issue.levels)))
+            ax.set_yticklabels([lvl if len(lvl) <= 18 else lvl[:16] + "…" for lvl in issue.levels], fontsize=7)
+            ax.set_ylim(-0.3, len(issue.levels) - 0.7)
+        ax.set_title(f"{issue.label or issue.name}" + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
+        mark_clock(ax, scenario, result)
+    ax = axes[len(space)]
+    for country, frame in rounds.groupby("country", sort=False):
+        ax.plot(frame["round"], frame["aspiration"], color=colours[country], label=f"{country} aspiration")
+        ax.plot(frame["round"], frame["walk_away"], color=colours[country], ls="--", lw=1)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Aspiration (solid) and walk-away value (dashed)", fontsize=9)
+    mark_clock(ax, scenario, result)
+    for extra in axes[panels:]:
+        extra.axis("off")
+    for ax in axes[-cols:]:
+        ax.set_xlabel("round")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9)
+    title = f"{scenario.name}, seed {result.seed}: {result.outcome} in round {result.round} ({result.month})"
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
