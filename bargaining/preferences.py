@@ -78,8 +78,11 @@ class Preferences:
 
 
 def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:
-    """A red line is a bound; the acceptable side is the one holding the ideal point."""
-    return (0.0, red_line) if red_line >= ideal else (red_line, 1.0)
+    """A red line is a bound; the acceptable side is the one holding the ideal point (only the ideal
+    itself when the red line sits on it)."""
+    if red_line == ideal:
+        return (ideal, ideal)
+    return (0.0, red_line) if red_line > ideal else (red_line, 1.0)
 
 
 def walk_away_values(

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bargaining.issues import Issue, IssueSpace
+
+RVC = Issue("auto_rvc", "continuous", 62.5, unit="%", bounds=(50.0, 85.0))
+SUNSET = Issue("sunset", "ordinal", "none", levels=("none", "review", "sunset"))
+SPACE = IssueSpace((RVC, SUNSET))
+
+
+def test_continuous_maps_bounds_to_unit_interval():
+    assert RVC.normalise(50.0) == 0.0
+    assert RVC.normalise(85.0) == 1.0
+    assert RVC.normalise(62.5) == pytest.approx(12.5 / 35)
+    assert RVC.natural(0.5) == pytest.approx(67.5)
+
+
+def test_ordinal_levels_are_evenly_spaced_and_snap():
+    assert [SUNSET.normalise(level) for level in SUNSET.levels] == [0.0, 0.5, 1.0]
+    assert SUNSET.natural(0.74) == "review"
+    assert SUNSET.natural(0.76) == "sunset"
+    np.testing.assert_allclose(SPACE.snap(np.array([0.3, 0.3])), [0.3, 0.5])
+    np.testing.assert_allclose(SPACE.snap(np.array([1.2, -0.1])), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("value", [49.9, 85.1, "high"])
+def test_continuous_out_of_range_names_bounds_and_value(value):
+    with pytest.raises(ValueError, match=r"expected a number in \[50, 85\], found"):
+        RVC.normalise(value)
+
+
+def test_ordinal_unknown_label_lists_levels():
+    with pytest.raises(ValueError, match="expected one of"):
+        SUNSET.normalise("maybe")
+
+
+@given(st.floats(50.0, 85.0), st.sampled_from(SUNSET.levels))
+def test_natural_round_trip(rvc, sunset):
+    x = SPACE.normalise({"auto_rvc": rvc, "sunset": sunset})
+    back = SPACE.natural(x)
+    assert back["auto_rvc"] == pytest.approx(rvc)
+    assert back["sunset"] == sunset
+    np.testing.assert_array_equal(SPACE.snap(x), x)
+
+
+def test_status_quo_vector():
+    np.testing.assert_allclose(SPACE.status_quo, [12.5 / 35, 0.0])

@@ -1,0 +1,139 @@
+"""The negotiation model end to end: exact seeded runs, the threat mechanics and the invariants."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bargaining
+from bargaining.model import NegotiationModel
+
+
+def test_exact_seeded_run(nafta):
+    """Seed 7 of nafta-2017: who tabled what when, and the deal (a regression anchor)."""
+    r = bargaining.run(nafta, seed=7)
+    assert (r.outcome, r.round, r.month) == ("deal", 7, "2018-02")
+    assert r.tabled[["round", "proposer"]].values.tolist()[:6] == [
+        [1, "MX"], [1, "CA"], [1, "US"], [2, "US"], [2, "MX"], [2, "CA"]]
+    assert r.agreement == {
+        "auto_rvc": 85.0, "us_content": 0.0, "sunset": "none", "dispute_settlement": "binational panels",
+        "procurement": "open", "de_minimis": pytest.approx(50.6), "digital_trade": 100.0, "customs": 100.0}
+    assert r.utilities == pytest.approx({"US": 0.4531625, "CA": 0.8391496, "MX": 0.89996})
+
+
+def test_same_seed_same_result_and_seeds_differ(nafta):
+    a, b = bargaining.run(nafta, seed=11), bargaining.run(nafta, seed=11)
+    assert a.to_dict() == b.to_dict()
+    assert a.rounds.equals(b.rounds)
+    results = {str(bargaining.run(nafta, seed=s, record=False).to_dict()["agreement"]) for s in range(10)}
+    assert len(results) > 1
+
+
+def test_recording_does_not_change_the_run(nafta):
+    for seed in range(5):
+        assert bargaining.run(nafta, seed=seed).to_dict() == bargaining.run(nafta, seed=seed, record=False).to_dict()
+
+
+def test_opening_offers_are_the_ideal_packages(nafta):
+    r = bargaining.run(nafta, {"noise.aspiration": 0}, seed=1)
+    first = r.tabled[r.tabled["round"] == 1].set_index("proposer")
+    for code in nafta.countries:
+        assert first.loc[code].drop("round").to_dict() == nafta.spec.countries[code].ideal
+
+
+def test_credible_threat_without_zone_of_agreement_ends_in_withdrawal(nafta):
+    r = bargaining.run(nafta, {"US.termination_value": 0.9}, seed=3)
+    assert r.outcome == "withdrawal"
+    assert r.notice_round == 8  # the deadline round
+    assert r.round == 8 + 6  # six rounds of notice (Art. 2205)
+    assert r.utilities == pytest.approx({c: nafta.spec.countries[c].termination_value if c != "US" else 0.9
+                                         for c in nafta.countries})
+    assert r.walk_away["CA"] == pytest.approx(0.45)  # belief 1 after the notice
+
+
+def test_incredible_threat_without_zone_of_agreement_is_a_stalemate(nafta):
+    overrides = {"US.termination_value": 0.05, "US.red_lines.auto_rvc": 85.0, "CA.red_lines.auto_rvc": 70.0}
+    r = bargaining.run(nafta, overrides, seed=3)
+    assert (r.outcome, r.round, r.notice_round) == ("stalemate", 24, None)
+    u_sq = nafta.preferences.utility(nafta.space.status_quo)
+    assert list(r.utilities.values()) == pytest.approx(list(u_sq))
+    # Past the deadline, beliefs erode by 20 % a round: by round 24 the partners barely believe the threat.
+    beliefs = r.rounds[r.rounds.country == "CA"].set_index("round")["belief"]
+    assert beliefs[9] == pytest.approx(beliefs[8] * 0.8)
+    assert beliefs[24] == pytest.approx(beliefs[7] * 0.8**17)
+
+
+def test_termination_value_shifts_outcomes_toward_withdrawal(nafta):
+    def withdrawals(t):
+        return sum(bargaining.run(nafta, {"US.termination_value": t}, seed=s, record=False).outcome == "withdrawal"
+                   for s in range(40))
+
+    u_sq_us = float(nafta.preferences.utility(nafta.space.status_quo)[0])
+    assert withdrawals(u_sq_us - 0.01) == 0
+    shares = [withdrawals(t) for t in (0.3, 0.7, 0.8)]
+    assert shares[0] == 0 and shares[0] <= shares[1] <= shares[2] and shares[2] >= 35
+
+
+@pytest.mark.parametrize("t", [0.0, 0.05, 0.09])
+def test_no_withdrawal_when_termination_is_below_status_quo(nafta, t):
+    for seed in range(25):
+        assert bargaining.run(nafta, {"US.termination_value": t}, seed=seed, record=False).outcome != "withdrawal"
+
+
+def check_deal_invariants(scenario, seed):
+    model = NegotiationModel(scenario, rng=seed, record=False)
+    model.run()
+    if model.outcome != "deal":
+        return model.outcome
+    x = model.agreement.package
+    utility = model.preferences.utility(x)
+    for agent in model.countries:
+        assert utility[agent.row] >= agent.walk_away - 1e-9, agent.code
+    assert model.preferences.within_red_lines(x).all()
+    np.testing.assert_allclose(model.space.snap(x), x)
+    return model.outcome
+
+
+weight = st.floats(0.01, 1.0)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    t_us=st.floats(0.0, 1.0), t_ca=st.floats(0.0, 0.9), t_mx=st.floats(0.0, 0.9),
+    belief=st.floats(0.0, 1.0), beta=st.floats(0.1, 5.0), deadline=st.integers(1, 12),
+    ca_weight=weight, us_ideal=st.floats(62.5, 85.0), ca_red_rvc=st.floats(62.5, 85.0),
+    us_red_content=st.floats(0.0, 50.0), shape=st.sampled_from(["linear", "quadratic"]),
+    mx_red_dispute=st.sampled_from(["binational panels", "weakened panels", "eliminated"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_every_deal_respects_walk_away_values_and_red_lines(
+        nafta, t_us, t_ca, t_mx, belief, beta, deadline, ca_weight, us_ideal, ca_red_rvc, us_red_content,
+        shape, mx_red_dispute, seed):
+    scenario = nafta.with_overrides({
+        "US.termination_value": t_us, "CA.termination_value": t_ca, "MX.termination_value": t_mx,
+        "CA.belief": belief, "US.strategy.beta": beta, "protocol.deadline_round": deadline,
+        "CA.weights.dispute_settlement": ca_weight, "US.ideal.auto_rvc": us_ideal,
+        "CA.red_lines.auto_rvc": ca_red_rvc, "US.red_lines.us_content": us_red_content,
+        "MX.red_lines.dispute_settlement": mx_red_dispute, "MX.shape": shape,
+    })
+    assert check_deal_invariants(scenario, seed) in {"deal", "withdrawal", "stalemate"}
+
+
+def test_invariants_over_many_seeds_of_the_default(nafta):
+    outcomes = [check_deal_invariants(nafta, seed) for seed in range(60)]
+    assert outcomes.count("deal") >= 55
+
+
+def test_pie_split_with_linear_concession(pie):
+    """A proposes first each round; both concede linearly to 0 by round 10; A's aspiration in round 6 is
+    1 - 5/9, which B (aspiring to the same) accepts."""
+    r = bargaining.run(pie, seed=0)
+    assert (r.outcome, r.round) == ("deal", 6)
+    assert r.agreement["share_A"] == pytest.approx(100 * (1 - 5 / 9))
+    assert r.utilities["B"] == pytest.approx(5 / 9)
+
+
+def test_pie_split_without_agreement_leaves_nothing(pie):
+    r = bargaining.run(pie, {"A.red_lines.share_A": 70.0, "B.red_lines.share_A": 30.0}, seed=0)
+    assert (r.outcome, r.round) == ("stalemate", 10)
+    assert r.utilities == {"A": 0.0, "B": 0.0}
