@@ -69,7 +69,7 @@ class CountryAgent(mesa.Agent):
             path = offers.concession_path(self.model.preferences, self.model.space, self.row, others)
         else:
             if self._path is None:
-                self._path = offers.concession_path(self.model.preferences, self.model.space, self.row)
+                self._path = self.model.concession_path(self.row)
             path = self._path
         return offers.offer(path, 1.0 - aspiration)
 

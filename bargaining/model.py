@@ -17,6 +17,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from . import offers
 from .agents import CountryAgent
 from .preferences import walk_away_values
 from .protocols import PROTOCOLS, Agreement
@@ -105,6 +106,13 @@ class NegotiationModel(mesa.Model):
         for agent, value in zip(self.countries, walk_away_values(
                 self.preferences, self.status_quo, self.threatener, beliefs), strict=True):
             agent.walk_away = float(value)
+
+    def concession_path(self, row: int):
+        """Country ``row``'s concession path: shared by every run of the scenario while the preferences
+        are the scenario's own, rebuilt when something (e.g. a constituency) changed them."""
+        if self.preferences is self.case.preferences:
+            return self.case.concession_path(row)
+        return offers.concession_path(self.preferences, self.space, row)
 
     def proposer_order(self) -> list[CountryAgent]:
         """Who proposes this round, in order: shuffled through ``self.rng`` when the protocol says so."""

@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .issues import Issue, IssueSpace
+from .offers import ConcessionPath, concession_path
 from .preferences import SHAPES, Preferences, red_line_interval
 from .strategies import STRATEGIES, StrategyParams
 
@@ -205,6 +206,16 @@ class Scenario:
             hi=hi,
             termination=np.array([c.termination_value for c in countries]),
         )
+
+    @cached_property
+    def _paths(self) -> dict[int, ConcessionPath]:
+        return {}
+
+    def concession_path(self, row: int) -> ConcessionPath:
+        """The concession path of country ``row`` under the scenario's own preferences (built once)."""
+        if row not in self._paths:
+            self._paths[row] = concession_path(self.preferences, self.space, row)
+        return self._paths[row]
 
     @property
     def threatener(self) -> int | None:
