@@ -1,0 +1,55 @@
+"""Single-process throughput of `bargaining.run`: runs per second, median of repeats.
+
+    make bench              # or: .venv/bin/python benchmarks/run.py [--runs N]
+
+Prints a markdown table for BENCHMARKS.md. Other benchmark scripts in this folder (e.g. sweep.py) are run
+by `make bench` too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import bargaining
+
+
+def runs_per_second(scenario, runs: int, repeats: int, overrides=None, record=False) -> float:
+    """Median runs/s over ``repeats`` batches of ``runs`` seeded runs (after one warm-up run)."""
+    bargaining.run(scenario, overrides, seed=0, record=record)
+    rates = []
+    for r in range(repeats):
+        start = time.perf_counter()
+        for seed in range(runs):
+            bargaining.run(scenario, overrides, seed=r * runs + seed, record=record)
+        rates.append(runs / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+CASES = [
+    ("nafta-2017, record=False", "nafta-2017", None, False),
+    ("nafta-2017, record=True (DataCollector, DataFrames)", "nafta-2017", None, True),
+    ("nafta-2017, credible threat to withdrawal (US.termination_value=0.9)", "nafta-2017",
+     {"US.termination_value": 0.9}, False),
+    ("pie-split, record=False", "pie-split", None, False),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"Python {platform.python_version()}, {platform.machine()}, one process\n")
+    print("| case | runs/s |\n|---|---:|")
+    for label, name, overrides, record in CASES:
+        scenario = bargaining.load_scenario(name).with_overrides(overrides)
+        runs = args.runs // 5 if record else args.runs
+        rate = runs_per_second(scenario, runs, args.repeats, record=record)
+        print(f"| {label} | {rate:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
