@@ -1,0 +1,111 @@
+"""Designs: the parameter cells of an experiment (grid, Latin hypercube, Sobol) and each run's seed.
+
+Run ``i`` is replication ``i % R`` of cell ``i // R``. Its seed comes from
+``numpy.random.SeedSequence(master, spawn_key=(cell, replication))``, the same child ``spawn`` would
+give, so a run's result depends on neither the executor, nor the chunking, nor a resume.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+from SALib.sample import latin
+from SALib.sample import sobol as sobol_sample
+
+from .spec import Experiment, ParameterSpec
+
+
+def problem(parameters: dict[str, ParameterSpec]) -> dict:
+    """The SALib problem: one unit-free variable per parameter. A range samples its own bounds (an
+    integer range ``[a, b]`` samples ``[a, b + 1)`` and rounds down); a list of levels samples
+    ``[0, n_levels)`` and picks a level by index."""
+    bounds = []
+    for p in parameters.values():
+        if p.levels is not None:
+            bounds.append([0.0, float(len(p.levels))])
+        elif p.integer:
+            bounds.append([float(np.ceil(p.range[0])), float(np.floor(p.range[1])) + 1.0])
+        else:
+            bounds.append([float(p.range[0]), float(p.range[1])])
+    return {"num_vars": len(parameters), "names": list(parameters), "bounds": bounds}
+
+
+def decode(parameters: dict[str, ParameterSpec], row: np.ndarray) -> tuple:
+    """Parameter values of one sampled point of :func:`problem`."""
+    values = []
+    for p, u in zip(parameters.values(), row, strict=True):
+        if p.levels is not None:
+            values.append(p.levels[min(int(u), len(p.levels) - 1)])
+        elif p.integer:
+            values.append(int(min(np.floor(u), np.floor(p.range[1]))))
+        else:
+            values.append(float(u))
+    return tuple(values)
+
+
+def sample(experiment: Experiment) -> np.ndarray | None:
+    """The sampled points of an lhs or sobol design (rows in SALib's order), None for a grid."""
+    spec = experiment.spec
+    if spec.design == "grid":
+        return None
+    prob = problem(experiment.parameters)
+    if spec.design == "lhs":
+        return latin.sample(prob, experiment.samples, seed=spec.seed)
+    return sobol_sample.sample(prob, experiment.samples, calc_second_order=False, seed=spec.seed)
+
+
+class Design:
+    """The cells of an experiment and its runs.
+
+    Attributes:
+        names: Parameter names, in file order.
+        levels: Grid levels per parameter (grid design).
+        points: Sampled points (lhs/sobol), SALib's order.
+        n_cells: Number of parameter cells; ``n_runs = n_cells * replications``.
+    """
+
+    def __init__(self, experiment: Experiment):
+        self.experiment = experiment
+        self.parameters = experiment.parameters
+        self.names = list(self.parameters)
+        self.replications = experiment.replications
+        self.master = experiment.spec.seed
+        self.points = sample(experiment)
+        if self.points is None:
+            self.levels = [p.grid_levels(experiment.max_levels) for p in self.parameters.values()]
+            self.n_cells = int(np.prod([len(v) for v in self.levels]))
+        else:
+            self.levels = None
+            self.n_cells = len(self.points)
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_cells * self.replications
+
+    def cell(self, index: int) -> tuple:
+        """Parameter values of one cell (a grid cell in row-major order of the parameters)."""
+        if self.points is not None:
+            return decode(self.parameters, self.points[index])
+        values = []
+        for levels in reversed(self.levels):
+            index, k = divmod(index, len(levels))
+            values.append(levels[k])
+        return tuple(reversed(values))
+
+    def cells(self) -> Iterator[tuple]:
+        if self.points is None:
+            return itertools.product(*self.levels)
+        return (self.cell(i) for i in range(self.n_cells))
+
+    def overrides(self, values: tuple) -> dict:
+        """The overrides of one cell: every path of every parameter set to its value."""
+        return {path: p.cast(v) for p, v in zip(self.parameters.values(), values, strict=True)
+                for path in p.paths}
+
+
+def run_seed(master: int, cell: int, replication: int) -> int:
+    """The seed of one run: 63 bits of ``SeedSequence(master, spawn_key=(cell, replication))``."""
+    hi, lo = np.random.SeedSequence(master, spawn_key=(cell, replication)).generate_state(2, np.uint32)
+    return ((int(hi) << 32) | int(lo)) & (2**63 - 1)

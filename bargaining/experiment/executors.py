@@ -1,0 +1,97 @@
+"""Executors behind one interface (``concurrent.futures.Executor``): serial, a local process pool, Dask.
+
+* serial: runs each task in this process when it is submitted;
+* processes (the default): a ``ProcessPoolExecutor`` of ``workers`` processes (forkserver start);
+* Dask: ``client.get_executor()`` on an existing scheduler (``tcp://HOST:PORT``) or on a LocalCluster
+  of ``dask_local`` worker processes that lives as long as the sweep.
+
+Every task is a batch of runs whose seeds are fixed in advance, so the results do not depend on the executor.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .spec import ExperimentError
+
+
+class SerialExecutor(Executor):
+    """Runs each task at once, in this process."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class Backend:
+    """An open executor: the executor, how many tasks it runs at once, and a description."""
+
+    executor: Executor
+    slots: int
+    name: str
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextmanager
+def open_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None):
+    """Yield a :class:`Backend`; ``workers=1`` is serial, more is a process pool (default: one per core).
+
+    Raises:
+        ExperimentError: The Dask scheduler cannot be reached.
+    """
+    if scheduler is not None or dask_local is not None:
+        with _dask(scheduler, dask_local) as backend:
+            yield backend
+        return
+    workers = default_workers() if workers is None else workers
+    if workers <= 1:
+        yield Backend(SerialExecutor(), 1, "serial")
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["bargaining.experiment.runs"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield Backend(pool, workers, f"{workers} local processes")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _dask(scheduler: str | None, dask_local: int | None):
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        address = cluster.scheduler_address
+    else:
+        address = scheduler
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
+                              f"(expected tcp://HOST:PORT of a running scheduler): {exc}") from None
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        name = f"Dask LocalCluster ({dask_local} workers)" if cluster else f"Dask scheduler {address}"
+        yield Backend(client.get_executor(pure=False), slots, f"{name}, {slots} threads")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

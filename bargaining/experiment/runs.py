@@ -1,0 +1,135 @@
+"""One batch of runs, as a worker executes it, and the columns of the results table.
+
+A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
+(a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
+``notice_round``, ``agreed.ISSUE`` (natural value, or the level label of an ordinal issue),
+``utility.C`` and ``walk_away.C`` per country, Pareto/Nash distances when :class:`~bargaining.Result`
+has them, and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from ..scenario import Scenario
+from ..simulate import Result, run
+
+ERROR = "error"
+
+#: Optional fields of Result (added by later issues) recorded when present, with their column type.
+_SCALAR_EXTRAS = {"pareto_distance": pa.float64(), "nash_distance": pa.float64(), "joint_gains": pa.float64()}
+_KINDS = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+
+
+def _result_has(name: str) -> bool:
+    return name in {f.name for f in dataclasses.fields(Result)} or hasattr(Result, name)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one experiment records: parameter columns and outcome groups, and the Parquet schema."""
+
+    parameters: tuple[tuple[str, str], ...]  # (name, kind)
+    outcomes: tuple[str, ...]
+    issues: tuple[tuple[str, bool], ...]  # (name, ordinal)
+    countries: tuple[str, ...]
+
+    @classmethod
+    def of(cls, scenario: Scenario, parameters: dict, outcomes: list[str]) -> Layout:
+        return cls(tuple((name, p.kind) for name, p in parameters.items()), tuple(outcomes),
+                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries)
+
+    @property
+    def extras(self) -> list[str]:
+        return [n for n in _SCALAR_EXTRAS if "distances" in self.outcomes and _result_has(n)]
+
+    @property
+    def ratified(self) -> bool:
+        return "outcome" in self.outcomes and _result_has("ratified")
+
+    def schema(self) -> pa.Schema:
+        fields = [("run", pa.int64()), ("cell", pa.int64()), ("replication", pa.int32()), ("seed", pa.int64())]
+        fields += [(name, _KINDS[kind]) for name, kind in self.parameters]
+        fields += [("outcome", pa.string())]
+        if "round" in self.outcomes:
+            fields += [("round", pa.int32()), ("notice_round", pa.int32())]
+        if "agreement" in self.outcomes:
+            fields += [(f"agreed.{name}", pa.string() if ordinal else pa.float64()) for name, ordinal in self.issues]
+        if "utilities" in self.outcomes:
+            fields += [(f"utility.{c}", pa.float64()) for c in self.countries]
+        if "walk_away" in self.outcomes:
+            fields += [(f"walk_away.{c}", pa.float64()) for c in self.countries]
+        if self.ratified:
+            fields += [(f"ratified.{c}", pa.bool_()) for c in self.countries]
+        fields += [(name, _SCALAR_EXTRAS[name]) for name in self.extras]
+        fields += [("error", pa.string())]
+        return pa.schema(fields)
+
+    def row(self, result: Result | None, error: str | None = None) -> dict:
+        """The outcome part of a row (no run/parameter columns)."""
+        row = {"outcome": ERROR if result is None else result.outcome}
+        agreement = result.agreement if result is not None and result.agreement else {}
+        if "round" in self.outcomes:
+            row["round"] = None if result is None else result.round
+            row["notice_round"] = None if result is None else result.notice_round
+        if "agreement" in self.outcomes:
+            for name, _ in self.issues:
+                row[f"agreed.{name}"] = agreement.get(name)
+        for group, prefix, attr in (("utilities", "utility", "utilities"), ("walk_away", "walk_away", "walk_away")):
+            if group in self.outcomes:
+                values = {} if result is None else getattr(result, attr)
+                for c in self.countries:
+                    row[f"{prefix}.{c}"] = values.get(c)
+        if self.ratified:
+            ratified = (getattr(result, "ratified", None) or {}) if result is not None else {}
+            for c in self.countries:
+                row[f"ratified.{c}"] = ratified.get(c)
+        for name in self.extras:
+            row[name] = None if result is None else getattr(result, name, None)
+        row["error"] = error
+        return row
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A task: consecutive runs of one experiment. ``runs`` holds (run, cell, replication, seed, values)."""
+
+    scenario: Scenario
+    layout: Layout
+    paths: tuple[tuple[str, ...], ...]  # override paths per parameter
+    casts: tuple[bool, ...]  # parameter is an integer
+    runs: tuple[tuple[int, int, int, int, tuple], ...]
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+
+def run_batch(batch: Batch) -> dict[str, list]:
+    """Run a batch; return its rows as columns. A run that raises is recorded with its error."""
+    names = [name for name, _ in batch.layout.parameters]
+    columns: dict[str, list] = {name: [] for name in batch.layout.schema().names}
+    scenarios: dict[int, Scenario | Exception] = {}
+    for run_index, cell, replication, seed, values in batch.runs:
+        if cell not in scenarios:
+            scenarios.clear()
+            overrides = {path: (int(round(v)) if integer else v)
+                         for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True)
+                         for path in paths}
+            try:
+                scenarios[cell] = batch.scenario.with_overrides(overrides)
+            except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
+                scenarios[cell] = exc
+        scenario = scenarios[cell]
+        try:
+            if isinstance(scenario, Exception):
+                raise scenario
+            row = batch.layout.row(run(scenario, seed=seed, record=False))
+        except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
+            row = batch.layout.row(None, f"{type(exc).__name__}: {exc}")
+        for key, value in (("run", run_index), ("cell", cell), ("replication", replication), ("seed", seed),
+                           *zip(names, values, strict=True), *row.items()):
+            columns[key].append(value)
+    return columns

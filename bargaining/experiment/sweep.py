@@ -1,0 +1,131 @@
+"""Run an experiment: plan the runs, farm batches out to an executor, store each batch as it finishes.
+
+Only a bounded number of batches is in flight at any time and each is written to disk as soon as it
+returns, so memory stays flat however many runs a sweep has.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .designs import Design, run_seed
+from .executors import open_executor
+from .runs import Batch, Layout, run_batch
+from .spec import Experiment
+from .store import Store
+
+
+@dataclass
+class SweepSummary:
+    """What a sweep did: runs in the experiment, runs done now and before, errors, outcome counts."""
+
+    out: Path
+    executor: str
+    n_runs: int
+    ran: int
+    resumed: int
+    seconds: float
+    outcomes: Counter = field(default_factory=Counter)
+    errors: int = 0
+    first_error: str | None = None
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.ran / self.seconds if self.seconds > 0 else float("nan")
+
+    def text(self) -> str:
+        lines = [f"{self.ran:,} runs in {self.seconds:.1f} s ({self.runs_per_second:,.0f} runs/s) on "
+                 f"{self.executor}" + (f"; {self.resumed:,} runs were already done" if self.resumed else "")]
+        total = sum(self.outcomes.values())
+        if total:
+            shares = ", ".join(f"{k} {v / total:.1%}" for k, v in sorted(self.outcomes.items()))
+            lines.append(f"outcomes of the runs done now: {shares}")
+        if self.errors:
+            lines.append(f"{self.errors:,} runs raised an error (recorded in the `error` column), e.g. "
+                         f"{self.first_error}")
+        lines.append(f"results: {self.out}")
+        return "\n".join(lines)
+
+
+def batch_size(n_runs: int) -> int:
+    """Runs per task: about 200 tasks, at most 250 runs each (an interruption loses at most a batch per
+    worker; per-task overhead stays small)."""
+    return int(min(250, max(1, -(-n_runs // 200))))
+
+
+def batches(experiment: Experiment, design: Design, layout: Layout, todo: np.ndarray) -> Iterator[Batch]:
+    """The batches that cover the runs in ``todo`` (sorted run indices), consecutive runs together."""
+    size = experiment.spec.batch or batch_size(design.n_runs)
+    paths = tuple(tuple(p.paths) for p in design.parameters.values())
+    casts = tuple(p.integer for p in design.parameters.values())
+    reps = design.replications
+    for start in range(0, len(todo), size):
+        runs = []
+        for i in todo[start:start + size]:
+            cell, rep = divmod(int(i), reps)
+            runs.append((int(i), cell, rep, run_seed(design.master, cell, rep), design.cell(cell)))
+        yield Batch(experiment.scenario, layout, paths, casts, tuple(runs))
+
+
+def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, scheduler: str | None = None,
+          dask_local: int | None = None, resume: bool = False, progress: bool = True) -> SweepSummary:
+    """Run every run of an experiment not yet in ``out`` and store it there.
+
+    Args:
+        experiment: The experiment (its ``quick`` flag picks the small version).
+        out: Results folder.
+        workers: Local processes (1 = serial in this process; default one per core).
+        scheduler: Address of a running Dask scheduler, ``tcp://HOST:PORT``.
+        dask_local: Start a Dask LocalCluster with this many worker processes.
+        resume: Continue the sweep stored in ``out``.
+        progress: Show a progress bar (tqdm, on stderr).
+
+    Raises:
+        ExperimentError: ``out`` holds other results, cannot be written, or the scheduler is unreachable.
+        KeyboardInterrupt: After the finished batches are stored.
+    """
+    design = Design(experiment)
+    layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
+    store = Store.open(out, experiment, design.n_runs, layout.schema(), resume=resume)
+    done = store.done(design.n_runs)
+    todo = np.flatnonzero(~done)
+    summary = SweepSummary(Path(out), "", design.n_runs, 0, int(done.sum()), 0.0)
+    start = time.perf_counter()
+    with open_executor(workers, scheduler, dask_local) as backend, \
+            tqdm(total=design.n_runs, initial=summary.resumed, unit="run", desc=experiment.name,
+                 disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
+        summary.executor = backend.name
+        pending_batches = batches(experiment, design, layout, todo)
+        pending = {backend.executor.submit(run_batch, b) for b in itertools.islice(pending_batches,
+                                                                                     4 * backend.slots)}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    columns = future.result()
+                    n = store.write(columns)
+                    summary.ran += n
+                    summary.outcomes.update(columns["outcome"])
+                    for error in columns["error"]:
+                        if error is not None:
+                            summary.errors += 1
+                            summary.first_error = summary.first_error or error
+                    bar.update(n)
+                for b in itertools.islice(pending_batches, len(finished)):
+                    pending.add(backend.executor.submit(run_batch, b))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    summary.seconds = time.perf_counter() - start
+    store.mark_complete()
+    return summary
