@@ -97,16 +97,14 @@ def cmd_show(args) -> None:
         return
     space, codes = scenario.space, scenario.countries
     print(f"{scenario.name}: {scenario.spec.description.strip().splitlines()[0]}\n")
-    rows = []
-    for issue in space:
-        row = [issue.name, issue.describe(), fmt_value(issue, issue.status_quo)]
-        for code in codes:
-            c = info["countries"][code]
-            red = c["red_lines"].get(issue.name)
-            cell = f"{fmt_value(issue, c['ideal'][issue.name])} w={c['weights'][issue.name]:.2f}"
-            row.append(cell + (f" | red line {fmt_value(issue, red)}" if red is not None else ""))
-        rows.append(row)
-    print(table(["issue", "range", "status quo", *(f"{c}: ideal, weight" for c in codes)], rows))
+    print(table(["issue", "range", "status quo"],
+                [[i.name, i.describe(), fmt_value(i, i.status_quo)] for i in space]))
+    for code in codes:
+        c = info["countries"][code]
+        print(f"\n{code} ({c['label']})" if c["label"] else f"\n{code}")
+        print(table(["issue", "ideal", "weight", "red line"], [
+            [i.name, fmt_value(i, c["ideal"][i.name]), f"{c['weights'][i.name]:.2f}",
+             fmt_value(i, c["red_lines"].get(i.name))] for i in space]))
     print()
     rows = [[code, f"{c['termination_value']:.3f}", "-" if c["belief"] is None else f"{c['belief']:.2f}",
              f"{c['status_quo_utility']:.3f}", f"{c['walk_away']:.3f}", c["strategy"]["name"]]
