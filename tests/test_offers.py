@@ -7,7 +7,7 @@ from bargaining import offers
 from bargaining.issues import Issue, IssueSpace
 from bargaining.preferences import Preferences
 
-SPACE2 = IssueSpace((Issue("a", "continuous", 0.0, bounds=(0.0, 1.0)), Issue("b", "continuous", 0.0, bounds=(0.0, 1.0))))
+SPACE2 = IssueSpace(tuple(Issue(name, "continuous", 0.0, bounds=(0.0, 1.0)) for name in "ab"))
 
 
 def logroll_prefs(hi_b=1.0):
