@@ -35,6 +35,7 @@ class Strategy:
         "reciprocal": False,
         "stochastic": False,
         "learns_opponents": False,
+        "two_party_only": False,
     }
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 

@@ -69,3 +69,36 @@ class TimeDependent(Strategy):
         deadline = (self.params.deadline or agent.model.deadline_round) - 1
         curve = polynomial_aspiration if self.params.form == "polynomial" else exponential_aspiration
         return curve(agent.model.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)
+
+
+class Boulware(TimeDependent):
+    """Time-dependent preset that holds out and concedes near its deadline (Faratin et al. 1998: beta < 1).
+
+    The default beta = 0.2 is an assumption; any beta in (0, 1) may be set.
+    """
+
+    name = "boulware"
+
+    class Params(TimeDependent.Params):
+        beta: float = Field(0.2, gt=0, lt=1, description="concession exponent, < 1")
+
+
+class Linear(TimeDependent):
+    """Time-dependent preset that concedes at a constant rate (Faratin et al. 1998: beta = 1)."""
+
+    name = "linear"
+
+    class Params(TimeDependent.Params):
+        beta: float = Field(1.0, ge=1, le=1, description="concession exponent, fixed at 1")
+
+
+class Conceder(TimeDependent):
+    """Time-dependent preset that concedes early (Faratin et al. 1998: beta > 1).
+
+    The default beta = 5 is an assumption; any beta > 1 may be set.
+    """
+
+    name = "conceder"
+
+    class Params(TimeDependent.Params):
+        beta: float = Field(5.0, gt=1, description="concession exponent, > 1")

@@ -1,0 +1,83 @@
+"""Opponent modelling: learn the others' issue weights from their offers, then trade off with the estimate.
+
+The others' ideal packages and red lines are public (their opening demands and "non-starters", seed
+003_f02f829b3b9ade45.txt); their salience weights are not. The estimate is the frequency model of the
+HardHeaded agent (van Krimpen, Looije & Hajizadeh 2013; reviewed by Baarslag et al. 2016, "Learning about
+the opponent in automated bilateral negotiation"): an issue a country leaves unchanged between two
+successive offers is one it cares about, so its weight grows by ``learning_rate / K`` and the weights are
+renormalised. Offers are the logrolling offers of ``offers.concession_path`` built on the estimated
+preferences; the aspiration follows Faratin's polynomial time-dependent tactic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from pydantic import Field
+
+from .. import offers
+from .base import Strategy, StrategyParams
+from .time_dependent import polynomial_aspiration
+
+
+class OpponentModel(Strategy):
+    """Estimate the others' weights from what they keep fixed; concede where the estimate says it is cheap.
+
+    Attributes:
+        estimate: (N, K) estimated weights (own row: the true weights), None before the first round.
+    """
+
+    name = "opponent_model"
+    classifier = {**Strategy.classifier, "time_dependent": True, "learns_opponents": True}
+
+    class Params(StrategyParams):
+        beta: float = Field(0.5, gt=0, description="Faratin concession exponent of the aspiration")
+        deadline: int | None = Field(None, ge=1, description="round it reaches its walk-away value; "
+                                     "default protocol.deadline_round")
+        learning_rate: float = Field(0.2, gt=0, description="weight added, over K, to each unchanged issue "
+                                     "(HardHeaded's learnCoef)")
+        rebuild: float = Field(0.02, ge=0, description="rebuild the concession path when an estimated "
+                               "weight moved this much since the last build")
+
+    def __init__(self, params=None):
+        super().__init__(params)
+        self.estimate: np.ndarray | None = None
+        self.last: dict[int, np.ndarray] = {}  # row -> its last offer
+        self._built: np.ndarray | None = None  # estimate the cached path was built on
+        self._path: offers.ConcessionPath | None = None
+
+    def _start(self, agent) -> None:
+        n, k = agent.preferences.weights.shape
+        self.estimate = np.full((n, k), 1.0 / k)
+        self.estimate[agent.row] = agent.preferences.weights[agent.row]
+
+    def observe(self, agent, proposer: str, package: np.ndarray) -> None:
+        if self.estimate is None:
+            self._start(agent)
+        row = agent.preferences.index(proposer)
+        previous = self.last.get(row)
+        self.last[row] = np.array(package, dtype=float)
+        if previous is None:
+            return
+        unchanged = np.abs(package - previous) < 1e-9
+        w = self.estimate[row] + self.params.learning_rate / len(package) * unchanged
+        self.estimate[row] = w / w.sum()
+
+    def aspiration(self, agent) -> float:
+        deadline = (self.params.deadline or agent.model.deadline_round) - 1
+        return polynomial_aspiration(agent.model.round - 1, deadline, self.params.beta, agent.walk_away)
+
+    def estimated_preferences(self, agent):
+        """The model's Preferences with the others' weights replaced by the estimate."""
+        if self.estimate is None:
+            self._start(agent)
+        return replace(agent.preferences, weights=self.estimate.copy())
+
+    def propose(self, agent) -> np.ndarray:
+        if self.estimate is None:
+            self._start(agent)
+        if self._path is None or np.abs(self.estimate - self._built).max() > self.params.rebuild:
+            self._built = self.estimate.copy()
+            self._path = offers.concession_path(self.estimated_preferences(agent), agent.model.space, agent.row)
+        return offers.offer(self._path, 1.0 - agent.aspiration)
