@@ -1,0 +1,337 @@
+"""Teaching pictures: zone-of-agreement slices, three-party utility views, reference deals.
+
+* ``zone_slice``: a 2-D slice of the package space (two issues varied, the others held at a package)
+  shaded with each country's acceptable region: utility >= walk-away value and within its red lines
+  (DESIGN.md, "a ZOPA exists iff some package gives every country at least its walk-away value without
+  crossing anyone's red line"). Where all regions overlap is the zone of agreement on that slice.
+* ``utility_triangle``: the utilities of three countries in one view, as barycentric (ternary)
+  coordinates of their surpluses over their walk-away values, and ``utility_cloud``: the same packages
+  as a 3-D scatter with the Pareto frontier highlighted.
+* ``reference_points``: the Nash bargaining solution (Nash 1950: max of the product of surpluses) and the
+  Kalai-Smorodinsky point (Kalai & Smorodinsky 1975: equal shares of each country's best feasible
+  surplus), taken from ``bargaining.analysis`` when it provides them, else found on a quasi-random sample
+  of packages (``sample_packages``), which is approximate but deterministic.
+
+Every figure is a matplotlib Figure; pass ``path`` to also write it to a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from scipy.stats import qmc  # noqa: E402
+
+from . import analysis  # noqa: E402
+from .plots import country_colours  # noqa: E402
+
+SAMPLE_LOG2 = 14  # 2**14 packages in the default sample
+
+
+# ------------------------------------------------------------------------------------------ math
+
+def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarray] | None = None,
+                    within_red_lines: bool = True) -> np.ndarray:
+    """Deterministic quasi-random packages (unscrambled Sobol, snapped to levels).
+
+    With ``within_red_lines`` they cover the box that every country's red lines leave open (where any
+    deal must lie), else all of [0, 1]^K. The countries' ideal packages, the status quo and any
+    ``include`` packages are added, so that the corners of the bargaining set are always present.
+
+    Returns:
+        (M, K) packages.
+    """
+    space, prefs = scenario.space, scenario.preferences
+    x = qmc.Sobol(d=len(space), scramble=False).random_base2(log2_n)
+    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
+    if within_red_lines and np.all(lo <= hi):
+        x = lo + (hi - lo) * x
+    extra = [prefs.ideal, space.status_quo[None, :]] + [np.atleast_2d(p) for p in include or []]
+    return space.snap(np.vstack([x, *extra]))
+
+
+def feasible(scenario, x: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
+    """Packages inside everyone's red lines that give everyone at least its walk-away value: (..., K) -> (...)."""
+    prefs = scenario.preferences
+    return prefs.within_red_lines(x).all(axis=-1) & (prefs.utility(x) >= walk_away - 1e-9).all(axis=-1)
+
+
+def pareto_mask(utilities: np.ndarray) -> np.ndarray:
+    """Rows of (M, N) utilities that no other row weakly dominates (strictly better somewhere)."""
+    order = np.argsort(-utilities.sum(axis=1), kind="stable")
+    u = utilities[order]
+    keep = np.ones(len(u), dtype=bool)
+    for i in range(len(u)):
+        if not keep[i]:
+            continue
+        dominated = (u >= u[i]).all(axis=1) & (u > u[i]).any(axis=1)
+        if dominated.any():
+            keep[i] = False
+            continue
+        worse = (u[i] >= u).all(axis=1) & (u[i] > u).any(axis=1)
+        keep &= ~worse
+    mask = np.zeros(len(u), dtype=bool)
+    mask[order[keep]] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class ReferencePoints:
+    """Benchmark deals of the bargaining problem (packages as normalised vectors, None if no zone).
+
+    Attributes:
+        walk_away: (N,) disagreement point used.
+        nash: Nash bargaining solution package.
+        kalai_smorodinsky: Kalai-Smorodinsky package.
+        source: ``"analysis"`` (exact, from bargaining.analysis) or ``"sampled"`` (approximate).
+    """
+
+    walk_away: np.ndarray
+    nash: np.ndarray | None
+    kalai_smorodinsky: np.ndarray | None
+    source: str
+
+
+def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
+    """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks)."""
+    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    nash_fn = getattr(analysis, "nash_point", None)
+    ks_fn = getattr(analysis, "kalai_smorodinsky_point", None)
+    if callable(nash_fn) and callable(ks_fn):
+        try:
+            nash, ks = nash_fn(scenario, d), ks_fn(scenario, d)
+            nash = getattr(nash, "package", nash)
+            ks = getattr(ks, "package", ks)
+            return ReferencePoints(d, None if nash is None else np.asarray(nash, dtype=float),
+                                   None if ks is None else np.asarray(ks, dtype=float), "analysis")
+        except TypeError:
+            pass  # a different signature than expected: fall back to sampling
+    zone = analysis.zopa(scenario, d)
+    x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
+    ok = feasible(scenario, x, d)
+    if not ok.any():
+        return ReferencePoints(d, None, None, "sampled")
+    x = x[ok]
+    surplus = np.maximum(scenario.preferences.utility(x) - d, 0.0)
+    nash = x[np.argmax(np.log(surplus + 1e-12).sum(axis=1))]
+    best = surplus.max(axis=0)
+    ks = x[np.argmax((surplus / np.where(best > 0, best, 1.0)).min(axis=1) + 1e-9 * surplus.sum(axis=1))]
+    return ReferencePoints(d, nash, ks, "sampled")
+
+
+# ------------------------------------------------------------------------------------------ figures
+
+def _save(fig, path):
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def _axis_values(issue, n: int) -> tuple[np.ndarray, list[str] | None]:
+    """Positions in [0, 1] along one issue, and tick labels for ordinal levels."""
+    if issue.is_ordinal:
+        return np.linspace(0.0, 1.0, len(issue.levels)), list(issue.levels)
+    return np.linspace(0.0, 1.0, n), None
+
+
+def slice_grid(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = None, n: int = 121):
+    """Packages on a 2-D slice: ``x_issue`` and ``y_issue`` varied, the others held at ``at``.
+
+    Returns:
+        (xs, ys, packages): positions along each axis and the (len(ys), len(xs), K) packages.
+    """
+    space = scenario.space
+    at = space.status_quo if at is None else np.asarray(at, dtype=float)
+    i, j = space.index(x_issue), space.index(y_issue)
+    xs, _ = _axis_values(space.issues[i], n)
+    ys, _ = _axis_values(space.issues[j], n)
+    grid = np.broadcast_to(at, (len(ys), len(xs), len(space))).copy()
+    grid[..., i] = xs[None, :]
+    grid[..., j] = ys[:, None]
+    return xs, ys, grid
+
+
+def acceptable(scenario, packages: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
+    """Each country's acceptable region: (..., K) -> (..., N) bool (utility >= walk-away, red lines held)."""
+    prefs = scenario.preferences
+    return prefs.within_red_lines(packages) & (prefs.utility(packages) >= np.asarray(walk_away) - 1e-9)
+
+
+def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = None,
+               walk_away: np.ndarray | None = None, ax=None, path=None, n: int = 121, marks=None):
+    """A 2-D slice of the package space with each country's acceptable region and their overlap.
+
+    Args:
+        scenario: The Scenario.
+        x_issue, y_issue: The two issues varied.
+        at: Package (normalised) the other issues are held at; default the status quo.
+        walk_away: (N,) walk-away values; default the values at the start of talks.
+        ax: Axes to draw on (a new figure if None).
+        path: File to write the figure to.
+        n: Grid points along a continuous issue.
+        marks: Optional {label: package} points to mark (e.g. the deal, the Nash point).
+
+    Returns:
+        The matplotlib Figure.
+    """
+    space = scenario.space
+    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    xs, ys, grid = slice_grid(scenario, x_issue, y_issue, at, n)
+    ok = acceptable(scenario, grid, d)  # (Y, X, N)
+    ix, iy = space.issues[space.index(x_issue)], space.issues[space.index(y_issue)]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.2, 4.8))
+    else:
+        fig = ax.figure
+    colours = country_colours(scenario.countries)
+    extent_x = [ix.numeric(v) for v in xs]
+    extent_y = [iy.numeric(v) for v in ys]
+    for n_, code in enumerate(scenario.countries):
+        rgba = np.zeros((*ok.shape[:2], 4))
+        rgba[ok[..., n_]] = to_rgba(colours[code], 0.22)
+        ax.imshow(rgba, origin="lower", aspect="auto", interpolation="nearest",
+                  extent=_extent(extent_x, extent_y))
+        if ok[..., n_].any() and not ok[..., n_].all():
+            ax.contour(extent_x, extent_y, ok[..., n_].astype(float), levels=[0.5], colors=colours[code],
+                       linewidths=1.2, linestyles="--")
+        ax.plot([], [], color=colours[code], lw=8, alpha=0.4, label=f"{code} accepts (u >= {d[n_]:.2f})")
+    zone = ok.all(axis=-1)
+    if zone.any():
+        ax.contour(extent_x, extent_y, zone.astype(float), levels=[0.5], colors="black", linewidths=1.5)
+        ax.plot([], [], color="black", lw=1.5, label="zone of agreement")
+    for label, package in (marks or {}).items():
+        p = np.asarray(package, dtype=float)
+        ax.plot(ix.numeric(p[space.index(x_issue)]), iy.numeric(p[space.index(y_issue)]), "k*", ms=12)
+        ax.annotate(label, (ix.numeric(p[space.index(x_issue)]), iy.numeric(p[space.index(y_issue)])),
+                    xytext=(5, 5), textcoords="offset points", fontsize=8)
+    for setter, ticks, issue in ((ax.set_xticks, ax.set_xticklabels, ix), (ax.set_yticks, ax.set_yticklabels, iy)):
+        if issue.is_ordinal:
+            setter(range(len(issue.levels)))
+            ticks([lvl if len(lvl) <= 16 else lvl[:14] + "…" for lvl in issue.levels], fontsize=7)
+    ax.set_xlabel(f"{ix.label or ix.name}" + (f" ({ix.unit})" if ix.unit else ""), fontsize=9)
+    ax.set_ylabel(f"{iy.label or iy.name}" + (f" ({iy.unit})" if iy.unit else ""), fontsize=9)
+    share = f"zone of agreement: {zone.mean():.0%} of this slice" if zone.any() else "no zone on this slice"
+    ax.set_title(f"{scenario.name}: {share}", fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    return _save(fig, path)
+
+
+def _extent(xs, ys):
+    """imshow extent with cells centred on the grid points."""
+    dx = (xs[-1] - xs[0]) / max(len(xs) - 1, 1) / 2
+    dy = (ys[-1] - ys[0]) / max(len(ys) - 1, 1) / 2
+    return (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
+
+
+def ternary_coordinates(surplus: np.ndarray) -> np.ndarray:
+    """(M, 3) non-negative surpluses -> (M, 2) points in the triangle with corners at each country.
+
+    A package's point is the barycentre of the corners weighted by each country's share of the total
+    surplus; the centre is an equal split, a corner everything to one country.
+    """
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
+    s = np.maximum(surplus, 0.0)
+    total = s.sum(axis=1, keepdims=True)
+    shares = np.divide(s, total, out=np.full_like(s, 1 / 3), where=total > 0)
+    return shares @ corners
+
+
+def _three(scenario, countries):
+    codes = tuple(countries or scenario.countries[:3])
+    if len(codes) != 3:
+        raise ValueError(f"a three-party picture needs three countries, found {list(codes)}")
+    return codes, [scenario.countries.index(c) for c in codes]
+
+
+def utility_triangle(scenario, walk_away: np.ndarray | None = None, countries=None, marks=None,
+                     ax=None, path=None, log2_n: int = 12):
+    """Three countries' shares of the surplus over their walk-away values, in one triangle.
+
+    Each feasible package (everyone at least its walk-away value, within all red lines) is a point;
+    colour is the total surplus. Pareto-efficient packages are outlined.
+
+    Args:
+        scenario: A Scenario with at least three countries.
+        walk_away: (N,) walk-away values; default the values at the start of talks.
+        countries: The three country codes (default the first three).
+        marks: Optional {label: package} points to mark.
+        ax, path, log2_n: Axes to draw on, file to write, log2 of the number of sampled packages.
+    """
+    codes, rows = _three(scenario, countries)
+    prefs = scenario.preferences
+    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    x = sample_packages(scenario, log2_n, include=[np.asarray(p) for p in (marks or {}).values()])
+    x = x[feasible(scenario, x, d)]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.6, 5.2))
+    else:
+        fig = ax.figure
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2], [0.0, 0.0]])
+    ax.plot(corners[:, 0], corners[:, 1], color="black", lw=1)
+    for (cx, cy), code, (ha, va) in zip(corners[:3], codes, [("right", "top"), ("left", "top"),
+                                                              ("center", "bottom")], strict=True):
+        ax.annotate(f"all surplus to {code}", (cx, cy), ha=ha, va=va, fontsize=9, fontweight="bold")
+    if len(x):
+        surplus = prefs.utility(x)[:, rows] - d[rows]
+        pts = ternary_coordinates(surplus)
+        sc = ax.scatter(pts[:, 0], pts[:, 1], c=surplus.sum(axis=1), cmap="viridis", s=6)
+        front = pareto_mask(surplus)
+        ax.scatter(pts[front, 0], pts[front, 1], facecolors="none", edgecolors="black", s=22, lw=0.6,
+                   label="Pareto-efficient")
+        fig.colorbar(sc, ax=ax, shrink=0.7, location="bottom", pad=0.02, label="total surplus over walk-away values")
+    else:
+        ax.text(0.5, 0.3, "no package gives everyone\nits walk-away value", ha="center", fontsize=10)
+    for label, package in (marks or {}).items():
+        s = prefs.utility(np.asarray(package, dtype=float))[rows] - d[rows]
+        (px, py), = ternary_coordinates(s[None, :])
+        ax.plot(px, py, "r*", ms=13)
+        ax.annotate(label, (px, py), xytext=(6, 4), textcoords="offset points", fontsize=8, color="#a00")
+    ax.set_aspect("equal")
+    ax.set_xlim(-0.2, 1.2)
+    ax.set_ylim(-0.1, 0.95)
+    ax.axis("off")
+    ax.set_title(f"{scenario.name}: who gets the surplus ({len(x)} feasible packages)", fontsize=10)
+    if len(x):
+        ax.legend(fontsize=7, loc="upper right")
+    return _save(fig, path)
+
+
+def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None, marks=None, path=None,
+                  log2_n: int = 12):
+    """Three countries' utilities of sampled packages as a 3-D scatter, the Pareto frontier in black.
+
+    Grey points cross a red line or leave someone below its walk-away value; coloured points are in the
+    zone of agreement; the walk-away point is marked.
+    """
+    codes, rows = _three(scenario, countries)
+    prefs = scenario.preferences
+    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    x = sample_packages(scenario, log2_n, within_red_lines=False)
+    u = prefs.utility(x)[:, rows]
+    ok = feasible(scenario, x, d)
+    fig = plt.figure(figsize=(6.4, 5.6))
+    ax = fig.add_subplot(projection="3d")
+    ax.scatter(*u[~ok].T, s=2, color="#bbbbbb", alpha=0.3, label="outside the zone")
+    if ok.any():
+        ax.scatter(*u[ok].T, s=4, color="#27864a", alpha=0.6, label="zone of agreement")
+        front = pareto_mask(u[ok])
+        ax.scatter(*u[ok][front].T, s=14, color="black", label="Pareto frontier (of the zone)")
+    ax.scatter(*d[rows], s=60, color="#c0392b", marker="X", label="walk-away values")
+    for label, package in (marks or {}).items():
+        p = prefs.utility(np.asarray(package, dtype=float))[rows]
+        ax.scatter(*p, s=90, color="#d68910", marker="*")
+        ax.text(*p, f" {label}", fontsize=8)
+    ax.set_xlabel(f"u {codes[0]}")
+    ax.set_ylabel(f"u {codes[1]}")
+    ax.set_zlabel(f"u {codes[2]}")
+    ax.set_title(f"{scenario.name}: utilities of {len(x)} sampled packages", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, path)
