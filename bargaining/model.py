@@ -72,6 +72,9 @@ class NegotiationModel(mesa.Model):
             agenttype_reporters={CountryAgent: {
                 "aspiration": "aspiration", "walk_away": "walk_away", "belief": "belief",
                 "offer_utility": lambda a: np.nan if a.offer is None else a.utility(a.offer),
+                # the offer on each issue: natural value, or level index for ordinal issues
+                **{issue.name: (lambda a, k=k, issue=issue: np.nan if a.offer is None else issue.numeric(a.offer[k]))
+                   for k, issue in enumerate(self.space)},
             }},
         ) if record else None
         self._update_walk_away()

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .agents import CountryAgent
 from .model import DEAL, NegotiationModel
 from .scenario import Scenario, load_scenario
 
@@ -30,7 +31,8 @@ class Result:
         package: The agreed package as a normalised vector, None without a deal.
         rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
             offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
-        tabled: Every package tabled: round, proposer, and one column per issue (natural values/labels).
+        tabled: Every package tabled: round, proposer, one column per issue (natural values/labels) and
+            each country's utility of it (``u_US``, ...).
     """
 
     scenario: str
@@ -101,19 +103,15 @@ def run(
 
 def _records(model: NegotiationModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     space = model.space
-    rounds = model.datacollector.get_agenttype_vars_dataframe(model.countries[0].__class__).reset_index()
-    rounds = rounds.rename(columns={"Step": "round"})
+    rounds = model.datacollector.get_agenttype_vars_dataframe(CountryAgent).reset_index()
+    rounds = rounds.rename(columns={"Step": "round"}).astype({"round": int})
     rounds["country"] = rounds["AgentID"].map({a.unique_id: a.code for a in model.countries})
     rounds["month"] = rounds["round"].map(model.case.month)
+    u = [f"u_{c}" for c in model.case.countries]
     tabled = pd.DataFrame(
-        [{"round": r, "proposer": who, **space.natural(x)} for r, who, x in model.tabled],
-        columns=["round", "proposer", *space.names],
-    )
-    numeric = pd.DataFrame(
-        [{"round": r, "country": who, **{i.name: i.numeric(v) for i, v in zip(space, x, strict=True)}}
+        [{"round": r, "proposer": who, **space.natural(x), **dict(zip(u, model.preferences.utility(x), strict=True))}
          for r, who, x in model.tabled],
-        columns=["round", "country", *space.names],
+        columns=["round", "proposer", *space.names, *u],
     )
-    rounds = rounds.merge(numeric, on=["round", "country"], how="left")
     columns = ["round", "month", "country", "aspiration", "walk_away", "belief", "offer_utility", *space.names]
     return rounds[columns], tabled

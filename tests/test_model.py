@@ -24,7 +24,7 @@ def test_exact_seeded_run(nafta):
 def test_same_seed_same_result_and_seeds_differ(nafta):
     a, b = bargaining.run(nafta, seed=11), bargaining.run(nafta, seed=11)
     assert a.to_dict() == b.to_dict()
-    assert a.rounds.equals(b.rounds)
+    assert a.rounds.equals(b.rounds) and a.tabled.equals(b.tabled)
     results = {str(bargaining.run(nafta, seed=s, record=False).to_dict()["agreement"]) for s in range(10)}
     assert len(results) > 1
 
@@ -38,7 +38,8 @@ def test_opening_offers_are_the_ideal_packages(nafta):
     r = bargaining.run(nafta, {"noise.aspiration": 0}, seed=1)
     first = r.tabled[r.tabled["round"] == 1].set_index("proposer")
     for code in nafta.countries:
-        assert first.loc[code].drop("round").to_dict() == nafta.spec.countries[code].ideal
+        assert first.loc[code][nafta.space.names].to_dict() == nafta.spec.countries[code].ideal
+        assert first.loc[code][f"u_{code}"] == pytest.approx(1.0)
 
 
 def test_credible_threat_without_zone_of_agreement_ends_in_withdrawal(nafta):
