@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -53,7 +54,9 @@ def trajectory(scenario, result, path: str | Path) -> Path:
             ax.set_yticks(range(len(issue.levels)))
             ax.set_yticklabels([lvl if len(lvl) <= 18 else lvl[:16] + "…" for lvl in issue.levels], fontsize=7)
             ax.set_ylim(-0.3, len(issue.levels) - 0.7)
-        ax.set_title(f"{issue.label or issue.name}" + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
+        label = issue.label or issue.name
+        label = label if len(label) <= 34 else label[:33].rstrip() + "…"
+        ax.set_title(label + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
         mark_clock(ax, scenario, result)
     ax = axes[len(space)]
     for country, frame in rounds.groupby("country", sort=False):
@@ -67,9 +70,11 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     for ax in axes[-cols:]:
         ax.set_xlabel("round")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9)
-    title = f"{scenario.name}, seed {result.seed}: {result.outcome} in round {result.round} ({result.month})"
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9, frameon=False)
+    axes[0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    title = (f"{scenario.name}, seed {result.seed}: {result.outcome} in round {result.round} ({result.month})\n"
+             "dotted: deadline   dashed red: notice of withdrawal   grey band: outcome   dash-dot: status quo")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
