@@ -211,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
 # Other modules add their subcommands here: each is called with the subparsers object.
 EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 
+from .experiment.cli import register as _register_experiments  # noqa: E402  (sweep, report)
+
+EXTENSIONS.append(_register_experiments)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

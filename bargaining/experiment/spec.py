@@ -123,6 +123,7 @@ class ReportSpec(_Strict):
     prim: str = Field("withdrawal", description="outcome whose likely region PRIM looks for ('' for none)")
     prim_threshold: float = Field(0.5, gt=0, le=1, description="minimum density of a PRIM box")
     x: str | None = Field(None, description="parameter on the x axis of line plots and heatmaps")
+    deadline: str | None = Field(None, description="parameter holding the deadline round (deadline effect)")
 
 
 class ExperimentSpec(_Strict):
@@ -155,6 +156,11 @@ class ExperimentSpec(_Strict):
                 p.paths = [name]
             if self.design == "grid" and p.range is not None and p.steps is None:
                 raise ValueError(f"parameters.{name}: a grid over a range needs `steps`, found none")
+        for key in ("x", "deadline"):
+            name = getattr(self.report, key)
+            if name is not None and name not in self.parameters:
+                raise ValueError(f"report.{key}: expected one of the parameters {list(self.parameters)}, "
+                                 f"found {name!r}")
         if self.design != "grid" and self.samples is None:
             raise ValueError(f"design {self.design!r} needs `samples`, found none")
         if self.design == "sobol":

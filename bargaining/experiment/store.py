@@ -41,9 +41,12 @@ class Store:
 
     # ------------------------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, root: str | Path, experiment: Experiment, n_runs: int, schema: pa.Schema,
+    def open(cls, root: str | Path, experiment: Experiment, size: dict, schema: pa.Schema,
              resume: bool = False) -> Store:
         """Open a folder for a sweep: new (or empty), or, with ``resume``, one holding the same experiment.
+
+        Args:
+            size: ``n_runs``, ``n_cells`` and ``replications`` (kept in the manifest).
 
         Raises:
             ExperimentError: The folder holds results and ``resume`` is off, or holds another experiment.
@@ -62,7 +65,7 @@ class Store:
             store.parts.mkdir(parents=True, exist_ok=True)
             for tmp in store.parts.glob("*.tmp"):
                 tmp.unlink()
-            store._write_manifest({**experiment.to_json(), "n_runs": n_runs, "complete": False})
+            store._write_manifest({**experiment.to_json(), **size, "complete": False})
         except OSError as exc:
             raise ExperimentError(f"{store.root}: cannot write results: {exc.strerror or exc}") from None
         return store

@@ -95,7 +95,8 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
     """
     design = Design(experiment)
     layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
-    store = Store.open(out, experiment, design.n_runs, layout.schema(), resume=resume)
+    size = {"n_runs": design.n_runs, "n_cells": design.n_cells, "replications": design.replications}
+    store = Store.open(out, experiment, size, layout.schema(), resume=resume)
     done = store.done(design.n_runs)
     todo = np.flatnonzero(~done)
     summary = SweepSummary(Path(out), "", design.n_runs, 0, int(done.sum()), 0.0)
