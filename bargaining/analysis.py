@@ -12,11 +12,13 @@ red lines are enumerated.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from .issues import IssueSpace
 from .preferences import Preferences, walk_away_values
@@ -51,36 +53,71 @@ def _tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, 
     return v - slope * m, slope
 
 
-def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Zopa:
-    """Maximise the smallest surplus over the floors (walk-away values), within every red line."""
-    n, k = prefs.weights.shape
-    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
-    if np.any(lo > hi + 1e-9):
-        return Zopa(False, -np.inf, None)
+def _combos(prefs: Preferences, space: IssueSpace, lo: np.ndarray, hi: np.ndarray):
+    """Every choice of ordinal levels inside all red lines: (ordinal issue indices, iterator of levels)."""
     ordinal = np.flatnonzero(space.ordinal)
-    continuous = np.flatnonzero(~space.ordinal)
     choices = []
     for j in ordinal:
         levels = np.arange(0.0, 1.0 + 1e-9, space.steps[j])
         choices.append(levels[(levels >= lo[j] - 1e-9) & (levels <= hi[j] + 1e-9)])
-    best = Zopa(False, -np.inf, None)
-    for combo in itertools.product(*choices):
+    return ordinal, itertools.product(*choices)
+
+
+def _pieces(prefs: Preferences, space: IssueSpace):
+    """For each choice of ordinal levels inside every red line: the package with those levels (continuous
+    issues 0), each country's utility from the ordinal issues, and the continuous issues; plus the
+    red-line bounds lo, hi. Empty when the red lines leave no package."""
+    k = prefs.weights.shape[1]
+    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
+    if np.any(lo > hi + 1e-9):
+        return [], lo, hi
+    ordinal, combos = _combos(prefs, space, lo, hi)
+    continuous = np.flatnonzero(~space.ordinal)
+    pieces = []
+    for combo in combos:
         x = np.zeros(k)
         x[ordinal] = combo
         ord_utility = (prefs.weights[:, ordinal] * prefs.values(x)[:, ordinal]).sum(axis=1)
-        x_c, slack = _lp(prefs, continuous, lo, hi, floors - ord_utility)
-        x[continuous] = x_c
-        true_slack = float(np.min(prefs.utility(x) - floors))
+        pieces.append((x, ord_utility, continuous))
+    return pieces, lo, hi
+
+
+def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
+                  direction: np.ndarray | None = None) -> Zopa:
+    """Maximise the smallest surplus over the floors (walk-away values), within every red line.
+
+    With a ``direction`` d (>= 0, not all 0) it finds the largest s with u_n(x) >= floor_n + s d_n for
+    every n: the point where the ray from the floors along d leaves the set of feasible utilities.
+    """
+    n = prefs.weights.shape[0]
+    d = np.ones(n) if direction is None else np.asarray(direction, dtype=float)
+    pieces, lo, hi = _pieces(prefs, space)
+    best = Zopa(False, -np.inf, None)
+    for x0, ord_utility, continuous in pieces:
+        solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, d)
+        if solved is None:
+            continue
+        x = x0.copy()
+        x[continuous] = solved[0]
+        surplus = prefs.utility(x) - floors
+        true_slack = float(np.min(surplus[d > 0] / d[d > 0])) if np.any(d > 0) else float(solved[1])
+        if np.any(surplus[d == 0] < -1e-9):
+            continue
         if true_slack > best.slack:
             best = Zopa(true_slack >= -1e-9, true_slack, x)
     return best
 
 
-def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray):
-    """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s."""
+def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray,
+        direction: np.ndarray | None = None, objective: int | None = None):
+    """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s.
+
+    Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n,
+    maximises country n's utility from these issues subject to sum_k w_mk z_mk >= floor_m for every m.
+    Returns (x, optimum) or None when infeasible.
+    """
     n, c = prefs.weights.shape[0], len(issues)
-    if c == 0:
-        return np.zeros(0), float(np.min(-floors))
+    d = np.ones(n) if direction is None else direction
     nv = c + n * c + 1  # x, z (row-major n, k), s
     rows, rhs = [], []
     reach = prefs.reach
@@ -92,15 +129,21 @@ def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
                 row[c + i * c + a], row[a] = 1.0, -b0
                 rows.append(row)
                 rhs.append(a0)
-        row = np.zeros(nv)  # s - sum_k w_ik z_ik <= -floor_i
+        row = np.zeros(nv)  # d_i s - sum_k w_ik z_ik <= -floor_i
         row[c + i * c: c + (i + 1) * c] = -prefs.weights[i, issues]
-        row[-1] = 1.0
+        row[-1] = d[i] if objective is None else 0.0
         rows.append(row)
         rhs.append(-floors[i])
-    objective = np.zeros(nv)
-    objective[-1] = -1.0
-    bounds = [(lo[k], hi[k]) for k in issues] + [(None, 1.0)] * (n * c) + [(None, None)]
-    res = linprog(objective, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
+    cost = np.zeros(nv)
+    if objective is None:
+        cost[-1] = -1.0
+    else:
+        cost[c + objective * c: c + (objective + 1) * c] = -prefs.weights[objective, issues]
+    s_bounds = (None, None) if objective is None else (0.0, 0.0)
+    bounds = [(lo[k], hi[k]) for k in issues] + [(None, 1.0)] * (n * c) + [s_bounds]
+    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
+    if res.status != 0:
+        return None
     return res.x[:c], -res.fun
 
 
@@ -117,3 +160,228 @@ def zopa(scenario, walk_away: np.ndarray | None = None) -> Zopa:
     """The zone of possible agreement of a scenario, for given walk-away values (default: initial)."""
     floors = initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
     return max_min_slack(scenario.preferences, scenario.space, floors)
+
+
+# ------------------------------------------------------------------------------------------ solution concepts
+
+@dataclass(frozen=True)
+class Point:
+    """A package and every country's utility of it."""
+
+    package: np.ndarray
+    utilities: np.ndarray
+
+
+def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndarray | None:
+    """Each country's best utility among packages that give every country at least its floor and cross
+    no red line (the ideal point of Kalai & Smorodinsky 1975); None when there is no such package."""
+    n = prefs.weights.shape[0]
+    pieces, lo, hi = _pieces(prefs, space)
+    best = np.full(n, -np.inf)
+    for x0, ord_utility, continuous in pieces:
+        for i in range(n):
+            solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, objective=i)
+            if solved is not None:
+                best[i] = max(best[i], solved[1] + ord_utility[i])
+    return None if np.any(np.isinf(best)) else best
+
+
+def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+    """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the feasible point furthest along the line
+    from the walk-away values (``floors``) to the utopia point; every country gets the same share of its
+    largest possible gain. None when no package gives everyone its walk-away value."""
+    ideal = utopia(prefs, space, floors)
+    if ideal is None:
+        return None
+    gains = np.maximum(ideal - floors, 0.0)
+    if gains.max() <= 1e-12:
+        zone = max_min_slack(prefs, space, floors)
+        return Point(zone.package, prefs.utility(zone.package))
+    point = max_min_slack(prefs, space, floors, direction=gains)
+    return Point(point.package, prefs.utility(point.package))
+
+
+def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+    """The Nash bargaining solution (Nash 1950): the package within every red line that maximises the
+    product of the surpluses over the walk-away values (``floors``). None when no package gives everyone
+    its walk-away value.
+
+    For each choice of ordinal levels the continuous issues are solved by SLSQP on the concave programme
+    max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
+    (exact for linear value functions).
+    """
+    pieces, lo, hi = _pieces(prefs, space)
+    best, best_value = None, -np.inf
+    for x0, ord_utility, continuous in pieces:
+        start = _lp(prefs, continuous, lo, hi, floors - ord_utility, np.ones(len(floors)))
+        if start is None or start[1] <= 1e-12:
+            continue
+        x = x0.copy()
+        x[continuous] = _max_log_surplus(prefs, continuous, lo, hi, floors - ord_utility, start[0])
+        surplus = prefs.utility(x) - floors
+        if np.all(surplus > 0):
+            value = float(np.log(surplus).sum())
+            if value > best_value:
+                best, best_value = x, value
+    if best is None:
+        zone = max_min_slack(prefs, space, floors)  # at most the walk-away point itself
+        if not zone.exists:
+            return None
+        best = zone.package
+    return Point(best, prefs.utility(best))
+
+
+def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
+    """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents."""
+    n, c = prefs.weights.shape[0], len(issues)
+    if c == 0:
+        return np.zeros(0)
+    reach = prefs.reach
+    rows, rhs = [], []
+    for i in range(n):
+        for a, k in enumerate(issues):
+            intercept, slope = _tangents(prefs.ideal[i, k], reach[i, k], prefs.exponent[i])
+            for a0, b0 in zip(intercept, slope, strict=True):
+                row = np.zeros(c + n * c)
+                row[c + i * c + a], row[a] = 1.0, -b0
+                rows.append(row)
+                rhs.append(a0)
+    A, b = np.array(rows), np.array(rhs)
+    W = np.zeros((n, c + n * c))  # surplus_n = W y - floor_n
+    for i in range(n):
+        W[i, c + i * c: c + (i + 1) * c] = prefs.weights[i, issues]
+    x_start = np.clip(x_start, lo[issues], hi[issues])
+    z_start = np.clip(prefs.values(_embed(x_start, issues, prefs))[:, issues], 0.0, 1.0)
+    y0 = np.concatenate([x_start, z_start.ravel()])
+
+    def objective(y):
+        return -np.log(np.maximum(W @ y - floors, 1e-300)).sum()
+
+    def gradient(y):
+        return -(W / np.maximum(W @ y - floors, 1e-300)[:, None]).sum(axis=0)
+
+    result = minimize(
+        objective, y0, jac=gradient, method="SLSQP",
+        bounds=[(lo[k], hi[k]) for k in issues] + [(0.0, 1.0)] * (n * c),
+        constraints=[{"type": "ineq", "fun": lambda y: b - A @ y, "jac": lambda y: -A},
+                     {"type": "ineq", "fun": lambda y: W @ y - floors - 1e-12, "jac": lambda y: W}],
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
+    y = result.x if np.isfinite(result.fun) and result.fun <= objective(y0) else y0
+    return np.clip(y[:c], lo[issues], hi[issues])
+
+
+def _embed(x: np.ndarray, issues: np.ndarray, prefs: Preferences) -> np.ndarray:
+    full = np.zeros(prefs.weights.shape[1])
+    full[issues] = x
+    return full
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Points on the (weak) Pareto frontier of the packages within every red line.
+
+    Attributes:
+        utilities: (M, N) utilities of the frontier points.
+        packages: (M, K) the packages.
+    """
+
+    utilities: np.ndarray
+    packages: np.ndarray
+
+
+def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,
+                    resolution: int = 12) -> Frontier:
+    """Trace the Pareto frontier over mixed continuous/ordinal issues, within every red line.
+
+    Each frontier point is where a ray from ``reference`` (default: utility 0 for everyone, below every
+    package) leaves the set of feasible utilities; the rays' directions form a grid on the simplex with
+    ``resolution`` steps per side. Because every choice of ordinal levels is searched, the non-convex parts
+    of the frontier that ordinal issues create are found too. Points dominated by another are dropped.
+    """
+    n = prefs.weights.shape[0]
+    reference = np.zeros(n) if reference is None else np.asarray(reference, dtype=float)
+    directions = [np.array(c) / resolution for c in itertools.product(range(resolution + 1), repeat=n)
+                  if sum(c) == resolution]
+    points = []
+    for d in directions:
+        hit = max_min_slack(prefs, space, reference, direction=d)
+        if hit.package is not None and np.isfinite(hit.slack):
+            points.append(hit.package)
+    packages = np.unique(np.round(np.array(points), 12), axis=0)
+    utilities = prefs.utility(packages)
+    keep = ~dominated(utilities)
+    return Frontier(utilities[keep], packages[keep])
+
+
+def dominated(utilities: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """(M, N) utilities -> (M,) whether another point is at least as good for all and better for one."""
+    u = utilities[:, None, :]
+    v = utilities[None, :, :]
+    return ((v >= u - tol).all(axis=-1) & (v > u + tol).any(axis=-1)).any(axis=1)
+
+
+def pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) -> float:
+    """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
+    at once from another package within every red line (0 for a weakly Pareto-efficient package)."""
+    zone = max_min_slack(prefs, space, prefs.utility(package))
+    return max(float(zone.slack), 0.0)
+
+
+# ------------------------------------------------------------------------------------------ per scenario
+
+@dataclass(frozen=True)
+class Solutions:
+    """Solution concepts of a scenario at its initial walk-away values."""
+
+    walk_away: np.ndarray
+    zopa: Zopa
+    nash: Point | None
+    kalai_smorodinsky: Point | None
+
+
+@functools.lru_cache(maxsize=64)
+def _solutions(key: str, scenario) -> Solutions:
+    prefs, space = scenario.preferences, scenario.space
+    floors = initial_walk_away(scenario)
+    return Solutions(floors, max_min_slack(prefs, space, floors), nash(prefs, space, floors),
+                     kalai_smorodinsky(prefs, space, floors))
+
+
+def solutions(scenario) -> Solutions:
+    """ZOPA, Nash and Kalai-Smorodinsky points of a scenario at its initial walk-away values; cached per
+    scenario content, so runs of the same scenario share one computation."""
+    key = json.dumps(scenario.raw, sort_keys=True, default=str)
+    return _solutions(key, _Keyed(key, scenario))
+
+
+class _Keyed:
+    """Hashes by the scenario's content, so lru_cache keys on it and not on the object."""
+
+    def __init__(self, key: str, scenario):
+        self.key, self.scenario = key, scenario
+
+    def __hash__(self):
+        return hash(self.key)
+
+    def __eq__(self, other):
+        return isinstance(other, _Keyed) and other.key == self.key
+
+    def __getattr__(self, name):
+        return getattr(self.scenario, name)
+
+
+def deal_metrics(scenario, package: np.ndarray) -> dict[str, float | None]:
+    """Efficiency of an agreed package (Raiffa 1982): distance to the Pareto frontier, Euclidean distance
+    in utility space to the Nash point and the Kalai-Smorodinsky point (at the initial walk-away values), and
+    the joint gain, the sum of the surpluses over those walk-away values."""
+    prefs, space = scenario.preferences, scenario.space
+    found = solutions(scenario)
+    u = prefs.utility(package)
+    far = lambda p: None if p is None else float(np.linalg.norm(u - p.utilities))  # noqa: E731
+    return {
+        "pareto_distance": pareto_distance(prefs, space, package),
+        "nash_distance": far(found.nash),
+        "kalai_smorodinsky_distance": far(found.kalai_smorodinsky),
+        "joint_gain": float((u - found.walk_away).sum()),
+    }
