@@ -11,6 +11,7 @@ import mesa
 import numpy as np
 
 from . import offers
+from .constituencies import ratifiable
 from .strategies import Strategy
 
 
@@ -36,6 +37,8 @@ class CountryAgent(mesa.Agent):
         self.walk_away = 0.0
         self.aspiration = 1.0
         self.offer: np.ndarray | None = None
+        self.aspiration_floor = 0.0  # raised by domestic politics (e.g. no concessions in campaign season)
+        self.anticipates = False  # rejects what its own constituencies would not ratify (constituencies.py)
         self._path: offers.ConcessionPath | None = None
 
     @property
@@ -55,7 +58,7 @@ class CountryAgent(mesa.Agent):
         noise = self.model.case.spec.noise.aspiration
         if noise > 0:
             aspiration += noise * self.model.rng.standard_normal()
-        self.aspiration = min(max(aspiration, self.walk_away), 1.0)
+        self.aspiration = min(max(aspiration, self.walk_away, self.aspiration_floor), 1.0)
 
     def package_at(self, aspiration: float, others: np.ndarray | None = None) -> np.ndarray:
         """The package the others like best among those worth ``aspiration`` to this country.
@@ -86,6 +89,8 @@ class CountryAgent(mesa.Agent):
         """Accept a package worth ``utility`` to this country: never across a red line, never below the
         walk-away value, otherwise as the strategy decides."""
         if not within_red_lines or utility < self.walk_away - 1e-12:
+            return False
+        if self.anticipates and not ratifiable(self, package):
             return False
         return self.strategy.accepts(self, package, utility)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from . import constituencies as domestic
 from . import offers
 from .agents import CountryAgent
 from .preferences import walk_away_values
@@ -25,6 +26,7 @@ from .scenario import Scenario
 from .strategies import STRATEGIES
 
 DEAL, WITHDRAWAL, STALEMATE = "deal", "withdrawal", "stalemate"
+RATIFICATION_FAILED = "ratification_failed"
 
 
 class NegotiationModel(mesa.Model):
@@ -38,7 +40,11 @@ class NegotiationModel(mesa.Model):
     Attributes:
         round: Current round (1 in the first step).
         countries: Country agents in scenario order.
-        outcome: None while talks go on, then ``"deal"``, ``"withdrawal"`` or ``"stalemate"``.
+        outcome: None while talks go on, then ``"deal"``, ``"withdrawal"``, ``"stalemate"`` or
+            ``"ratification_failed"``.
+        constituencies: Domestic constituency agents (``constituencies.py``), in acting order.
+        ratified: Country -> whether it ratified the final package (all False without one).
+        belief_path: Per round, every country's belief in the threat at the round's end.
         agreement: The Agreement of a deal.
         notice_round: Round whose end saw the notice of withdrawal, or None.
     """
@@ -66,6 +72,14 @@ class NegotiationModel(mesa.Model):
             strategy = STRATEGIES[country.strategy.name](case.strategy_params(code))
             belief = self._initial_belief(code, country.belief)
             self.countries.append(CountryAgent(self, code, row, strategy, belief))
+        # domestic politics (constituencies.py): constituency agents, ratification, belief trajectory
+        self.constituencies = domestic.build(self)
+        self.ratified: dict[str, bool] = {a.code: False for a in self.countries}
+        self.failed_ratifications: list[tuple[int, tuple[str, ...]]] = []  # (round, vetoing countries)
+        self.belief_path: list[list[float]] = []
+        if spec.ratification.anticipate:
+            for agent in self.countries:
+                agent.anticipates = True
         self.record = record
         self.datacollector = mesa.DataCollector(
             model_reporters={"notice": lambda m: m.notice_round is not None},
@@ -75,7 +89,7 @@ class NegotiationModel(mesa.Model):
                 # the offer on each issue: natural value, or level index for ordinal issues
                 **{issue.name: (lambda a, k=k, issue=issue: np.nan if a.offer is None else issue.numeric(a.offer[k]))
                    for k, issue in enumerate(self.space)},
-            }},
+            }, **domestic.reporters()},
         ) if record else None
         self._update_walk_away()
 
@@ -110,12 +124,27 @@ class NegotiationModel(mesa.Model):
                 self.preferences, self.status_quo, self.threatener, beliefs), strict=True):
             agent.walk_away = float(value)
 
+    def set_preferences(self, preferences, positions: bool = True) -> None:
+        """Replace the preferences (constituencies and events do); ``positions``: ideal points, weights
+        or red lines changed, so every country's concession path is rebuilt."""
+        self.preferences = preferences
+        self.status_quo_utility = preferences.utility(self.status_quo)
+        if positions:
+            for agent in self.countries:
+                agent.forget_path()
+
     def concession_path(self, row: int):
         """Country ``row``'s concession path: shared by every run of the scenario while the preferences
         are the scenario's own, rebuilt when something (e.g. a constituency) changed them."""
         if self.preferences is self.case.preferences:
             return self.case.concession_path(row)
-        return offers.concession_path(self.preferences, self.space, row)
+        p, paths = self.preferences, self.case._paths  # also shared: paths of changed preferences
+        key = (row, p.ideal.tobytes(), p.weights.tobytes(), p.lo.tobytes(), p.hi.tobytes(), p.exponent.tobytes())
+        if key not in paths:
+            if len(paths) >= 4096:
+                return offers.concession_path(p, self.space, row)
+            paths[key] = offers.concession_path(p, self.space, row)
+        return paths[key]
 
     def proposer_order(self) -> list[CountryAgent]:
         """Who proposes this round, in order: shuffled through ``self.rng`` when the protocol says so."""
@@ -141,16 +170,36 @@ class NegotiationModel(mesa.Model):
     def step(self) -> None:
         """One round: walk-away values, aspirations, the protocol's round, then the clock and the threat."""
         self.round = self.steps
+        if self.constituencies or self.case.spec.events:
+            domestic.act(self)
         self._update_walk_away()
         for agent in self.countries:
             agent.begin_round()
         agreement = self.protocol.play_round(self)
         if agreement is not None:
-            self.agreement, self.outcome = agreement, DEAL
-        else:
+            self._ratify(agreement)
+        if self.outcome is None:
             self._advance_clock()
+        self.belief_path.append([a.belief for a in self.countries])
         if self.datacollector is not None:
             self.datacollector.collect(self)
+
+    def _ratify(self, agreement: Agreement) -> None:
+        """A signed package becomes final only when every country's constituencies ratify it (Putnam
+        1988); otherwise the talks end (``ratification_failed``) or resume, as ``[ratification]`` says,
+        and the countries whose ratification failed anticipate their ratifiers from then on."""
+        vetoes = domestic.vetoes(self, agreement.package) if self.constituencies else []
+        self.ratified = {a.code: a.code not in vetoes for a in self.countries}
+        self.agreement = agreement
+        if not vetoes:
+            self.outcome = DEAL
+        elif self.case.spec.ratification.on_failure == "fail":
+            self.outcome = RATIFICATION_FAILED
+        else:
+            self.failed_ratifications.append((self.round, tuple(vetoes)))
+            self.agreement, self.ratified = None, {a.code: False for a in self.countries}
+            for agent in self.countries:
+                agent.anticipates = agent.anticipates or agent.code in vetoes
 
     def _advance_clock(self) -> None:
         threat = self.case.spec.threat
@@ -177,9 +226,11 @@ class NegotiationModel(mesa.Model):
 
     def outcome_utilities(self) -> np.ndarray:
         """Each country's utility of the outcome: the agreed package, termination after a withdrawal,
-        the status quo after a stalemate (termination values if ``protocol.no_deal = "termination"``)."""
+        the status quo after a stalemate or a failed ratification (termination values after a notice of
+        withdrawal, or if ``protocol.no_deal = "termination"``)."""
         if self.outcome == DEAL:
             return self.preferences.utility(self.agreement.package)
-        if self.outcome == WITHDRAWAL or self.case.spec.protocol.no_deal == "termination":
+        withdrawn = self.outcome == RATIFICATION_FAILED and self.notice_round is not None
+        if self.outcome == WITHDRAWAL or withdrawn or self.case.spec.protocol.no_deal == "termination":
             return self.preferences.termination.copy()
         return self.status_quo_utility.copy()

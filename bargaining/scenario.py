@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -26,6 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import constituencies as domestic
 from .issues import Issue, IssueSpace
 from .offers import ConcessionPath, concession_path
 from .preferences import SHAPES, Preferences, red_line_interval
@@ -135,6 +137,12 @@ class CountrySpec(_Strict):
     belief: float | None = Field(None, ge=0, le=1, description="belief that the threat is real")
     shape: Literal["linear", "quadratic"] = "linear"
     strategy: StrategySpec = StrategySpec()
+    # domestic politics (constituencies.py): optional tables of the country
+    congress: domestic.CongressSpec | None = None
+    lobby: domestic.LobbySpec | None = None
+    auto_workers: domestic.AutoWorkersSpec | None = None
+    election: domestic.ElectionSpec | None = None
+    audience_costs: domestic.AudienceCostsSpec | None = None
 
     @field_validator("weights")
     @classmethod
@@ -154,6 +162,8 @@ class ScenarioSpec(_Strict):
     noise: NoiseSpec = NoiseSpec()
     issues: dict[str, IssueSpec] = Field(min_length=1)
     countries: dict[str, CountrySpec] = Field(min_length=2)
+    events: list[domestic.EventSpec] = []
+    ratification: domestic.RatificationSpec = domestic.RatificationSpec()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -262,7 +272,17 @@ def parse_value(text: str) -> Any:
 # Fields a table may gain by an override even if the file leaves them out.
 _TABLE_FIELDS = {
     "calendar": CalendarSpec, "protocol": ProtocolSpec, "threat": ThreatSpec, "noise": NoiseSpec,
+    "ratification": domestic.RatificationSpec,
 }
+
+
+def _country_table(name: str) -> type[BaseModel] | None:
+    """The pydantic model of a country's sub-table (``congress``, ``lobby``, ...), if it is one."""
+    field = CountrySpec.model_fields.get(name)
+    for t in (field.annotation, *typing.get_args(field.annotation)) if field else ():
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            return t
+    return None
 
 
 def _allowed_keys(raw: dict, keys: list[str], node: dict) -> set[str]:
@@ -277,6 +297,11 @@ def _allowed_keys(raw: dict, keys: list[str], node: dict) -> set[str]:
     elif len(keys) == 3 and keys[0] == "countries" and keys[2] == "strategy":
         strategy = STRATEGIES.get(node.get("name", "time_dependent"))
         allowed |= {"name"} | (set(strategy.Params.model_fields) if strategy else set())
+    elif len(keys) == 3 and keys[0] == "countries" and _country_table(keys[2]):
+        allowed |= set(_country_table(keys[2]).model_fields)
+    elif len(keys) == 4 and keys[0] == "countries" and _country_table(keys[2]) and keys[3] in (
+            "ideal", "weights", "red_lines", "demands", "set_points"):
+        allowed |= set(raw.get("issues", {}))
     elif len(keys) == 2 and keys[0] == "issues":
         allowed |= set(IssueSpec.model_fields)
     return allowed
@@ -289,7 +314,8 @@ def apply_override(raw: dict, path: str, value: Any, origin: str = "<scenario>")
         keys = ["countries", *keys]
     node = raw
     for depth, key in enumerate(keys):
-        allowed = _allowed_keys(raw, keys[:depth], node) if depth else set(_TABLE_FIELDS) | set(node)
+        top = set(_TABLE_FIELDS) | set(node) | {"events"}
+        allowed = _allowed_keys(raw, keys[:depth], node) if depth else top
         if key not in allowed:
             where = ".".join(keys[:depth]) or "the top level"
             raise ScenarioError(f"{origin}: unknown override path {path!r}: {key!r} is not a key of {where}; "
@@ -360,6 +386,8 @@ def _strip_sources(node: Any, path: tuple[str, ...], sources: dict[str, str]) ->
             sources[".".join(path)] = str(node["source"])
             return node["value"]
         return {k: _strip_sources(v, (*path, k), sources) for k, v in node.items()}
+    if isinstance(node, list):  # arrays of tables ([[events]])
+        return [_strip_sources(v, (*path, str(n)), sources) for n, v in enumerate(node)]
     return node
 
 
@@ -427,3 +455,4 @@ def _check_consistency(spec: ScenarioSpec, origin: str) -> None:
     if spec.protocol.horizon_round < spec.protocol.deadline_round:
         fail("protocol.horizon_round", f"expected >= deadline_round ({spec.protocol.deadline_round}), "
              f"found {spec.protocol.horizon_round}")
+    domestic.check(spec, fail)

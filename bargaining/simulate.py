@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import constituencies as domestic
 from .agents import CountryAgent
 from .model import DEAL, NegotiationModel
 from .scenario import Scenario, load_scenario
@@ -28,9 +29,12 @@ class Result:
         utilities: Country -> utility of the outcome.
         walk_away: Country -> walk-away value in the final round.
         notice_round: Round of the notice of withdrawal, or None.
+        ratified: Country -> whether it ratified the final package (all False without a signed package).
+        beliefs: Country -> its belief in the threat at the end of each round (None for the threatener).
         package: The agreed package as a normalised vector, None without a deal.
         rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
             offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
+        domestic: Per round and constituency: country, kind and pressure (``constituencies.records``).
         tabled: Every package tabled: round, proposer, one column per issue (natural values/labels) and
             each country's utility of it (``u_US``, ...).
     """
@@ -44,9 +48,12 @@ class Result:
     utilities: dict[str, float]
     walk_away: dict[str, float]
     notice_round: int | None = None
+    ratified: dict[str, bool] = field(default_factory=dict)
+    beliefs: dict[str, list[float | None]] = field(default_factory=dict)
     package: np.ndarray | None = field(default=None, repr=False)
     rounds: pd.DataFrame | None = field(default=None, repr=False)
     tabled: pd.DataFrame | None = field(default=None, repr=False)
+    domestic: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no per-round records)."""
@@ -60,6 +67,8 @@ class Result:
             "agreement": self.agreement,
             "utilities": self.utilities,
             "walk_away": self.walk_away,
+            "ratified": self.ratified,
+            "beliefs": self.beliefs,
         }
 
 
@@ -94,10 +103,14 @@ def run(
         utilities=dict(zip(countries, map(float, model.outcome_utilities()), strict=True)),
         walk_away={a.code: a.walk_away for a in model.countries},
         notice_round=model.notice_round,
+        ratified=dict(model.ratified),
+        beliefs={a.code: [None if np.isnan(b[a.row]) else b[a.row] for b in model.belief_path]
+                 for a in model.countries},
         package=package,
     )
     if record:
         result.rounds, result.tabled = _records(model)
+        result.domestic = domestic.records(model)
     return result
 
 

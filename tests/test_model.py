@@ -47,7 +47,8 @@ def test_credible_threat_without_zone_of_agreement_ends_in_withdrawal(nafta):
     assert r.outcome == "withdrawal"
     assert r.notice_round == 8  # the deadline round
     assert r.round == 8 + 6  # six rounds of notice (Art. 2205)
-    assert r.utilities == pytest.approx({c: nafta.spec.countries[c].termination_value if c != "US" else 0.9
+    lobbied = 0.9 - nafta.spec.countries["US"].lobby.rate * (14 - 4 + 1)  # business lobby, rounds 4-14
+    assert r.utilities == pytest.approx({c: nafta.spec.countries[c].termination_value if c != "US" else lobbied
                                          for c in nafta.countries})
     assert r.walk_away["CA"] == pytest.approx(0.45)  # belief 1 after the notice
 

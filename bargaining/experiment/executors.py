@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 from .spec import ExperimentError
 
+#: How long to try to reach a Dask scheduler.
+CONNECT_TIMEOUT = "10s"
+
 
 class SerialExecutor(Executor):
     """Runs each task at once, in this process."""
@@ -81,7 +84,7 @@ def _dask(scheduler: str | None, dask_local: int | None):
     else:
         address = scheduler
     try:
-        client = Client(address, timeout="10s")
+        client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()

@@ -10,9 +10,10 @@
   report names a deadline parameter;
 * ``sobol.csv``, ``prim.csv``; ``summary.md``: the question, the numbers, and the findings in words.
 
-Metric names (``[report] metrics``): an outcome (``deal``, ``withdrawal``, ...) means its share; ``deal_round``
-the mean round of the deals; any numeric column of the run table (``agreed.us_content``, ``utility.US``)
-its mean over the runs where it is defined.
+Metric names (``[report] metrics``): any numeric column of the run table (``agreed.us_content``,
+``utility.US``, ``round``) means its mean over the runs where it is defined; ``deal_round`` the mean round
+of the deals; any other name is an outcome (``deal``, ``withdrawal``, ``ratification_failed``, ...) and
+means its share of the runs.
 """
 
 from __future__ import annotations
@@ -47,18 +48,17 @@ def wilson(k: np.ndarray, n: np.ndarray, z: float = Z) -> tuple[np.ndarray, np.n
     return centre - half, centre + half
 
 
-def outcomes_of(runs: pd.DataFrame) -> list[str]:
-    """The outcomes to report: deal, withdrawal, stalemate and any other outcome the runs produced."""
+def outcomes_of(runs: pd.DataFrame, metrics: list[str] = ()) -> list[str]:
+    """The outcomes to report: deal, withdrawal, stalemate, any other outcome the runs produced, and any
+    metric that names no column (an outcome that may not have happened, e.g. ``ratification_failed``)."""
     seen = set(runs["outcome"].unique()) - {ERROR}
+    seen |= {m for m in metrics if m not in runs.columns and m != "deal_round"}
     return [*BASE_OUTCOMES, *sorted(seen - set(BASE_OUTCOMES))]
 
 
 def _metric_values(runs: pd.DataFrame, metric: str) -> pd.Series:
     if metric == "deal_round":
         return runs["round"].where(runs["outcome"] == "deal").astype(float)
-    if metric not in runs:
-        raise ExperimentError(f"report.metrics: unknown metric {metric!r}; expected an outcome, deal_round or a "
-                              f"numeric column of the run table ({', '.join(runs.columns)})")
     if not pd.api.types.is_numeric_dtype(runs[metric]):
         raise ExperimentError(f"report.metrics: expected a numeric column, found {metric!r} "
                               f"({runs[metric].dtype})")
@@ -76,7 +76,7 @@ def aggregate(runs: pd.DataFrame, by: list[str], metrics: list[str], outcomes: l
     errors = runs.groupby(by, sort=True)["outcome"].agg(lambda s: int((s == ERROR).sum())).rename("errors")
     ok = runs[runs["outcome"] != ERROR]
     groups = ok.groupby(by, sort=True)
-    table = pd.concat([groups.size().rename("n"), errors], axis=1)
+    table = pd.concat([groups.size().rename("n"), errors], axis=1).sort_index()
     table["n"] = table["n"].fillna(0).astype(int)
     for metric in metrics:
         column = metric_column(metric, outcomes)
@@ -99,7 +99,7 @@ def aggregate(runs: pd.DataFrame, by: list[str], metrics: list[str], outcomes: l
 def cell_table(runs: pd.DataFrame, spec: ExperimentSpec, countries: list[str]) -> pd.DataFrame:
     """One row per parameter cell (in cell order): parameters, runs, errors, every outcome's share, the mean
     deal round, and the means of the report's metrics and of each country's utility."""
-    outcomes = outcomes_of(runs)
+    outcomes = outcomes_of(runs, spec.report.metrics)
     metrics = [*outcomes, "deal_round"]
     metrics += [m for m in spec.report.metrics if m not in metrics]
     metrics += [f"utility.{c}" for c in countries if f"utility.{c}" in runs and f"utility.{c}" not in metrics]
@@ -295,11 +295,11 @@ def write_report(root: str | Path) -> Path:
     runs = read_runs(root)
     names = list(spec.parameters)
     countries = [c.removeprefix("utility.") for c in runs.columns if c.startswith("utility.")]
-    outcomes = outcomes_of(runs)
     metrics = list(spec.report.metrics)
+    outcomes = outcomes_of(runs, metrics)
     for metric in metrics:
         if metric not in outcomes:
-            _metric_values(runs.head(1), metric)
+            _metric_values(runs.head(1), metric)  # a text column is a clear error
     ok = runs[runs["outcome"] != ERROR]
 
     cells = cell_table(runs, spec, countries)

@@ -1,0 +1,369 @@
+"""Experiments: spec validation, designs and seeds, executors, the Parquet store and resume, reports,
+Sobol (Ishigami) and PRIM plumbing, and every bundled experiment's --quick run."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bargaining.cli import main
+from bargaining.experiment.designs import Design, run_seed
+from bargaining.experiment.discovery import prim_boxes
+from bargaining.experiment.report import wilson, write_report
+from bargaining.experiment.sensitivity import sobol_indices
+from bargaining.experiment.spec import ExperimentError, ParameterSpec, from_dict, load_experiment
+from bargaining.experiment.store import read_runs
+from bargaining.experiment.sweep import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
+
+
+def small(**changes) -> dict:
+    """A small grid over nafta-2017 with both deals and withdrawals."""
+    raw = {
+        "name": "small",
+        "scenario": "nafta-2017",
+        "replications": 3,
+        "seed": 11,
+        "parameters": {
+            "US.termination_value": {"levels": [0.1, 0.75, 0.9]},
+            "partners_belief": {"paths": ["CA.belief", "MX.belief"], "levels": [0.0, 1.0]},
+        },
+    }
+    raw.update(changes)
+    return raw
+
+
+def write_toml(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+# ------------------------------------------------------------------------------------------ spec
+
+@pytest.mark.parametrize("changes, message", [
+    ({"replications": 0}, "replications: expected greater than or equal to 1, found 0"),
+    ({"design": "random"}, "design: expected 'grid', 'lhs' or 'sobol', found 'random'"),
+    ({"parameters": {"US.nope": {"levels": [1]}}}, "parameters.US.nope = 1: nafta-2017: unknown override path"),
+    ({"parameters": {"US.termination_value": {"levels": [0.2, 1.5]}}},
+     "parameters.US.termination_value = 1.5: nafta-2017: countries.US.termination_value: expected less than "
+     "or equal to 1, found 1.5"),
+    ({"parameters": {"x": {"paths": ["CA.belief"], "range": [0.5, 0.2], "steps": 3}}},
+     "expected range = [low, high] with low < high, found [0.5, 0.2]"),
+    ({"parameters": {"x": {"paths": ["CA.belief"], "range": [0.0, 1.0]}}}, "a grid over a range needs `steps`"),
+    ({"design": "sobol", "samples": 12}, "sobol `samples` must be a power of 2, found 12"),
+    ({"design": "lhs"}, "design 'lhs' needs `samples`, found none"),
+    ({"outcomes": ["outcome", "mood"]}, "outcomes: expected names from ['outcome', 'round'"),
+    ({"colour": "blue"}, "colour: unknown key (found 'blue')"),
+    ({"scenario": "atlantis"}, "scenario: unknown scenario 'atlantis'"),
+    ({"set": {"protocol.deadline_round": 0}}, "set: nafta-2017: protocol.deadline_round: expected greater"),
+    ({"report": {"x": "US.belief"}}, "report.x: expected one of the parameters"),
+])
+def test_bad_experiments_name_key_expected_found(changes, message):
+    with pytest.raises(ExperimentError) as err:
+        from_dict(small(**changes), "exp.toml")
+    assert str(err.value).startswith("exp.toml: ")
+    assert message in str(err.value)
+
+
+def test_cli_bad_experiment_exits_2_without_traceback(tmp_path, capsys):
+    bad = write_toml(tmp_path / "bad.toml", 'name = "bad"\nscenario = "nafta-2017"\n[parameters."US.lobby.x"]\n'
+                     "levels = [1]\n")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}: parameters.US.lobby.x = 1: ") and "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
+    assert "no such experiment file" in capsys.readouterr().err
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a results folder" in capsys.readouterr().err
+    write_toml(tmp_path / "syntax.toml", "name = \n")
+    assert main(["sweep", str(tmp_path / "syntax.toml")]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(replications=st.one_of(st.integers(-3, 5), st.floats(allow_nan=True), st.text(max_size=3)),
+       levels=st.lists(st.one_of(st.floats(-2, 2, allow_nan=False), st.integers(-2, 2), st.text(max_size=2)),
+                       max_size=3),
+       path=st.sampled_from(["US.termination_value", "CA.belief", "protocol.deadline_round", "US.weights.sunset",
+                             "US.strategy.beta", "nonsense", "US", "issues.auto_rvc.bounds"]))
+def test_any_experiment_either_loads_or_gives_a_clear_error(replications, levels, path):
+    raw = small(replications=replications, parameters={path: {"levels": levels}})
+    try:
+        experiment = from_dict(raw, "exp.toml")
+    except ExperimentError as exc:
+        assert str(exc).startswith("exp.toml: ")
+        return
+    assert experiment.replications >= 1 and levels
+    design = Design(experiment)
+    assert design.n_cells == len(levels)
+
+
+# ------------------------------------------------------------------------------------------ designs and seeds
+
+def test_grid_cells_are_the_product_of_levels_in_order():
+    experiment = from_dict(small(parameters={
+        "US.termination_value": {"range": [0.0, 0.3], "steps": 4},
+        "CA.belief": {"levels": [0.0, 0.5, 1.0]},
+        "protocol.deadline_round": {"range": [4, 8], "steps": 3, "integer": True}}))
+    design = Design(experiment)
+    expected = list(itertools.product([0.0, 0.1, 0.2, 0.3], [0.0, 0.5, 1.0], [4, 6, 8]))
+    assert design.n_cells == 36 and design.n_runs == 108
+    assert np.allclose([design.cell(i) for i in range(design.n_cells)], expected, atol=1e-12, rtol=0)
+    assert list(design.cells()) == [design.cell(i) for i in range(design.n_cells)]
+    assert all(isinstance(c[2], int) for c in design.cells())
+    quick = from_dict(small(parameters={"CA.belief": {"levels": [0.0, 0.1, 0.2, 0.3, 0.4]}},
+                            quick={"steps": 3, "replications": 1}), quick=True)
+    assert Design(quick).levels == [[0.0, 0.2, 0.4]] and Design(quick).n_runs == 3
+
+
+def test_run_seeds_are_spawned_children_of_the_master_seed():
+    child = np.random.SeedSequence(7).spawn(4)[3].spawn(3)[2]
+    hi, lo = child.generate_state(2, np.uint32)
+    assert run_seed(7, 3, 2) == ((int(hi) << 32) | int(lo)) & (2**63 - 1)
+    seeds = {run_seed(7, cell, rep) for cell in range(200) for rep in range(5)}
+    assert len(seeds) == 1000 and all(0 <= s < 2**63 for s in seeds)
+    assert run_seed(8, 3, 2) != run_seed(7, 3, 2)
+
+
+def test_sampled_designs_respect_ranges_integers_and_levels():
+    experiment = from_dict(small(design="lhs", samples=50, parameters={
+        "US.termination_value": {"range": [0.2, 0.4]},
+        "protocol.deadline_round": {"range": [4, 6], "integer": True},
+        "US.strategy.name": {"levels": ["time_dependent"]},
+        "MX.belief": {"levels": [0.0, 1.0]}}))
+    cells = list(Design(experiment).cells())
+    assert len(cells) == 50
+    assert all(0.2 <= t <= 0.4 for t, *_ in cells)
+    assert {d for _, d, _, _ in cells} == {4, 5, 6}
+    assert {b for *_, b in cells} == {0.0, 1.0}
+    assert Design(experiment).cell(7) == cells[7]
+
+
+# ------------------------------------------------------------------------------------------ executors
+
+def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+    from distributed import LocalCluster
+
+    experiment = from_dict(small(replications=4, batch=5))
+    serial = sweep(experiment, tmp_path / "serial", workers=1, progress=False)
+    sweep(experiment, tmp_path / "pool", workers=2, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        dask = sweep(experiment, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
+    assert "Dask scheduler tcp://127.0.0.1" in dask.executor
+    table = read_runs(tmp_path / "serial")
+    assert len(table) == 24 and list(table["run"]) == list(range(24))
+    assert {"deal", "withdrawal"} <= set(table["outcome"])
+    assert serial.outcomes == table["outcome"].value_counts().to_dict()
+    for other in ("pool", "dask"):
+        pd.testing.assert_frame_equal(table, read_runs(tmp_path / other), check_exact=True)
+
+
+def test_dask_local_cluster_option(tmp_path):
+    experiment = from_dict(small(replications=1))
+    summary = sweep(experiment, tmp_path / "a", dask_local=1, progress=False)
+    assert summary.executor.startswith("Dask LocalCluster (1 workers)")
+    sweep(experiment, tmp_path / "b", workers=1, progress=False)
+    pd.testing.assert_frame_equal(read_runs(tmp_path / "a"), read_runs(tmp_path / "b"), check_exact=True)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("bargaining.experiment.executors.CONNECT_TIMEOUT", "1s")
+    experiment = from_dict(small(replications=1))
+    with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
+        sweep(experiment, tmp_path / "x", scheduler="tcp://127.0.0.1:9", progress=False)
+
+
+# ------------------------------------------------------------------------------------------ runs and store
+
+def test_a_row_records_the_run_exactly(tmp_path, nafta):
+    from bargaining import run
+
+    experiment = from_dict(small(replications=2))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    table = read_runs(tmp_path)
+    for _, row in table.iloc[[0, 5, 11]].iterrows():
+        overrides = {"US.termination_value": row["US.termination_value"], "CA.belief": row["partners_belief"],
+                     "MX.belief": row["partners_belief"]}
+        result = run(nafta, overrides, seed=int(row["seed"]), record=False)
+        assert row["seed"] == run_seed(11, row["cell"], row["replication"])
+        assert row["outcome"] == result.outcome and row["round"] == result.round
+        for c in nafta.countries:
+            assert row[f"utility.{c}"] == result.utilities[c] and row[f"walk_away.{c}"] == result.walk_away[c]
+        for issue, value in (result.agreement or {}).items():
+            assert row[f"agreed.{issue}"] == value
+        if result.agreement is None:
+            assert row[["agreed.auto_rvc", "agreed.sunset"]].isna().all()
+        assert row["error"] is None
+
+
+def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
+    # deadline 20 with horizon 10 is invalid (horizon before deadline); each value alone is valid
+    experiment = from_dict(small(replications=2, parameters={
+        "protocol.deadline_round": {"levels": [4, 20]}, "protocol.horizon_round": {"levels": [10, 30]}}))
+    summary = sweep(experiment, tmp_path, workers=1, progress=False)
+    table = read_runs(tmp_path)
+    bad = table[(table["protocol.deadline_round"] == 20) & (table["protocol.horizon_round"] == 10)]
+    assert len(table) == 8 and len(bad) == 2 and summary.errors == 2
+    assert (bad["outcome"] == "error").all() and bad["round"].isna().all()
+    assert bad["error"].str.startswith("ScenarioError: nafta-2017: protocol.horizon_round: expected >= "
+                                       "deadline_round (20), found 10").all()
+    good = table.drop(bad.index)
+    assert good["error"].isna().all() and (good["outcome"] != "error").all()
+    write_report(tmp_path)
+    cells = pd.read_csv(tmp_path / "cells.csv")
+    assert cells["errors"].tolist() == [0, 0, 2, 0]
+    assert "2 runs raised an error" in (tmp_path / "summary.md").read_text()
+
+
+def test_out_folder_guards(tmp_path):
+    experiment = from_dict(small(replications=1))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    with pytest.raises(ExperimentError, match="already holds results of 'small'; expected an empty folder"):
+        sweep(experiment, tmp_path, workers=1, progress=False)
+    other = from_dict(small(replications=2))
+    with pytest.raises(ExperimentError, match="--resume: expected results of this experiment"):
+        sweep(other, tmp_path, resume=True, workers=1, progress=False)
+    again = sweep(experiment, tmp_path, resume=True, workers=1, progress=False)  # complete: nothing to run
+    assert again.ran == 0 and again.resumed == 6
+    assert len(read_runs(tmp_path)) == 6
+
+
+def test_sigkill_midway_then_resume_gives_the_uninterrupted_table(tmp_path):
+    exp = write_toml(tmp_path / "kill.toml", """
+name = "kill"
+scenario = "nafta-2017"
+replications = 25
+seed = 3
+batch = 8
+[parameters."US.termination_value"]
+range = [0.0, 0.9]
+steps = 10
+[parameters.partners_belief]
+paths = ["CA.belief", "MX.belief"]
+levels = [0.0, 0.5, 1.0, 0.25]
+""")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
+                             "--workers", "2", "--no-report", "--no-progress"],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while len(list((out / "runs").glob("part-*.parquet"))) < 10 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()
+    manifest = json.loads((out / "experiment.json").read_text())
+    partial = read_runs(out)
+    assert not manifest["complete"] and 80 <= len(partial) < 1000
+
+    resumed = sweep(load_experiment(exp), out, resume=True, workers=2, progress=False)
+    assert resumed.resumed == len(partial) and resumed.ran == 1000 - len(partial)
+    assert not list((out / "runs").glob("*.tmp"))
+    reference = tmp_path / "reference"
+    sweep(load_experiment(exp), reference, workers=1, progress=False)
+    table = read_runs(out)
+    assert table["run"].is_unique and list(table["run"]) == list(range(1000))
+    pd.testing.assert_frame_equal(table, read_runs(reference), check_exact=True)
+
+
+# ------------------------------------------------------------------------------------------ analysis
+
+def test_wilson_interval_known_values():
+    lo, hi = wilson(np.array([0, 5, 10]), np.array([10, 10, 10]))
+    assert lo == pytest.approx([0.0, 0.236593, 0.722467], abs=1e-6)
+    assert hi == pytest.approx([0.277533, 0.763407, 1.0], abs=1e-6)
+
+
+def test_sobol_pipeline_reproduces_the_ishigami_indices():
+    """Ishigami & Homma (1990), a = 7, b = 0.1: S1 = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437)."""
+    parameters = {f"x{i}": ParameterSpec(paths=[f"x{i}"], range=(-np.pi, np.pi)) for i in (1, 2, 3)}
+    from SALib.sample import sobol as sobol_sample
+
+    from bargaining.experiment.designs import decode, problem
+
+    points = sobol_sample.sample(problem(parameters), 2**13, calc_second_order=False, seed=1)
+    x = np.array([decode(parameters, row) for row in points])
+    y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+    table = sobol_indices(parameters, y, seed=1)
+    assert table["S1"].to_numpy() == pytest.approx([0.3139, 0.4424, 0.0], abs=0.02)
+    assert table["ST"].to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.02)
+
+
+def test_prim_finds_the_box_where_the_outcome_happens():
+    rng = np.random.default_rng(0)
+    cells = pd.DataFrame({"a": rng.uniform(size=1500), "b": rng.uniform(size=1500), "c": rng.uniform(size=1500)})
+    cells["P(withdrawal)"] = ((cells["a"] > 0.6) & (cells["b"] < 0.3)).astype(float)
+    parameters = {n: ParameterSpec(paths=[n], range=(0.0, 1.0)) for n in "abc"}
+    boxes = prim_boxes(cells, parameters, "P(withdrawal)", threshold=0.8)
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert set(box.limits) == {"a", "b"} and box.density > 0.95 and box.coverage > 0.9
+    assert box.limits["a"][0] == pytest.approx(0.6, abs=0.03) and box.limits["b"][1] == pytest.approx(0.3, abs=0.03)
+    assert prim_boxes(cells.assign(**{"P(withdrawal)": 0.0}), parameters, "P(withdrawal)") == []
+
+
+def test_report_tables_and_files(tmp_path):
+    experiment = from_dict(small(replications=5, report={"metrics": ["deal", "withdrawal", "deal_round",
+                                                                      "agreed.auto_rvc"]}))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    summary = write_report(tmp_path).read_text()
+    runs, cells = read_runs(tmp_path), pd.read_csv(tmp_path / "cells.csv")
+    assert len(cells) == 6 and (cells["n"] == 5).all()
+    shares = cells[[c for c in cells if c.startswith("P(") and c.endswith(")")]].sum(axis=1)
+    assert shares.to_numpy() == pytest.approx(1.0)
+    for cell in cells.itertuples():
+        part = runs[runs["cell"] == cell.cell]
+        assert cells.loc[cell.Index, "P(deal)"] == pytest.approx((part["outcome"] == "deal").mean())
+        deals = part[part["outcome"] == "deal"]
+        if len(deals):
+            assert cells.loc[cell.Index, "deal_round"] == pytest.approx(deals["round"].mean())
+            assert cells.loc[cell.Index, "agreed.auto_rvc"] == pytest.approx(deals["agreed.auto_rvc"].mean())
+        assert cells.loc[cell.Index, "P(deal)_lo"] <= cells.loc[cell.Index, "P(deal)"] <= \
+            cells.loc[cell.Index, "P(deal)_hi"]
+    for name in ("lines.png", "heatmap.png", "summary.md", "cells.csv", "prim.csv"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert "## Findings" in summary and "P(withdrawal) is 0 at US.termination_value = 0.1" in summary
+    assert "## Scenario discovery (PRIM): where withdrawal is likely" in summary
+
+
+# ------------------------------------------------------------------------------------------ bundled experiments
+
+def test_the_five_experiments_exist():
+    assert {p.stem for p in EXPERIMENTS} >= {"threat_credibility", "auto_content", "deadlines",
+                                             "domestic_pressure", "sensitivity"}
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_every_experiment_quick(path, tmp_path, capsys):
+    out = tmp_path / path.stem
+    assert main(["sweep", str(path), "--quick", "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "runs in" in printed and f"report: {out / 'summary.md'}" in printed
+    manifest = json.loads((out / "experiment.json").read_text())
+    runs = read_runs(out)
+    assert manifest["complete"] and manifest["quick"] and len(runs) == manifest["n_runs"] <= 300
+    assert runs["error"].isna().all()
+    assert (out / "cells.csv").exists() and (out / "summary.md").read_text().startswith(f"# {path.stem} (quick)")
+    assert list(out.glob("*.png"))
+    if load_experiment(path).spec.design == "sobol":
+        sobol = pd.read_csv(out / "sobol.csv")
+        assert {"P(deal)", "P(withdrawal)"} <= set(sobol["output"])
+    assert main(["report", str(out)]) == 0
