@@ -86,7 +86,17 @@ def describe(scenario: Scenario) -> dict:
         "zopa": bool(zone.exists),
         "zopa_slack": float(zone.slack),
         "zopa_package": None if zone.package is None else space.natural(zone.package),
+        **_solution_points(scenario),
     }
+
+
+def _solution_points(scenario: Scenario) -> dict:
+    """``nash`` and ``kalai_smorodinsky``: package and utilities at the initial walk-away values (or None)."""
+    found = analysis.solutions(scenario)
+    point = lambda p: None if p is None else {  # noqa: E731
+        "package": scenario.space.natural(p.package),
+        "utilities": dict(zip(scenario.countries, map(float, p.utilities), strict=True))}
+    return {"nash": point(found.nash), "kalai_smorodinsky": point(found.kalai_smorodinsky)}
 
 
 def cmd_show(args) -> None:
@@ -162,7 +172,11 @@ def cmd_run(args) -> None:
         except OSError as exc:
             raise UsageError(f"{args.plot}: cannot write the figure: {exc.strerror or exc}") from None
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=_json_default))
+        info = result.to_dict()
+        deal = result.outcome == "deal"  # efficiency of a deal of all (analysis.deal_metrics)
+        info.update(analysis.deal_metrics(scenario, result.package) if deal else dict.fromkeys(
+            ("pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "joint_gain")))
+        print(json.dumps(info, indent=2, default=_json_default))
     else:
         print(summary(scenario, result))
         if args.plot:
@@ -214,6 +228,11 @@ EXTENSIONS: list[Callable[[argparse._SubParsersAction], None]] = []
 from .experiment.cli import register as _register_experiments  # noqa: E402  (sweep, report)
 
 EXTENSIONS.append(_register_experiments)
+
+from .strategies.catalogue import register as _register_strategies  # noqa: E402  (strategies)
+from .tournament import register as _register_tournament  # noqa: E402  (tournament)
+
+EXTENSIONS += [_register_strategies, _register_tournament]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ from .strategies import STRATEGIES
 
 DEAL, WITHDRAWAL, STALEMATE = "deal", "withdrawal", "stalemate"
 RATIFICATION_FAILED = "ratification_failed"
+BILATERAL = "bilateral"  # an Agreement signed by some countries only (protocols.BilateralFirst)
 
 
 class NegotiationModel(mesa.Model):
@@ -192,7 +193,7 @@ class NegotiationModel(mesa.Model):
         self.ratified = {a.code: a.code not in vetoes for a in self.countries}
         self.agreement = agreement
         if not vetoes:
-            self.outcome = DEAL
+            self.outcome = DEAL if len(agreement.signatories) == len(self.countries) else BILATERAL
         elif self.case.spec.ratification.on_failure == "fail":
             self.outcome = RATIFICATION_FAILED
         else:
@@ -230,6 +231,9 @@ class NegotiationModel(mesa.Model):
         withdrawal, or if ``protocol.no_deal = "termination"``)."""
         if self.outcome == DEAL:
             return self.preferences.utility(self.agreement.package)
+        if self.outcome == BILATERAL:  # those left out keep neither NAFTA nor the new text
+            signed = np.isin(self.case.countries, self.agreement.signatories)
+            return np.where(signed, self.preferences.utility(self.agreement.package), self.preferences.termination)
         withdrawn = self.outcome == RATIFICATION_FAILED and self.notice_round is not None
         if self.outcome == WITHDRAWAL or withdrawn or self.case.spec.protocol.no_deal == "termination":
             return self.preferences.termination.copy()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from . import constituencies as domestic
 from .agents import CountryAgent
-from .model import DEAL, NegotiationModel
+from .model import BILATERAL, DEAL, NegotiationModel
 from .scenario import Scenario, load_scenario
 
 
@@ -31,6 +31,8 @@ class Result:
         notice_round: Round of the notice of withdrawal, or None.
         ratified: Country -> whether it ratified the final package (all False without a signed package).
         beliefs: Country -> its belief in the threat at the end of each round (None for the threatener).
+        signatories: Countries that signed the agreement (all of them for a deal, some for
+            ``"bilateral"``), None without one.
         package: The agreed package as a normalised vector, None without a deal.
         rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
             offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
@@ -50,6 +52,7 @@ class Result:
     notice_round: int | None = None
     ratified: dict[str, bool] = field(default_factory=dict)
     beliefs: dict[str, list[float | None]] = field(default_factory=dict)
+    signatories: list[str] | None = None
     package: np.ndarray | None = field(default=None, repr=False)
     rounds: pd.DataFrame | None = field(default=None, repr=False)
     tabled: pd.DataFrame | None = field(default=None, repr=False)
@@ -65,6 +68,7 @@ class Result:
             "month": self.month,
             "notice_round": self.notice_round,
             "agreement": self.agreement,
+            "signatories": self.signatories,
             "utilities": self.utilities,
             "walk_away": self.walk_away,
             "ratified": self.ratified,
@@ -92,7 +96,8 @@ def run(
     model = NegotiationModel(scenario, rng=seed, record=record)
     model.run()
     countries = scenario.countries
-    package = model.agreement.package if model.outcome == DEAL else None
+    signed = model.outcome in (DEAL, BILATERAL)
+    package = model.agreement.package if signed else None
     result = Result(
         scenario=scenario.name,
         seed=seed,
@@ -106,6 +111,7 @@ def run(
         ratified=dict(model.ratified),
         beliefs={a.code: [None if np.isnan(b[a.row]) else b[a.row] for b in model.belief_path]
                  for a in model.countries},
+        signatories=list(model.agreement.signatories) if signed else None,
         package=package,
     )
     if record:
