@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 
 from . import offers
-from .constituencies import ratifiable
+from .constituencies import ratifiable, ratifiable_offer
 from .strategies import Strategy
 
 
@@ -81,8 +81,10 @@ class CountryAgent(mesa.Agent):
         self._path = None
 
     def propose(self) -> np.ndarray:
-        """Table this round's package."""
+        """Table this round's package (one its constituencies would ratify, when it anticipates them)."""
         self.offer = self.strategy.propose(self)
+        if self.anticipates and not ratifiable(self, self.offer):
+            self.offer = ratifiable_offer(self, self.offer)
         return self.offer
 
     def accepts(self, package: np.ndarray, utility: float, within_red_lines: bool) -> bool:

@@ -449,6 +449,19 @@ def ratifiable(agent: CountryAgent, package: np.ndarray) -> bool:
     return all(c.ratifies(package) for c in agent.model.constituencies if c.country is agent)
 
 
+def ratifiable_offer(agent: CountryAgent, offer: np.ndarray, steps: int = 20) -> np.ndarray:
+    """What a government that anticipates its ratifiers tables instead of a package they would reject: the
+    package on its concession path, worth at least its walk-away value, that they would ratify and that is
+    nearest its aspiration; its opening package if there is none."""
+    best, gap = agent.package_at(1.0), np.inf
+    for aspiration in np.linspace(agent.walk_away, 1.0, steps + 1):
+        x = agent.package_at(float(aspiration))
+        u = agent.utility(x)
+        if u >= agent.walk_away - 1e-12 and abs(u - agent.aspiration) < gap and ratifiable(agent, x):
+            best, gap = x, abs(u - agent.aspiration)
+    return best
+
+
 def reporters() -> dict:
     """DataCollector agenttype_reporters for the constituency agents."""
     return {cls: {"country": "code", "pressure": "pressure"} for cls in CONSTITUENCIES.values()}

@@ -1,0 +1,343 @@
+"""Domestic politics (issue 4): constituencies, ratification, events, and the core invariants with them on."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import bargaining
+from bargaining import constituencies as domestic
+from bargaining.model import NegotiationModel
+from bargaining.scenario import ScenarioError
+
+QUIET = {"noise.aspiration": 0.0, "noise.belief": 0.0}
+
+
+def outcomes(scenario, overrides=None, seeds=range(20)) -> Counter:
+    scenario = scenario.with_overrides(overrides)
+    return Counter(bargaining.run(scenario, seed=s, record=False).outcome for s in seeds)
+
+
+def model_run(scenario, overrides=None, seed=0) -> NegotiationModel:
+    model = NegotiationModel(scenario.with_overrides(overrides), rng=seed, record=False)
+    model.run()
+    return model
+
+
+# ------------------------------------------------------------------------------------------ the bundle
+
+def test_nafta_has_every_constituency_and_sources(nafta):
+    kinds = {(c.code, c.kind) for c in NegotiationModel(nafta, rng=0).constituencies}
+    assert kinds == {("US", "congress"), ("US", "lobby"), ("US", "auto_workers"), ("MX", "election"),
+                     ("CA", "audience_costs"), ("MX", "audience_costs")}
+    for path in ("countries.US.congress.threshold", "countries.US.lobby.rate", "countries.MX.election.round",
+                 "countries.CA.audience_costs.set_points.auto_rvc", "events.0.belief_shift"):
+        assert nafta.sources[path].startswith(("assumption: ", "00")), path
+
+
+def test_default_nafta_still_ends_in_deals_that_everyone_ratifies(nafta):
+    for seed in range(30):
+        r = bargaining.run(nafta, seed=seed, record=False)
+        assert r.outcome == "deal" and r.ratified == {"US": True, "CA": True, "MX": True}
+
+
+# ------------------------------------------------------------------------------------------ ratification
+
+def test_congress_threshold_above_anything_signed_fails_ratification_and_lowering_it_restores_deals(nafta):
+    failed = outcomes(nafta, {"US.congress.threshold": 1.0})
+    assert failed == {"ratification_failed": 20}
+    r = bargaining.run(nafta, {"US.congress.threshold": 1.0}, seed=3)
+    assert r.ratified == {"US": False, "CA": True, "MX": True}
+    assert r.agreement is None and r.utilities == pytest.approx(  # NAFTA continues unchanged
+        dict(zip(nafta.countries, NegotiationModel(nafta).status_quo_utility, strict=True)))
+    assert outcomes(nafta, {"US.congress.threshold": 0.0}) == {"deal": 20}
+
+
+def test_ratification_is_congress_utility_against_its_threshold(nafta):
+    """The win-set boundary, exactly: a deal Congress values at u ratifies at threshold u, fails just above."""
+    model = model_run(nafta, {"US.congress.threshold": 0.0}, seed=5)
+    congress = next(c for c in model.constituencies if c.kind == "congress")
+    u = congress.utility(model.agreement.package)
+    spec = nafta.spec.countries["US"].congress
+    ideal = nafta.space.normalise({i.name: spec.ideal.get(i.name, i.status_quo) for i in nafta.space})
+    x = model.agreement.package
+    by_hand = sum(spec.weights[i.name] * (1 - abs(x[k] - ideal[k]) / max(ideal[k], 1 - ideal[k]))
+                  for k, i in enumerate(nafta.space))
+    assert u == pytest.approx(by_hand)
+    assert model_run(nafta, {"US.congress.threshold": u}, seed=5).outcome == "deal"
+    assert model_run(nafta, {"US.congress.threshold": u + 1e-6}, seed=5).outcome == "ratification_failed"
+
+
+def test_talks_resume_after_a_failed_ratification_and_the_executive_then_anticipates_congress(nafta):
+    model = model_run(nafta, {"US.congress.threshold": 1.0, "ratification.on_failure": "resume"}, seed=2)
+    assert model.outcome in ("withdrawal", "stalemate")  # nothing Congress would ratify is ever signed
+    assert model.failed_ratifications[0][1] == ("US",)
+    us = model.countries[0]
+    assert us.anticipates and not model.countries[1].anticipates
+    assert model.ratified == {"US": False, "CA": False, "MX": False}
+    # A threshold Congress can meet: the deal after the failure is one it ratifies.
+    found = False
+    for seed in range(30):
+        m = model_run(nafta, {"US.congress.threshold": 0.75, "ratification.on_failure": "resume"}, seed=seed)
+        if m.failed_ratifications and m.outcome == "deal":
+            congress = next(c for c in m.constituencies if c.kind == "congress")
+            assert congress.ratifies(m.agreement.package)
+            found = True
+    assert found
+
+
+def test_anticipating_governments_never_sign_what_they_cannot_ratify(nafta):
+    counts = outcomes(nafta, {"US.congress.threshold": 0.75, "ratification.anticipate": True}, seeds=range(15))
+    assert "ratification_failed" not in counts
+
+
+# ------------------------------------------------------------------------------------------ lobby
+
+def test_lobby_lowers_the_termination_value_at_its_rate_down_to_its_floor(nafta):
+    model = NegotiationModel(nafta.with_overrides({"US.lobby.rate": 0.03, "US.lobby.floor": 0.05}), rng=0)
+    path = []
+    for _ in range(7):
+        model.step()
+        path.append(float(model.preferences.termination[0]))
+    assert path == pytest.approx([0.12, 0.12, 0.12, 0.09, 0.06, 0.05, 0.05])  # rounds 1-3 before the lobby
+    lobby = next(c for c in model.constituencies if c.kind == "lobby")
+    assert lobby.pressure == pytest.approx(0.07)
+
+
+def test_a_higher_lobby_rate_lowers_the_withdrawal_rate(nafta):
+    """With a U.S. termination value well above the status quo the threat ends in withdrawals; lobbying
+    that lowers it faster makes withdrawal rarer (a small sweep)."""
+    withdrawals = [outcomes(nafta, {"US.termination_value": 0.7, "US.lobby.rate": rate})["withdrawal"]
+                   for rate in (0.0, 0.01, 0.02, 0.04)]
+    assert withdrawals[0] >= 15 and withdrawals[-1] == 0
+    assert all(a >= b for a, b in zip(withdrawals, withdrawals[1:], strict=False))
+
+
+# ------------------------------------------------------------------------------------------ auto workers
+
+def test_auto_workers_raise_the_executive_floor_toward_their_demand(nafta):
+    model = NegotiationModel(nafta.with_overrides({**QUIET, "US.termination_value": 0.9}), rng=0)
+    auto_rvc = nafta.space.issues[nafta.space.index("auto_rvc")]
+    floors = []
+    for _ in range(9):
+        model.step()
+        if model.outcome:
+            break
+        floors.append(auto_rvc.natural(model.preferences.lo[0, 0]))
+    assert floors[:3] == pytest.approx([62.5 + 1.75, 62.5 + 3.5, 62.5 + 5.25])  # 5 % of 50-85 a round
+    assert max(floors) == pytest.approx(75.0)  # stops at the union's demand
+    # Every deal of the default respects the floor reached by its round.
+    for seed in range(20):
+        m = model_run(nafta, seed=seed)
+        floor = min(62.5 + 1.75 * m.round, 75.0)
+        assert auto_rvc.natural(m.agreement.package[0]) >= floor - 1e-6
+
+
+# ------------------------------------------------------------------------------------------ election
+
+def test_an_election_after_the_talks_changes_nothing(nafta):
+    late = nafta.with_overrides({"MX.election.round": 30, "MX.election.campaign_rounds": 0})
+    for seed in range(8):
+        a, b = bargaining.run(nafta, seed=seed, record=False), bargaining.run(late, seed=seed, record=False)
+        assert a.to_dict() | {"beliefs": None} == b.to_dict() | {"beliefs": None}
+
+
+def test_a_mexican_election_changes_the_outcome_distribution_as_configured(nafta):
+    """A new government elected in round 3 that will not go past 70 % regional content, while the U.S.
+    auto workers push the U.S. floor to 75 %: once the floors cross, no package is acceptable to both."""
+    hardline = {"MX.election.round": 3, "MX.election.campaign_rounds": 0, "MX.election.red_lines.auto_rvc": 70.0}
+    before, after = outcomes(nafta), outcomes(nafta, hardline)
+    assert before == {"deal": 20}
+    assert after["deal"] < 10 and after["withdrawal"] + after["stalemate"] > 10
+    auto_rvc = nafta.space.issues[0]
+    for seed in range(20):
+        m = model_run(nafta, hardline, seed=seed)
+        if m.outcome == "deal":  # a deal struck before the floors crossed
+            assert auto_rvc.natural(m.agreement.package[0]) <= 70.0 + 1e-6 and m.round < 6
+
+
+def test_no_concessions_in_campaign_season(nafta):
+    scenario = nafta.with_overrides({**QUIET, "MX.election.round": 6, "MX.election.campaign_rounds": 2,
+                                     "US.termination_value": 0.9})
+    r = bargaining.run(scenario, seed=0)
+    mx = r.rounds[r.rounds.country == "MX"].set_index("round")["aspiration"]
+    assert mx[4] == pytest.approx(mx[3]) and mx[5] == pytest.approx(mx[3])  # held in rounds 4-5
+    assert mx[3] < mx[2]  # conceding before the campaign
+    pressure = r.domestic[r.domestic.kind == "election"].set_index("round")["pressure"]
+    assert pressure.loc[[3, 4, 5, 6]].tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+# ------------------------------------------------------------------------------------------ audience costs
+
+def test_audience_costs_erode_support_then_harden_set_points_into_red_lines(nafta):
+    scenario = nafta.with_overrides({**QUIET, "CA.audience_costs.cost": 0.5, "CA.audience_costs.floor": 0.7,
+                                     "US.termination_value": 0.9})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
+    ca = model.countries[1]
+    support = 1.0
+    while model.outcome is None and not audience.hardened:
+        offer = ca.offer
+        model.step()
+        if offer is not None:
+            support = max(support - 0.5 * audience.excess(offer), 0.0)
+        assert audience.support == pytest.approx(support)
+    assert audience.hardened and audience.support < 0.7
+    rvc = nafta.space.issues[0]
+    assert rvc.natural(model.preferences.hi[1, 0]) == pytest.approx(75.0)  # the set point is now a red line
+    assert model.preferences.hi[1, nafta.space.index("procurement")] == 0.0  # "open"
+    assert nafta.preferences.hi[1, 0] == 1.0  # the scenario's own preferences are untouched
+
+
+def test_audience_costs_ratification_rule(nafta):
+    model = NegotiationModel(nafta, rng=0)
+    audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
+    x = nafta.space.status_quo.copy()
+    assert audience.ratifies(x)
+    x[0] = nafta.space.issues[0].normalise(85.0)  # 10 points past the 75 % set point: 10/35 of the range
+    assert audience.excess(x) == pytest.approx(10 / 35)
+    audience.support = 0.5 + 0.3 * 10 / 35 + 1e-9
+    assert audience.ratifies(x)
+    audience.support = 0.5 + 0.3 * 10 / 35 - 1e-6
+    assert not audience.ratifies(x)
+
+
+# ------------------------------------------------------------------------------------------ events and beliefs
+
+def test_scheduled_events_shock_beliefs_termination_values_and_positions(nafta):
+    scenario = nafta.with_overrides({**QUIET, "events": [
+        {"round": 2, "country": "CA", "termination_shift": -0.1},
+        {"round": 3, "country": "MX", "ideal": {"auto_rvc": 70.0}},
+    ]})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    model.step()
+    assert model.preferences.termination[1] == pytest.approx(0.45)
+    model.step()
+    assert model.preferences.termination[1] == pytest.approx(0.35)
+    assert model.countries[1].walk_away == pytest.approx(0.4 * 0.35 + 0.6 * model.status_quo_utility[1])
+    model.step()
+    assert scenario.space.issues[0].natural(model.preferences.ideal[2, 0]) == pytest.approx(70.0)
+    assert model.status_quo_utility[2] == pytest.approx(model.preferences.utility(model.status_quo)[2])
+    assert model.status_quo_utility[2] != pytest.approx(scenario.preferences.utility(model.status_quo)[2])
+
+
+def test_belief_trajectory_events_erosion_and_notice(nafta):
+    """Beliefs: +0.1 from the round-4 event (seed 003), eroded by 20 % a round past the deadline
+    without withdrawal (seed 002), set to 1 by a notice."""
+    r = bargaining.run(nafta, {**QUIET, "US.termination_value": 0.05, "US.red_lines.auto_rvc": 85.0,
+                               "CA.red_lines.auto_rvc": 70.0}, seed=0, record=False)
+    ca = r.beliefs["CA"]
+    assert r.outcome == "stalemate" and r.beliefs["US"] == [None] * r.round
+    assert ca[:3] == pytest.approx([0.4] * 3) and ca[3] == pytest.approx(0.5)
+    assert ca[7] == pytest.approx(0.5 * 0.8) and ca[8] == pytest.approx(0.5 * 0.8**2)
+    r = bargaining.run(nafta, {**QUIET, "US.termination_value": 0.9}, seed=0, record=False)
+    assert r.notice_round == 8 and r.beliefs["MX"][7:] == [1.0] * (r.round - 7)
+
+
+# ------------------------------------------------------------------------------------------ overrides and errors
+
+def test_override_paths_reach_every_domestic_table(nafta):
+    s = nafta.with_overrides(["US.congress.threshold=0.6", "US.lobby.rate=0.02", "MX.election.round=9",
+                              "US.auto_workers.demands.auto_rvc=80", "CA.audience_costs.set_points.auto_rvc=70",
+                              "CA.audience_costs.cost=0.2", "US.congress.weights.customs=0.5",
+                              "ratification.on_failure=resume", 'MX.election.strategy.name="time_dependent"'])
+    us, ca, mx = (s.spec.countries[c] for c in ("US", "CA", "MX"))
+    assert (us.congress.threshold, us.lobby.rate, mx.election.round) == (0.6, 0.02, 9)
+    assert us.auto_workers.demands == {"auto_rvc": 80} and ca.audience_costs.set_points["auto_rvc"] == 70
+    assert sum(us.congress.weights.values()) == pytest.approx(1.0) and us.congress.weights["customs"] == 0.5
+    assert s.spec.ratification.on_failure == "resume"
+    # A table the file leaves out can be added by overrides.
+    ca_lobby = nafta.with_overrides({"CA.lobby.rate": 0.01}).spec.countries["CA"].lobby
+    assert ca_lobby.rate == 0.01 and ca_lobby.start_round == 1
+
+
+@pytest.mark.parametrize("override, message", [
+    ("US.congress.threshold=2", "countries.US.congress.threshold: expected less than or equal to 1, found 2"),
+    ("US.lobby.speed=0.1", "unknown override path 'US.lobby.speed': 'speed' is not a key of countries.US.lobby"),
+    ("MX.election.round=0", "countries.MX.election.round: expected greater than or equal to 1, found 0"),
+    ("US.auto_workers.demands.tariffs=3", "'tariffs' is not a key of countries.US.auto_workers.demands"),
+    ("US.auto_workers.demands.auto_rvc=99", "countries.US.auto_workers.demands.auto_rvc: expected a number in "
+     "[50, 85], found 99"),
+    ("CA.audience_costs.set_points.procurement=closed", "countries.CA.audience_costs.set_points.procurement: "
+     "expected one of ['open', 'partly capped', \"capped at partners' own market size\"], found 'closed'"),
+    ("MX.election.strategy.beta=-1", "countries.MX.election.strategy.beta: Input should be greater than 0, "
+     "found -1"),
+    ("MX.election.strategy.name=psychic", "countries.MX.election.strategy.name: expected one of"),
+    ("CA.congress.threshold=0.5", "countries.CA.congress.weights: required but missing"),
+    ("ratification.on_failure=retry", "ratification.on_failure: expected 'fail' or 'resume', found 'retry'"),
+    ('events=[{round=2, country="BR"}]', "events.0.country: expected one of ['CA', 'MX', 'US'], found 'BR'"),
+    ('events=[{round=2, country="US", belief_shift=0.1}]', "events.0.belief_shift: US makes the threat"),
+])
+def test_bad_domestic_overrides_name_the_key_expected_and_found(nafta, override, message):
+    with pytest.raises(ScenarioError) as err:
+        nafta.with_overrides([override])
+    assert str(err.value).startswith("nafta-2017: ") and message in str(err.value)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(["US.congress.threshold", "US.lobby.rate", "US.lobby.floor", "MX.election.round",
+                             "CA.audience_costs.cost", "CA.audience_costs.floor", "US.auto_workers.rate",
+                             "MX.election.campaign_rounds", "ratification.anticipate"]),
+       value=st.one_of(st.floats(allow_nan=True), st.integers(-5, 50), st.text(max_size=4), st.booleans()))
+def test_any_domestic_value_is_accepted_or_rejected_with_a_clear_message(nafta, path, value):
+    try:
+        scenario = nafta.with_overrides({path: value})
+    except ScenarioError as exc:
+        assert str(exc).startswith("nafta-2017: ") and "\n" not in str(exc)
+        return
+    bargaining.run(scenario, seed=0, record=False)  # whatever is accepted runs
+
+
+def test_bad_domestic_table_in_a_file(tmp_path, nafta):
+    text = (bargaining.scenario.resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(text + '\n[countries.CA.election]\nround = 5\nideal = { sunset = "forever" }\n')
+    with pytest.raises(ScenarioError, match=r"bad.toml: countries.CA.election.ideal.sunset: expected one of"):
+        bargaining.load_scenario(path)
+
+
+# ------------------------------------------------------------------------------------------ invariants
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    t_us=st.floats(0.0, 1.0), threshold=st.floats(0.0, 0.8), lobby=st.floats(0.0, 0.05),
+    uaw_rate=st.floats(0.01, 0.3), uaw_demand=st.floats(62.5, 85.0), election=st.integers(1, 20),
+    mx_red_rvc=st.floats(62.5, 85.0), cost=st.floats(0.01, 2.0), floor=st.floats(0.0, 1.0),
+    shift=st.floats(-0.3, 0.3), event_round=st.integers(1, 12), on_failure=st.sampled_from(["fail", "resume"]),
+    anticipate=st.booleans(), seed=st.integers(0, 2**32 - 1),
+)
+def test_every_deal_with_constituencies_on_respects_walk_away_red_lines_and_ratification(
+        nafta, t_us, threshold, lobby, uaw_rate, uaw_demand, election, mx_red_rvc, cost, floor, shift,
+        event_round, on_failure, anticipate, seed):
+    scenario = nafta.with_overrides({
+        "US.termination_value": t_us, "US.congress.threshold": threshold, "US.lobby.rate": lobby,
+        "US.auto_workers.rate": uaw_rate, "US.auto_workers.demands.auto_rvc": uaw_demand,
+        "MX.election.round": election, "MX.election.red_lines.auto_rvc": mx_red_rvc,
+        "CA.audience_costs.cost": cost, "CA.audience_costs.floor": floor,
+        "ratification.on_failure": on_failure, "ratification.anticipate": anticipate,
+        "events": [{"round": event_round, "country": "CA", "termination_shift": shift, "belief_shift": shift}],
+    })
+    model = NegotiationModel(scenario, rng=seed, record=False)
+    model.run()
+    assert model.outcome in {"deal", "withdrawal", "stalemate", "ratification_failed"}
+    assert len(model.belief_path) == model.round
+    assert all(0.0 <= b <= 1.0 for row in model.belief_path for b in row[1:])
+    if model.outcome != "deal":
+        assert not all(model.ratified.values())
+        return
+    x = model.agreement.package
+    utility = model.preferences.utility(x)
+    for agent in model.countries:  # walk-away values and preferences of the round of the deal
+        assert utility[agent.row] >= agent.walk_away - 1e-9, agent.code
+    assert model.preferences.within_red_lines(x).all()
+    assert domestic.vetoes(model, x) == [] and all(model.ratified.values())
+    np.testing.assert_allclose(model.space.snap(x), x)
+
+
+def test_same_seed_same_result_with_constituencies(nafta):
+    overrides = {"US.termination_value": 0.7, "ratification.on_failure": "resume", "US.congress.threshold": 0.6}
+    a, b = bargaining.run(nafta, overrides, seed=4), bargaining.run(nafta, overrides, seed=4)
+    assert a.to_dict() == b.to_dict() and a.domestic.equals(b.domestic)
+    assert bargaining.run(nafta, overrides, seed=4, record=False).to_dict() == a.to_dict()
