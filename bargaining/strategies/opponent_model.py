@@ -1,11 +1,13 @@
 """Opponent modelling: learn the others' issue weights from their offers, then trade off with the estimate.
 
 The others' ideal packages and red lines are public (their opening demands and "non-starters", seed
-003_f02f829b3b9ade45.txt); their salience weights are not. The estimate is the frequency model of the
+003_f02f829b3b9ade45.txt); their salience weights are not. The estimate is a frequency model after the
 HardHeaded agent (van Krimpen, Looije & Hajizadeh 2013; reviewed by Baarslag et al. 2016, "Learning about
-the opponent in automated bilateral negotiation"): an issue a country leaves unchanged between two
-successive offers is one it cares about, so its weight grows by ``learning_rate / K`` and the weights are
-renormalised. Offers are the logrolling offers of ``offers.concession_path`` built on the estimated
+the opponent in automated bilateral negotiation"): an issue a country still holds at its opening demand
+is one it cares about, so with every offer its weight grows by ``learning_rate / K`` and the weights are
+renormalised. (HardHeaded counts issues unchanged since the previous offer; that also rewards issues
+already conceded in full, which logrolling countries do first on the issues they care least about, so
+here the count is of issues unchanged since the opening offer.) Offers are the logrolling offers of ``offers.concession_path`` built on the estimated
 preferences; the aspiration follows Faratin's polynomial time-dependent tactic.
 """
 
@@ -22,7 +24,7 @@ from .time_dependent import polynomial_aspiration
 
 
 class OpponentModel(Strategy):
-    """Estimate the others' weights from what they keep fixed; concede where the estimate says it is cheap.
+    """Estimate the others' weights from what they hold; concede where the estimate says it is cheap.
 
     Attributes:
         estimate: (N, K) estimated weights (own row: the true weights), None before the first round.
@@ -35,17 +37,18 @@ class OpponentModel(Strategy):
         beta: float = Field(0.5, gt=0, description="Faratin concession exponent of the aspiration")
         deadline: int | None = Field(None, ge=1, description="round it reaches its walk-away value; "
                                      "default protocol.deadline_round")
-        learning_rate: float = Field(0.2, gt=0, description="weight added, over K, to each unchanged issue "
-                                     "(HardHeaded's learnCoef)")
+        learning_rate: float = Field(0.2, gt=0, description="weight added, over K, to each issue still at "
+                                     "the opening demand (HardHeaded's learnCoef)")
         rebuild: float = Field(0.02, ge=0, description="rebuild the concession path when an estimated "
                                "weight moved this much since the last build")
 
     def __init__(self, params=None):
         super().__init__(params)
         self.estimate: np.ndarray | None = None
-        self.last: dict[int, np.ndarray] = {}  # row -> its last offer
+        self.opening: dict[int, np.ndarray] = {}  # row -> its first offer
         self._built: np.ndarray | None = None  # estimate the cached path was built on
         self._path: offers.ConcessionPath | None = None
+        self._built_on = None  # the model's Preferences it was built from
 
     def _start(self, agent) -> None:
         n, k = agent.preferences.weights.shape
@@ -56,12 +59,11 @@ class OpponentModel(Strategy):
         if self.estimate is None:
             self._start(agent)
         row = agent.preferences.index(proposer)
-        previous = self.last.get(row)
-        self.last[row] = np.array(package, dtype=float)
-        if previous is None:
+        if row not in self.opening:
+            self.opening[row] = np.array(package, dtype=float)
             return
-        unchanged = np.abs(package - previous) < 1e-9
-        w = self.estimate[row] + self.params.learning_rate / len(package) * unchanged
+        held = np.abs(package - self.opening[row]) < 1e-9
+        w = self.estimate[row] + self.params.learning_rate / len(package) * held
         self.estimate[row] = w / w.sum()
 
     def aspiration(self, agent) -> float:
@@ -72,12 +74,15 @@ class OpponentModel(Strategy):
         """The model's Preferences with the others' weights replaced by the estimate."""
         if self.estimate is None:
             self._start(agent)
-        return replace(agent.preferences, weights=self.estimate.copy())
+        weights = self.estimate.copy()
+        weights[agent.row] = agent.preferences.weights[agent.row]
+        return replace(agent.preferences, weights=weights)
 
     def propose(self, agent) -> np.ndarray:
         if self.estimate is None:
             self._start(agent)
-        if self._path is None or np.abs(self.estimate - self._built).max() > self.params.rebuild:
-            self._built = self.estimate.copy()
+        stale = self._path is None or self._built_on is not agent.preferences  # events may change them
+        if stale or np.abs(self.estimate - self._built).max() > self.params.rebuild:
+            self._built, self._built_on = self.estimate.copy(), agent.preferences
             self._path = offers.concession_path(self.estimated_preferences(agent), agent.model.space, agent.row)
         return offers.offer(self._path, 1.0 - agent.aspiration)

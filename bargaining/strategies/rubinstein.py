@@ -46,4 +46,4 @@ class Rubinstein(Strategy):
 
     def accepts(self, agent, package, utility: float) -> bool:
         own, other = self._discounts(agent)
-        return utility >= own * proposer_share(other, own) - 1e-9
+        return utility >= own * proposer_share(own, other) - 1e-9

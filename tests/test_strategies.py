@@ -1,0 +1,291 @@
+"""The strategy library: one shared determinism test for every strategy, exact sequences against scripted
+opponents, Faratin's formulas at every round, Rubinstein's split, the opponent model's ranking."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import Field
+
+import bargaining
+from bargaining import cli
+from bargaining.model import NegotiationModel
+from bargaining.strategies import STRATEGIES, Strategy, StrategyParams
+from bargaining.strategies.catalogue import catalogue
+
+
+class Scripted(Strategy):
+    """Test opponent: tables ``offers[round - 1]`` (the last one after that) and never accepts."""
+
+    name = "scripted"
+
+    class Params(StrategyParams):
+        offers: list[list[float]] = Field(min_length=1)
+
+    def aspiration(self, agent):
+        return 1.0
+
+    def propose(self, agent):
+        return np.array(self.params.offers[min(agent.model.round, len(self.params.offers)) - 1])
+
+    def accepts(self, agent, package, utility):
+        return False
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    monkeypatch.setitem(STRATEGIES, "scripted", Scripted)
+
+
+def pie_against_script(strategy: dict, script: list[float], **extra) -> bargaining.Result:
+    """pie-split: A plays ``strategy``, B tables ``share_A`` values (fractions) from ``script``."""
+    overrides = {"A.strategy": strategy, "B.strategy": {"name": "scripted", "offers": [[x] for x in script]},
+                 **extra}
+    return bargaining.run("pie-split", overrides, seed=0)
+
+
+def offers_of(result, country):
+    tabled = result.tabled[result.tabled["proposer"] == country]
+    return tabled["share_A"].to_numpy() / 100.0
+
+
+def aspirations(result, country):
+    rounds = result.rounds[result.rounds["country"] == country]
+    return rounds["aspiration"].to_numpy()
+
+
+# ------------------------------------------------------------------------------------------ every strategy
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_same_seed_same_offer_sequence(name):
+    """One shared test over the registry: the same seed gives the same packages, round by round."""
+    if STRATEGIES[name].classifier["two_party_only"]:
+        scenario, overrides = "pie-split", {"A.strategy.name": name, "B.strategy.name": name,
+                                            "noise.aspiration": 0.05}
+    else:
+        scenario, overrides = "nafta-2017", {f"{c}.strategy.name": name for c in ("US", "CA", "MX")}
+    first = bargaining.run(scenario, overrides, seed=11)
+    second = bargaining.run(scenario, overrides, seed=11)
+    assert len(first.tabled) > 0
+    pd.testing.assert_frame_equal(first.tabled, second.tabled)
+    pd.testing.assert_frame_equal(first.rounds, second.rounds)
+    assert first.to_dict() == second.to_dict()
+
+
+def test_catalogue_lists_every_strategy_with_classifier(capsys):
+    entries = {e["name"]: e for e in catalogue()}
+    assert set(entries) == set(STRATEGIES) >= {
+        "boulware", "linear", "conceder", "hard_liner", "tit_for_tat_relative", "tit_for_tat_absolute",
+        "opponent_model", "rubinstein"}
+    assert entries["tit_for_tat_relative"]["classifier"]["reciprocal"]
+    assert entries["opponent_model"]["classifier"]["learns_opponents"]
+    assert entries["boulware"]["classifier"]["time_dependent"]
+    assert entries["rubinstein"]["classifier"]["two_party_only"]
+    assert cli.main(["strategies"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in STRATEGIES)
+
+
+def test_selection_by_override_drops_old_parameters():
+    scenario = bargaining.load_scenario("nafta-2017", ["MX.strategy.name=tit_for_tat_relative"])
+    assert type(scenario.strategy_params("MX")).__qualname__.startswith("_Reciprocal")
+    with pytest.raises(bargaining.ScenarioError, match="beta"):
+        bargaining.load_scenario("nafta-2017", ["MX.strategy.name=linear", "MX.strategy.beta=0.5"])
+
+
+# ------------------------------------------------------------------------------------------ time-dependent
+
+def faratin_polynomial(t, t_max, beta, reserve, kappa=0.0):
+    alpha = kappa + (1 - kappa) * (min(t, t_max) / t_max) ** (1 / beta)
+    return reserve + (1 - alpha) * (1 - reserve)
+
+
+def faratin_exponential(t, t_max, beta, reserve, kappa):
+    alpha = math.exp((1 - min(t, t_max) / t_max) ** beta * math.log(kappa))
+    return reserve + (1 - alpha) * (1 - reserve)
+
+
+BLOCKED = {"A.red_lines.share_A": 60.0, "B.red_lines.share_A": 50.0}  # no deal: every round is played
+
+
+@pytest.mark.parametrize("strategy, formula", [
+    ({"name": "boulware"}, lambda t: faratin_polynomial(t, 9, 0.2, 0.2)),
+    ({"name": "linear"}, lambda t: faratin_polynomial(t, 9, 1.0, 0.2)),
+    ({"name": "conceder"}, lambda t: faratin_polynomial(t, 9, 5.0, 0.2)),
+    ({"name": "conceder", "beta": 2.0, "deadline": 6}, lambda t: faratin_polynomial(t, 5, 2.0, 0.2)),
+    ({"name": "time_dependent", "beta": 0.5, "kappa": 0.1}, lambda t: faratin_polynomial(t, 9, 0.5, 0.2, 0.1)),
+    ({"name": "time_dependent", "form": "exponential", "beta": 0.5, "kappa": 0.05},
+     lambda t: faratin_exponential(t, 9, 0.5, 0.2, 0.05)),
+    ({"name": "boulware", "form": "exponential", "kappa": 0.01},
+     lambda t: faratin_exponential(t, 9, 0.2, 0.2, 0.01)),
+])
+def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
+    """a(t) = r + (1 - alpha(t))(1 - r), t = round - 1, t_max = deadline - 1, r = walk-away value 0.2."""
+    result = bargaining.run("pie-split", {**BLOCKED, "A.strategy": strategy, "A.termination_value": 0.2}, seed=3)
+    assert result.round == 10 and result.outcome != "deal"
+    np.testing.assert_allclose(aspirations(result, "A"), [formula(t) for t in range(10)], rtol=0, atol=1e-12)
+    # and the offer is the share worth exactly that aspiration to A (u_A = share), never past its red line
+    expected = np.maximum([formula(t) for t in range(10)], 0.6)
+    np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-9)
+
+
+def test_preset_ranges_are_checked():
+    with pytest.raises(bargaining.ScenarioError):
+        bargaining.load_scenario("pie-split", ["A.strategy.name=boulware", "A.strategy.beta=2"])
+    with pytest.raises(bargaining.ScenarioError):
+        bargaining.load_scenario("pie-split", ["A.strategy.name=conceder", "A.strategy.beta=0.5"])
+
+
+# ------------------------------------------------------------------------------------------ scripted opponents
+
+def test_hard_liner_holds_its_opening_until_the_deadline(scripted):
+    result = pie_against_script({"name": "hard_liner"}, [0.1], **{"A.termination_value": 0.2})
+    np.testing.assert_allclose(offers_of(result, "A"), [1.0] * 9 + [0.2])
+    assert result.outcome != "deal"
+
+
+def test_hard_liner_accepts_its_walk_away_at_the_deadline(scripted):
+    result = pie_against_script({"name": "hard_liner", "deadline": 4}, [0.1, 0.2, 0.3, 0.3],
+                                **{"A.termination_value": 0.25})
+    np.testing.assert_allclose(offers_of(result, "A"), [1.0, 1.0, 1.0, 0.25])
+    assert (result.outcome, result.round, result.agreement["share_A"]) == ("deal", 4, 30.0)
+
+
+def test_absolute_tit_for_tat_exact_sequence(scripted):
+    """B's offers gain A 0.1 utility a round; A opens nicely (0.05 in round 2), then mirrors 0.1 a round,
+    and accepts B's 0.6 in round 6 when its aspiration is 0.55."""
+    result = pie_against_script({"name": "tit_for_tat_absolute"}, [0.1 * r for r in range(1, 10)])
+    np.testing.assert_allclose(offers_of(result, "A"), [1.0, 0.95, 0.85, 0.75, 0.65, 0.55], atol=1e-12)
+    assert (result.outcome, result.round, result.agreement["share_A"]) == ("deal", 6, pytest.approx(60.0))
+
+
+def test_relative_tit_for_tat_exact_sequence(scripted):
+    """B cuts what it asks of A, 1 - u_A, from 0.9 to 0.8 to 0.7...; A cuts its demand above its
+    walk-away value (0) in the same proportion."""
+    result = pie_against_script({"name": "tit_for_tat_relative"}, [0.1 * r for r in range(1, 10)])
+    expected = [1.0, 0.95]
+    for r in range(3, 7):
+        expected.append(expected[-1] * (1 - 0.1 * (r - 1)) / (1 - 0.1 * (r - 2)))
+    np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-12)
+    assert (result.outcome, result.round) == ("deal", 6)
+
+
+def test_tit_for_tat_reciprocates_a_retraction_and_the_window(scripted):
+    """delta = 2 mirrors the concession one offer earlier; B's retraction (0.3 -> 0.2) is mirrored."""
+    result = pie_against_script({"name": "tit_for_tat_absolute", "delta": 2, "first_move": 0.0},
+                                [0.1, 0.3, 0.2, 0.2, 0.2])
+    # round 3: B's offers 0.1, 0.3 -> too few for delta 2; round 4: 0.1 -> 0.3 (+0.2); round 5: 0.3 -> 0.2
+    np.testing.assert_allclose(offers_of(result, "A")[:6], [1.0, 1.0, 1.0, 0.8, 0.9, 0.9], atol=1e-12)
+
+
+def test_tit_for_tat_against_itself_needs_the_nice_opening():
+    """Without the opening concession two tit-for-tats never move; with it they trade 0.05 a round and
+    meet at the middle in round 11."""
+    stuck = bargaining.run("pie-split", {"A.strategy": {"name": "tit_for_tat_absolute", "first_move": 0.0},
+                                         "B.strategy": {"name": "tit_for_tat_absolute", "first_move": 0.0}})
+    assert stuck.outcome != "deal"
+    np.testing.assert_allclose(offers_of(stuck, "A"), [1.0] * 10)
+    nice = bargaining.run("pie-split", {"A.strategy.name": "tit_for_tat_absolute",
+                                        "B.strategy.name": "tit_for_tat_absolute",
+                                        "protocol.horizon_round": 12, "protocol.deadline_round": 12})
+    np.testing.assert_allclose(offers_of(nice, "A"), [1 - 0.05 * r for r in range(11)], atol=1e-12)
+    assert (nice.outcome, nice.round, nice.agreement["share_A"]) == ("deal", 11, pytest.approx(50.0))
+
+
+# ------------------------------------------------------------------------------------------ Rubinstein
+
+@pytest.mark.parametrize("d1, d2", [(0.9, 0.9), (0.9, 0.5), (0.5, 0.9), (0.95, 0.8), (0.2, 0.7)])
+def test_rubinstein_first_proposer_share_and_round_one(d1, d2):
+    result = bargaining.run("pie-split", {
+        "A.strategy": {"name": "rubinstein", "discount": d1},
+        "B.strategy": {"name": "rubinstein", "discount": d2}}, seed=0)
+    assert (result.outcome, result.round) == ("deal", 1)
+    assert result.utilities["A"] == pytest.approx((1 - d2) / (1 - d1 * d2), abs=1e-9)
+    assert result.utilities["B"] == pytest.approx(1 - (1 - d2) / (1 - d1 * d2), abs=1e-9)
+
+
+def test_rubinstein_responder_exact_sequence(scripted):
+    """B (rubinstein, d_B = 0.9, d_A = 0.8) accepts from A only 0.9 * 0.2 / 0.28 = 0.642857 or more, and
+    counters with its own share 0.2 / 0.28 = 0.714286."""
+    result = bargaining.run("pie-split", {
+        "A.strategy": {"name": "scripted", "offers": [[0.5], [0.36], [0.35]]},
+        "B.strategy": {"name": "rubinstein", "discount": 0.9, "opponent_discount": 0.8}}, seed=0)
+    np.testing.assert_allclose(offers_of(result, "B"), [1 - 0.2 / 0.28, 1 - 0.2 / 0.28], atol=1e-12)
+    assert (result.outcome, result.round) == ("deal", 3)  # 1 - 0.36 = 0.64 < 0.642857 <= 0.65
+    assert result.agreement["share_A"] == pytest.approx(35.0)
+
+
+# ------------------------------------------------------------------------------------------ opponent model
+
+def learning_scenario(tmp_path, weights_b):
+    """Two parties, four continuous issues; A wants 0, B wants 1 everywhere; red lines keep them apart."""
+    issues = "\n".join(f"[issues.i{k}]\nkind = \"continuous\"\nbounds = [0.0, 1.0]\nstatus_quo = 0.5\n"
+                       for k in range(4))
+    table = lambda d: "{ " + ", ".join(f"i{k} = {v}" for k, v in enumerate(d)) + " }"  # noqa: E731
+    text = f"""
+name = "learning"
+[protocol]
+deadline_round = 10
+horizon_round = 10
+random_order = false
+no_deal = "termination"
+{issues}
+[countries.A]
+termination_value = 0.0
+ideal = {table([0.0] * 4)}
+weights = {table([0.25] * 4)}
+red_lines = {table([0.5] * 4)}
+strategy = {{ name = "opponent_model" }}
+[countries.B]
+termination_value = 0.0
+ideal = {table([1.0] * 4)}
+weights = {table(weights_b)}
+red_lines = {table([0.6] * 4)}
+strategy = {{ name = "linear" }}
+"""
+    path = tmp_path / "learning.toml"
+    path.write_text(text)
+    return bargaining.load_scenario(path)
+
+
+@pytest.mark.parametrize("weights_b", [[0.1, 0.2, 0.3, 0.4], [0.4, 0.1, 0.3, 0.2], [0.05, 0.45, 0.15, 0.35]])
+def test_opponent_model_ranks_fixed_weights_correctly(tmp_path, weights_b):
+    model = NegotiationModel(learning_scenario(tmp_path, weights_b), rng=0, record=False)
+    for _ in range(8):
+        model.step()
+    estimate = model.countries[0].strategy.estimate[1]
+    assert model.outcome is None
+    assert list(np.argsort(estimate)) == list(np.argsort(weights_b))
+    assert estimate.sum() == pytest.approx(1.0)
+
+
+def test_opponent_model_exact_estimates_against_a_script(scripted, tmp_path):
+    """B opens at 1 everywhere, then gives up issue 0, then issue 1: each offer adds 0.2/4 to the weight of
+    every issue still at its opening value, and the weights are renormalised."""
+    scenario = learning_scenario(tmp_path, [0.25] * 4).with_overrides(
+        {"B.strategy": {"name": "scripted", "offers": [[1, 1, 1, 1], [0.6, 1, 1, 1], [0.6, 0.6, 1, 1]]}})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    learner = model.countries[0].strategy
+    model.step()
+    np.testing.assert_allclose(learner.estimate[1], [0.25] * 4)
+    model.step()
+    second = np.array([0.25, 0.30, 0.30, 0.30]) / 1.15
+    np.testing.assert_allclose(learner.estimate[1], second)
+    model.step()
+    third = (second + [0, 0, 0.05, 0.05]) / (1 + 0.1)
+    np.testing.assert_allclose(learner.estimate[1], third)
+    # its offers are the logrolling offers of the estimated preferences
+    prefs = learner.estimated_preferences(model.countries[0])
+    np.testing.assert_allclose(prefs.weights[1], third)
+    np.testing.assert_allclose(prefs.weights[0], [0.25] * 4)
+
+
+def test_opponent_model_offers_trade_off_with_the_estimate(tmp_path):
+    """After learning, the learner concedes first on the issue B cares about most (cheap for A, valuable
+    to B): the trade-off the estimate buys."""
+    model = NegotiationModel(learning_scenario(tmp_path, [0.1, 0.2, 0.3, 0.4]), rng=0, record=False)
+    for _ in range(6):
+        model.step()
+    offer = model.countries[0].offer
+    assert offer[3] == max(offer) and offer[3] > offer[0]
