@@ -195,10 +195,14 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
 def test_a_row_records_the_run_exactly(tmp_path, nafta):
     from bargaining import run
 
-    experiment = from_dict(small(replications=2))
+    from bargaining.analysis import deal_metrics
+
+    experiment = from_dict(small(replications=2, outcomes=["outcome", "round", "agreement", "utilities",
+                                                           "walk_away", "distances"]))
     sweep(experiment, tmp_path, workers=1, progress=False)
     table = read_runs(tmp_path)
-    for _, row in table.iloc[[0, 5, 11]].iterrows():
+    assert set(table["outcome"]) >= {"deal", "withdrawal"}
+    for _, row in table.iterrows():
         overrides = {"US.termination_value": row["US.termination_value"], "CA.belief": row["partners_belief"],
                      "MX.belief": row["partners_belief"]}
         result = run(nafta, overrides, seed=int(row["seed"]), record=False)
@@ -209,7 +213,12 @@ def test_a_row_records_the_run_exactly(tmp_path, nafta):
         for issue, value in (result.agreement or {}).items():
             assert row[f"agreed.{issue}"] == value
         if result.agreement is None:
-            assert row[["agreed.auto_rvc", "agreed.sunset"]].isna().all()
+            assert row[["agreed.auto_rvc", "agreed.sunset", "pareto_distance", "joint_gain"]].isna().all()
+        if result.outcome == "deal":
+            metrics = deal_metrics(nafta.with_overrides(overrides), result.package)
+            assert {k: row[k] for k in metrics} == metrics
+        for c, ratified in (getattr(result, "ratified", None) or {}).items():
+            assert row[f"ratified.{c}"] == ratified
         assert row["error"] is None
 
 

@@ -3,8 +3,10 @@
 A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
 (a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
 ``notice_round``, ``agreed.ISSUE`` (natural value, or the level label of an ordinal issue),
-``utility.C`` and ``walk_away.C`` per country, Pareto/Nash distances when :class:`~bargaining.Result`
-has them, and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
+``utility.C`` and ``walk_away.C`` per country, ``ratified.C`` and ``signatories`` when
+:class:`~bargaining.Result` has them, the efficiency of a deal (``analysis.deal_metrics``: Pareto, Nash and
+Kalai-Smorodinsky distances, joint gain) when the experiment records ``distances`` (an LP per deal: slow),
+and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .. import analysis
 from ..scenario import Scenario
 from ..simulate import Result, run
 
 ERROR = "error"
 
-#: Optional fields of Result (added by later issues) recorded when present, with their column type.
-_SCALAR_EXTRAS = {"pareto_distance": pa.float64(), "nash_distance": pa.float64(), "joint_gains": pa.float64()}
+#: Efficiency of a deal (``analysis.deal_metrics``), recorded with the ``distances`` outcome group.
+DISTANCES = ("pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "joint_gain")
 _KINDS = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 
 
@@ -30,25 +33,28 @@ def _result_has(name: str) -> bool:
 
 @dataclass(frozen=True)
 class Layout:
-    """What one experiment records: parameter columns and outcome groups, and the Parquet schema."""
+    """What one experiment records: parameter columns and outcome groups, and the Parquet schema.
+
+    Attributes:
+        extras: Efficiency columns of a deal recorded (``DISTANCES``, with the ``distances`` group).
+        ratified: Record ``ratified.C`` per country (when Result has ``ratified``).
+        signatories: Record ``signatories`` (comma-separated country codes, when Result has them).
+    """
 
     parameters: tuple[tuple[str, str], ...]  # (name, kind)
     outcomes: tuple[str, ...]
     issues: tuple[tuple[str, bool], ...]  # (name, ordinal)
     countries: tuple[str, ...]
+    extras: tuple[str, ...] = ()
+    ratified: bool = False
+    signatories: bool = False
 
     @classmethod
     def of(cls, scenario: Scenario, parameters: dict, outcomes: list[str]) -> Layout:
+        extras = DISTANCES if "distances" in outcomes else ()
         return cls(tuple((name, p.kind) for name, p in parameters.items()), tuple(outcomes),
-                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries)
-
-    @property
-    def extras(self) -> list[str]:
-        return [n for n in _SCALAR_EXTRAS if "distances" in self.outcomes and _result_has(n)]
-
-    @property
-    def ratified(self) -> bool:
-        return "outcome" in self.outcomes and _result_has("ratified")
+                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries, extras,
+                   _result_has("ratified"), _result_has("signatories"))
 
     def schema(self) -> pa.Schema:
         fields = [("run", pa.int64()), ("cell", pa.int64()), ("replication", pa.int32()), ("seed", pa.int64())]
@@ -64,12 +70,14 @@ class Layout:
             fields += [(f"walk_away.{c}", pa.float64()) for c in self.countries]
         if self.ratified:
             fields += [(f"ratified.{c}", pa.bool_()) for c in self.countries]
-        fields += [(name, _SCALAR_EXTRAS[name]) for name in self.extras]
+        if self.signatories:
+            fields += [("signatories", pa.string())]
+        fields += [(name, pa.float64()) for name in self.extras]
         fields += [("error", pa.string())]
         return pa.schema(fields)
 
-    def row(self, result: Result | None, error: str | None = None) -> dict:
-        """The outcome part of a row (no run/parameter columns)."""
+    def row(self, result: Result | None, scenario: Scenario | None = None, error: str | None = None) -> dict:
+        """The outcome part of a row (no run/parameter columns); ``scenario`` is the run's (for distances)."""
         row = {"outcome": ERROR if result is None else result.outcome}
         agreement = result.agreement if result is not None and result.agreement else {}
         if "round" in self.outcomes:
@@ -87,8 +95,12 @@ class Layout:
             ratified = (getattr(result, "ratified", None) or {}) if result is not None else {}
             for c in self.countries:
                 row[f"ratified.{c}"] = ratified.get(c)
-        for name in self.extras:
-            row[name] = None if result is None else getattr(result, name, None)
+        if self.signatories:
+            signed = None if result is None else getattr(result, "signatories", None)
+            row["signatories"] = None if signed is None else ",".join(signed)
+        if self.extras:
+            deal = result is not None and result.outcome == "deal" and result.package is not None
+            row.update(analysis.deal_metrics(scenario, result.package) if deal else dict.fromkeys(self.extras))
         row["error"] = error
         return row
 
@@ -126,9 +138,9 @@ def run_batch(batch: Batch) -> dict[str, list]:
         try:
             if isinstance(scenario, Exception):
                 raise scenario
-            row = batch.layout.row(run(scenario, seed=seed, record=False))
+            row = batch.layout.row(run(scenario, seed=seed, record=False), scenario)
         except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
-            row = batch.layout.row(None, f"{type(exc).__name__}: {exc}")
+            row = batch.layout.row(None, error=f"{type(exc).__name__}: {exc}")
         for key, value in (("run", run_index), ("cell", cell), ("replication", replication), ("seed", seed),
                            *zip(names, values, strict=True), *row.items()):
             columns[key].append(value)

@@ -135,7 +135,9 @@ class ExperimentSpec(_Strict):
     replications: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides for every run")
-    outcomes: list[str] = Field(default_factory=lambda: list(OUTCOME_GROUPS))
+    outcomes: list[str] = Field(default_factory=lambda: [g for g in OUTCOME_GROUPS if g != "distances"],
+                                description="groups to record; `distances` (efficiency of a deal) costs an LP "
+                                "per deal")
     batch: int | None = Field(None, ge=1, description="runs per task (default: from the sweep size)")
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
     quick: QuickSpec = QuickSpec()
