@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import analysis
+from . import constituencies as domestic
 from .scenario import Scenario, ScenarioError, bundled, load_scenario
 from .simulate import Result, run
 
@@ -87,6 +88,7 @@ def describe(scenario: Scenario) -> dict:
         "zopa_slack": float(zone.slack),
         "zopa_package": None if zone.package is None else space.natural(zone.package),
         **_solution_points(scenario),
+        "domestic": domestic.describe(scenario),
     }
 
 
@@ -135,6 +137,21 @@ def cmd_show(args) -> None:
     else:
         print(f"\nNo zone of agreement at the initial walk-away values (best worst-off surplus "
               f"{info['zopa_slack']:+.3f}).")
+    show_domestic(scenario, info["domestic"])
+
+
+def show_domestic(scenario: Scenario, info: dict) -> None:
+    """The zone of agreement with domestic constraints (two-level game), if the scenario has any."""
+    if not info["constraints"]:
+        return
+    space = scenario.space
+    print(f"\nWith domestic constraints ({'; '.join(info['constraints'])}):")
+    if info["zopa"]:
+        print(f"  a zone of agreement exists (best worst-off surplus {info['zopa_slack']:+.3f}), e.g.:")
+        print("  " + ", ".join(f"{k}={fmt_value(space.issues[space.index(k)], v)}"
+                               for k, v in info["zopa_package"].items()))
+    else:
+        print(f"  no zone of agreement (best worst-off surplus {info['zopa_slack']:+.3f}).")
 
 
 def summary(scenario: Scenario, result: Result) -> str:
@@ -145,6 +162,9 @@ def summary(scenario: Scenario, result: Result) -> str:
     if result.notice_round is not None:
         lines.append(f"{scenario.spec.threat.country} gave notice of withdrawal in round {result.notice_round} "
                      f"({scenario.month(result.notice_round)}).")
+    if result.outcome == "ratification_failed":
+        lines.append("The package was signed but not ratified by: "
+                     f"{', '.join(c for c, ok in result.ratified.items() if not ok)}.")
     lines.append("")
     rows = []
     for issue in space:

@@ -26,8 +26,31 @@ def mark_clock(ax, scenario, result) -> None:
     ax.axvline(result.round, color="grey", lw=3, alpha=0.25)
 
 
+STYLES = {"congress": "-", "lobby": (0, (5, 1)), "auto_workers": "-.", "election": (0, (1, 1)),
+          "audience_costs": (0, (3, 1, 1, 1))}
+
+
+def domestic_panel(ax, scenario, result, colours) -> None:
+    """Two-level game panel: each constituency's pressure (``constituencies.py``) and each partner's
+    belief in the threat (thin dashed, with markers)."""
+    for country, frame in result.rounds.groupby("country", sort=False):
+        if frame["belief"].notna().any():
+            ax.plot(frame["round"], frame["belief"], color=colours[country], ls="--", lw=1, marker=".",
+                    label=f"{country} belief")
+    if result.domestic is not None:
+        for (country, kind), frame in result.domestic.groupby(["country", "kind"], sort=False):
+            ax.plot(frame["round"], frame["pressure"], color=colours[country], ls=STYLES.get(kind, "-"),
+                    lw=1.6, label=f"{country} {kind.replace('_', ' ')}")
+    ax.set_ylim(-0.02, 1.05)
+    ax.set_title("Domestic pressure and beliefs in the threat", fontsize=9)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6, loc="upper left", frameon=False, ncol=2)
+    mark_clock(ax, scenario, result)
+
+
 def trajectory(scenario, result, path: str | Path) -> Path:
-    """One figure: each country's offers per issue over rounds, and aspirations and walk-away values.
+    """One figure: each country's offers per issue over rounds, aspirations and walk-away values, and
+    domestic pressure with the partners' beliefs in the threat.
 
     The dotted line is the deadline, the dashed red one the notice of withdrawal, the grey band the
     round of the outcome.
@@ -41,7 +64,7 @@ def trajectory(scenario, result, path: str | Path) -> Path:
         raise ValueError("the result has no per-round records; run with record=True")
     space, rounds = scenario.space, result.rounds
     colours = country_colours(scenario.countries)
-    panels = len(space) + 1
+    panels = len(space) + 2
     cols = 3
     rows = int(np.ceil(panels / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), sharex=True, squeeze=False)
@@ -65,8 +88,11 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     ax.set_ylim(0, 1.02)
     ax.set_title("Aspiration (solid) and walk-away value (dashed)", fontsize=9)
     mark_clock(ax, scenario, result)
-    for extra in axes[panels:]:
+    domestic_panel(axes[len(space) + 1], scenario, result, colours)
+    for n, extra in enumerate(axes[panels:], start=panels):
         extra.axis("off")
+        axes[n - cols].tick_params(labelbottom=True)  # the panel above shows the rounds instead
+        axes[n - cols].set_xlabel("round")
     for ax in axes[-cols:]:
         ax.set_xlabel("round")
     handles, labels = axes[0].get_legend_handles_labels()

@@ -1,5 +1,6 @@
 """Domestic politics (issue 4): constituencies, ratification, events, and the core invariants with them on."""
 
+import json
 from collections import Counter
 
 import numpy as np
@@ -341,3 +342,51 @@ def test_same_seed_same_result_with_constituencies(nafta):
     a, b = bargaining.run(nafta, overrides, seed=4), bargaining.run(nafta, overrides, seed=4)
     assert a.to_dict() == b.to_dict() and a.domestic.equals(b.domestic)
     assert bargaining.run(nafta, overrides, seed=4, record=False).to_dict() == a.to_dict()
+
+
+# ------------------------------------------------------------------------------------------ CLI, records, figure
+
+def test_run_json_has_ratified_and_the_belief_trajectory(capsys):
+    from bargaining.cli import main
+
+    assert main(["run", "nafta-2017", "--seed", "3", "--json", "--set", "US.congress.threshold=1"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["outcome"] == "ratification_failed"
+    assert data["ratified"] == {"US": False, "CA": True, "MX": True}
+    assert len(data["beliefs"]["CA"]) == data["round"] and data["beliefs"]["US"] == [None] * data["round"]
+    assert data["beliefs"]["CA"][3] == pytest.approx(data["beliefs"]["CA"][2] + 0.1)  # the round-4 event
+    assert main(["run", "nafta-2017", "--seed", "3", "--set", "US.congress.threshold=1"]) == 0
+    assert "signed but not ratified by: US." in capsys.readouterr().out
+
+
+def test_show_gives_the_zone_with_and_without_domestic_constraints(nafta, capsys):
+    from bargaining import analysis
+    from bargaining.cli import main
+
+    assert main(["show", "nafta-2017", "--json", "--set", "US.congress.threshold=0.95"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["zopa"] is True and data["domestic"]["zopa"] is False
+    assert data["domestic"]["constituencies"]["US"]["congress"]["threshold"] == 0.95
+    assert main(["show", "nafta-2017"]) == 0
+    out = capsys.readouterr().out
+    assert "With domestic constraints (US auto workers (auto_rvc); US Congress (threshold 0.5)" in out
+    # Domestic constraints only shrink the zone; the auto workers' demand binds: 75 % regional content.
+    zone, constrained = analysis.zopa(nafta), domestic.domestic_zopa(nafta)
+    assert constrained.exists and constrained.slack <= zone.slack + 1e-9
+    assert nafta.space.issues[0].natural(constrained.package[0]) >= 75.0 - 1e-6
+    assert nafta.space.issues[0].natural(zone.package[0]) < 75.0
+    # The Congress row of the constrained problem is its utility against its threshold.
+    prefs, labels = domestic.constrained_preferences(nafta)
+    assert prefs.countries[-1] == "US Congress" and prefs.termination[-1] == 0.5 and len(labels) == 4
+
+
+def test_domestic_records_and_the_figure(nafta, tmp_path):
+    from bargaining.plots import trajectory
+
+    r = bargaining.run(nafta, {"US.termination_value": 0.9}, seed=1)
+    assert set(r.domestic.kind) == {"congress", "lobby", "auto_workers", "election", "audience_costs"}
+    lobby = r.domestic[r.domestic.kind == "lobby"].set_index("round")["pressure"]
+    assert lobby[3] == 0.0 and lobby[14] == pytest.approx(0.005 * 11)
+    assert r.domestic.groupby("kind").size()["audience_costs"] == 2 * r.round
+    path = trajectory(nafta, r, tmp_path / "fig.png")
+    assert path.stat().st_size > 20_000
