@@ -189,7 +189,9 @@ def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndar
 def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
     """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the feasible point furthest along the line
     from the walk-away values (``floors``) to the utopia point; every country gets the same share of its
-    largest possible gain. None when no package gives everyone its walk-away value."""
+    largest possible gain. With three or more countries the line may stop where some could still gain;
+    they then go on (Imai's 1983 lexicographic extension), so the point is Pareto-efficient. None when no
+    package gives everyone its walk-away value."""
     ideal = utopia(prefs, space, floors)
     if ideal is None:
         return None
@@ -197,8 +199,19 @@ def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray)
     if gains.max() <= 1e-12:
         zone = max_min_slack(prefs, space, floors)
         return Point(zone.package, prefs.utility(zone.package))
-    point = max_min_slack(prefs, space, floors, direction=gains)
-    return Point(point.package, prefs.utility(point.package))
+    # Lexicographic extension for more than two countries (Imai 1983): once the ray stops, the countries
+    # that could still gain (others held at their level) go on along their own directions.
+    level, free = floors.astype(float), gains > 1e-12
+    package = None
+    while free.any():
+        hit = max_min_slack(prefs, space, level, direction=np.where(free, gains, 0.0))
+        if hit.package is None or hit.slack < -1e-9:
+            break
+        package = hit.package
+        level = level + max(hit.slack, 0.0) * np.where(free, gains, 0.0)
+        best = utopia(prefs, space, level - 1e-10)
+        free &= best is not None and (best > level + 1e-7)
+    return Point(package, prefs.utility(package))
 
 
 def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
