@@ -29,6 +29,7 @@ stream of a run; they act at the start of each round, before the governments set
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import mesa
@@ -234,14 +235,13 @@ def shock(
         agent.belief = min(max(agent.belief + belief_shift, 0.0), 1.0)
 
 
-def excess_past(prefs: Preferences, space, row: int, points: dict[str, Value], x: np.ndarray) -> float:
-    """How far (in shares of each issue's range, summed) package ``x`` lies past ``points`` on the side
-    away from country ``row``'s ideal point."""
+def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> float:
+    """How far (in shares of each issue's range, summed) package ``x`` lies past ``points`` (issue index ->
+    normalised point) on the side away from country ``row``'s ideal point."""
     total = 0.0
-    for name, point in points.items():
-        k = space.index(name)
-        lo, hi = red_line_interval(prefs.ideal[row, k], space.issues[k].normalise(point))
-        total += max(lo - x[k], 0.0) + max(x[k] - hi, 0.0)
+    for k, point in points.items():
+        beyond = x[k] - point if point >= prefs.ideal[row, k] else point - x[k]
+        total += max(float(beyond), 0.0)
     return total
 
 
@@ -286,18 +286,12 @@ class Congress(Constituency):
 
     def __init__(self, model, country, spec: CongressSpec):
         super().__init__(model, country, spec)
-        space = model.space
-        ideal = {i.name: spec.ideal.get(i.name, i.status_quo) for i in space}
-        self.preferences = Preferences(
-            countries=(f"{country.code} Congress",),
-            ideal=space.normalise(ideal)[None, :],
-            weights=np.array([[spec.weights.get(i.name, 0.0) for i in space]]),
-            exponent=np.ones(1), lo=np.zeros((1, len(space))), hi=np.ones((1, len(space))),
-            termination=np.zeros(1),
-        )
+        self.preferences = _congress_preferences(model.case, country.code)
+        self.reach = self.preferences.reach[0]
 
     def utility(self, package: np.ndarray) -> float:
-        return float(self.preferences.utility(package)[0])
+        p = self.preferences
+        return float(p.weights[0] @ (1.0 - np.abs(package - p.ideal[0]) / self.reach))
 
     def act(self) -> None:
         if self.country.offer is not None:
@@ -305,6 +299,28 @@ class Congress(Constituency):
 
     def ratifies(self, package: np.ndarray) -> bool:
         return self.utility(package) >= self.spec.threshold - 1e-12
+
+
+@functools.lru_cache(maxsize=256)
+def _congress_preferences(scenario, code: str) -> Preferences:
+    """Congress' preferences as a one-row Preferences (linear values; issues without an ideal: the status
+    quo), built once per scenario."""
+    spec, space = scenario.spec.countries[code].congress, scenario.space
+    ideal = {i.name: spec.ideal.get(i.name, i.status_quo) for i in space}
+    return Preferences(
+        countries=(f"{code} Congress",),
+        ideal=space.normalise(ideal)[None, :],
+        weights=np.array([[spec.weights.get(i.name, 0.0) for i in space]]),
+        exponent=np.ones(1), lo=np.zeros((1, len(space))), hi=np.ones((1, len(space))),
+        termination=np.zeros(1),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _normalised(scenario, points: tuple[tuple[str, Value], ...]) -> dict[int, float]:
+    """Issue index -> normalised position of natural ``points``, once per scenario."""
+    space = scenario.space
+    return {space.index(name): space.issues[space.index(name)].normalise(v) for name, v in points}
 
 
 class BusinessLobby(Constituency):
@@ -334,22 +350,25 @@ class AutoWorkers(Constituency):
 
     def __init__(self, model, country, spec: AutoWorkersSpec):
         super().__init__(model, country, spec)
-        space = model.space
-        self.issues = [space.issues[space.index(name)] for name in spec.demands]
-        self.target = np.array([i.normalise(spec.demands[i.name]) for i in self.issues])
-        self.floor = np.array([i.normalise(i.status_quo) for i in self.issues])
-        self.origin = self.floor.copy()
+        self.target = _normalised(model.case, tuple(spec.demands.items()))
+        self.origin = {k: float(model.status_quo[k]) for k in self.target}
+        self.floor = dict(self.origin)
+        self.done = all(abs(self.target[k] - self.floor[k]) < 1e-12 for k in self.target)
 
     def act(self) -> None:
-        if self.model.round < self.spec.start_round or np.allclose(self.floor, self.target):
+        if self.done or self.model.round < self.spec.start_round:
             return
-        step = np.clip(self.target - self.floor, -self.spec.rate, self.spec.rate)
-        self.floor = self.floor + step
-        shock(self.model, self.code, red_lines={i.name: i.natural(x) for i, x in zip(self.issues, self.floor,
-                                                                                       strict=True)})
-        span = np.abs(self.target - self.origin)
-        self.pressure = float(np.mean(np.where(span > 0, np.abs(self.floor - self.origin) / np.where(
-            span > 0, span, 1.0), 1.0)))
+        prefs, row, rate = self.model.preferences, self.country.row, self.spec.rate
+        lo, hi = prefs.lo.copy(), prefs.hi.copy()
+        shares = []
+        for k, target in self.target.items():
+            self.floor[k] += min(max(target - self.floor[k], -rate), rate)
+            lo[row, k], hi[row, k] = red_line_interval(prefs.ideal[row, k], self.floor[k])
+            span = abs(target - self.origin[k])
+            shares.append(abs(self.floor[k] - self.origin[k]) / span if span > 0 else 1.0)
+        self.done = all(abs(self.target[k] - self.floor[k]) < 1e-12 for k in self.target)
+        self.model.set_preferences(dataclasses.replace(prefs, lo=lo, hi=hi))
+        self.pressure = sum(shares) / len(shares)
 
 
 class Election(Constituency):
@@ -392,10 +411,10 @@ class AudienceCosts(Constituency):
         super().__init__(model, country, spec)
         self.support = 1.0
         self.hardened = False
+        self.points = _normalised(model.case, tuple(spec.set_points.items()))
 
     def excess(self, package: np.ndarray) -> float:
-        return excess_past(self.model.preferences, self.model.space, self.country.row, self.spec.set_points,
-                           package)
+        return excess_past(self.model.preferences, self.country.row, self.points, package)
 
     def act(self) -> None:
         if self.country.offer is not None:

@@ -129,8 +129,8 @@ class NegotiationModel(mesa.Model):
         """Replace the preferences (constituencies and events do); ``positions``: ideal points, weights
         or red lines changed, so every country's concession path is rebuilt."""
         self.preferences = preferences
-        self.status_quo_utility = preferences.utility(self.status_quo)
         if positions:
+            self.status_quo_utility = preferences.utility(self.status_quo)
             for agent in self.countries:
                 agent.forget_path()
 
