@@ -565,4 +565,5 @@ def records(model: NegotiationModel) -> pd.DataFrame:
     columns = ["round", "country", "kind", "pressure"]
     if not frames:
         return pd.DataFrame(columns=columns)
-    return pd.concat(frames).rename(columns={"Step": "round"})[columns].reset_index(drop=True)
+    out = pd.concat(frames).rename(columns={"Step": "round"})[columns].reset_index(drop=True)
+    return out.astype({"round": int})
