@@ -138,7 +138,8 @@ def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
     limit = max(float(np.nanmax(np.abs(surplus.to_numpy()))), 1e-9)
     image = left.imshow(surplus.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
     for (i, j), v in np.ndenumerate(surplus.to_numpy()):
-        left.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=8)
+        left.text(j, i, f"{v:+.3f}", ha="center", va="center", fontsize=8,
+                  color="white" if abs(v) > 0.6 * limit else "black")
     left.set_xticks(range(len(codes)), codes)
     left.set_yticks(range(len(strategies)), strategies)
     left.set_title("mean utility minus initial walk-away value")

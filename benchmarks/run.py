@@ -14,6 +14,7 @@ import statistics
 import time
 
 import bargaining
+from bargaining.strategies import STRATEGIES
 
 
 def runs_per_second(scenario, runs: int, repeats: int, overrides=None, record=False) -> float:
@@ -35,6 +36,14 @@ CASES = [
      {"US.termination_value": 0.9}, False),
     ("pie-split, record=False", "pie-split", None, False),
 ]
+# One line per strategy (all three countries play it) and per protocol, record=False (issue 3).
+CASES += [(f"nafta-2017, every country plays {name}", "nafta-2017",
+           {f"{c}.strategy.name": name for c in ("US", "CA", "MX")}, False)
+          for name, cls in STRATEGIES.items() if not cls.classifier["two_party_only"]]
+CASES += [("pie-split, both play rubinstein", "pie-split", {"A.strategy.name": "rubinstein",
+                                                              "B.strategy.name": "rubinstein"}, False)]
+CASES += [(f"nafta-2017, protocol {name}", "nafta-2017", {"protocol.name": name}, False)
+          for name in ("single_text", "bilateral_first")]
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ preferences; the aspiration follows Faratin's polynomial time-dependent tactic.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -39,16 +40,16 @@ class OpponentModel(Strategy):
                                      "default protocol.deadline_round")
         learning_rate: float = Field(0.2, gt=0, description="weight added, over K, to each issue still at "
                                      "the opening demand (HardHeaded's learnCoef)")
-        rebuild: float = Field(0.02, ge=0, description="rebuild the concession path when an estimated "
-                               "weight moved this much since the last build")
+        resolution: float = Field(0.02, gt=0, description="estimated weights are rounded to this step "
+                                  "before a concession path is built on them (paths are shared between runs)")
+
+    # (row, positions, rounded estimate) -> concession path, shared by every run in this process
+    _paths: ClassVar[dict[tuple, offers.ConcessionPath]] = {}
 
     def __init__(self, params=None):
         super().__init__(params)
         self.estimate: np.ndarray | None = None
         self.opening: dict[int, np.ndarray] = {}  # row -> its first offer
-        self._built: np.ndarray | None = None  # estimate the cached path was built on
-        self._path: offers.ConcessionPath | None = None
-        self._built_on = None  # the model's Preferences it was built from
 
     def _start(self, agent) -> None:
         n, k = agent.preferences.weights.shape
@@ -79,10 +80,20 @@ class OpponentModel(Strategy):
         return replace(agent.preferences, weights=weights)
 
     def propose(self, agent) -> np.ndarray:
-        if self.estimate is None:
-            self._start(agent)
-        stale = self._path is None or self._built_on is not agent.preferences  # events may change them
-        if stale or np.abs(self.estimate - self._built).max() > self.params.rebuild:
-            self._built, self._built_on = self.estimate.copy(), agent.preferences
-            self._path = offers.concession_path(self.estimated_preferences(agent), agent.model.space, agent.row)
-        return offers.offer(self._path, 1.0 - agent.aspiration)
+        return offers.offer(self.path(agent), 1.0 - agent.aspiration)
+
+    def path(self, agent) -> offers.ConcessionPath:
+        """The concession path on the estimated preferences (weights rounded to ``resolution``)."""
+        prefs = self.estimated_preferences(agent)
+        step = self.params.resolution
+        rounded = np.round(prefs.weights / step).astype(np.int64)
+        key = (agent.row, prefs.ideal.tobytes(), prefs.lo.tobytes(), prefs.hi.tobytes(), prefs.exponent.tobytes(),
+               prefs.weights[agent.row].tobytes(), rounded.tobytes(), agent.model.space.steps.tobytes())
+        path = self._paths.get(key)
+        if path is None:
+            if len(self._paths) >= 4096:
+                self._paths.clear()
+            weights = np.where(np.arange(len(rounded))[:, None] == agent.row, prefs.weights, rounded * step)
+            path = self._paths[key] = offers.concession_path(replace(prefs, weights=weights), agent.model.space,
+                                                             agent.row)
+        return path
