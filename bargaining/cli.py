@@ -165,6 +165,10 @@ def summary(scenario: Scenario, result: Result) -> str:
     if result.outcome == "ratification_failed":
         lines.append("The package was signed but not ratified by: "
                      f"{', '.join(c for c, ok in result.ratified.items() if not ok)}.")
+    if result.outcome == "bilateral":
+        left_out = [c for c in codes if c not in result.signatories]
+        lines.append(f"Signed by {', '.join(result.signatories)}; left out, with its termination value: "
+                     f"{', '.join(left_out)}.")
     lines.append("")
     rows = []
     for issue in space:

@@ -1,6 +1,6 @@
 """Which concession strategy does best at the NAFTA table? An Axelrod-style tournament.
 
-Every assignment of the strategy library to the U.S., Canada and Mexico (8 strategies: 512 assignments)
+Every assignment of the strategy library to the U.S., Canada and Mexico (7 strategies: 343 assignments)
 is run over the same seeds; the table gives each country's mean utility, surplus over its initial
 walk-away value and deal rate with each strategy. Writes to OUT (default results/tournament/):
 ``standings.csv``, ``runs.csv``, ``tournament.png`` and ``summary.md``.

@@ -157,3 +157,10 @@ def test_single_text_round_two_averages_objectors_with_the_text():
     model.step()
     positions = [a.offer[0] if a.code in objections else first[0] for a in model.countries]
     assert model.protocol.text[0] == pytest.approx(np.mean(positions))
+
+
+def test_run_summary_names_signatories_and_the_one_left_out(capsys):
+    assert cli.main(["run", "nafta-2017", "--set", "protocol.name=bilateral_first",
+                     "--set", "CA.red_lines.auto_rvc=65", "--set", "US.red_lines.auto_rvc=75"]) == 0
+    out = capsys.readouterr().out
+    assert "BILATERAL" in out and "Signed by US, MX; left out, with its termination value: CA." in out
