@@ -178,7 +178,7 @@ def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndar
     n = prefs.weights.shape[0]
     pieces, lo, hi = _pieces(prefs, space)
     best = np.full(n, -np.inf)
-    for x0, ord_utility, continuous in pieces:
+    for _, ord_utility, continuous in pieces:
         for i in range(n):
             solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, objective=i)
             if solved is not None:

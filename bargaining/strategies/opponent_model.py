@@ -7,8 +7,9 @@ the opponent in automated bilateral negotiation"): an issue a country still hold
 is one it cares about, so with every offer its weight grows by ``learning_rate / K`` and the weights are
 renormalised. (HardHeaded counts issues unchanged since the previous offer; that also rewards issues
 already conceded in full, which logrolling countries do first on the issues they care least about, so
-here the count is of issues unchanged since the opening offer.) Offers are the logrolling offers of ``offers.concession_path`` built on the estimated
-preferences; the aspiration follows Faratin's polynomial time-dependent tactic.
+here the count is of issues unchanged since the opening offer.) Offers are the logrolling offers of
+``offers.concession_path`` built on the estimated preferences; the aspiration follows Faratin's
+polynomial time-dependent tactic.
 """
 
 from __future__ import annotations
