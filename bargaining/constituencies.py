@@ -139,6 +139,15 @@ def check(spec, fail) -> None:
             except ValueError as exc:
                 fail(f"{key}.{name}", str(exc))
 
+    def inside(key: str, code: str, name: str, value: Value, red_lines: dict) -> None:
+        """A new ideal point must lie on the acceptable side of the country's red line on that issue."""
+        if name not in red_lines:
+            return
+        ideal = issues[name].normalise(spec.countries[code].ideal[name])
+        lo, hi = red_line_interval(ideal, issues[name].normalise(red_lines[name]))
+        if not lo - 1e-9 <= issues[name].normalise(value) <= hi + 1e-9:
+            fail(key, f"expected a value within {code}'s red line on {name} ({red_lines[name]!r}), found {value!r}")
+
     for code, c in spec.countries.items():
         where = f"countries.{code}"
         if c.congress is not None:
@@ -158,6 +167,9 @@ def check(spec, fail) -> None:
         if c.election is not None:
             values(f"{where}.election.ideal", c.election.ideal)
             values(f"{where}.election.red_lines", c.election.red_lines)
+            red_lines = {**c.red_lines, **c.election.red_lines}
+            for name, value in c.election.ideal.items():
+                inside(f"{where}.election.ideal.{name}", code, name, value, red_lines)
             name = c.election.strategy.get("name", "time_dependent")
             if name not in STRATEGIES:
                 fail(f"{where}.election.strategy.name", f"expected one of {sorted(STRATEGIES)}, found {name!r}")
@@ -174,6 +186,8 @@ def check(spec, fail) -> None:
             fail(f"events.{n}.belief_shift", f"{event.country} makes the threat; only its partners hold "
                  "a belief in it")
         values(f"events.{n}.ideal", event.ideal)
+        for name, value in event.ideal.items():
+            inside(f"events.{n}.ideal.{name}", event.country, name, value, spec.countries[event.country].red_lines)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -385,7 +399,7 @@ class Election(Constituency):
 
     def act(self) -> None:
         spec, r, agent = self.spec, self.model.round, self.country
-        if spec.campaign_rounds and r == spec.round - spec.campaign_rounds and r > 1:
+        if spec.campaign_rounds and r == max(spec.round - spec.campaign_rounds, 1):
             agent.aspiration_floor = agent.aspiration
         self.pressure = float(spec.round - spec.campaign_rounds <= r < spec.round)
         if r == spec.round:

@@ -270,6 +270,10 @@ def test_override_paths_reach_every_domestic_table(nafta):
     ("ratification.on_failure=retry", "ratification.on_failure: expected 'fail' or 'resume', found 'retry'"),
     ('events=[{round=2, country="BR"}]', "events.0.country: expected one of ['CA', 'MX', 'US'], found 'BR'"),
     ('events=[{round=2, country="US", belief_shift=0.1}]', "events.0.belief_shift: US makes the threat"),
+    ('events=[{round=2, country="CA", ideal={sunset="ends after 5 years unless renewed"}}]',
+     "events.0.ideal.sunset: expected a value within CA's red line on sunset ('periodic review'), found 'ends"),
+    ("MX.election.ideal.us_content=10", "countries.MX.election.ideal.us_content: expected a value within MX's "
+     "red line on us_content (0.0), found 10"),
 ])
 def test_bad_domestic_overrides_name_the_key_expected_and_found(nafta, override, message):
     with pytest.raises(ScenarioError) as err:
