@@ -16,6 +16,8 @@ TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it c
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
@@ -36,8 +38,15 @@ class _Reciprocal(Strategy):
         self.seen: dict[str, list[float]] = {}  # other country -> own utility of each of its offers
         self.used: dict[str, int] = {}  # other country -> offers already reciprocated
 
+    # Every other country values the same tabled package: compute all utilities once (keyed by identity;
+    # the memo holds the package and preferences, so identity cannot be reused while it is kept).
+    _memo: ClassVar[tuple | None] = None
+
     def observe(self, agent, proposer: str, package: np.ndarray) -> None:
-        self.seen.setdefault(proposer, []).append(agent.utility(package))
+        memo, prefs = _Reciprocal._memo, agent.preferences
+        if memo is None or memo[0] is not package or memo[1] is not prefs:
+            memo = _Reciprocal._memo = (package, prefs, prefs.utility(package))
+        self.seen.setdefault(proposer, []).append(float(memo[2][agent.row]))
 
     def aspiration(self, agent) -> float:
         delta = self.params.delta
