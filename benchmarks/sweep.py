@@ -3,61 +3,42 @@
     .venv/bin/python benchmarks/sweep.py                      # both measurements
     .venv/bin/python benchmarks/sweep.py --runs 20000 --memory-runs 100000
 
-1. Throughput: a nafta-2017 grid (US termination value x partners' belief, 100 cells) of ``--runs`` runs,
-   serially (``--workers 1``, one process) and on 2 local processes (``--workers 2``); runs/s as the sweep
-   reports it (pool start-up included, report not included).
-2. Memory: ``bargaining sweep`` of ``--memory-runs`` runs (2 local processes) in a subprocess; the resident
-   memory of the whole process tree (main process + workers + forkserver) is sampled every 0.2 s, and
-   the peak is reported with the memory at 10 % and 90 % of the runs (flat = no growth with the sweep).
+Each measurement runs ``bargaining sweep`` in a subprocess on a nafta-2017 grid (U.S. termination value x
+partners' belief, 100 cells, ``runs / 100`` replications), without the report, and samples the whole
+process tree (main process, forkserver, workers) every 0.2 s with psutil:
+
+1. Throughput: ``--runs`` runs serially (``--workers 1``) and on 2 local processes (``--workers 2``); runs/s
+   as the sweep reports it (pool start-up included), and CPU seconds per 1,000 runs of the process tree (on
+   a busy machine the wall-clock figures fall, the CPU cost does not).
+2. Memory: ``--memory-runs`` runs on 2 local processes: peak memory of the process tree (sum of each
+   process's proportional set size, PSS, so that pages the processes share, such as the numpy, scipy and
+   mesa libraries, count once) and resident memory (RSS) of the main process, each at 10 % and 90 % of the
+   runs too (flat = no growth with the sweep). A bare ``import bargaining`` (mesa, numpy, pandas, scipy)
+   is about 180 MB RSS per process.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from bargaining.experiment.spec import from_dict
-from bargaining.experiment.store import read_runs
-from bargaining.experiment.sweep import sweep
+MB = 1024 * 1024
 
 
-def grid(runs: int) -> dict:
-    return {
-        "name": "bench", "scenario": "nafta-2017", "replications": max(1, runs // 100), "seed": 1,
-        "parameters": {
-            "US.termination_value": {"range": [0.0, 0.9], "steps": 10},
-            "partners_belief": {"paths": ["CA.belief", "MX.belief"], "range": [0.0, 1.0], "steps": 10},
-        },
-    }
-
-
-def throughput(runs: int) -> dict[int, float]:
-    experiment = from_dict(grid(runs))
-    rates = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for workers in (1, 2):
-            summary = sweep(experiment, Path(tmp) / str(workers), workers=workers, progress=False)
-            rates[workers] = summary.runs_per_second
-            print(f"{summary.ran:,} runs, {workers} worker(s): {summary.runs_per_second:,.0f} runs/s "
-                  f"({summary.seconds:.1f} s)", flush=True)
-        assert read_runs(Path(tmp) / "1").equals(read_runs(Path(tmp) / "2"))
-    return rates
-
-
-def memory(runs: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        exp = Path(tmp) / "bench.toml"
-        replications = max(1, runs // 100)
-        exp.write_text(f"""name = "bench"
+def experiment(runs: int) -> str:
+    return f"""name = "bench"
 scenario = "nafta-2017"
-replications = {replications}
+replications = {max(1, runs // 100)}
 seed = 1
 [parameters."US.termination_value"]
 range = [0.0, 0.9]
@@ -66,47 +47,75 @@ steps = 10
 paths = ["CA.belief", "MX.belief"]
 range = [0.0, 1.0]
 steps = 10
-""")
-        out = Path(tmp) / "out"
-        start = time.perf_counter()
+"""
+
+
+@dataclass
+class Measurement:
+    runs: int
+    workers: int
+    runs_per_second: float
+    cpu_seconds: float
+    tree: tuple[float, float, float]  # PSS of the process tree: peak, at 10 %, at 90 % of the runs
+    main: tuple[float, float, float]  # RSS of the main process: peak, at 10 %, at 90 %
+
+    def text(self) -> str:
+        mb = lambda t: f"{t[0] / MB:,.0f} MB (at 10 % / 90 % of the runs: {t[1] / MB:,.0f} / {t[2] / MB:,.0f})"  # noqa: E731
+        return (f"{self.runs:,} runs, {self.workers} worker(s): {self.runs_per_second:,.0f} runs/s, "
+                f"{1000 * self.cpu_seconds / self.runs:.2f} CPU s per 1,000 runs; peak memory of the process "
+                f"tree (PSS) {mb(self.tree)}; main process (RSS) {mb(self.main)}")
+
+
+def measure(runs: int, workers: int) -> Measurement:
+    with tempfile.TemporaryDirectory() as tmp:
+        exp, out = Path(tmp) / "bench.toml", Path(tmp) / "out"
+        exp.write_text(experiment(runs))
         proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
-                                 "--workers", "2", "--no-report", "--no-progress"],
+                                 "--workers", str(workers), "--no-report", "--no-progress"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         root = psutil.Process(proc.pid)
-        samples = []  # (runs stored, main rss, tree rss)
+        cpu: dict[int, float] = {}
+        samples = []  # (parts stored, main rss, tree pss)
         while proc.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
-                rss = [p.memory_info().rss for p in tree]
+                rss, pss = [], []
+                for p in tree:
+                    with p.oneshot():
+                        info = p.memory_full_info()
+                        rss.append(info.rss)
+                        pss.append(info.pss)
+                        times = p.cpu_times()
+                        cpu[p.pid] = times.user + times.system
             except psutil.NoSuchProcess:
-                break
-            done = sum(1 for _ in (out / "runs").glob("part-*.parquet")) if (out / "runs").exists() else 0
-            samples.append((done, rss[0], sum(rss)))
+                continue
+            parts = len(os.listdir(out / "runs")) if (out / "runs").exists() else 0
+            samples.append((parts, rss[0], sum(pss)))
             time.sleep(0.2)
         stdout, stderr = proc.communicate()
-        seconds = time.perf_counter() - start
         assert proc.returncode == 0, stderr
-        parts = max(s[0] for s in samples)
-        at = lambda share: next(s for s in samples if s[0] >= share * parts)  # noqa: E731
-        mb = 1024 * 1024
-        print(stdout.strip().splitlines()[0])
-        print(f"{replications * 100:,}-run sweep, 2 workers: {seconds:.0f} s wall; peak resident memory "
-              f"{max(s[2] for s in samples) / mb:,.0f} MB for the process tree, {max(s[1] for s in samples) / mb:,.0f} "
-              f"MB for the main process; tree at 10 % of the runs {at(0.1)[2] / mb:,.0f} MB, at 90 % "
-              f"{at(0.9)[2] / mb:,.0f} MB; results on disk {sum(f.stat().st_size for f in out.rglob('*')) / mb:.1f} MB")
+        ran = int(re.search(r"^([\d,]+) runs in", stdout, re.M).group(1).replace(",", ""))
+        rate = float(re.search(r"\(([\d,]+) runs/s\)", stdout).group(1).replace(",", ""))
+        total = max(s[0] for s in samples)
+        at = lambda share, i: next(s[i] for s in samples if s[0] >= share * total)  # noqa: E731
+        peak = lambda i: (max(s[i] for s in samples), at(0.1, i), at(0.9, i))  # noqa: E731
+        return Measurement(ran, workers, rate, sum(cpu.values()), peak(2), peak(1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweep")
+    parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweeps")
     parser.add_argument("--memory-runs", type=int, default=100_000, help="runs of the memory sweep (0: skip)")
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} cores, Python "
-          f"{platform.python_version()}")
-    rates = throughput(args.runs)
-    print(f"speed-up with 2 workers: {rates[2] / rates[1]:.2f}x")
+    print(f"{platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
+    one = measure(args.runs, 1)
+    print(one.text(), flush=True)
+    two = measure(args.runs, 2)
+    print(two.text(), flush=True)
+    print(f"speed-up with 2 workers: {two.runs_per_second / one.runs_per_second:.2f}x", flush=True)
     if args.memory_runs:
-        memory(args.memory_runs)
+        print(measure(args.memory_runs, 2).text())
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from bargaining.experiment.report import wilson, write_report
 from bargaining.experiment.sensitivity import sobol_indices
 from bargaining.experiment.spec import ExperimentError, ParameterSpec, from_dict, load_experiment
 from bargaining.experiment.store import read_runs
-from bargaining.experiment.sweep import sweep
+from bargaining.experiment.sweep import batch_size, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))
@@ -175,6 +175,22 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path):
         pd.testing.assert_frame_equal(table, read_runs(tmp_path / other), check_exact=True)
 
 
+def test_results_do_not_depend_on_the_batch_size(tmp_path):
+    tables = []
+    for batch in (1, 7, 100):
+        sweep(from_dict(small(batch=batch)), tmp_path / str(batch), workers=1, progress=False)
+        tables.append(read_runs(tmp_path / str(batch)))
+        assert len(list((tmp_path / str(batch) / "runs").glob("*.parquet"))) == -(-18 // batch)
+    for table in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], table, check_exact=True)
+
+
+def test_default_batches_hold_whole_cells_when_cells_are_small():
+    assert batch_size(100) == 1 and batch_size(10_000) == 50 and batch_size(1_000_000) == 250
+    assert batch_size(10_000, replications=4) == 48 and batch_size(6_300, replications=60) == 32
+    assert batch_size(100_000, replications=1000) == 250
+
+
 def test_dask_local_cluster_option(tmp_path):
     experiment = from_dict(small(replications=1))
     summary = sweep(experiment, tmp_path / "a", dask_local=1, progress=False)
@@ -254,7 +270,8 @@ def test_out_folder_guards(tmp_path):
     assert len(read_runs(tmp_path)) == 6
 
 
-def test_sigkill_midway_then_resume_gives_the_uninterrupted_table(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_interrupted_midway_then_resume_gives_the_uninterrupted_table(tmp_path, sig):
     exp = write_toml(tmp_path / "kill.toml", """
 name = "kill"
 scenario = "nafta-2017"
@@ -271,14 +288,18 @@ levels = [0.0, 0.5, 1.0, 0.25]
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                              "--workers", "2", "--no-report", "--no-progress"],
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while len(list((out / "runs").glob("part-*.parquet"))) < 10 and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()
+    os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C does
+    stderr = proc.communicate(timeout=60)[1]
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL, stderr
+    else:
+        assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+        assert stderr.strip().endswith(f"bargaining sweep {exp} --out {out} --resume")
     manifest = json.loads((out / "experiment.json").read_text())
     partial = read_runs(out)
     assert not manifest["complete"] and 80 <= len(partial) < 1000

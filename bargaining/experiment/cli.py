@@ -13,7 +13,6 @@ from pathlib import Path
 
 
 def cmd_sweep(args) -> None:
-    from .report import write_report
     from .spec import ExperimentError, load_experiment
     from .sweep import sweep
 
@@ -32,6 +31,8 @@ def cmd_sweep(args) -> None:
         raise SystemExit(130) from None
     print(summary.text())
     if not args.no_report:
+        from .report import write_report  # only now: the sweep itself runs without matplotlib
+
         path = write_report(out)
         print(f"report: {path}")
 

@@ -12,6 +12,7 @@ and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -107,8 +108,10 @@ class Layout:
 
 @dataclass(frozen=True)
 class Batch:
-    """A task: consecutive runs of one experiment. ``runs`` holds (run, cell, replication, seed, values)."""
+    """A task: consecutive runs of one experiment. ``runs`` holds (run, cell, replication, seed, values);
+    ``token`` identifies the experiment (its fingerprint) for the worker's cache of cell scenarios."""
 
+    token: str
     scenario: Scenario
     layout: Layout
     paths: tuple[tuple[str, ...], ...]  # override paths per parameter
@@ -119,22 +122,36 @@ class Batch:
         return len(self.runs)
 
 
+#: Scenarios of recently run cells in this process: the replications of a cell share one Scenario, and so its
+#: cached concession paths, even when they come in different batches.
+_CELLS: OrderedDict[tuple[str, int], Scenario | Exception] = OrderedDict()
+_CELLS_KEPT = 16
+
+
+def cell_scenario(batch: Batch, cell: int, values: tuple) -> Scenario | Exception:
+    """The scenario of one cell (the base with the cell's overrides), or the error that building it raised."""
+    key = (batch.token, cell)
+    if key in _CELLS:
+        _CELLS.move_to_end(key)
+        return _CELLS[key]
+    overrides = {path: (int(round(v)) if integer else v)
+                 for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True) for path in paths}
+    try:
+        scenario = batch.scenario.with_overrides(overrides)
+    except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
+        scenario = exc
+    _CELLS[key] = scenario
+    if len(_CELLS) > _CELLS_KEPT:
+        _CELLS.popitem(last=False)
+    return scenario
+
+
 def run_batch(batch: Batch) -> dict[str, list]:
     """Run a batch; return its rows as columns. A run that raises is recorded with its error."""
     names = [name for name, _ in batch.layout.parameters]
     columns: dict[str, list] = {name: [] for name in batch.layout.schema().names}
-    scenarios: dict[int, Scenario | Exception] = {}
     for run_index, cell, replication, seed, values in batch.runs:
-        if cell not in scenarios:
-            scenarios.clear()
-            overrides = {path: (int(round(v)) if integer else v)
-                         for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True)
-                         for path in paths}
-            try:
-                scenarios[cell] = batch.scenario.with_overrides(overrides)
-            except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
-                scenarios[cell] = exc
-        scenario = scenarios[cell]
+        scenario = cell_scenario(batch, cell, values)
         try:
             if isinstance(scenario, Exception):
                 raise scenario

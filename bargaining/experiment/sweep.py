@@ -56,15 +56,19 @@ class SweepSummary:
         return "\n".join(lines)
 
 
-def batch_size(n_runs: int) -> int:
-    """Runs per task: about 200 tasks, at most 250 runs each (an interruption loses at most a batch per
-    worker; per-task overhead stays small)."""
-    return int(min(250, max(1, -(-n_runs // 200))))
+def batch_size(n_runs: int, replications: int = 1) -> int:
+    """Runs per task: about 200 tasks, at most about 250 runs each (an interruption loses at most a batch per
+    worker; per-task overhead stays small), rounded to whole cells when a cell has fewer replications."""
+    size = int(min(250, max(1, -(-n_runs // 200))))
+    if replications < size:
+        size = round(size / replications) * replications
+    return size
 
 
 def batches(experiment: Experiment, design: Design, layout: Layout, todo: np.ndarray) -> Iterator[Batch]:
     """The batches that cover the runs in ``todo`` (sorted run indices), consecutive runs together."""
-    size = experiment.spec.batch or batch_size(design.n_runs)
+    size = experiment.spec.batch or batch_size(design.n_runs, design.replications)
+    token = experiment.fingerprint()
     paths = tuple(tuple(p.paths) for p in design.parameters.values())
     casts = tuple(p.integer for p in design.parameters.values())
     reps = design.replications
@@ -73,7 +77,7 @@ def batches(experiment: Experiment, design: Design, layout: Layout, todo: np.nda
         for i in todo[start:start + size]:
             cell, rep = divmod(int(i), reps)
             runs.append((int(i), cell, rep, run_seed(design.master, cell, rep), design.cell(cell)))
-        yield Batch(experiment.scenario, layout, paths, casts, tuple(runs))
+        yield Batch(token, experiment.scenario, layout, paths, casts, tuple(runs))
 
 
 def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, scheduler: str | None = None,
