@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import Field
 
 import bargaining
@@ -289,3 +291,33 @@ def test_opponent_model_offers_trade_off_with_the_estimate(tmp_path):
         model.step()
     offer = model.countries[0].offer
     assert offer[3] == max(offer) and offer[3] > offer[0]
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+PARAM_VALUES = st.one_of(st.floats(allow_nan=True), st.integers(-5, 50), st.text(max_size=6), st.booleans(),
+                         st.none())
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(sorted(STRATEGIES)), key=st.sampled_from(
+    ["beta", "deadline", "form", "kappa", "delta", "first_move", "learning_rate", "resolution", "discount",
+     "opponent_discount"]), value=PARAM_VALUES)
+def test_strategy_parameters_load_or_fail_with_a_clear_message(name, key, value):
+    """Any parameter value either validates or raises ScenarioError naming the key, never anything else."""
+    try:
+        scenario = bargaining.load_scenario("pie-split", {"A.strategy": {"name": name, key: value}})
+    except bargaining.ScenarioError as exc:
+        assert key in str(exc) and "pie-split" in str(exc)
+        return
+    params = scenario.strategy_params("A")
+    assert getattr(params, key) == value or value is None
+
+
+def test_cli_unknown_strategy_exit_2(capsys):
+    assert cli.main(["run", "nafta-2017", "--set", "MX.strategy.name=tit_for_two_tats"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "tit_for_two_tats" in err and "tit_for_tat_relative" in err
+    assert cli.main(["run", "pie-split", "--set", "A.strategy.name=rubinstein",
+                     "--set", "A.strategy.discount=1.5"]) == 2
+    assert "discount" in capsys.readouterr().err

@@ -89,3 +89,17 @@ def test_cli_out_is_a_file(tmp_path, capsys):
     assert cli.main(["tournament", "pie-split", "--seeds", "1", "--out", str(target)]) == 2
     assert "expected a folder" in capsys.readouterr().err
     assert target.read_text() == "x"
+
+
+def test_experiment_script_quick(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "experiments" / "tournament.py"
+    spec = importlib.util.spec_from_file_location("experiment_tournament", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.main(["--quick", "--workers", "1", "--out", str(tmp_path)])
+    assert {p.name for p in tmp_path.iterdir()} == {"runs.csv", "standings.csv", "tournament.png", "summary.md"}
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == 3**3 * 2
+    assert "**US**: best with" in (tmp_path / "summary.md").read_text()
