@@ -112,12 +112,23 @@ def _label(metric: str, outcomes: list[str]) -> str:
     return metric_column(metric, outcomes)
 
 
+def _panels(n: int, width: float, height: float):
+    """A figure with ``n`` panels, at most three a row; unused panels hidden."""
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    axes = axes.ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, list(axes[:n])
+
+
 def plot_lines(runs: pd.DataFrame, x: str, hue: str | None, metrics: list[str], outcomes: list[str],
                path: Path) -> None:
     """Each metric over parameter ``x`` (one line per level of ``hue``), with 95 % intervals."""
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
+    fig, axes = _panels(len(metrics), 4.2, 3.6)
     table = aggregate(runs, [x] if hue is None else [hue, x], metrics, outcomes)
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    for ax, metric in zip(axes, metrics, strict=False):
         column = metric_column(metric, outcomes)
         for level, part in ([(None, table)] if hue is None else table.groupby(hue, sort=True)):
             line = ax.plot(part[x], part[column], marker="o", ms=3,
@@ -130,7 +141,7 @@ def plot_lines(runs: pd.DataFrame, x: str, hue: str | None, metrics: list[str], 
             ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
     if hue is not None:
-        axes[0][-1].legend(fontsize=7)
+        axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -139,8 +150,8 @@ def plot_lines(runs: pd.DataFrame, x: str, hue: str | None, metrics: list[str], 
 def plot_heatmaps(runs: pd.DataFrame, x: str, y: str, metrics: list[str], outcomes: list[str], path: Path) -> None:
     """One heatmap per metric over two parameters (means over the replications of each cell)."""
     table = aggregate(runs, [y, x], metrics, outcomes)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.4 * len(metrics), 3.8), squeeze=False)
-    for ax, metric in zip(axes[0], metrics, strict=True):
+    fig, axes = _panels(len(metrics), 4.4, 3.8)
+    for ax, metric in zip(axes, metrics, strict=False):
         column = metric_column(metric, outcomes)
         grid = table.pivot(index=y, columns=x, values=column)
         bounds = dict(vmin=0, vmax=1) if metric in outcomes else {}
@@ -368,11 +379,18 @@ def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol
         lines += [f"{counts[ERROR]:,} runs raised an error, e.g. `{first}`.", ""]
 
     lines += ["## Findings", ""]
+    trend_names, left_out = names, []
+    if sobol is not None and len(sobol):
+        top = sobol.groupby("parameter")["ST"].max()
+        trend_names = [n for n in names if top.get(n, 0) >= 0.05]
+        left_out = [n for n in names if n not in trend_names]
     if len(ok):
-        for name in names:
+        for name in trend_names:
             table = aggregate(ok.assign(**{name: _binned(ok, name)}), [name], metrics, outcomes)
             for metric in metrics:
                 lines.append(f"- {_trend(table, name, metric_column(metric, outcomes))}.")
+        if left_out:
+            lines.append(f"- Not listed: {', '.join(left_out)} (total Sobol index below 0.05 for every output).")
         if len(names) == 2 and spec.design == "grid":
             for metric in metrics:
                 column = metric_column(metric, outcomes)
