@@ -12,7 +12,6 @@ red lines are enumerated.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -353,35 +352,21 @@ class Solutions:
     kalai_smorodinsky: Point | None
 
 
-@functools.lru_cache(maxsize=64)
-def _solutions(key: str, scenario) -> Solutions:
-    prefs, space = scenario.preferences, scenario.space
-    floors = initial_walk_away(scenario)
-    return Solutions(floors, max_min_slack(prefs, space, floors), nash(prefs, space, floors),
-                     kalai_smorodinsky(prefs, space, floors))
+_SOLUTIONS: dict[str, Solutions] = {}  # scenario content (JSON) -> its solutions
 
 
 def solutions(scenario) -> Solutions:
     """ZOPA, Nash and Kalai-Smorodinsky points of a scenario at its initial walk-away values; cached per
     scenario content, so runs of the same scenario share one computation."""
     key = json.dumps(scenario.raw, sort_keys=True, default=str)
-    return _solutions(key, _Keyed(key, scenario))
-
-
-class _Keyed:
-    """Hashes by the scenario's content, so lru_cache keys on it and not on the object."""
-
-    def __init__(self, key: str, scenario):
-        self.key, self.scenario = key, scenario
-
-    def __hash__(self):
-        return hash(self.key)
-
-    def __eq__(self, other):
-        return isinstance(other, _Keyed) and other.key == self.key
-
-    def __getattr__(self, name):
-        return getattr(self.scenario, name)
+    if key not in _SOLUTIONS:
+        if len(_SOLUTIONS) >= 64:
+            _SOLUTIONS.clear()
+        prefs, space = scenario.preferences, scenario.space
+        floors = initial_walk_away(scenario)
+        _SOLUTIONS[key] = Solutions(floors, max_min_slack(prefs, space, floors), nash(prefs, space, floors),
+                                    kalai_smorodinsky(prefs, space, floors))
+    return _SOLUTIONS[key]
 
 
 def deal_metrics(scenario, package: np.ndarray) -> dict[str, float | None]:
