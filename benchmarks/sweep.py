@@ -3,9 +3,12 @@
     .venv/bin/python benchmarks/sweep.py                      # both measurements
     .venv/bin/python benchmarks/sweep.py --runs 20000 --memory-runs 100000
 
-Each measurement runs ``bargaining sweep`` in a subprocess on a nafta-2017 grid (U.S. termination value x
-partners' belief, 100 cells, ``runs / 100`` replications), without the report, and samples the whole
-process tree (main process, forkserver, workers) every 0.2 s with psutil:
+Each measurement runs ``bargaining sweep`` in a subprocess on a nafta-2017 grid of 100 cells with
+``runs / 100`` replications, without the report, and samples the whole process tree (main process,
+forkserver, workers) every 0.2 s with psutil. ``--grid beliefs`` (the default) varies Canada's and Mexico's
+beliefs in the threat (10 x 10 levels; the runs are the scenario's own, mostly deals in about 7 rounds);
+``--grid threat`` varies the U.S. termination value (0-0.9) x both partners' belief, so about a third of the
+runs play out a withdrawal (14 rounds).
 
 1. Throughput: ``--runs`` runs serially (``--workers 1``) and on 2 local processes (``--workers 2``); runs/s
    as the sweep reports it (pool start-up included), and CPU seconds per 1,000 runs of the process tree (on
@@ -35,19 +38,31 @@ import psutil
 MB = 1024 * 1024
 
 
-def experiment(runs: int) -> str:
-    return f"""name = "bench"
-scenario = "nafta-2017"
-replications = {max(1, runs // 100)}
-seed = 1
-[parameters."US.termination_value"]
+GRIDS = {
+    "beliefs": """[parameters."CA.belief"]
+range = [0.0, 1.0]
+steps = 10
+[parameters."MX.belief"]
+range = [0.0, 1.0]
+steps = 10
+""",
+    "threat": """[parameters."US.termination_value"]
 range = [0.0, 0.9]
 steps = 10
 [parameters.partners_belief]
 paths = ["CA.belief", "MX.belief"]
 range = [0.0, 1.0]
 steps = 10
-"""
+""",
+}
+
+
+def experiment(runs: int, grid: str) -> str:
+    return f"""name = "bench"
+scenario = "nafta-2017"
+replications = {max(1, runs // 100)}
+seed = 1
+{GRIDS[grid]}"""
 
 
 @dataclass
@@ -66,10 +81,10 @@ class Measurement:
                 f"tree (PSS) {mb(self.tree)}; main process (RSS) {mb(self.main)}")
 
 
-def measure(runs: int, workers: int) -> Measurement:
+def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
     with tempfile.TemporaryDirectory() as tmp:
         exp, out = Path(tmp) / "bench.toml", Path(tmp) / "out"
-        exp.write_text(experiment(runs))
+        exp.write_text(experiment(runs, grid))
         proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                                  "--workers", str(workers), "--no-report", "--no-progress"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -106,16 +121,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweeps")
     parser.add_argument("--memory-runs", type=int, default=100_000, help="runs of the memory sweep (0: skip)")
+    parser.add_argument("--grid", choices=sorted(GRIDS), default="beliefs", help="what the sweeps vary")
     args = parser.parse_args()
     print(f"{platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
-    one = measure(args.runs, 1)
+    print(f"grid: {args.grid}", flush=True)
+    one = measure(args.runs, 1, args.grid)
     print(one.text(), flush=True)
-    two = measure(args.runs, 2)
+    two = measure(args.runs, 2, args.grid)
     print(two.text(), flush=True)
     print(f"speed-up with 2 workers: {two.runs_per_second / one.runs_per_second:.2f}x", flush=True)
     if args.memory_runs:
-        print(measure(args.memory_runs, 2).text())
+        print(measure(args.memory_runs, 2, args.grid).text())
 
 
 if __name__ == "__main__":
