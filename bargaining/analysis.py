@@ -1,4 +1,4 @@
-"""Outcome analysis on the package space: the zone of possible agreement (ZOPA).
+"""Outcome analysis on the package space: the ZOPA, the Pareto frontier, Nash and Kalai-Smorodinsky.
 
 The ZOPA is the set of packages that give every country at least its walk-away value and cross no red
 line (DESIGN.md). It exists iff the best worst-off slack
@@ -8,6 +8,13 @@ line (DESIGN.md). It exists iff the best worst-off slack
 is >= 0. Utilities are concave on each issue, so for a fixed choice of ordinal levels this is a linear
 programme (each value function written as the minimum of its tangent lines); ordinal levels inside all
 red lines are enumerated.
+
+The same programme, with the surplus measured along a direction d (u_n >= floor_n + s d_n), traces the
+Pareto frontier (rays from a reference point), gives the Kalai-Smorodinsky point (the ray toward the utopia
+point) and the distance of a deal to the frontier (the ray from the deal's utilities). The Nash solution
+maximises sum_n log(u_n - walk_away_n) over the same constraints (SLSQP). Exact for linear value
+functions; for quadratic ones the tangent lines are an outer approximation (TANGENTS per function).
+See docs/theory.md.
 """
 
 from __future__ import annotations
