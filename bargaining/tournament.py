@@ -26,11 +26,11 @@ from .strategies import STRATEGIES
 
 
 def default_strategies(scenario: Scenario) -> list[str]:
-    """Every registered strategy that fits the scenario, without the generic ``time_dependent`` (its
-    default is ``linear``); ``two_party_only`` strategies only with two countries."""
+    """Every registered strategy that fits the scenario, without aliases and the generic
+    ``time_dependent`` (its default is ``linear``); ``two_party_only`` strategies only with two countries."""
     n = len(scenario.countries)
-    return [name for name, cls in STRATEGIES.items()
-            if name != "time_dependent" and (n == 2 or not cls.classifier.get("two_party_only"))]
+    return [name for name, cls in STRATEGIES.items() if name == cls.name  # no aliases
+            and name != "time_dependent" and (n == 2 or not cls.classifier.get("two_party_only"))]
 
 
 def seeds_for(n: int, entropy: int = 0) -> list[int]:

@@ -39,7 +39,7 @@ CASES = [
 # One line per strategy (all three countries play it) and per protocol, record=False (issue 3).
 CASES += [(f"nafta-2017, every country plays {name}", "nafta-2017",
            {f"{c}.strategy.name": name for c in ("US", "CA", "MX")}, False)
-          for name, cls in STRATEGIES.items() if not cls.classifier["two_party_only"]]
+          for name, cls in STRATEGIES.items() if name == cls.name and not cls.classifier["two_party_only"]]
 CASES += [("pie-split, both play rubinstein", "pie-split", {"A.strategy.name": "rubinstein",
                                                               "B.strategy.name": "rubinstein"}, False)]
 CASES += [(f"nafta-2017, protocol {name}", "nafta-2017", {"protocol.name": name}, False)

@@ -89,6 +89,14 @@ def test_catalogue_lists_every_strategy_with_classifier(capsys):
     assert all(name in out for name in STRATEGIES)
 
 
+def test_tit_for_tat_alias():
+    assert STRATEGIES["tit_for_tat"] is STRATEGIES["tit_for_tat_relative"]
+    assert {e["name"]: e for e in catalogue()}["tit_for_tat"]["description"] == "alias of tit_for_tat_relative"
+    a = bargaining.run("nafta-2017", {"MX.strategy.name": "tit_for_tat"}, seed=2, record=False)
+    b = bargaining.run("nafta-2017", {"MX.strategy.name": "tit_for_tat_relative"}, seed=2, record=False)
+    assert a.to_dict() == b.to_dict()
+
+
 def test_selection_by_override_drops_old_parameters():
     scenario = bargaining.load_scenario("nafta-2017", ["MX.strategy.name=tit_for_tat_relative"])
     assert type(scenario.strategy_params("MX")).__qualname__.startswith("_Reciprocal")

@@ -11,6 +11,8 @@ STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in (
     TimeDependent, Boulware, Linear, Conceder, HardLiner, RelativeTitForTat, AbsoluteTitForTat, OpponentModel,
     Rubinstein,
 )}
+# Aliases: other names for a registered class (``bargaining strategies`` marks them; tournaments skip them).
+STRATEGIES["tit_for_tat"] = RelativeTitForTat  # Faratin's relative form: reciprocates in proportion
 
 __all__ = [
     "STRATEGIES", "AbsoluteTitForTat", "Boulware", "Conceder", "HardLiner", "Linear", "OpponentModel",

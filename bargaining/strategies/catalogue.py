@@ -11,7 +11,8 @@ def catalogue() -> list[dict]:
     """One entry per strategy: name, first docstring line, classifier, parameter defaults."""
     return [{
         "name": name,
-        "description": (cls.__doc__ or "").strip().splitlines()[0],
+        "description": (cls.__doc__ or "").strip().splitlines()[0] if name == cls.name
+        else f"alias of {cls.name}",
         "classifier": dict(cls.classifier),
         "params": {k: f.default for k, f in cls.Params.model_fields.items()},
     } for name, cls in STRATEGIES.items()]
