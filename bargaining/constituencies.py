@@ -315,7 +315,7 @@ class Congress(Constituency):
         return self.utility(package) >= self.spec.threshold - 1e-12
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)
 def _congress_preferences(scenario, code: str) -> Preferences:
     """Congress' preferences as a one-row Preferences (linear values; issues without an ideal: the status
     quo), built once per scenario."""
@@ -330,7 +330,7 @@ def _congress_preferences(scenario, code: str) -> Preferences:
     )
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=32)
 def _normalised(scenario, points: tuple[tuple[str, Value], ...]) -> dict[int, float]:
     """Issue index -> normalised position of natural ``points``, once per scenario."""
     space = scenario.space
