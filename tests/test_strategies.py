@@ -140,6 +140,21 @@ def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
     np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-9)
 
 
+@pytest.mark.parametrize("name, beta", [("boulware", 0.2), ("linear", 1.0), ("conceder", 5.0)])
+def test_time_dependent_against_a_script(scripted, name, beta):
+    """B holds at 30 % for A: A tables Faratin's a(t) (its utility is its share) until a(t) <= 0.3, then
+    accepts B's package in that round."""
+    result = pie_against_script({"name": name}, [0.3])
+    expected = []
+    for t in range(10):
+        expected.append(faratin_polynomial(t, 9, beta, 0.0))
+        if expected[-1] <= 0.3 + 1e-12:
+            break
+    np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-12)
+    assert (result.outcome, result.round) == ("deal", len(expected))
+    assert result.agreement["share_A"] == pytest.approx(30.0)
+
+
 def test_preset_ranges_are_checked():
     with pytest.raises(bargaining.ScenarioError):
         bargaining.load_scenario("pie-split", ["A.strategy.name=boulware", "A.strategy.beta=2"])
