@@ -190,7 +190,8 @@ class NegotiationModel(mesa.Model):
         1988); otherwise the talks end (``ratification_failed``) or resume, as ``[ratification]`` says,
         and the countries whose ratification failed anticipate their ratifiers from then on."""
         vetoes = domestic.vetoes(self, agreement.package) if self.constituencies else []
-        self.ratified = {a.code: a.code not in vetoes for a in self.countries}
+        vetoes = [code for code in vetoes if code in agreement.signatories]  # only signatories ratify
+        self.ratified = {a.code: a.code in agreement.signatories and a.code not in vetoes for a in self.countries}
         self.agreement = agreement
         if not vetoes:
             self.outcome = DEAL if len(agreement.signatories) == len(self.countries) else BILATERAL
