@@ -210,7 +210,6 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_row_records_the_run_exactly(tmp_path, nafta):
     from bargaining import run
-
     from bargaining.analysis import deal_metrics
 
     experiment = from_dict(small(replications=2, outcomes=["outcome", "round", "agreement", "utilities",
@@ -397,3 +396,14 @@ def test_every_experiment_quick(path, tmp_path, capsys):
         sobol = pd.read_csv(out / "sobol.csv")
         assert {"P(deal)", "P(withdrawal)"} <= set(sobol["output"])
     assert main(["report", str(out)]) == 0
+
+
+def test_summary_reads_grid_levels_as_they_are(tmp_path):
+    levels = [round(0.1 * i, 1) for i in range(10)]  # more levels than the bins of sampled designs
+    experiment = from_dict(small(replications=1, parameters={"CA.belief": {"levels": levels}}))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    summary = write_report(tmp_path).read_text()
+    table = read_runs(tmp_path)
+    first, last = (table.loc[table["CA.belief"] == v, "outcome"].eq("deal").mean() for v in (0.0, 0.9))
+    assert f"- P(deal) is {first:.3g} at CA.belief = 0 and {last:.3g} at CA.belief = 0.9" in summary
+    assert (tmp_path / "lines.png").exists()

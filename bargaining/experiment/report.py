@@ -169,9 +169,11 @@ def plot_heatmaps(runs: pd.DataFrame, x: str, y: str, metrics: list[str], outcom
     plt.close(fig)
 
 
-def _binned(runs: pd.DataFrame, name: str, bins: int = 8) -> pd.Series:
+def _binned(runs: pd.DataFrame, name: str, bins: int | None = 8) -> pd.Series:
+    """A sampled parameter cut into ``bins`` quantile bins (each labelled by its midpoint); grid levels
+    (``bins=None``) and parameters with few values are left as they are."""
     values = runs[name]
-    if values.nunique() <= bins or not pd.api.types.is_numeric_dtype(values):
+    if bins is None or values.nunique() <= bins or not pd.api.types.is_numeric_dtype(values):
         return values
     edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
     codes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
@@ -179,12 +181,12 @@ def _binned(runs: pd.DataFrame, name: str, bins: int = 8) -> pd.Series:
 
 
 def plot_marginals(runs: pd.DataFrame, names: list[str], metrics: list[str], outcomes: list[str],
-                   path: Path) -> None:
+                   path: Path, bins: int | None = 8) -> None:
     """Each metric against each parameter (binned for sampled designs), averaged over the others."""
     fig, axes = plt.subplots(len(metrics), len(names), figsize=(3.2 * len(names), 2.6 * len(metrics)),
                              squeeze=False)
     for j, name in enumerate(names):
-        binned = runs.assign(**{name: _binned(runs, name)})
+        binned = runs.assign(**{name: _binned(runs, name, bins)})
         table = aggregate(binned, [name], metrics, outcomes)
         numeric = pd.api.types.is_numeric_dtype(table[name])
         xs = table[name] if numeric else np.arange(len(table))
@@ -326,7 +328,8 @@ def write_report(root: str | Path) -> Path:
             plot_heatmaps(ok, x, hue, metrics, outcomes, root / "heatmap.png")
             figures.append("heatmap.png")
     if (spec.design != "grid" or len(names) > 2) and len(ok):
-        plot_marginals(ok, names, metrics, outcomes, root / "marginals.png")
+        plot_marginals(ok, names, metrics, outcomes, root / "marginals.png",
+                       bins=None if spec.design == "grid" else 8)
         figures.append("marginals.png")
     if spec.report.deadline and len(ok):
         hue = next((n for n in names if n != spec.report.deadline), None)
@@ -386,7 +389,8 @@ def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol
         left_out = [n for n in names if n not in trend_names]
     if len(ok):
         for name in trend_names:
-            table = aggregate(ok.assign(**{name: _binned(ok, name)}), [name], metrics, outcomes)
+            bins = None if spec.design == "grid" else 8
+            table = aggregate(ok.assign(**{name: _binned(ok, name, bins)}), [name], metrics, outcomes)
             for metric in metrics:
                 lines.append(f"- {_trend(table, name, metric_column(metric, outcomes))}.")
         if left_out:
