@@ -179,7 +179,8 @@ def summary(scenario: Scenario, result: Result) -> str:
     lines.append("")
     rows = [[c, f"{result.utilities[c]:.3f}", f"{result.walk_away[c]:.3f}",
              "yes" if result.utilities[c] >= result.walk_away[c] - 1e-9 else "no"] for c in codes]
-    what = {"deal": "the deal", "withdrawal": "withdrawal (termination)", "stalemate": "the status quo"}
+    what = {"deal": "the deal", "withdrawal": "withdrawal (termination)", "stalemate": "the status quo",
+            "ratification_failed": "no ratified deal"}
     lines.append(table(["country", f"utility of {what.get(result.outcome, result.outcome)}", "walk-away",
                         "at least walk-away"], rows))
     return "\n".join(lines)
