@@ -157,6 +157,14 @@ def test_a_mexican_election_changes_the_outcome_distribution_as_configured(nafta
         m = model_run(nafta, hardline, seed=seed)
         if m.outcome == "deal":  # a deal struck before the floors crossed
             assert auto_rvc.natural(m.agreement.package[0]) <= 70.0 + 1e-6 and m.round < 6
+    # A patient new government (Boulware, reaching its walk-away value only in round 20) holds out:
+    # the deals come later and are better for Mexico.
+    patient = {"MX.election.round": 2, "MX.election.campaign_rounds": 0, "MX.election.strategy.deadline": 20,
+               "MX.election.strategy.beta": 0.5}
+    default, holding_out = ([bargaining.run(nafta, o, seed=s, record=False) for s in range(20)] for o in ({}, patient))
+    assert all(r.outcome == "deal" for r in holding_out)
+    assert np.mean([r.round for r in holding_out]) > np.mean([r.round for r in default]) + 0.5
+    assert np.mean([r.utilities["MX"] for r in holding_out]) > np.mean([r.utilities["MX"] for r in default]) + 0.01
 
 
 def test_no_concessions_in_campaign_season(nafta):
