@@ -204,6 +204,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     experiment = from_dict(small(replications=1))
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
         sweep(experiment, tmp_path / "x", scheduler="tcp://127.0.0.1:9", progress=False)
+    assert not (tmp_path / "x").exists()  # nothing half-written
 
 
 # ------------------------------------------------------------------------------------------ runs and store
@@ -264,6 +265,9 @@ def test_out_folder_guards(tmp_path):
     other = from_dict(small(replications=2))
     with pytest.raises(ExperimentError, match="--resume: expected results of this experiment"):
         sweep(other, tmp_path, resume=True, workers=1, progress=False)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ExperimentError, match="expected a folder for the results, found a file"):
+        sweep(experiment, tmp_path / "file", workers=1, progress=False)
     again = sweep(experiment, tmp_path, resume=True, workers=1, progress=False)  # complete: nothing to run
     assert again.ran == 0 and again.resumed == 6
     assert len(read_runs(tmp_path)) == 6

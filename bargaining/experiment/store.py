@@ -43,7 +43,8 @@ class Store:
     @classmethod
     def open(cls, root: str | Path, experiment: Experiment, size: dict, schema: pa.Schema,
              resume: bool = False) -> Store:
-        """Open a folder for a sweep: new (or empty), or, with ``resume``, one holding the same experiment.
+        """Check a folder for a sweep: new (or empty), or, with ``resume``, one holding the same experiment.
+        Nothing is written until :meth:`start`.
 
         Args:
             size: ``n_runs``, ``n_cells`` and ``replications`` (kept in the manifest).
@@ -52,6 +53,7 @@ class Store:
             ExperimentError: The folder holds results and ``resume`` is off, or holds another experiment.
         """
         store = cls(root, schema)
+        store._manifest = {**experiment.to_json(), **size, "complete": False}
         manifest = store.manifest()
         if manifest is not None:
             if not resume:
@@ -61,14 +63,23 @@ class Store:
                 raise ExperimentError(f"{store.root}: --resume: expected results of this experiment "
                                       f"(fingerprint {experiment.fingerprint()}), found another experiment or "
                                       f"version (fingerprint {manifest['fingerprint']}); use another --out")
-        try:
-            store.parts.mkdir(parents=True, exist_ok=True)
-            for tmp in store.parts.glob("*.tmp"):
-                tmp.unlink()
-            store._write_manifest({**experiment.to_json(), **size, "complete": False})
-        except OSError as exc:
-            raise ExperimentError(f"{store.root}: cannot write results: {exc.strerror or exc}") from None
+        if store.root.exists() and not store.root.is_dir():
+            raise ExperimentError(f"{store.root}: expected a folder for the results, found a file")
         return store
+
+    def start(self) -> None:
+        """Create the folder and write the manifest; drop any half-written part of an interrupted sweep.
+
+        Raises:
+            ExperimentError: The folder cannot be written.
+        """
+        try:
+            self.parts.mkdir(parents=True, exist_ok=True)
+            for tmp in self.parts.glob("*.tmp"):
+                tmp.unlink()
+            self._write_manifest(self._manifest)
+        except OSError as exc:
+            raise ExperimentError(f"{self.root}: cannot write results: {exc.strerror or exc}") from None
 
     def manifest(self) -> dict | None:
         path = self.root / MANIFEST

@@ -101,36 +101,40 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
     layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
     size = {"n_runs": design.n_runs, "n_cells": design.n_cells, "replications": design.replications}
     store = Store.open(out, experiment, size, layout.schema(), resume=resume)
-    done = store.done(design.n_runs)
-    todo = np.flatnonzero(~done)
-    summary = SweepSummary(Path(out), "", design.n_runs, 0, int(done.sum()), 0.0)
     start = time.perf_counter()
-    with open_executor(workers, scheduler, dask_local) as backend, \
-            tqdm(total=design.n_runs, initial=summary.resumed, unit="run", desc=experiment.name,
-                 disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
-        summary.executor = backend.name
-        pending_batches = batches(experiment, design, layout, todo)
-        pending = {backend.executor.submit(run_batch, b) for b in itertools.islice(pending_batches,
-                                                                                     4 * backend.slots)}
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    columns = future.result()
-                    n = store.write(columns)
-                    summary.ran += n
-                    summary.outcomes.update(columns["outcome"])
-                    for error in columns["error"]:
-                        if error is not None:
-                            summary.errors += 1
-                            summary.first_error = summary.first_error or error
-                    bar.update(n)
-                for b in itertools.islice(pending_batches, len(finished)):
-                    pending.add(backend.executor.submit(run_batch, b))
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
+    with open_executor(workers, scheduler, dask_local) as backend:
+        store.start()  # only once the executor is up: a failed start writes nothing
+        done = store.done(design.n_runs)
+        todo = np.flatnonzero(~done)
+        summary = SweepSummary(Path(out), backend.name, design.n_runs, 0, int(done.sum()), 0.0)
+        with tqdm(total=design.n_runs, initial=summary.resumed, unit="run", desc=experiment.name,
+                  disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
+            _farm_out(backend, batches(experiment, design, layout, todo), store, summary, bar)
     summary.seconds = time.perf_counter() - start
     store.mark_complete()
     return summary
+
+
+def _farm_out(backend, pending_batches: Iterator[Batch], store: Store, summary: SweepSummary, bar) -> None:
+    """Keep a few batches per slot in flight; store each as it finishes."""
+    pending = {backend.executor.submit(run_batch, b) for b in itertools.islice(pending_batches,
+                                                                                 4 * backend.slots)}
+    try:
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                columns = future.result()
+                n = store.write(columns)
+                summary.ran += n
+                summary.outcomes.update(columns["outcome"])
+                for error in columns["error"]:
+                    if error is not None:
+                        summary.errors += 1
+                        summary.first_error = summary.first_error or error
+                bar.update(n)
+            for b in itertools.islice(pending_batches, len(finished)):
+                pending.add(backend.executor.submit(run_batch, b))
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        raise
