@@ -173,7 +173,7 @@ def _binned(runs: pd.DataFrame, name: str, bins: int | None = 8) -> pd.Series:
     """A sampled parameter cut into ``bins`` quantile bins (each labelled by its midpoint); grid levels
     (``bins=None``) and parameters with few values are left as they are."""
     values = runs[name]
-    if bins is None or values.nunique() <= bins or not pd.api.types.is_numeric_dtype(values):
+    if bins is None or values.nunique() <= max(bins, 12) or not pd.api.types.is_numeric_dtype(values):
         return values
     edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1)))
     codes = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
