@@ -35,12 +35,13 @@ class Box:
 
 
 def prim_boxes(cells: pd.DataFrame, parameters: dict[str, ParameterSpec], share: str, threshold: float = 0.5,
-               max_boxes: int = 3) -> list[Box]:
+               max_boxes: int = 3, max_qp: float = 0.05) -> list[Box]:
     """Boxes where the share of an outcome is high, from the cell table.
 
     Each cell contributes its share of the outcome (cells have equal numbers of replications, so this
     gives the run-level coverage and density). Parameters given as text levels are left out. Boxes are
-    peeled off one after another (the covering approach) while their density reaches ``threshold``.
+    peeled off one after another (the covering approach) while their density reaches ``threshold``; a
+    box's restrictions whose quasi-p-value exceeds ``max_qp`` are dropped (they add little density).
 
     Args:
         cells: Cell table with one column per parameter and the share column.
@@ -48,6 +49,7 @@ def prim_boxes(cells: pd.DataFrame, parameters: dict[str, ParameterSpec], share:
         share: Column to explain, e.g. ``"P(withdrawal)"``.
         threshold: Minimum density of a box.
         max_boxes: At most this many boxes.
+        max_qp: Largest quasi-p-value of a restriction that is kept.
     """
     import prim
 
@@ -69,6 +71,9 @@ def prim_boxes(cells: pd.DataFrame, parameters: dict[str, ParameterSpec], share:
             box = finder.find_box()
             if box is None or box.density < threshold:
                 break
+            for name, row in box.limits.iterrows():  # keep only restrictions that matter (Bryant & Lempert 2010)
+                if np.nanmin(np.atleast_1d(row["qp values"])) > max_qp:
+                    box.drop_restriction(name)
             limits = {str(name): (float(row["min"]), float(row["max"])) for name, row in box.limits.iterrows()}
             boxes.append(Box(limits, float(box.coverage), float(box.density), float(box.mass),
                              box.peeling_trajectory.copy()))
