@@ -73,12 +73,14 @@ class Measurement:
     cpu_seconds: float
     tree: tuple[float, float, float]  # PSS of the process tree: peak, at 10 %, at 90 % of the runs
     main: tuple[float, float, float]  # RSS of the main process: peak, at 10 %, at 90 %
+    worker: tuple[float, float, float]  # RSS of the largest other process (a worker): peak, at 10 %, at 90 %
 
     def text(self) -> str:
         mb = lambda t: f"{t[0] / MB:,.0f} MB (at 10 % / 90 % of the runs: {t[1] / MB:,.0f} / {t[2] / MB:,.0f})"  # noqa: E731
         return (f"{self.runs:,} runs, {self.workers} worker(s): {self.runs_per_second:,.0f} runs/s, "
                 f"{1000 * self.cpu_seconds / self.runs:.2f} CPU s per 1,000 runs; peak memory of the process "
-                f"tree (PSS) {mb(self.tree)}; main process (RSS) {mb(self.main)}")
+                f"tree (PSS) {mb(self.tree)}; main process (RSS) {mb(self.main)}"
+                + (f"; largest worker (RSS) {mb(self.worker)}" if self.workers > 1 else ""))
 
 
 def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
@@ -90,7 +92,7 @@ def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         root = psutil.Process(proc.pid)
         cpu: dict[int, float] = {}
-        samples = []  # (parts stored, main rss, tree pss)
+        samples = []  # (parts stored, main rss, tree pss, largest other rss)
         while proc.poll() is None:
             try:
                 tree = [root, *root.children(recursive=True)]
@@ -105,7 +107,7 @@ def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
             except psutil.NoSuchProcess:
                 continue
             parts = len(os.listdir(out / "runs")) if (out / "runs").exists() else 0
-            samples.append((parts, rss[0], sum(pss)))
+            samples.append((parts, rss[0], sum(pss), max(rss[1:], default=0)))
             time.sleep(0.2)
         stdout, stderr = proc.communicate()
         assert proc.returncode == 0, stderr
@@ -114,23 +116,24 @@ def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
         total = max(s[0] for s in samples)
         at = lambda share, i: next(s[i] for s in samples if s[0] >= share * total)  # noqa: E731
         peak = lambda i: (max(s[i] for s in samples), at(0.1, i), at(0.9, i))  # noqa: E731
-        return Measurement(ran, workers, rate, sum(cpu.values()), peak(2), peak(1))
+        return Measurement(ran, workers, rate, sum(cpu.values()), peak(2), peak(1), peak(3))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweeps")
+    parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweeps (0: skip)")
     parser.add_argument("--memory-runs", type=int, default=100_000, help="runs of the memory sweep (0: skip)")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="beliefs", help="what the sweeps vary")
     args = parser.parse_args()
     print(f"{platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
     print(f"grid: {args.grid}", flush=True)
-    one = measure(args.runs, 1, args.grid)
-    print(one.text(), flush=True)
-    two = measure(args.runs, 2, args.grid)
-    print(two.text(), flush=True)
-    print(f"speed-up with 2 workers: {two.runs_per_second / one.runs_per_second:.2f}x", flush=True)
+    if args.runs:
+        one = measure(args.runs, 1, args.grid)
+        print(one.text(), flush=True)
+        two = measure(args.runs, 2, args.grid)
+        print(two.text(), flush=True)
+        print(f"speed-up with 2 workers: {two.runs_per_second / one.runs_per_second:.2f}x", flush=True)
     if args.memory_runs:
         print(measure(args.memory_runs, 2, args.grid).text())
 
