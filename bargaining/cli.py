@@ -259,6 +259,10 @@ from .tournament import register as _register_tournament  # noqa: E402  (tournam
 
 EXTENSIONS += [_register_strategies, _register_tournament]
 
+from .app_cli import register as _register_app  # noqa: E402  (app)
+
+EXTENSIONS.append(_register_app)
+
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)

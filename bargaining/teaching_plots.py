@@ -335,3 +335,84 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
     ax.set_title(f"{scenario.name}: utilities of {len(x)} sampled packages", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------------------ live views
+
+def model_rounds(model):
+    """Per-round records of a running NegotiationModel (as ``Result.rounds``), None before round 1."""
+    if model.datacollector is None or model.steps == 0:
+        return None
+    from .simulate import _records
+
+    return _records(model)[0]
+
+
+def _clock(ax, model):
+    ax.axvline(model.deadline_round, color="black", ls=":", lw=1)
+    if model.notice_round is not None:
+        ax.axvline(model.notice_round, color="#c0392b", ls="--", lw=1)
+
+
+def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
+    """Each country's offers per issue over the rounds so far (natural units, level labels)."""
+    scenario, space = model.case, model.space
+    names = issues or space.names
+    rows_ = int(np.ceil(len(names) / cols))
+    fig, axes = plt.subplots(rows_, cols, figsize=(3.6 * cols, 2.3 * rows_), sharex=True, squeeze=False)
+    axes = axes.ravel()
+    rounds = model_rounds(model)
+    colours = country_colours(scenario.countries)
+    last = max(model.round, 1)
+    for ax, name in zip(axes, names, strict=False):
+        issue = space.issues[space.index(name)]
+        if rounds is not None:
+            for country, frame in rounds.groupby("country", sort=False):
+                ax.plot(frame["round"], frame[name], marker="o", ms=3, color=colours[country], label=country)
+        ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
+        if issue.is_ordinal:
+            ax.set_yticks(range(len(issue.levels)))
+            ax.set_yticklabels([lvl if len(lvl) <= 14 else lvl[:12] + "…" for lvl in issue.levels], fontsize=7)
+            ax.set_ylim(-0.3, len(issue.levels) - 0.7)
+        else:
+            ax.set_ylim(*issue.bounds)
+        ax.set_xlim(0.5, max(last, model.deadline_round) + 0.5)
+        ax.set_title(f"{issue.label or issue.name}"[:40] + (f" ({issue.unit})" if issue.unit else ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+        _clock(ax, model)
+    for extra in axes[len(names):]:
+        extra.axis("off")
+    handles = [plt.Line2D([], [], color=colours[c], marker="o", ms=3, label=c) for c in scenario.countries]
+    fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
+    fig.suptitle(f"Offers per issue, round {model.round}" + (f": {model.outcome}" if model.outcome else ""),
+                 x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    return fig
+
+
+def utilities_figure(model):
+    """Aspiration (solid), walk-away value (dashed) and utility of own offer (dots) per country."""
+    scenario = model.case
+    colours = country_colours(scenario.countries)
+    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    rounds = model_rounds(model)
+    if rounds is not None:
+        for country, frame in rounds.groupby("country", sort=False):
+            c = colours[country]
+            ax.plot(frame["round"], frame["aspiration"], color=c, label=f"{country} aspiration")
+            ax.plot(frame["round"], frame["walk_away"], color=c, ls="--", lw=1)
+            ax.plot(frame["round"], frame["offer_utility"], color=c, ls="none", marker=".", ms=6)
+    if model.outcome is not None:
+        for n, code in enumerate(scenario.countries):
+            ax.plot(model.round, model.outcome_utilities()[n], marker="*", ms=14, color=colours[code],
+                    markeredgecolor="black")
+    _clock(ax, model)
+    ax.set_xlim(0.5, max(model.round, model.deadline_round) + 0.5)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("round")
+    ax.set_ylabel("utility")
+    ax.set_title("Aspiration (solid), walk-away (dashed), own offer (dots), outcome (star)", fontsize=9)
+    if rounds is not None:
+        ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,44 @@
+"""The app's model and controls, without a browser (the browser test is test_app_browser.py)."""
+
+import pytest
+
+import bargaining
+from bargaining.app import ExplorerModel, controls
+from bargaining.cli import main
+
+
+@pytest.mark.parametrize("name", ["nafta-2017", "pie-split"])
+def test_every_control_is_a_valid_override(name):
+    """Each slider's key is an override path, and its default value reproduces the scenario."""
+    scenario = bargaining.load_scenario(name)
+    params = controls(scenario)
+    sliders = {k: v["value"] for k, v in params.items() if isinstance(v, dict) and k != "rng"}
+    assert "protocol.deadline_round" in sliders
+    assert all(f"{c}.termination_value" in sliders for c in scenario.countries)
+    if name == "nafta-2017":
+        assert {"CA.belief", "MX.belief", "US.strategy.beta", "CA.red_lines.us_content",
+                "CA.red_lines.sunset"} <= set(sliders)
+    overridden = scenario.with_overrides(sliders)
+    assert overridden.spec == scenario.spec
+
+
+def test_explorer_model_applies_sliders_and_stops_at_its_outcome():
+    """Same seed, same overrides: the explorer reaches the outcome bargaining.run reaches, then stops."""
+    overrides = {"US.termination_value": 0.05, "protocol.deadline_round": 10}
+    model = ExplorerModel("nafta-2017", rng="7", **overrides)
+    assert model.deadline_round == 10 and model.preferences.termination[0] == 0.05
+    assert not model.threat_credible
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+        assert steps < 100
+    expected = bargaining.run("nafta-2017", overrides=overrides, seed=7, record=False)
+    assert (model.outcome, model.round) == (expected.outcome, expected.round)
+    model.step()  # Step after the outcome changes nothing
+    assert model.round == expected.round
+
+
+def test_app_command_refuses_a_bad_port(capsys):
+    assert main(["app", "--port", "70000"]) == 2
+    assert capsys.readouterr().err == "error: --port: expected a port number in 1..65535, found 70000\n"

@@ -1,0 +1,153 @@
+"""The app in a real browser: `bargaining app` on loopback, Debian's chromium driven by Playwright.
+
+Skips (with the reason) when /usr/bin/chromium or playwright is missing, unless BARGAINING_REQUIRE_BROWSER=1
+(set by .ci/run), in which case a missing browser fails the test. Playwright never downloads a browser
+here: it launches the system chromium through ``executable_path``.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("BARGAINING_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "output"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-extensions", "--no-first-run",
+        "--disable-default-apps", "--metrics-recording-only", "--mute-audio"]
+
+
+def _need_browser():
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = f"{CHROMIUM} not found (install Debian's chromium: apt-get install -y chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "the playwright Python package is not installed (pip install -e '.[dev]')"
+    if missing:
+        if os.environ.get("BARGAINING_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BARGAINING_REQUIRE_BROWSER=1 but {missing}")
+        pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    _need_browser()
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "app", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in first  # the command prints its URL
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start: {proc.stdout.read()}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page.goto(url)
+    return page, problems
+
+
+def _plots(page):
+    """The plot images (matplotlib PNGs) on the page."""
+    page.wait_for_function("document.querySelectorAll('img[src^=\"blob:\"]').length >= 2", timeout=60_000)
+    return page.locator("img[src^='blob:']")
+
+
+def _changed(locator, before: bytes, timeout: float = 20.0) -> bytes:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        now = locator.screenshot()
+        if now != before:
+            return now
+        time.sleep(0.3)
+    pytest.fail("the plot did not change")
+
+
+def test_explorer_step_slider_and_reset_change_the_plots(app_url, browser):
+    page, problems = _open(browser, app_url)
+    plots = _plots(page)
+    offers = plots.nth(0)
+    page.get_by_text("Round 0", exact=False).first.wait_for(timeout=30_000)
+    before = offers.screenshot()
+
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Round 1", exact=False).first.wait_for(timeout=30_000)
+    after_step = _changed(offers, before)
+
+    # Move the deadline slider with the keyboard, then Reset: the new model has the new deadline.
+    page.get_by_text("deadline round 8").first.wait_for()
+    deadline = page.locator("text=Deadline round").locator("xpath=ancestor::div[contains(@class,'v-input')]")
+    deadline.locator(".v-slider__thumb-container, [role=slider]").first.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Reset").click()
+    page.get_by_text("deadline round 12").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Step").click()
+    page.get_by_text("Round 1", exact=False).first.wait_for(timeout=30_000)
+    _changed(offers, after_step)
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "app-explore.png"), full_page=True)
+    assert problems == []
+    page.close()
+
+
+def test_classroom_page_plays_a_round(app_url, browser):
+    page, problems = _open(browser, app_url)
+    page.get_by_role("tab", name="Classroom").click()
+    page.get_by_role("button", name="Start the talks").click()
+    page.get_by_text("Round 1 (2017-08), you are MX").wait_for(timeout=30_000)
+    for _ in range(3):  # answer or table: one move each, with the simulated negotiator's choice
+        if page.get_by_role("button", name="Reject").count():
+            page.get_by_role("button", name="Reject").click()
+        else:
+            page.get_by_role("button", name="Table this package").click()
+        time.sleep(0.5)
+    page.get_by_text("you are MX").first.wait_for(timeout=30_000)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "app-classroom.png"), full_page=True)
+    assert problems == []
+    page.close()
