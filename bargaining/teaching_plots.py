@@ -9,8 +9,9 @@
   as a 3-D scatter with the Pareto frontier highlighted.
 * ``reference_points``: the Nash bargaining solution (Nash 1950: max of the product of surpluses) and the
   Kalai-Smorodinsky point (Kalai & Smorodinsky 1975: equal shares of each country's best feasible
-  surplus), taken from ``bargaining.analysis`` when it provides them, else found on a quasi-random sample
-  of packages (``sample_packages``), which is approximate but deterministic.
+  surplus), from ``bargaining.analysis.nash`` / ``kalai_smorodinsky`` (exact), or, where those are
+  missing, found on a quasi-random sample of packages (``sampled_reference_points``: approximate,
+  deterministic).
 
 Every figure is a matplotlib Figure; pass ``path`` to also write it to a file.
 """
@@ -100,18 +101,25 @@ class ReferencePoints:
 
 def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
     """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks)."""
+    if walk_away is None and callable(getattr(analysis, "solutions", None)):
+        found = analysis.solutions(scenario)  # cached per scenario
+        return ReferencePoints(found.walk_away, None if found.nash is None else found.nash.package,
+                               None if found.kalai_smorodinsky is None else found.kalai_smorodinsky.package,
+                               "analysis")
     d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
-    nash_fn = getattr(analysis, "nash_point", None)
-    ks_fn = getattr(analysis, "kalai_smorodinsky_point", None)
-    if callable(nash_fn) and callable(ks_fn):
-        try:
-            nash, ks = nash_fn(scenario, d), ks_fn(scenario, d)
-            nash = getattr(nash, "package", nash)
-            ks = getattr(ks, "package", ks)
-            return ReferencePoints(d, None if nash is None else np.asarray(nash, dtype=float),
-                                   None if ks is None else np.asarray(ks, dtype=float), "analysis")
-        except TypeError:
-            pass  # a different signature than expected: fall back to sampling
+    nash_fn = getattr(analysis, "nash", None)
+    ks_fn = getattr(analysis, "kalai_smorodinsky", None)
+    if callable(nash_fn) and callable(ks_fn):  # exact solutions (issue 3's analysis module)
+        prefs, space = scenario.preferences, scenario.space
+        nash, ks = nash_fn(prefs, space, d), ks_fn(prefs, space, d)
+        return ReferencePoints(d, None if nash is None else nash.package,
+                               None if ks is None else ks.package, "analysis")
+    return sampled_reference_points(scenario, d, log2_n)
+
+
+def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
+    """Nash and Kalai-Smorodinsky packages found among ``sample_packages`` (approximate, deterministic)."""
+    d = np.asarray(walk_away, dtype=float)
     zone = analysis.zopa(scenario, d)
     x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
     ok = feasible(scenario, x, d)

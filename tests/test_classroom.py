@@ -129,3 +129,24 @@ def test_any_student_package_is_taken_or_refused_clearly(value):
 
 
 _ROOM = Classroom("pie-split", seat="A", seed=0)
+
+
+def test_the_notebook_panel_plays_a_student_to_the_end():
+    """Drive the ipywidgets panel as a student would: set controls, press buttons."""
+    from bargaining.classroom_widgets import SeatPanel
+
+    panel = SeatPanel(Classroom("pie-split", seat="B", seed=0))
+    assert "A tables a package worth 0.000" in panel.status.value and panel.table.disabled
+    clicks = 0
+    while not panel.room.over:
+        clicks += 1
+        if not panel.table.disabled:
+            panel.controls["share_A"].value = 50.0
+            assert "B <b>0.500</b>" in panel.worth.value
+            panel.table.click()
+        else:
+            request = panel.room.request
+            (panel.accept if request.package["share_A"] <= 50.0 + 1e-9 else panel.reject).click()
+        assert clicks < 50
+    assert panel.room.score().utility == pytest.approx(5 / 9)
+    assert "Talks over" in panel.status.value and panel.accept.disabled and panel.table.disabled

@@ -17,9 +17,10 @@ def nafta():
     return bargaining.load_scenario("nafta-2017")
 
 
-def test_pie_split_reference_points_are_the_equal_split():
+@pytest.mark.parametrize("find", [tp.reference_points, lambda s: tp.sampled_reference_points(s, [0.0, 0.0])])
+def test_pie_split_reference_points_are_the_equal_split(find):
     """Linear utilities, no-deal values 0: Nash and Kalai-Smorodinsky both split the pie 50/50."""
-    refs = tp.reference_points(bargaining.load_scenario("pie-split"))
+    refs = find(bargaining.load_scenario("pie-split"))
     assert refs.walk_away == pytest.approx([0.0, 0.0])
     assert refs.nash[0] == pytest.approx(0.5, abs=1e-3)
     assert refs.kalai_smorodinsky[0] == pytest.approx(0.5, abs=1e-3)
@@ -30,9 +31,18 @@ def test_kalai_smorodinsky_gives_equal_shares_of_best_surplus():
     and 0.6 (B); K-S equalises the shares of them: s - 0.4 = 1 - s, s = 0.7. Nash maximises
     (s - 0.4)(1 - s): also s = 0.7."""
     scenario = bargaining.load_scenario("pie-split", ["A.termination_value=0.4"])
-    refs = tp.reference_points(scenario)
-    assert refs.kalai_smorodinsky[0] == pytest.approx(0.7, abs=1e-3)
-    assert refs.nash[0] == pytest.approx(0.7, abs=1e-3)
+    for refs in (tp.reference_points(scenario), tp.sampled_reference_points(scenario, [0.4, 0.0])):
+        assert refs.kalai_smorodinsky[0] == pytest.approx(0.7, abs=1e-3)
+        assert refs.nash[0] == pytest.approx(0.7, abs=1e-3)
+
+
+def test_sampled_reference_points_approach_the_exact_ones(nafta):
+    exact = tp.reference_points(nafta)
+    assert exact.source == "analysis"
+    sampled = tp.sampled_reference_points(nafta, exact.walk_away)
+    u = nafta.preferences.utility
+    assert u(sampled.nash) == pytest.approx(u(exact.nash), abs=0.05)
+    assert u(sampled.kalai_smorodinsky) == pytest.approx(u(exact.kalai_smorodinsky), abs=0.05)
 
 
 def test_nafta_reference_points_lie_in_the_zone(nafta):
@@ -48,8 +58,8 @@ def test_nafta_reference_points_lie_in_the_zone(nafta):
 
 def test_no_zone_no_reference_points(nafta):
     impossible = np.array([1.0, 1.0, 1.0])
-    refs = tp.reference_points(nafta, walk_away=impossible, log2_n=8)
-    assert refs.nash is None and refs.kalai_smorodinsky is None
+    for refs in (tp.reference_points(nafta, walk_away=impossible), tp.sampled_reference_points(nafta, impossible, 8)):
+        assert refs.nash is None and refs.kalai_smorodinsky is None
 
 
 def test_ternary_corners_and_centre():
