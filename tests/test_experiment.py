@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bargaining.cli import main
 from bargaining.experiment.designs import Design, run_seed
 from bargaining.experiment.discovery import prim_boxes
-from bargaining.experiment.report import wilson, write_report
+from bargaining.experiment.report import Z, wilson, write_report
 from bargaining.experiment.sensitivity import sobol_indices
 from bargaining.experiment.spec import ExperimentError, ParameterSpec, from_dict, load_experiment
 from bargaining.experiment.store import read_runs
@@ -411,3 +411,12 @@ def test_summary_reads_grid_levels_as_they_are(tmp_path):
     first, last = (table.loc[table["CA.belief"] == v, "outcome"].eq("deal").mean() for v in (0.0, 0.9))
     assert f"- P(deal) is {first:.3g} at CA.belief = 0 and {last:.3g} at CA.belief = 0.9" in summary
     assert (tmp_path / "lines.png").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 10_000), share=st.floats(0, 1))
+def test_wilson_interval_holds_the_share_within_0_and_1(n, share):
+    k = round(share * n)
+    lo, hi = wilson(np.array([k]), np.array([n]))
+    assert -1e-12 <= lo[0] <= k / n + 1e-12 and k / n - 1e-12 <= hi[0] <= 1 + 1e-12
+    assert hi[0] - lo[0] <= Z / np.sqrt(n) + Z**2 / n + 1e-12  # Wilson: narrows like 1/sqrt(n)
