@@ -80,26 +80,25 @@ def controls(scenario: Scenario) -> dict[str, dict]:
     for code, country in spec.countries.items():
         params[f"{code}.termination_value"] = {
             "type": "SliderFloat", "value": country.termination_value, "min": 0.0, "max": 1.0, "step": 0.01,
-            "label": f"{code} termination value" + (" (threat credible above u(status quo))"
-                                                    if code == threat else "")}
+            "label": f"{code} termination value"}
         if threat and code != threat:
             params[f"{code}.belief"] = {
                 "type": "SliderFloat", "value": country.belief or 0.0, "min": 0.0, "max": 1.0, "step": 0.05,
-                "label": f"{code} belief the threat is real"}
+                "label": f"{code} belief in threat"}
         if "beta" in country.strategy.params:
             params[f"{code}.strategy.beta"] = {
                 "type": "SliderFloat", "value": float(country.strategy.params["beta"]), "min": 0.1, "max": 5.0,
-                "step": 0.1, "label": f"{code} strategy beta (<1 Boulware, >1 Conceder)"}
+                "step": 0.1, "label": f"{code} beta"}
         for name, bound in country.red_lines.items():
             issue = scenario.space.issues[scenario.space.index(name)]
             key = f"{code}.red_lines.{name}"
             if issue.is_ordinal:
                 params[key] = {"type": "Select", "value": bound, "values": list(issue.levels),
-                               "label": f"{code} red line: {name}"}
+                               "label": f"{code} red line {name}"}
             else:
                 lo, hi = issue.bounds
                 params[key] = {"type": "SliderFloat", "value": float(bound), "min": lo, "max": hi,
-                               "step": (hi - lo) / 100, "label": f"{code} red line: {name} ({issue.unit})"}
+                               "step": (hi - lo) / 100, "label": f"{code} red line {name}"}
     return params
 
 
@@ -119,9 +118,14 @@ def UtilitiesPlot(model: ExplorerModel):
 
 def Status(model: ExplorerModel):
     """The round, the walk-away values, and the outcome when there is one."""
+    threat = ""
+    if model.threatener is not None:
+        code = model.case.countries[model.threatener]
+        threat = (f"; {code}'s threat {'credible' if model.threat_credible else 'not credible'} (termination "
+                  f"value {model.preferences.termination[model.threatener]:.2f} vs u(status quo) "
+                  f"{model.status_quo_utility[model.threatener]:.2f})")
     lines = [f"**Round {model.round}** ({model.case.month(max(model.round, 1))}), "
-             f"deadline round {model.deadline_round}; threat "
-             f"{'credible' if model.threat_credible else 'not credible'}"]
+             f"deadline round {model.deadline_round}{threat}. Strategy beta < 1: Boulware, > 1: Conceder."]
     if model.notice_round is not None:
         lines.append(f"Notice of withdrawal given in round {model.notice_round}.")
     lines.append("Walk-away values: " + ", ".join(f"{a.code} {a.walk_away:.2f}" for a in model.countries))

@@ -6,6 +6,7 @@ here: it launches the system chromium through ``executable_path``.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -96,6 +97,11 @@ def _plots(page):
     return page.locator("img[src^='blob:']")
 
 
+def _round(page, n: int) -> None:
+    """Wait until the status line says round n (the bold "Round n")."""
+    page.locator("b", has_text=re.compile(rf"^Round {n}$")).first.wait_for(timeout=30_000)
+
+
 def _changed(locator, before: bytes, timeout: float = 20.0) -> bytes:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -110,12 +116,15 @@ def test_explorer_step_slider_and_reset_change_the_plots(app_url, browser):
     page, problems = _open(browser, app_url)
     plots = _plots(page)
     offers = plots.nth(0)
-    page.get_by_text("Round 0", exact=False).first.wait_for(timeout=30_000)
+    _round(page, 0)
     before = offers.screenshot()
 
     page.get_by_role("button", name="Step").click()
-    page.get_by_text("Round 1", exact=False).first.wait_for(timeout=30_000)
+    _round(page, 1)
     after_step = _changed(offers, before)
+    page.get_by_role("button", name="Step").click()
+    _round(page, 2)
+    after_step = _changed(offers, after_step)
 
     # Move the deadline slider with the keyboard, then Reset: the new model has the new deadline.
     page.get_by_text("deadline round 8").first.wait_for()
@@ -125,12 +134,22 @@ def test_explorer_step_slider_and_reset_change_the_plots(app_url, browser):
         page.keyboard.press("ArrowRight")
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("deadline round 12").first.wait_for(timeout=30_000)
+    _round(page, 0)
     page.get_by_role("button", name="Step").click()
-    page.get_by_text("Round 1", exact=False).first.wait_for(timeout=30_000)
-    _changed(offers, after_step)
+    _round(page, 1)
+    after_reset = _changed(offers, after_step)
 
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "app-explore.png"), full_page=True)
+
+    # The scenario picker rebuilds the page for another scenario, sliders included.
+    page.locator(".v-select").first.click()
+    page.get_by_role("option", name="pie-split").click()
+    page.get_by_text("deadline round 10").first.wait_for(timeout=30_000)
+    assert page.get_by_text("A termination value").count() == 1
+    page.get_by_role("button", name="Step").click()
+    _round(page, 1)
+    _changed(plots.nth(0), after_reset)
     assert problems == []
     page.close()
 
