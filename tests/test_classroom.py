@@ -150,3 +150,14 @@ def test_the_notebook_panel_plays_a_student_to_the_end():
         assert clicks < 50
     assert panel.room.score().utility == pytest.approx(5 / 9)
     assert "Talks over" in panel.status.value and panel.accept.disabled and panel.table.disabled
+
+
+@pytest.mark.parametrize("protocol", ["single_text", "bilateral_first"])
+def test_the_seat_works_under_every_protocol(protocol):
+    """The seat hooks into the model (the strategy and the answers), not into one protocol: following the
+    hints reproduces the simulated run under the mediator's single text and bilateral-first too."""
+    overrides = {"protocol.name": protocol}
+    score = play_hints(Classroom("nafta-2017", seat="MX", seed=5, overrides=overrides))
+    baseline = bargaining.run("nafta-2017", overrides=overrides, seed=5, record=False)
+    assert (score.outcome, score.round) == (baseline.outcome, baseline.round)
+    assert score.utilities == pytest.approx(baseline.utilities, abs=1e-9)
