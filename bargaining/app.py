@@ -26,7 +26,7 @@ from mesa.visualization import SolaraViz
 from . import classroom
 from . import teaching_plots as tp
 from .model import NegotiationModel
-from .scenario import Scenario, bundled, load_scenario
+from .scenario import Scenario, ScenarioError, bundled, load_scenario
 
 DEFAULT_SCENARIO = "nafta-2017"
 
@@ -47,7 +47,12 @@ class ExplorerModel(NegotiationModel):
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng: Any = 0, scenario: Any = None,
                  **overrides: Any):
-        case = load_scenario(scenario_name, {k: v for k, v in overrides.items() if v is not None})
+        self.error: str | None = None
+        try:
+            case = load_scenario(scenario_name, {k: v for k, v in overrides.items() if v is not None})
+        except ScenarioError as exc:  # a combination of slider values the scenario rejects
+            self.error = f"settings not applied: {exc}"
+            case = load_scenario(scenario_name)
         super().__init__(case, rng=_seed(rng), record=True)
 
     def step(self) -> None:
@@ -126,6 +131,8 @@ def Status(model: ExplorerModel):
                   f"{model.status_quo_utility[model.threatener]:.2f})")
     lines = [f"**Round {model.round}** ({model.case.month(max(model.round, 1))}), "
              f"deadline round {model.deadline_round}{threat}. Strategy beta < 1: Boulware, > 1: Conceder."]
+    if model.error:
+        lines.insert(0, f"**Error**: {model.error}")
     if model.notice_round is not None:
         lines.append(f"Notice of withdrawal given in round {model.notice_round}.")
     lines.append("Walk-away values: " + ", ".join(f"{a.code} {a.walk_away:.2f}" for a in model.countries))

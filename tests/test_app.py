@@ -42,3 +42,9 @@ def test_explorer_model_applies_sliders_and_stops_at_its_outcome():
 def test_app_command_refuses_a_bad_port(capsys):
     assert main(["app", "--port", "70000"]) == 2
     assert capsys.readouterr().err == "error: --port: expected a port number in 1..65535, found 70000\n"
+
+
+def test_rejected_slider_values_are_reported_not_raised():
+    model = ExplorerModel("nafta-2017", rng=0, **{"protocol.deadline_round": 99})
+    assert model.error.startswith("settings not applied: nafta-2017: protocol.horizon_round")
+    assert model.deadline_round == 8  # the scenario as calibrated
