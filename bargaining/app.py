@@ -209,19 +209,16 @@ def Classroom():
             room.close()  # stop the previous session's model thread
         new = classroom.Classroom(scenario, seat=seat, seed=seed)
         set_room(new)
-        set_package(dict(new.request.hint) if new.request and new.request.kind == "propose" else
-                    {i.name: i.natural(x) for i, x in zip(scenario.space, scenario.preferences.ideal[
-                        scenario.countries.index(seat)], strict=True)})
+        set_package({})  # the controls start from each turn's hint (the simulated negotiator's package)
         set_tick(tick + 1)
 
     def move(fn, *args):
         try:
             fn(*args)
             set_message("")
+            set_package({})
         except classroom.ClassroomError as exc:
             set_message(str(exc))
-        if room.request is not None and room.request.kind == "propose":
-            set_package(dict(room.request.hint) | dict(package) if package else dict(room.request.hint))
         set_tick(tick + 1)
 
     with solara.Sidebar():

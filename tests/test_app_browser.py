@@ -154,19 +154,29 @@ def test_explorer_step_slider_and_reset_change_the_plots(app_url, browser):
     page.close()
 
 
-def test_classroom_page_plays_a_round(app_url, browser):
+def test_classroom_page_plays_to_the_end_and_scores(app_url, browser):
     page, problems = _open(browser, app_url)
     page.get_by_role("tab", name="Classroom").click()
+    page.locator(".v-select").nth(0).click()
+    page.get_by_role("option", name="pie-split").click()
+    page.get_by_text("Take B's seat in pie-split").wait_for(timeout=30_000)  # the seat follows the scenario
     page.get_by_role("button", name="Start the talks").click()
-    page.get_by_text("Round 1 (2017-08), you are MX").wait_for(timeout=30_000)
-    for _ in range(3):  # answer or table: one move each, with the simulated negotiator's choice
-        if page.get_by_role("button", name="Reject").count():
-            page.get_by_role("button", name="Reject").click()
-        else:
-            page.get_by_role("button", name="Table this package").click()
-        time.sleep(0.5)
-    page.get_by_text("you are MX").first.wait_for(timeout=30_000)
+    page.get_by_text("Round 1 (2025-01), you are B").wait_for(timeout=30_000)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "app-classroom.png"), full_page=True)
+    # The student rejects every offer and tables the package the controls show (the simulated
+    # negotiator's, by default), move by move, until the talks end.
+    for _ in range(40):
+        if page.get_by_text("Talks over").count():
+            break
+        reject = page.get_by_role("button", name="Reject")
+        button = reject if reject.count() else page.get_by_role("button", name="Table this package")
+        button.click()
+        page.wait_for_timeout(250)
+    page.get_by_text("Talks over").wait_for(timeout=30_000)
+    text = page.locator("pre").inner_text()
+    # Tabling the hint and rejecting A's offers: A accepts B's package in round 6, as without the student.
+    assert "B: deal in round 6" in text and "simulated negotiator in your seat (deal in round 6)" in text
+    page.screenshot(path=str(SCREENSHOTS / "app-classroom-score.png"), full_page=True)
     assert problems == []
     page.close()
