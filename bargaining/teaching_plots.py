@@ -133,6 +133,18 @@ def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMP
     return ReferencePoints(d, nash, ks, "sampled")
 
 
+def exact_frontier(scenario, walk_away: np.ndarray, resolution: int = 8) -> np.ndarray | None:
+    """(M, K) packages on the Pareto frontier that give everyone its walk-away value, traced by
+    ``bargaining.analysis.pareto_frontier`` from the walk-away point; None if analysis lacks it."""
+    trace = getattr(analysis, "pareto_frontier", None)
+    if not callable(trace):
+        return None
+    frontier = trace(scenario.preferences, scenario.space, np.asarray(walk_away, dtype=float), resolution)
+    if len(frontier.packages) == 0:
+        return frontier.packages
+    return frontier.packages[feasible(scenario, frontier.packages, walk_away)]
+
+
 # ------------------------------------------------------------------------------------------ figures
 
 def _save(fig, path):
@@ -293,7 +305,11 @@ def utility_triangle(scenario, walk_away: np.ndarray | None = None, countries=No
         sc = ax.scatter(pts[:, 0], pts[:, 1], c=surplus.sum(axis=1), cmap="viridis", s=6)
         front = pareto_mask(surplus)
         ax.scatter(pts[front, 0], pts[front, 1], facecolors="none", edgecolors="black", s=22, lw=0.6,
-                   label="Pareto-efficient")
+                   label="Pareto-efficient (sampled)")
+        exact = exact_frontier(scenario, d)
+        if exact is not None and len(exact):
+            fp = ternary_coordinates(prefs.utility(exact)[:, rows] - d[rows])
+            ax.scatter(fp[:, 0], fp[:, 1], marker="D", color="black", s=18, label="Pareto frontier (exact)")
         fig.colorbar(sc, ax=ax, shrink=0.7, location="bottom", pad=0.02, label="total surplus over walk-away values")
     else:
         ax.text(0.5, 0.3, "no package gives everyone\nits walk-away value", ha="center", fontsize=10)
@@ -322,16 +338,23 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
     codes, rows = _three(scenario, countries)
     prefs = scenario.preferences
     d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
-    x = sample_packages(scenario, log2_n, within_red_lines=False)
+    # Grey: packages anywhere; green: packages inside every red line that clear every walk-away value
+    # (sampled inside the red lines, where the zone lies; a thin slice of the whole space).
+    x = np.vstack([sample_packages(scenario, log2_n, within_red_lines=False), sample_packages(scenario, log2_n)])
     u = prefs.utility(x)[:, rows]
     ok = feasible(scenario, x, d)
     fig = plt.figure(figsize=(6.4, 5.6))
     ax = fig.add_subplot(projection="3d")
-    ax.scatter(*u[~ok].T, s=2, color="#bbbbbb", alpha=0.3, label="outside the zone")
+    ax.scatter(*u[~ok].T, s=2, color="#bbbbbb", alpha=0.25, label="outside the zone")
     if ok.any():
         ax.scatter(*u[ok].T, s=4, color="#27864a", alpha=0.6, label="zone of agreement")
-        front = pareto_mask(u[ok])
-        ax.scatter(*u[ok][front].T, s=14, color="black", label="Pareto frontier (of the zone)")
+        exact = exact_frontier(scenario, d)
+        if exact is not None and len(exact):
+            ax.scatter(*prefs.utility(exact)[:, rows].T, s=18, color="black", marker="D",
+                       label="Pareto frontier (exact)")
+        else:
+            front = pareto_mask(u[ok])
+            ax.scatter(*u[ok][front].T, s=14, color="black", label="Pareto frontier (sampled)")
     ax.scatter(*d[rows], s=60, color="#c0392b", marker="X", label="walk-away values")
     for label, package in (marks or {}).items():
         p = prefs.utility(np.asarray(package, dtype=float))[rows]

@@ -110,3 +110,15 @@ def test_ordinal_slice_and_three_party_figures(nafta, tmp_path):
     plt.close(fig)
     with pytest.raises(ValueError, match="three countries"):
         tp.utility_triangle(bargaining.load_scenario("pie-split"))
+
+
+def test_exact_frontier_is_undominated_by_any_sampled_package(nafta):
+    """Every exact frontier point (bargaining.analysis) is in the zone, and no sampled package in the
+    zone beats it for every country."""
+    d = analysis.initial_walk_away(nafta)
+    front = tp.exact_frontier(nafta, d)
+    assert len(front) >= 3 and tp.feasible(nafta, front, d).all()
+    x = tp.sample_packages(nafta, 11)
+    u = nafta.preferences.utility(x[tp.feasible(nafta, x, d)])
+    for f in nafta.preferences.utility(front):
+        assert not ((u > f + 1e-6).all(axis=1)).any()
