@@ -150,6 +150,12 @@ def test_explorer_step_slider_and_reset_change_the_plots(app_url, browser):
     page.get_by_role("button", name="Step").click()
     _round(page, 1)
     _changed(plots.nth(0), after_reset)
+
+    # Play runs the rounds to the outcome, then the model stops (Step is disabled).
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text("Outcome: deal").first.wait_for(timeout=60_000)
+    _round(page, 6)  # pie-split, seed 0: A's Linear concession meets B's in round 6
+    assert page.get_by_role("button", name="Step").is_disabled()
     assert problems == []
     page.close()
 
