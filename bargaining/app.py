@@ -56,9 +56,8 @@ class ExplorerModel(NegotiationModel):
         super().__init__(case, rng=_seed(rng), record=True)
 
     def step(self) -> None:
-        if self.outcome is None:
+        if self.outcome is None:  # NegotiationModel.step sets running = False at the outcome
             super().step()
-        self.running = self.outcome is None
 
 
 def _seed(value) -> int | None:

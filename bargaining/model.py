@@ -181,6 +181,7 @@ class NegotiationModel(mesa.Model):
             self._ratify(agreement)
         if self.outcome is None:
             self._advance_clock()
+        self.running = self.outcome is None  # Mesa's convention: visualisations and batch runners stop
         self.belief_path.append([a.belief for a in self.countries])
         if self.datacollector is not None:
             self.datacollector.collect(self)

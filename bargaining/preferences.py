@@ -18,6 +18,7 @@ country axis (..., N).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class Preferences:
     hi: np.ndarray
     termination: np.ndarray
 
-    @property
+    @cached_property
     def reach(self) -> np.ndarray:
         """(N, K) distance from each ideal to the far end of the issue's range."""
         return np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)
