@@ -38,9 +38,10 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/sweep.py
 
 lint: setup
-	$(VENV)/bin/ruff check bargaining tests
+	$(VENV)/bin/ruff check bargaining tests benchmarks experiments
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
