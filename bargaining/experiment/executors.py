@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,11 +66,17 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, dask
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bargaining.experiment.runs"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
     try:
         yield Backend(pool, workers, f"{workers} local processes")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Worker processes ignore Ctrl-C (SIGINT reaches the whole process group): the main process handles
+    it, cancels what has not started and lets the running batches finish, so no worker dies mid-task."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
