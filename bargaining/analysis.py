@@ -159,7 +159,7 @@ def initial_walk_away(scenario) -> np.ndarray:
     no_deal_is_nothing = float(scenario.spec.protocol.no_deal == "termination")
     beliefs = np.array([no_deal_is_nothing if c.belief is None else c.belief
                         for c in scenario.spec.countries.values()])
-    return walk_away_values(prefs, scenario.space.status_quo, scenario.threatener, beliefs)
+    return walk_away_values(prefs.termination, prefs.utility(scenario.space.status_quo), scenario.threatener, beliefs)
 
 
 def zopa(scenario, walk_away: np.ndarray | None = None) -> Zopa:

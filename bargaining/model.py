@@ -121,9 +121,9 @@ class NegotiationModel(mesa.Model):
 
     def _update_walk_away(self) -> None:
         beliefs = np.nan_to_num(self.beliefs)
-        for agent, value in zip(self.countries, walk_away_values(
-                self.preferences, self.status_quo, self.threatener, beliefs), strict=True):
-            agent.walk_away = float(value)
+        values = walk_away_values(self.preferences.termination, self.status_quo_utility, self.threatener, beliefs)
+        for agent, value in zip(self.countries, values.tolist(), strict=True):
+            agent.walk_away = value
 
     def set_preferences(self, preferences, positions: bool = True) -> None:
         """Replace the preferences (constituencies and events do); ``positions``: ideal points, weights

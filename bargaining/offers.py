@@ -14,6 +14,7 @@ The ordered list of concessions depends only on the preferences, so it is built 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,18 @@ class ConcessionPath:
     step: np.ndarray
     cost: np.ndarray
     divisible: np.ndarray
+
+    @cached_property
+    def cumulative(self) -> np.ndarray:
+        """(P,) utility given up by the first 1..P concessions."""
+        return np.cumsum(self.cost)
+
+    @cached_property
+    def reached(self) -> np.ndarray:
+        """(P + 1, K) step reached on each issue after the first 0..P concessions."""
+        steps = np.zeros((len(self.cost) + 1, len(self.start)), dtype=int)
+        steps[np.arange(1, len(self.cost) + 1), self.issue] = self.step
+        return np.maximum.accumulate(steps, axis=0)
 
 
 def acceptability(
@@ -138,26 +151,36 @@ def offer(path: ConcessionPath, budget: float) -> np.ndarray:
     k = len(path.start)
     reached = np.zeros(k, dtype=int)
     x_partial = None
-    active = np.ones(len(path.cost), dtype=bool)
+    active = None  # None: the first pass, over every concession, with the sums cached on the path
     remaining = budget
     while remaining > 1e-12:
-        idx = np.flatnonzero(active)
-        if idx.size == 0:
-            break
-        cum = np.cumsum(path.cost[idx])
+        if active is None:
+            idx, cum = None, path.cumulative
+        else:
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            cum = np.cumsum(path.cost[idx])
         n = int(np.searchsorted(cum, remaining + 1e-12, side="right"))
-        np.maximum.at(reached, path.issue[idx[:n]], path.step[idx[:n]])
-        if n == idx.size:
+        if active is None:
+            reached = path.reached[n].copy()
+        else:
+            np.maximum.at(reached, path.issue[idx[:n]], path.step[idx[:n]])
+        if n == cum.size:
             break
         remaining -= cum[n - 1] if n else 0.0
-        nxt = idx[n]
+        nxt = n if idx is None else idx[n]
         issue = path.issue[nxt]
         if path.divisible[nxt]:
             frac = remaining / path.cost[nxt]
             a, b = path.positions[issue, path.step[nxt] - 1], path.positions[issue, path.step[nxt]]
             x_partial = (issue, a + frac * (b - a))
             break
-        active[idx[:n]] = False
+        if active is None:
+            active = np.ones(len(path.cost), dtype=bool)
+            active[:n] = False
+        else:
+            active[idx[:n]] = False
         active[path.issue == issue] = False
     x = path.positions[np.arange(k), reached]
     if x_partial is not None:

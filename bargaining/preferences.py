@@ -17,7 +17,7 @@ country axis (..., N).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -54,10 +54,15 @@ class Preferences:
     def index(self, country: str) -> int:
         return self.countries.index(country)
 
+    @cached_property
+    def linear(self) -> bool:
+        """Whether every value function is linear (the power can be skipped)."""
+        return bool(np.all(self.exponent == 1.0))
+
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
-        x = np.asarray(x, dtype=float)[..., None, :]
-        return 1.0 - (np.abs(x - self.ideal) / self.reach) ** self.exponent[:, None]
+        distance = np.abs(np.asarray(x, dtype=float)[..., None, :] - self.ideal) / self.reach
+        return 1.0 - (distance if self.linear else distance ** self.exponent[:, None])
 
     def utility(self, x: np.ndarray) -> np.ndarray:
         """Utility of each country for package(s) x: (..., K) -> (..., N)."""
@@ -74,8 +79,6 @@ class Preferences:
         x = np.asarray(x, dtype=float)[..., None, :]
         return np.maximum(self.lo - x, 0.0) + np.maximum(x - self.hi, 0.0)
 
-    def with_termination(self, termination: np.ndarray) -> Preferences:
-        return replace(self, termination=np.asarray(termination, dtype=float))
 
 
 def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:
@@ -87,7 +90,7 @@ def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:
 
 
 def walk_away_values(
-    prefs: Preferences, status_quo: np.ndarray, threatener: int | None, beliefs: np.ndarray
+    termination: np.ndarray, status_quo_utility: np.ndarray, threatener: int | None, beliefs: np.ndarray
 ) -> np.ndarray:
     """Walk-away value of every country (DESIGN.md, "Walk-away values come from the threat").
 
@@ -96,14 +99,12 @@ def walk_away_values(
     pass beliefs of 0 (NAFTA continues) or 1 (no agreement means no agreement at all).
 
     Args:
-        prefs: Preferences of all countries.
-        status_quo: (K,) status-quo package.
+        termination: (N,) termination values t.
+        status_quo_utility: (N,) utilities of the status-quo package, u(x_sq).
         threatener: Row of the country that can withdraw, or None.
         beliefs: (N,) beliefs p; the threatener's entry is ignored.
     """
-    u_sq = prefs.utility(status_quo)
-    t = prefs.termination
-    walk_away = beliefs * t + (1.0 - beliefs) * u_sq
+    walk_away = beliefs * termination + (1.0 - beliefs) * status_quo_utility
     if threatener is not None:
-        walk_away[threatener] = max(t[threatener], u_sq[threatener])
+        walk_away[threatener] = max(termination[threatener], status_quo_utility[threatener])
     return walk_away

@@ -62,9 +62,9 @@ def test_walk_away_values_follow_the_threat():
     sq = np.array([0.5, 0.5])
     u_sq = prefs.utility(sq)
     # A can withdraw: max(t, u(sq)); B mixes by its belief p = 0.25.
-    w = walk_away_values(prefs, sq, threatener=0, beliefs=np.array([np.nan, 0.25]))
+    w = walk_away_values(prefs.termination, u_sq, threatener=0, beliefs=np.array([np.nan, 0.25]))
     assert w[0] == pytest.approx(max(0.1, u_sq[0]))
     assert w[1] == pytest.approx(0.25 * 0.2 + 0.75 * u_sq[1])
     # A credible threat: termination above the status quo.
-    w = walk_away_values(prefs.with_termination(np.array([0.9, 0.2])), sq, 0, np.array([0.0, 1.0]))
+    w = walk_away_values(np.array([0.9, 0.2]), u_sq, 0, np.array([0.0, 1.0]))
     assert w.tolist() == pytest.approx([0.9, 0.2])

@@ -56,14 +56,14 @@ class _Reciprocal(Strategy):
                 pairs.append((history[-delta - 1], history[-delta]))
                 self.used[who] = len(history)
         if pairs:
-            self.target = self.reciprocate(np.array(pairs), agent.walk_away)
+            self.target = self.reciprocate(pairs, agent.walk_away)
         elif agent.model.round == 2:
             self.target -= self.params.first_move
         self.target = min(max(self.target, agent.walk_away), 1.0)
         return self.target
 
-    def reciprocate(self, pairs: np.ndarray, walk_away: float) -> float:
-        """New aspiration from (earlier, later) own utilities of the others' offers, one row per other."""
+    def reciprocate(self, pairs: list[tuple[float, float]], walk_away: float) -> float:
+        """New aspiration from (earlier, later) own utilities of the others' offers, one pair per other."""
         raise NotImplementedError
 
 
@@ -73,9 +73,8 @@ class RelativeTitForTat(_Reciprocal):
     name = "tit_for_tat_relative"
 
     def reciprocate(self, pairs, walk_away):
-        before, after = 1.0 - pairs[:, 0], 1.0 - pairs[:, 1]
-        share = np.where(before > 1e-12, after / np.maximum(before, 1e-12), 1.0)
-        return walk_away + (self.target - walk_away) * float(share.mean())
+        shares = [(1.0 - after) / (1.0 - before) if 1.0 - before > 1e-12 else 1.0 for before, after in pairs]
+        return walk_away + (self.target - walk_away) * (sum(shares) / len(shares))
 
 
 class AbsoluteTitForTat(_Reciprocal):
@@ -84,4 +83,4 @@ class AbsoluteTitForTat(_Reciprocal):
     name = "tit_for_tat_absolute"
 
     def reciprocate(self, pairs, walk_away):
-        return self.target - float((pairs[:, 1] - pairs[:, 0]).mean())
+        return self.target - sum(after - before for before, after in pairs) / len(pairs)
