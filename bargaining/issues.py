@@ -7,6 +7,7 @@ their bounds; ordinal levels map to evenly spaced points ``i / (n - 1)`` and off
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -110,6 +111,19 @@ class IssueSpace:
     def natural(self, x: np.ndarray) -> dict[str, float | str]:
         """Vector -> natural package {issue: value or label}."""
         return {i.name: i.natural(v) for i, v in zip(self.issues, x, strict=True)}
+
+    @functools.cached_property
+    def _grids(self) -> dict[int, np.ndarray]:
+        return {}
+
+    def grid(self, points: int) -> np.ndarray:
+        """(K, points) evenly spaced positions per issue, snapped to the levels of ordinal issues (read-only,
+        built once per number of points)."""
+        if points not in self._grids:
+            grid = self.snap(np.broadcast_to(np.linspace(0.0, 1.0, points)[:, None], (points, len(self)))).T
+            grid.flags.writeable = False
+            self._grids[points] = grid
+        return self._grids[points]
 
     def snap(self, x: np.ndarray) -> np.ndarray:
         """Round ordinal coordinates to their nearest level; clip everything to [0, 1]. Vectorised."""

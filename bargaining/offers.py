@@ -74,10 +74,12 @@ def acceptability(
     """
     x = positions[None, :, :]  # (1, K, M)
     ideal, reach = prefs.ideal[:, :, None], prefs.reach[:, :, None]
-    values = 1.0 - (np.abs(x - ideal) / reach) ** prefs.exponent[:, None, None]
+    distance = np.abs(x - ideal) / reach
+    values = 1.0 - (distance if prefs.linear else distance ** prefs.exponent[:, None, None])
     excess = np.maximum(prefs.lo[:, :, None] - x, 0.0) + np.maximum(x - prefs.hi[:, :, None], 0.0)
     score = prefs.weights[:, :, None] * values - red_line_penalty * excess
-    return np.tensordot(others, score, axes=1)
+    n, k, m = score.shape
+    return (others @ score.reshape(n, k * m)).reshape(k, m)
 
 
 def concession_path(
@@ -104,7 +106,7 @@ def concession_path(
 
     # Target per issue: the others' most acceptable position inside the proposer's own red lines,
     # nearest to the proposer's ideal among ties.
-    grid = space.snap(np.broadcast_to(np.linspace(0.0, 1.0, GRID)[:, None], (GRID, k))).T  # (K, G)
+    grid = space.grid(GRID)  # (K, G)
     score = acceptability(prefs, grid, others, red_line_penalty)
     allowed = (grid >= prefs.lo[proposer][:, None] - 1e-9) & (grid <= prefs.hi[proposer][:, None] + 1e-9)
     score = np.where(allowed, score - 1e-9 * np.abs(grid - start[:, None]), -np.inf)
@@ -120,9 +122,8 @@ def concession_path(
         s, levels_to_move[:, None])
     positions = np.where(space.ordinal[:, None], ordinal_path, continuous_path)
 
-    own = prefs.weights[proposer][:, None] * (
-        1.0 - (np.abs(positions - prefs.ideal[proposer][:, None]) / prefs.reach[proposer][:, None])
-        ** prefs.exponent[proposer])
+    distance = np.abs(positions - prefs.ideal[proposer][:, None]) / prefs.reach[proposer][:, None]
+    own = prefs.weights[proposer][:, None] * (1.0 - distance ** prefs.exponent[proposer])
     cost = own[:, :-1] - own[:, 1:]
     gain = np.diff(acceptability(prefs, positions, others, red_line_penalty), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

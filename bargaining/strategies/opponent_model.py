@@ -51,6 +51,7 @@ class OpponentModel(Strategy):
         super().__init__(params)
         self.estimate: np.ndarray | None = None
         self.opening: dict[int, np.ndarray] = {}  # row -> its first offer
+        self._context: tuple | None = None  # (preferences, the part of the path-cache key they fix)
 
     def _start(self, agent) -> None:
         n, k = agent.preferences.weights.shape
@@ -85,16 +86,22 @@ class OpponentModel(Strategy):
 
     def path(self, agent) -> offers.ConcessionPath:
         """The concession path on the estimated preferences (weights rounded to ``resolution``)."""
-        prefs = self.estimated_preferences(agent)
-        step = self.params.resolution
-        rounded = np.round(prefs.weights / step).astype(np.int64)
-        key = (agent.row, prefs.ideal.tobytes(), prefs.lo.tobytes(), prefs.hi.tobytes(), prefs.exponent.tobytes(),
-               prefs.weights[agent.row].tobytes(), rounded.tobytes(), agent.model.space.steps.tobytes())
+        if self.estimate is None:
+            self._start(agent)
+        prefs, step = agent.preferences, self.params.resolution
+        weights = self.estimate.copy()
+        weights[agent.row] = prefs.weights[agent.row]
+        rounded = np.round(weights / step).astype(np.int64)
+        if self._context is None or self._context[0] is not prefs:  # what the path depends on besides weights
+            self._context = (prefs, (agent.row, prefs.ideal.tobytes(), prefs.lo.tobytes(), prefs.hi.tobytes(),
+                                     prefs.exponent.tobytes(), prefs.weights[agent.row].tobytes(),
+                                     agent.model.space.steps.tobytes()))
+        key = (self._context[1], rounded.tobytes())
         path = self._paths.get(key)
         if path is None:
             if len(self._paths) >= 4096:
                 self._paths.clear()
-            weights = np.where(np.arange(len(rounded))[:, None] == agent.row, prefs.weights, rounded * step)
+            weights = np.where(np.arange(len(rounded))[:, None] == agent.row, weights, rounded * step)
             path = self._paths[key] = offers.concession_path(replace(prefs, weights=weights), agent.model.space,
                                                              agent.row)
         return path
