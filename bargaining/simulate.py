@@ -22,10 +22,11 @@ class Result:
     Attributes:
         scenario: Scenario name.
         seed: The seed it ran with.
-        outcome: ``"deal"``, ``"withdrawal"`` or ``"stalemate"``.
+        outcome: ``"deal"``, ``"withdrawal"``, ``"stalemate"``, ``"bilateral"`` (some countries signed) or
+            ``"ratification_failed"``.
         round: Round of the outcome.
         month: Calendar month of that round (YYYY-MM).
-        agreement: Agreed package {issue: natural value or level label}, None without a deal.
+        agreement: Agreed package {issue: natural value or level label}, None without a signed package.
         utilities: Country -> utility of the outcome.
         walk_away: Country -> walk-away value in the final round.
         notice_round: Round of the notice of withdrawal, or None.
