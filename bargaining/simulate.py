@@ -26,7 +26,7 @@ class Result:
             ``"ratification_failed"``.
         round: Round of the outcome.
         month: Calendar month of that round (YYYY-MM).
-        agreement: Agreed package {issue: natural value or level label}, None without a signed package.
+        agreement: Agreed package {issue: natural value or level label}; None unless a deal or bilateral.
         utilities: Country -> utility of the outcome.
         walk_away: Country -> walk-away value in the final round.
         notice_round: Round of the notice of withdrawal, or None.
