@@ -209,13 +209,13 @@ class ClassroomModel(NegotiationModel):
         self.desk = desk
         self.history: list[dict[str, Any]] = []
 
-    def answers(self, package: np.ndarray, exclude=None) -> list[bool]:
+    def answers(self, package: np.ndarray, exclude=None, among=None) -> list[bool]:
         """As NegotiationModel.answers, but the student answers for the seat (the scenario strategy's
         answer is the hint; red lines and walk-away value are shown, not enforced)."""
         prefs = self.preferences
         utility, within = prefs.utility(package), prefs.within_red_lines(package)
         out = {}
-        for a in self.countries:
+        for a in self.countries if among is None else among:
             if a is exclude:
                 continue
             hint = a.accepts(package, utility[a.row], within[a.row])

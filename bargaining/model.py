@@ -161,11 +161,13 @@ class NegotiationModel(mesa.Model):
         if self.record:
             self.tabled.append((self.round, proposer.code, package))
 
-    def answers(self, package: np.ndarray, exclude: CountryAgent | None = None) -> list[bool]:
-        """Each country's answer to a package (all but ``exclude``)."""
+    def answers(self, package: np.ndarray, exclude: CountryAgent | None = None,
+                among: list[CountryAgent] | None = None) -> list[bool]:
+        """The answers to a package of the countries ``among`` (default: all), but ``exclude``."""
         utility = self.preferences.utility(package)
         within = self.preferences.within_red_lines(package)
-        return [a.accepts(package, utility[a.row], within[a.row]) for a in self.countries if a is not exclude]
+        return [a.accepts(package, utility[a.row], within[a.row])
+                for a in (self.countries if among is None else among) if a is not exclude]
 
     # ---------------------------------------------------------------------------------------------
     def step(self) -> None:

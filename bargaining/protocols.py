@@ -153,10 +153,9 @@ class BilateralFirst(Protocol):
         all have signed or the talks end this round."""
         signed = self.signed
         if now:
-            utility = model.preferences.utility(signed.package)
-            within = model.preferences.within_red_lines(signed.package)
-            joining = {a.code for a in model.countries if a.code not in signed.signatories
-                       and a.accepts(signed.package, utility[a.row], within[a.row])}
+            left_out = [a for a in model.countries if a.code not in signed.signatories]
+            answers = model.answers(signed.package, among=left_out)
+            joining = {a.code for a, ok in zip(left_out, answers, strict=True) if ok}
             if joining:
                 signed = self.signed = replace(signed, signatories=tuple(
                     a.code for a in model.countries if a.code in joining or a.code in signed.signatories))

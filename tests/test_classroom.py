@@ -161,3 +161,19 @@ def test_the_seat_works_under_every_protocol(protocol):
     baseline = bargaining.run("nafta-2017", overrides=overrides, seed=5, record=False)
     assert (score.outcome, score.round) == (baseline.outcome, baseline.round)
     assert score.utilities == pytest.approx(baseline.utilities, abs=1e-9)
+
+
+def test_a_seat_left_out_of_a_bilateral_text_decides_its_accession():
+    """Under bilateral_first, Canada's red line keeps it out of the U.S.-Mexico text; from the round after
+    signing the student in Canada's seat is asked, each round, whether to accede, and accepting joins it."""
+    overrides = {"protocol.name": "bilateral_first", "CA.red_lines.auto_rvc": 65, "US.red_lines.auto_rvc": 75}
+    room = Classroom("nafta-2017", seat="CA", seed=0, overrides=overrides)
+    accession_rounds = []
+    while (request := room.request) is not None:
+        if request.kind == "answer" and request.proposer is None:
+            accession_rounds.append(request.round)
+            room.answer(True)  # accede, whatever the hint says
+        else:
+            room.propose(request.hint) if request.kind == "propose" else room.answer(request.hint)
+    assert accession_rounds == [9]
+    assert room.model.outcome == "deal" and room.model.agreement.signatories == ("US", "CA", "MX")
