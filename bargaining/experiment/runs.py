@@ -3,15 +3,13 @@
 A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
 (a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
 ``notice_round``, ``agreed.ISSUE`` (natural value, or the level label of an ordinal issue),
-``utility.C`` and ``walk_away.C`` per country, ``ratified.C`` and ``signatories`` when
-:class:`~bargaining.Result` has them, the efficiency of a deal (``analysis.deal_metrics``: Pareto, Nash and
-Kalai-Smorodinsky distances, joint gain) when the experiment records ``distances`` (an LP per deal: slow),
-and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
+``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, the efficiency of a deal
+(``analysis.deal_metrics``: Pareto, Nash and Kalai-Smorodinsky distances, joint gain) when the experiment
+records ``distances`` (an LP per deal: slow), and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -28,18 +26,12 @@ DISTANCES = ("pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "
 _KINDS = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
 
 
-def _result_has(name: str) -> bool:
-    return name in {f.name for f in dataclasses.fields(Result)} or hasattr(Result, name)
-
-
 @dataclass(frozen=True)
 class Layout:
     """What one experiment records: parameter columns and outcome groups, and the Parquet schema.
 
     Attributes:
         extras: Efficiency columns of a deal recorded (``DISTANCES``, with the ``distances`` group).
-        ratified: Record ``ratified.C`` per country (when Result has ``ratified``).
-        signatories: Record ``signatories`` (comma-separated country codes, when Result has them).
     """
 
     parameters: tuple[tuple[str, str], ...]  # (name, kind)
@@ -47,15 +39,12 @@ class Layout:
     issues: tuple[tuple[str, bool], ...]  # (name, ordinal)
     countries: tuple[str, ...]
     extras: tuple[str, ...] = ()
-    ratified: bool = False
-    signatories: bool = False
 
     @classmethod
     def of(cls, scenario: Scenario, parameters: dict, outcomes: list[str]) -> Layout:
         extras = DISTANCES if "distances" in outcomes else ()
         return cls(tuple((name, p.kind) for name, p in parameters.items()), tuple(outcomes),
-                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries, extras,
-                   _result_has("ratified"), _result_has("signatories"))
+                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries, extras)
 
     def schema(self) -> pa.Schema:
         fields = [("run", pa.int64()), ("cell", pa.int64()), ("replication", pa.int32()), ("seed", pa.int64())]
@@ -69,10 +58,8 @@ class Layout:
             fields += [(f"utility.{c}", pa.float64()) for c in self.countries]
         if "walk_away" in self.outcomes:
             fields += [(f"walk_away.{c}", pa.float64()) for c in self.countries]
-        if self.ratified:
-            fields += [(f"ratified.{c}", pa.bool_()) for c in self.countries]
-        if self.signatories:
-            fields += [("signatories", pa.string())]
+        fields += [(f"ratified.{c}", pa.bool_()) for c in self.countries]
+        fields += [("signatories", pa.string())]
         fields += [(name, pa.float64()) for name in self.extras]
         fields += [("error", pa.string())]
         return pa.schema(fields)
@@ -92,13 +79,11 @@ class Layout:
                 values = {} if result is None else getattr(result, attr)
                 for c in self.countries:
                     row[f"{prefix}.{c}"] = values.get(c)
-        if self.ratified:
-            ratified = (getattr(result, "ratified", None) or {}) if result is not None else {}
-            for c in self.countries:
-                row[f"ratified.{c}"] = ratified.get(c)
-        if self.signatories:
-            signed = None if result is None else getattr(result, "signatories", None)
-            row["signatories"] = None if signed is None else ",".join(signed)
+        ratified = {} if result is None else result.ratified
+        for c in self.countries:
+            row[f"ratified.{c}"] = ratified.get(c)
+        signed = None if result is None else result.signatories
+        row["signatories"] = None if signed is None else ",".join(signed)
         if self.extras:
             deal = result is not None and result.outcome == "deal" and result.package is not None
             row.update(analysis.deal_metrics(scenario, result.package) if deal else dict.fromkeys(self.extras))
