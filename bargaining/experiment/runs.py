@@ -5,7 +5,8 @@ A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per para
 ``notice_round``, ``agreed.ISSUE`` (natural value, or the level label of an ordinal issue),
 ``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, the efficiency of a deal
 (``analysis.deal_metrics``: Pareto, Nash and Kalai-Smorodinsky distances, joint gain) when the experiment
-records ``distances`` (an LP per deal: slow), and ``error``: None, or ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
+records ``distances`` (an LP per deal: slow), and ``error``: None, or ``"Type: message"`` of a run that
+raised (its outcome is ``"error"``).
 """
 
 from __future__ import annotations
