@@ -301,11 +301,9 @@ class Congress(Constituency):
     def __init__(self, model, country, spec: CongressSpec):
         super().__init__(model, country, spec)
         self.preferences = _congress_preferences(model.case, country.code)
-        self.reach = self.preferences.reach[0]
 
     def utility(self, package: np.ndarray) -> float:
-        p = self.preferences
-        return float(p.weights[0] @ (1.0 - np.abs(package - p.ideal[0]) / self.reach))
+        return float(self.preferences.utility(package)[0])
 
     def act(self) -> None:
         if self.country.offer is not None:
