@@ -48,6 +48,25 @@ def domestic_panel(ax, scenario, result, colours) -> None:
     mark_clock(ax, scenario, result)
 
 
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+
+
+def offers_panel(ax, issue, rounds, colours: dict[str, str], fontsize: float = 9) -> None:
+    """One issue's panel: each country's offers over the rounds (``rounds`` as ``Result.rounds``; None
+    draws none yet), the status quo (dash-dot), level labels on an ordinal axis, and a short title."""
+    if rounds is not None:
+        for country, frame in rounds.groupby("country", sort=False):
+            ax.plot(frame["round"], frame[issue.name], marker="o", ms=3, color=colours[country], label=country)
+    ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
+    if issue.is_ordinal:
+        ax.set_yticks(range(len(issue.levels)))
+        ax.set_yticklabels([_shorten(level, 17) for level in issue.levels], fontsize=7)
+        ax.set_ylim(-0.3, len(issue.levels) - 0.7)
+    ax.set_title(_shorten(issue.label or issue.name, 34) + (f" ({issue.unit})" if issue.unit else ""),
+                 fontsize=fontsize)
+
+
 def trajectory(scenario, result, path: str | Path) -> Path:
     """One figure: each country's offers per issue over rounds, aspirations and walk-away values, and
     domestic pressure with the partners' beliefs in the threat.
@@ -70,16 +89,7 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), sharex=True, squeeze=False)
     axes = axes.ravel()
     for ax, issue in zip(axes, space, strict=False):
-        for country, frame in rounds.groupby("country", sort=False):
-            ax.plot(frame["round"], frame[issue.name], marker="o", ms=3, color=colours[country], label=country)
-        ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
-        if issue.is_ordinal:
-            ax.set_yticks(range(len(issue.levels)))
-            ax.set_yticklabels([lvl if len(lvl) <= 18 else lvl[:16] + "…" for lvl in issue.levels], fontsize=7)
-            ax.set_ylim(-0.3, len(issue.levels) - 0.7)
-        label = issue.label or issue.name
-        label = label if len(label) <= 34 else label[:33].rstrip() + "…"
-        ax.set_title(label + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
+        offers_panel(ax, issue, rounds, colours)
         mark_clock(ax, scenario, result)
     ax = axes[len(space)]
     for country, frame in rounds.groupby("country", sort=False):

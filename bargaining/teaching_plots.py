@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgba  # noqa: E402
 from scipy.stats import qmc  # noqa: E402
 
 from . import analysis  # noqa: E402
-from .plots import country_colours  # noqa: E402
+from .plots import country_colours, offers_panel  # noqa: E402
 
 SAMPLE_LOG2 = 14  # 2**14 packages in the default sample
 
@@ -397,18 +397,10 @@ def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
     last = max(model.round, 1)
     for ax, name in zip(axes, names, strict=False):
         issue = space.issues[space.index(name)]
-        if rounds is not None:
-            for country, frame in rounds.groupby("country", sort=False):
-                ax.plot(frame["round"], frame[name], marker="o", ms=3, color=colours[country], label=country)
-        ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
-        if issue.is_ordinal:
-            ax.set_yticks(range(len(issue.levels)))
-            ax.set_yticklabels([lvl if len(lvl) <= 14 else lvl[:12] + "…" for lvl in issue.levels], fontsize=7)
-            ax.set_ylim(-0.3, len(issue.levels) - 0.7)
-        else:
+        offers_panel(ax, issue, rounds, colours, fontsize=8)
+        if not issue.is_ordinal:
             ax.set_ylim(*issue.bounds)
         ax.set_xlim(0.5, max(last, model.deadline_round) + 0.5)
-        ax.set_title(f"{issue.label or issue.name}"[:40] + (f" ({issue.unit})" if issue.unit else ""), fontsize=8)
         ax.tick_params(labelsize=7)
         _clock(ax, model)
     for extra in axes[len(names):]:
