@@ -1,7 +1,7 @@
 """Outcome analysis on the package space: the ZOPA, the Pareto frontier, Nash and Kalai-Smorodinsky.
 
 The ZOPA is the set of packages that give every country at least its walk-away value and cross no red
-line (DESIGN.md). It exists iff the best worst-off slack
+line (docs/model.md). It exists iff the best worst-off slack
 
     max_x min_n (u_n(x) - walk_away_n)   over packages x within every red line
 
@@ -20,14 +20,14 @@ See docs/theory.md.
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog, minimize
 
+from .cache import Cache, fingerprint
 from .issues import IssueSpace
-from .preferences import Preferences, walk_away_values
+from .preferences import Preferences
 
 TANGENTS = 33  # tangent lines per value function for non-linear shapes
 
@@ -57,6 +57,21 @@ def _tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, 
     v = 1.0 - (np.abs(d) / reach) ** exponent
     slope = -exponent * np.sign(d) * np.abs(d) ** (exponent - 1.0) / reach**exponent
     return v - slope * m, slope
+
+
+def _tangent_rows(prefs: Preferences, issues: np.ndarray, i: int, width: int) -> tuple[list[np.ndarray], list[float]]:
+    """Rows z_ik - b x_k <= a, one per tangent line of country i's value function on each continuous issue,
+    over variables x (one per issue) then z (row-major n, k), in ``width`` columns."""
+    c = len(issues)
+    rows, rhs = [], []
+    for a, k in enumerate(issues):
+        intercept, slope = _tangents(prefs.ideal[i, k], prefs.reach[i, k], prefs.exponent[i])
+        for a0, b0 in zip(intercept, slope, strict=True):
+            row = np.zeros(width)
+            row[c + i * c + a], row[a] = 1.0, -b0
+            rows.append(row)
+            rhs.append(a0)
+    return rows, rhs
 
 
 def _combos(prefs: Preferences, space: IssueSpace, lo: np.ndarray, hi: np.ndarray):
@@ -126,15 +141,10 @@ def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
     d = np.ones(n) if direction is None else direction
     nv = c + n * c + 1  # x, z (row-major n, k), s
     rows, rhs = [], []
-    reach = prefs.reach
     for i in range(n):
-        for a, k in enumerate(issues):
-            intercept, slope = _tangents(prefs.ideal[i, k], reach[i, k], prefs.exponent[i])
-            for a0, b0 in zip(intercept, slope, strict=True):  # z_ik - b x_k <= a
-                row = np.zeros(nv)
-                row[c + i * c + a], row[a] = 1.0, -b0
-                rows.append(row)
-                rhs.append(a0)
+        tangent_rows, tangent_rhs = _tangent_rows(prefs, issues, i, nv)
+        rows += tangent_rows
+        rhs += tangent_rhs
         row = np.zeros(nv)  # d_i s - sum_k w_ik z_ik <= -floor_i
         row[c + i * c: c + (i + 1) * c] = -prefs.weights[i, issues]
         row[-1] = d[i] if objective is None else 0.0
@@ -153,19 +163,9 @@ def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
     return res.x[:c], -res.fun
 
 
-def initial_walk_away(scenario) -> np.ndarray:
-    """Walk-away values at the start of talks (scenario beliefs, no noise)."""
-    prefs = scenario.preferences
-    no_deal_is_nothing = float(scenario.spec.protocol.no_deal == "termination")
-    beliefs = np.array([no_deal_is_nothing if c.belief is None else c.belief
-                        for c in scenario.spec.countries.values()])
-    return walk_away_values(prefs.termination, prefs.utility(scenario.space.status_quo), scenario.threatener, beliefs)
-
-
-def zopa(scenario, walk_away: np.ndarray | None = None) -> Zopa:
-    """The zone of possible agreement of a scenario, for given walk-away values (default: initial)."""
-    floors = initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
-    return max_min_slack(scenario.preferences, scenario.space, floors)
+def zopa(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray) -> Zopa:
+    """The zone of possible agreement for given walk-away values."""
+    return max_min_slack(prefs, space, np.asarray(walk_away, dtype=float))
 
 
 # ------------------------------------------------------------------------------------------ solution concepts
@@ -255,17 +255,9 @@ def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_s
     n, c = prefs.weights.shape[0], len(issues)
     if c == 0:
         return np.zeros(0)
-    reach = prefs.reach
-    rows, rhs = [], []
-    for i in range(n):
-        for a, k in enumerate(issues):
-            intercept, slope = _tangents(prefs.ideal[i, k], reach[i, k], prefs.exponent[i])
-            for a0, b0 in zip(intercept, slope, strict=True):
-                row = np.zeros(c + n * c)
-                row[c + i * c + a], row[a] = 1.0, -b0
-                rows.append(row)
-                rhs.append(a0)
-    A, b = np.array(rows), np.array(rhs)
+    blocks = [_tangent_rows(prefs, issues, i, c + n * c) for i in range(n)]
+    A = np.array([row for rows, _ in blocks for row in rows])
+    b = np.array([a for _, rhs in blocks for a in rhs])
     W = np.zeros((n, c + n * c))  # surplus_n = W y - floor_n
     for i in range(n):
         W[i, c + i * c: c + (i + 1) * c] = prefs.weights[i, issues]
@@ -347,11 +339,11 @@ def pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) 
     return max(float(zone.slack), 0.0)
 
 
-# ------------------------------------------------------------------------------------------ per scenario
+# ------------------------------------------------------------------------------------------ shared solutions
 
 @dataclass(frozen=True)
 class Solutions:
-    """Solution concepts of a scenario at its initial walk-away values."""
+    """Solution concepts at given walk-away values."""
 
     walk_away: np.ndarray
     zopa: Zopa
@@ -359,29 +351,24 @@ class Solutions:
     kalai_smorodinsky: Point | None
 
 
-_SOLUTIONS: dict[str, Solutions] = {}  # scenario content (JSON) -> its solutions
+_SOLUTIONS: Cache[Solutions] = Cache(64)
 
 
-def solutions(scenario) -> Solutions:
-    """ZOPA, Nash and Kalai-Smorodinsky points of a scenario at its initial walk-away values; cached per
-    scenario content, so runs of the same scenario share one computation."""
-    key = json.dumps(scenario.raw, sort_keys=True, default=str)
-    if key not in _SOLUTIONS:
-        if len(_SOLUTIONS) >= 64:
-            _SOLUTIONS.clear()
-        prefs, space = scenario.preferences, scenario.space
-        floors = initial_walk_away(scenario)
-        _SOLUTIONS[key] = Solutions(floors, max_min_slack(prefs, space, floors), nash(prefs, space, floors),
-                                    kalai_smorodinsky(prefs, space, floors))
-    return _SOLUTIONS[key]
+def solutions(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray) -> Solutions:
+    """ZOPA, Nash and Kalai-Smorodinsky points at the walk-away values; computed once per distinct
+    preferences, issue space and walk-away values in a process, whatever scenario object holds them."""
+    floors = np.asarray(walk_away, dtype=float)
+    key = fingerprint(prefs.fingerprint, space.steps, floors)
+    return _SOLUTIONS.get(key, lambda: Solutions(floors, max_min_slack(prefs, space, floors),
+                                                  nash(prefs, space, floors), kalai_smorodinsky(prefs, space, floors)))
 
 
-def deal_metrics(scenario, package: np.ndarray) -> dict[str, float | None]:
+def deal_metrics(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, package: np.ndarray
+                 ) -> dict[str, float | None]:
     """Efficiency of an agreed package (Raiffa 1982): distance to the Pareto frontier, Euclidean distance
-    in utility space to the Nash point and the Kalai-Smorodinsky point (at the initial walk-away values), and
+    in utility space to the Nash point and the Kalai-Smorodinsky point (at the walk-away values), and
     the joint gain, the sum of the surpluses over those walk-away values."""
-    prefs, space = scenario.preferences, scenario.space
-    found = solutions(scenario)
+    found = solutions(prefs, space, walk_away)
     u = prefs.utility(package)
     far = lambda p: None if p is None else float(np.linalg.norm(u - p.utilities))  # noqa: E731
     return {

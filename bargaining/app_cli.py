@@ -27,7 +27,7 @@ def serve(args) -> None:
     """Print the URL, then become the solara server (signals such as Ctrl-C go straight to it)."""
     import importlib.util
 
-    from .cli import UsageError
+    from .errors import UsageError
 
     for module in ("solara", "solara_assets", "mesa.visualization"):
         if importlib.util.find_spec(module.split(".")[0]) is None:

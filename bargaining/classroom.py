@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import DEAL, NegotiationModel
+from .model import NegotiationModel
 from .scenario import Scenario, load_scenario
 from .simulate import run
 from .strategies import Strategy
@@ -182,8 +182,11 @@ class Seat(Strategy):
     def accepts(self, agent, package, utility) -> bool:
         return self.inner.accepts(agent, package, utility)
 
-    def observe(self, agent, proposer, package) -> None:
-        self.inner.observe(agent, proposer, package)
+    def observe(self, agent, proposer, package, utility) -> None:
+        self.inner.observe(agent, proposer, package, utility)
+
+    def reset(self) -> None:
+        self.inner.reset()
 
 
 class ClassroomModel(NegotiationModel):
@@ -363,7 +366,7 @@ class Classroom:
             baseline = run(self.scenario, seed=self.seed, record=False)
             self._score = Score(
                 country=self.seat, outcome=m.outcome, round=m.round,
-                agreement=self.scenario.space.natural(m.agreement.package) if m.outcome == DEAL else None,
+                agreement=self.scenario.space.natural(m.agreement.package) if m.outcome.signed else None,
                 utility=float(utilities[row]), walk_away=float(m.seat.walk_away),
                 nash=None if refs.nash is None else float(prefs.utility(refs.nash)[row]),
                 kalai_smorodinsky=None if refs.kalai_smorodinsky is None

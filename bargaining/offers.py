@@ -19,7 +19,7 @@ from functools import cached_property
 import numpy as np
 
 from .issues import IssueSpace
-from .preferences import Preferences
+from .preferences import Preferences, value
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
@@ -73,9 +73,7 @@ def acceptability(
         (K, M) acceptability per issue and position.
     """
     x = positions[None, :, :]  # (1, K, M)
-    ideal, reach = prefs.ideal[:, :, None], prefs.reach[:, :, None]
-    distance = np.abs(x - ideal) / reach
-    values = 1.0 - (distance if prefs.linear else distance ** prefs.exponent[:, None, None])
+    values = value(x, prefs.ideal[:, :, None], prefs.reach[:, :, None], prefs.exponent[:, None, None], prefs.linear)
     excess = np.maximum(prefs.lo[:, :, None] - x, 0.0) + np.maximum(x - prefs.hi[:, :, None], 0.0)
     score = prefs.weights[:, :, None] * values - red_line_penalty * excess
     n, k, m = score.shape
@@ -122,8 +120,8 @@ def concession_path(
         s, levels_to_move[:, None])
     positions = np.where(space.ordinal[:, None], ordinal_path, continuous_path)
 
-    distance = np.abs(positions - prefs.ideal[proposer][:, None]) / prefs.reach[proposer][:, None]
-    own = prefs.weights[proposer][:, None] * (1.0 - distance ** prefs.exponent[proposer])
+    own = prefs.weights[proposer][:, None] * value(positions, prefs.ideal[proposer][:, None],
+                                                   prefs.reach[proposer][:, None], prefs.exponent[proposer])
     cost = own[:, :-1] - own[:, 1:]
     gain = np.diff(acceptability(prefs, positions, others, red_line_penalty), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -22,7 +22,17 @@ from functools import cached_property
 
 import numpy as np
 
+from .cache import fingerprint
+
 SHAPES = {"linear": 1.0, "quadratic": 2.0}
+
+
+def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndarray | float,
+          linear: bool = False) -> np.ndarray:
+    """The value function, the one implementation every part of the engine uses: v = 1 - (|x - ideal| / reach)
+    ** exponent, broadcast over any shapes; ``linear`` (every exponent 1) skips the power."""
+    distance = np.abs(x - ideal) / reach
+    return 1.0 - (distance if linear else distance ** exponent)
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,10 +69,16 @@ class Preferences:
         """Whether every value function is linear (the power can be skipped)."""
         return bool(np.all(self.exponent == 1.0))
 
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """Digest of what a concession path depends on: ideal points, weights, shapes and red lines (not the
+        termination values)."""
+        return fingerprint(self.ideal, self.weights, self.exponent, self.lo, self.hi)
+
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
-        distance = np.abs(np.asarray(x, dtype=float)[..., None, :] - self.ideal) / self.reach
-        return 1.0 - (distance if self.linear else distance ** self.exponent[:, None])
+        return value(np.asarray(x, dtype=float)[..., None, :], self.ideal, self.reach, self.exponent[:, None],
+                     self.linear)
 
     def utility(self, x: np.ndarray) -> np.ndarray:
         """Utility of each country for package(s) x: (..., K) -> (..., N)."""
@@ -80,13 +96,37 @@ class Preferences:
         return np.maximum(self.lo - x, 0.0) + np.maximum(x - self.hi, 0.0)
 
 
-
 def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:
     """A red line is a bound; the acceptable side is the one holding the ideal point (only the ideal
     itself when the red line sits on it)."""
     if red_line == ideal:
         return (ideal, ideal)
     return (0.0, red_line) if red_line > ideal else (red_line, 1.0)
+
+
+def set_red_lines(lo: np.ndarray, hi: np.ndarray, row: int, ideal: np.ndarray, bounds: dict[int, float],
+                  tighten: bool = False) -> None:
+    """Set country ``row``'s red lines on some issues, in place: ``bounds`` maps an issue index to a normalised
+    bound, placed on the side of the country's ``ideal`` (its row); ``tighten`` keeps the stricter of the old
+    and the new red line."""
+    for k, bound in bounds.items():
+        new_lo, new_hi = red_line_interval(ideal[k], bound)
+        if tighten:
+            new_lo, new_hi = max(new_lo, lo[row, k]), min(new_hi, hi[row, k])
+        lo[row, k], hi[row, k] = new_lo, new_hi
+
+
+def initial_beliefs(countries: tuple[str, ...], threatener: str | None, beliefs: dict[str, float | None],
+                    no_deal_is_termination: bool) -> np.ndarray:
+    """Every country's belief that talks ending without a deal means termination, at the start of the talks.
+
+    A partner of the threatener holds its scenario belief that the threat is real (0 if none is given); the
+    threatener holds none (NaN). Without a threatener, no deal means the status quo (belief 0) or, when the
+    scenario says talks ending with nothing leave nothing, termination (belief 1).
+    """
+    if threatener is None:
+        return np.full(len(countries), float(no_deal_is_termination))
+    return np.array([np.nan if code == threatener else float(beliefs.get(code) or 0.0) for code in countries])
 
 
 def walk_away_values(

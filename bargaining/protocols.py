@@ -1,7 +1,7 @@
 """Protocols: who proposes when, how answers are gathered, when a round ends.
 
-A protocol plays one round of a ``NegotiationModel`` and returns an ``Agreement`` or None. The model
-handles everything around the table (walk-away values, the threat, deadlines, outcomes): an Agreement
+A protocol plays one round at a :class:`~bargaining.views.Table` and returns an ``Agreement`` or None. The
+model handles everything around the table (walk-away values, the threat, the clock, outcomes): an Agreement
 signed by every country is a ``deal``, one signed by fewer is ``bilateral``.
 
 * ``alternating_offers``: each country in turn tables a package; the first one all accept is the deal.
@@ -13,12 +13,11 @@ signed by every country is a ``deal``, one signed by fewer is ``bilateral``.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .model import NegotiationModel
+from .views import Table
 
 
 @dataclass(frozen=True)
@@ -41,23 +40,23 @@ class Protocol:
 
     name: ClassVar[str]
 
-    def play_round(self, model: NegotiationModel) -> Agreement | None:
+    def play_round(self, table: Table) -> Agreement | None:
         raise NotImplementedError
 
 
 class AlternatingOffers(Protocol):
-    """Multilateral alternating offers (DESIGN.md): each country in turn tables a full package; the
+    """Multilateral alternating offers (docs/table.md, "Rounds"): each country in turn tables a full package; the
     others accept or reject it; the first package all accept is the agreement. The order is shuffled
     each round when ``protocol.random_order`` is on."""
 
     name = "alternating_offers"
 
-    def play_round(self, model: NegotiationModel) -> Agreement | None:
-        for proposer in model.proposer_order():
+    def play_round(self, table: Table) -> Agreement | None:
+        for proposer in table.proposer_order():
             package = proposer.propose()
-            model.table(proposer, package)
-            if all(model.answers(package, exclude=proposer)):
-                return Agreement(package, tuple(a.code for a in model.countries), proposer.code)
+            table.table(proposer, package)
+            if all(table.answers(package, exclude=proposer)):
+                return Agreement(package, tuple(a.code for a in table.countries), proposer.code)
         return None
 
 
@@ -83,30 +82,29 @@ class SingleText(Protocol):
         self.text: np.ndarray | None = None
         self.objections: set[str] = set()
 
-    def play_round(self, model: NegotiationModel) -> Agreement | None:
+    def play_round(self, table: Table) -> Agreement | None:
         positions = []
-        for agent in model.countries:
+        for agent in table.countries:
             if self.text is None or agent.code in self.objections:
                 package = agent.propose()
-                model.table(agent, package)
+                table.table(agent, package)
                 positions.append(package)
             else:
                 positions.append(self.text)
-        self.text = self.redraft(model, np.mean(positions, axis=0))
-        if model.record:
-            model.tabled.append((model.round, self.mediator, self.text))
-        answers = model.answers(self.text)
-        self.objections = {a.code for a, ok in zip(model.countries, answers, strict=True) if not ok}
+        self.text = self.redraft(table, np.mean(positions, axis=0))
+        table.record(self.mediator, self.text)
+        answers = table.answers(self.text)
+        self.objections = {a.code for a, ok in zip(table.countries, answers, strict=True) if not ok}
         if not self.objections:
-            return Agreement(self.text, tuple(a.code for a in model.countries), self.mediator)
+            return Agreement(self.text, tuple(a.code for a in table.countries), self.mediator)
         return None
 
     @staticmethod
-    def redraft(model: NegotiationModel, average: np.ndarray) -> np.ndarray:
+    def redraft(table: Table, average: np.ndarray) -> np.ndarray:
         """The mediator's text: the average position inside all red lines (where they overlap), snapped."""
-        lo, hi = model.preferences.lo.max(axis=0), model.preferences.hi.min(axis=0)
+        lo, hi = table.preferences.lo.max(axis=0), table.preferences.hi.min(axis=0)
         room = lo <= hi + 1e-9  # red lines on ordinal issues sit on levels, so snapping keeps inside them
-        return model.space.snap(np.where(room, np.clip(average, lo, np.maximum(hi, lo)), average))
+        return table.space.snap(np.where(room, np.clip(average, lo, np.maximum(hi, lo)), average))
 
 
 class BilateralFirst(Protocol):
@@ -130,49 +128,39 @@ class BilateralFirst(Protocol):
     def __init__(self):
         self.signed: Agreement | None = None
 
-    def play_round(self, model: NegotiationModel) -> Agreement | None:
+    def play_round(self, table: Table) -> Agreement | None:
         if self.signed is not None:
-            return self._accession(model)
-        everyone = tuple(a.code for a in model.countries)
-        threatener = None if model.threatener is None else everyone[model.threatener]
-        for proposer in model.proposer_order():
+            return self._accession(table)
+        everyone = tuple(a.code for a in table.countries)
+        threatener = None if table.threatener is None else everyone[table.threatener]
+        for proposer in table.proposer_order():
             package = proposer.propose()
-            model.table(proposer, package)
-            others = [a for a in model.countries if a is not proposer]
-            answers = model.answers(package, exclude=proposer)
+            table.table(proposer, package)
+            others = [a for a in table.countries if a is not proposer]
+            answers = table.answers(package, exclude=proposer)
             if all(answers):
                 return Agreement(package, everyone, proposer.code)
             signers = {proposer.code} | {a.code for a, ok in zip(others, answers, strict=True) if ok}
-            if model.round >= model.deadline_round and len(signers) >= 2 and threatener in (None, *signers):
+            if table.clock.round >= table.clock.deadline_round and len(signers) >= 2 and threatener in (None, *signers):
                 self.signed = Agreement(package, tuple(c for c in everyone if c in signers), proposer.code)
-                return self._accession(model, now=False)
+                return self._accession(table, now=False)
         return None
 
-    def _accession(self, model: NegotiationModel, now: bool = True) -> Agreement | None:
+    def _accession(self, table: Table, now: bool = True) -> Agreement | None:
         """Let the countries left out accede (from the round after signing); close the signed text when
         all have signed or the talks end this round."""
         signed = self.signed
         if now:
-            left_out = [a for a in model.countries if a.code not in signed.signatories]
-            answers = model.answers(signed.package, among=left_out)
+            left_out = [a for a in table.countries if a.code not in signed.signatories]
+            answers = table.answers(signed.package, among=left_out)
             joining = {a.code for a, ok in zip(left_out, answers, strict=True) if ok}
             if joining:
                 signed = self.signed = replace(signed, signatories=tuple(
-                    a.code for a in model.countries if a.code in joining or a.code in signed.signatories))
-        if len(signed.signatories) == len(model.countries) or model.round >= self.last_round(model):
+                    a.code for a in table.countries if a.code in joining or a.code in signed.signatories))
+        if len(signed.signatories) == len(table.countries) or table.clock.round >= table.last_round():
             self.signed = None
             return signed
         return None
-
-    @staticmethod
-    def last_round(model: NegotiationModel) -> int:
-        """The round at whose end the model's clock ends the talks (withdrawal or horizon)."""
-        notice = model.notice_round
-        if notice is None and model.threat_credible and model.round >= model.deadline_round:
-            notice = model.round  # the notice the model gives at the end of this round
-        if notice is not None:
-            return notice + model.case.spec.threat.notice_rounds
-        return model.horizon_round
 
 
 PROTOCOLS: dict[str, type[Protocol]] = {cls.name: cls for cls in (AlternatingOffers, SingleText, BilateralFirst)}

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import constituencies as domestic
 from .agents import CountryAgent
-from .model import BILATERAL, DEAL, NegotiationModel
+from .domestic import CONSTITUENCIES
+from .model import NegotiationModel
+from .outcomes import Outcome
 from .scenario import Scenario, load_scenario
 
 
@@ -22,8 +23,7 @@ class Result:
     Attributes:
         scenario: Scenario name.
         seed: The seed it ran with.
-        outcome: ``"deal"``, ``"withdrawal"``, ``"stalemate"``, ``"bilateral"`` (some countries signed) or
-            ``"ratification_failed"``.
+        outcome: How the talks ended (an :class:`~bargaining.outcomes.Outcome`, which is also its name).
         round: Round of the outcome.
         month: Calendar month of that round (YYYY-MM).
         agreement: Agreed package {issue: natural value or level label}; None unless a deal or bilateral.
@@ -37,14 +37,14 @@ class Result:
         package: The agreed package as a normalised vector, None without a deal.
         rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
             offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
-        domestic: Per round and constituency: country, kind and pressure (``constituencies.records``).
+        domestic: Per round and constituency: country, kind and pressure (empty without constituencies).
         tabled: Every package tabled: round, proposer, one column per issue (natural values/labels) and
             each country's utility of it (``u_US``, ...).
     """
 
     scenario: str
     seed: int | None
-    outcome: str
+    outcome: Outcome
     round: int
     month: str
     agreement: dict[str, float | str] | None
@@ -97,7 +97,7 @@ def run(
     model = NegotiationModel(scenario, rng=seed, record=record)
     model.run()
     countries = scenario.countries
-    signed = model.outcome in (DEAL, BILATERAL)
+    signed = model.outcome.signed
     package = model.agreement.package if signed else None
     result = Result(
         scenario=scenario.name,
@@ -117,7 +117,7 @@ def run(
     )
     if record:
         result.rounds, result.tabled = _records(model)
-        result.domestic = domestic.records(model)
+        result.domestic = _domestic_records(model)
     return result
 
 
@@ -135,3 +135,18 @@ def _records(model: NegotiationModel) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     columns = ["round", "month", "country", "aspiration", "walk_away", "belief", "offer_utility", *space.names]
     return rounds[columns], tabled
+
+
+def _domestic_records(model: NegotiationModel) -> pd.DataFrame:
+    """Per round and constituency: country, kind and pressure (empty without constituencies)."""
+    frames = []
+    for cls in CONSTITUENCIES.values():
+        if model.agents_by_type.get(cls):
+            frame = model.datacollector.get_agenttype_vars_dataframe(cls).reset_index()
+            frame["kind"] = cls.kind
+            frames.append(frame)
+    columns = ["round", "country", "kind", "pressure"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(frames).rename(columns={"Step": "round"})[columns].reset_index(drop=True)
+    return out.astype({"round": int})

@@ -102,11 +102,11 @@ class ReferencePoints:
 def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
     """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks)."""
     if walk_away is None and callable(getattr(analysis, "solutions", None)):
-        found = analysis.solutions(scenario)  # cached per scenario
+        found = scenario.solutions()  # computed once per preferences and walk-away values
         return ReferencePoints(found.walk_away, None if found.nash is None else found.nash.package,
                                None if found.kalai_smorodinsky is None else found.kalai_smorodinsky.package,
                                "analysis")
-    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
     nash_fn = getattr(analysis, "nash", None)
     ks_fn = getattr(analysis, "kalai_smorodinsky", None)
     if callable(nash_fn) and callable(ks_fn):  # exact solutions (issue 3's analysis module)
@@ -120,7 +120,7 @@ def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int 
 def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
     """Nash and Kalai-Smorodinsky packages found among ``sample_packages`` (approximate, deterministic)."""
     d = np.asarray(walk_away, dtype=float)
-    zone = analysis.zopa(scenario, d)
+    zone = analysis.zopa(scenario.preferences, scenario.space, d)
     x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
     ok = feasible(scenario, x, d)
     if not ok.any():
@@ -203,7 +203,7 @@ def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
         The matplotlib Figure.
     """
     space = scenario.space
-    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
     xs, ys, grid = slice_grid(scenario, x_issue, y_issue, at, n)
     ok = acceptable(scenario, grid, d)  # (Y, X, N)
     ix, iy = space.issues[space.index(x_issue)], space.issues[space.index(y_issue)]
@@ -287,7 +287,7 @@ def utility_triangle(scenario, walk_away: np.ndarray | None = None, countries=No
     """
     codes, rows = _three(scenario, countries)
     prefs = scenario.preferences
-    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
     x = sample_packages(scenario, log2_n, include=[np.asarray(p) for p in (marks or {}).values()])
     x = x[feasible(scenario, x, d)]
     if ax is None:
@@ -337,7 +337,7 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
     """
     codes, rows = _three(scenario, countries)
     prefs = scenario.preferences
-    d = analysis.initial_walk_away(scenario) if walk_away is None else np.asarray(walk_away, dtype=float)
+    d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
     # Grey: packages anywhere; green: packages inside every red line that clear every walk-away value
     # (sampled inside the red lines, where the zone lies; a thin slice of the whole space).
     x = np.vstack([sample_packages(scenario, log2_n, within_red_lines=False), sample_packages(scenario, log2_n)])
@@ -374,7 +374,7 @@ def model_rounds(model):
     """Per-round records of a running NegotiationModel (as ``Result.rounds``), None before round 1."""
     if model.datacollector is None or model.steps == 0:
         return None
-    from .simulate import _records
+    from .simulate import _records  # noqa: PLC0415
 
     return _records(model)[0]
 

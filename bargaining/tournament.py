@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .analysis import initial_walk_away
-from .model import DEAL
+from .outcomes import Outcome
 from .scenario import Scenario, ScenarioError, load_scenario
 from .simulate import run
 from .strategies import STRATEGIES
@@ -104,14 +103,14 @@ def play(
 def standings(scenario: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
     """Per country and strategy: mean utility, mean surplus over the initial walk-away value, deal rate,
     number of runs; sorted by country, then mean utility (best first)."""
-    walk_away = dict(zip(scenario.countries, initial_walk_away(scenario), strict=True))
+    walk_away = dict(zip(scenario.countries, scenario.initial_walk_away, strict=True))
     parts = []
     for code in scenario.countries:
         g = runs.groupby(f"strategy_{code}")
         part = pd.DataFrame({
             "mean_utility": g[f"u_{code}"].mean(),
             "mean_surplus": g[f"u_{code}"].mean() - walk_away[code],
-            "deal_rate": g["outcome"].apply(lambda o: float((o == DEAL).mean())),
+            "deal_rate": g["outcome"].apply(lambda o: float((o == Outcome.DEAL).mean())),
             "runs": g.size(),
         })
         part.index.name = "strategy"
@@ -181,7 +180,8 @@ def register(subparsers) -> None:
 
 
 def cmd_tournament(args) -> None:
-    from .cli import UsageError, table
+    from .cli.text import table
+    from .errors import UsageError
 
     scenario = load_scenario(args.scenario, args.set)
     out = Path(args.out)
@@ -202,5 +202,5 @@ def cmd_tournament(args) -> None:
     rows = [[r.country, r.strategy, f"{r.mean_utility:.3f}", f"{r.mean_surplus:+.3f}", f"{r.deal_rate:.0%}",
              str(r.runs)] for r in standing.itertuples()]
     print(table(["country", "strategy", "mean utility", "surplus", "deal rate", "runs"], rows))
-    print(f"\n{len(runs)} runs; deal rate overall {float((runs['outcome'] == DEAL).mean()):.0%}. "
+    print(f"\n{len(runs)} runs; deal rate overall {float((runs['outcome'] == Outcome.DEAL).mean()):.0%}. "
           f"Written: {out / (stem + '.csv')}, {out / (stem + '-runs.csv')}, {out / (stem + '.png')}")

@@ -12,7 +12,7 @@ from bargaining import analysis, cli
 
 def solve(name, overrides=()):
     s = bargaining.load_scenario(name, list(overrides))
-    floors = analysis.initial_walk_away(s)
+    floors = s.initial_walk_away
     return s, floors, analysis.nash(s.preferences, s.space, floors), \
         analysis.kalai_smorodinsky(s.preferences, s.space, floors)
 
@@ -104,7 +104,7 @@ def brute_force(scenario, score):
 @pytest.fixture(scope="module")
 def nafta_solutions():
     s = bargaining.load_scenario("nafta-2017")
-    return s, analysis.solutions(s)
+    return s, s.solutions()
 
 
 def test_nafta_nash_matches_a_brute_force_grid(nafta_solutions):
@@ -165,8 +165,8 @@ def test_nafta_frontier_points_are_undominated_on_the_grid(nafta_solutions):
 def test_nafta_deal_metrics(nafta_solutions):
     s, found = nafta_solutions
     prefs = s.preferences
-    assert analysis.solutions(bargaining.load_scenario("nafta-2017")) is found  # cached per scenario content
-    metrics = analysis.deal_metrics(s, found.nash.package)
+    assert bargaining.load_scenario("nafta-2017").solutions() is found  # cached per preferences and walk-away values
+    metrics = s.deal_metrics(found.nash.package)
     assert metrics["nash_distance"] == pytest.approx(0.0, abs=1e-9)
     assert metrics["pareto_distance"] == pytest.approx(0.0, abs=1e-6)
     assert metrics["joint_gain"] == pytest.approx(float((found.nash.utilities - found.walk_away).sum()))
@@ -194,6 +194,6 @@ def test_cli_json_gains_nash_ks_and_distances(capsys):
             break
     assert cli.main(["run", "nafta-2017", "--json", "--seed", str(seed)]) == 0
     info = json.loads(capsys.readouterr().out)
-    expected = analysis.deal_metrics(bargaining.load_scenario("nafta-2017"), result.package)
+    expected = bargaining.load_scenario("nafta-2017").deal_metrics(result.package)
     assert info["pareto_distance"] == pytest.approx(expected["pareto_distance"])
     assert info["nash_distance"] == pytest.approx(expected["nash_distance"])

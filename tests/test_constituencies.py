@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -9,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bargaining
-from bargaining import constituencies as domestic
+from bargaining import domestic
+from bargaining.domestic import zone
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -304,7 +306,7 @@ def test_any_domestic_value_is_accepted_or_rejected_with_a_clear_message(nafta, 
 
 
 def test_bad_domestic_table_in_a_file(tmp_path, nafta):
-    text = (bargaining.scenario.resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
+    text = (resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
     path = tmp_path / "bad.toml"
     path.write_text(text + '\n[countries.CA.election]\nround = 5\nideal = { sunset = "forever" }\n')
     with pytest.raises(ScenarioError, match=r"bad.toml: countries.CA.election.ideal.sunset: expected one of"):
@@ -345,7 +347,7 @@ def test_every_deal_with_constituencies_on_respects_walk_away_red_lines_and_rati
     for agent in model.countries:  # walk-away values and preferences of the round of the deal
         assert utility[agent.row] >= agent.walk_away - 1e-9, agent.code
     assert model.preferences.within_red_lines(x).all()
-    assert domestic.vetoes(model, x) == [] and all(model.ratified.values())
+    assert domestic.vetoes(model.constituencies, x) == [] and all(model.ratified.values())
     np.testing.assert_allclose(model.space.snap(x), x)
 
 
@@ -372,7 +374,6 @@ def test_run_json_has_ratified_and_the_belief_trajectory(capsys):
 
 
 def test_show_gives_the_zone_with_and_without_domestic_constraints(nafta, capsys):
-    from bargaining import analysis
     from bargaining.cli import main
 
     assert main(["show", "nafta-2017", "--json", "--set", "US.congress.threshold=0.95"]) == 0
@@ -383,12 +384,12 @@ def test_show_gives_the_zone_with_and_without_domestic_constraints(nafta, capsys
     out = capsys.readouterr().out
     assert "With domestic constraints (US auto workers (auto_rvc); US Congress (threshold 0.5)" in out
     # Domestic constraints only shrink the zone; the auto workers' demand binds: 75 % regional content.
-    zone, constrained = analysis.zopa(nafta), domestic.domestic_zopa(nafta)
-    assert constrained.exists and constrained.slack <= zone.slack + 1e-9
+    plain, constrained = nafta.zopa(), zone.domestic_zopa(nafta)
+    assert constrained.exists and constrained.slack <= plain.slack + 1e-9
     assert nafta.space.issues[0].natural(constrained.package[0]) >= 75.0 - 1e-6
-    assert nafta.space.issues[0].natural(zone.package[0]) < 75.0
+    assert nafta.space.issues[0].natural(plain.package[0]) < 75.0
     # The Congress row of the constrained problem is its utility against its threshold.
-    prefs, labels = domestic.constrained_preferences(nafta)
+    prefs, labels = zone.constrained_preferences(nafta)
     assert prefs.countries[-1] == "US Congress" and prefs.termination[-1] == 0.5 and len(labels) == 4
 
 
@@ -411,5 +412,5 @@ def test_only_signatories_ratify_a_bilateral_agreement(nafta):
                  "CA.audience_costs.set_points.auto_rvc": 62.5}
     for seed in range(5):
         model = model_run(nafta, overrides, seed=seed)
-        assert domestic.vetoes(model, model.agreement.package) == ["CA"]  # had Canada signed it
+        assert domestic.vetoes(model.constituencies, model.agreement.package) == ["CA"]  # had Canada signed it
         assert model.outcome == "bilateral" and model.ratified == {"US": True, "CA": False, "MX": True}

@@ -211,7 +211,6 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_a_row_records_the_run_exactly(tmp_path, nafta):
     from bargaining import run
-    from bargaining.analysis import deal_metrics
 
     experiment = from_dict(small(replications=2, outcomes=["outcome", "round", "agreement", "utilities",
                                                            "walk_away", "distances"]))
@@ -231,7 +230,7 @@ def test_a_row_records_the_run_exactly(tmp_path, nafta):
         if result.agreement is None:
             assert row[["agreed.auto_rvc", "agreed.sunset", "pareto_distance", "joint_gain"]].isna().all()
         if result.outcome == "deal":
-            metrics = deal_metrics(nafta.with_overrides(overrides), result.package)
+            metrics = nafta.with_overrides(overrides).deal_metrics(result.package)
             assert {k: row[k] for k in metrics} == metrics
         for c, ratified in (getattr(result, "ratified", None) or {}).items():
             assert row[f"ratified.{c}"] == ratified

@@ -12,9 +12,9 @@ from pydantic import Field
 
 import bargaining
 from bargaining import cli
+from bargaining.cli.strategies import catalogue
 from bargaining.model import NegotiationModel
 from bargaining.strategies import STRATEGIES, Strategy, StrategyParams
-from bargaining.strategies.catalogue import catalogue
 
 
 class Scripted(Strategy):

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import bargaining
-from bargaining import analysis
 from bargaining import teaching_plots as tp
 
 
@@ -81,8 +80,8 @@ def test_zone_slice_shows_canadas_red_line(nafta, tmp_path):
     """On the auto-content slice, Canada accepts nothing with any U.S.-specific content (its red line at
     0 %, seed 003), whatever the regional content; the U.S. accepts the whole slice at the status quo of
     the other issues only where its utility clears 0.12."""
-    d = analysis.initial_walk_away(nafta)
-    zone = analysis.zopa(nafta)
+    d = nafta.initial_walk_away
+    zone = nafta.zopa()
     xs, ys, grid = tp.slice_grid(nafta, "auto_rvc", "us_content", at=zone.package, n=41)
     ok = tp.acceptable(nafta, grid, d)
     ca = nafta.countries.index("CA")
@@ -97,7 +96,7 @@ def test_zone_slice_shows_canadas_red_line(nafta, tmp_path):
 
 
 def test_ordinal_slice_and_three_party_figures(nafta, tmp_path):
-    zone = analysis.zopa(nafta)
+    zone = nafta.zopa()
     fig = tp.zone_slice(nafta, "sunset", "dispute_settlement", at=zone.package, path=tmp_path / "ord.png")
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()][0] == "none"
     plt.close(fig)
@@ -115,7 +114,7 @@ def test_ordinal_slice_and_three_party_figures(nafta, tmp_path):
 def test_exact_frontier_is_undominated_by_any_sampled_package(nafta):
     """Every exact frontier point (bargaining.analysis) is in the zone, and no sampled package in the
     zone beats it for every country."""
-    d = analysis.initial_walk_away(nafta)
+    d = nafta.initial_walk_away
     front = tp.exact_frontier(nafta, d)
     assert len(front) >= 3 and tp.feasible(nafta, front, d).all()
     x = tp.sample_packages(nafta, 11)

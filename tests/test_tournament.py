@@ -6,7 +6,6 @@ import pytest
 
 import bargaining
 from bargaining import cli, tournament
-from bargaining.analysis import initial_walk_away
 
 
 def test_every_assignment_over_common_seeds():
@@ -34,7 +33,7 @@ def test_standings_are_means_and_deal_rates():
     mine = runs[runs["strategy_A"] == "hard_liner"]
     row = table[(table["country"] == "A") & (table["strategy"] == "hard_liner")].iloc[0]
     assert row["mean_utility"] == pytest.approx(mine["u_A"].mean())
-    assert row["mean_surplus"] == pytest.approx(mine["u_A"].mean() - initial_walk_away(scenario)[0])
+    assert row["mean_surplus"] == pytest.approx(mine["u_A"].mean() - scenario.initial_walk_away[0])
     assert row["deal_rate"] == pytest.approx((mine["outcome"] == "deal").mean())
     # A tables first in every round (random_order off), so in the deadline round, where every strategy is
     # down to its walk-away value 0, A gives B the whole pie: B's hard-liner always holds out for it

@@ -5,7 +5,12 @@ import itertools
 import numpy as np
 import pytest
 
-from bargaining.analysis import initial_walk_away, zopa
+from bargaining.analysis import zopa as zone_of
+
+
+def zopa(scenario, walk_away=None):
+    return zone_of(scenario.preferences, scenario.space,
+                   scenario.initial_walk_away if walk_away is None else walk_away)
 
 
 def test_pie_split_closed_form(pie):
@@ -25,7 +30,7 @@ def test_quadratic_shape_golden_ratio(pie):
 
 def test_nafta_matches_brute_force(nafta):
     prefs, space = nafta.preferences, nafta.space
-    floors = initial_walk_away(nafta)
+    floors = nafta.initial_walk_away
     z = zopa(nafta)
     grids = [np.linspace(0, 1, 3) if o else np.linspace(0, 1, 6) for o in space.ordinal]
     xs = np.array(list(itertools.product(*grids)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .. import analysis
+from ..outcomes import Outcome
 from ..scenario import Scenario
 from ..simulate import Result, run
 
@@ -86,8 +86,8 @@ class Layout:
         signed = None if result is None else result.signatories
         row["signatories"] = None if signed is None else ",".join(signed)
         if self.extras:
-            deal = result is not None and result.outcome == "deal" and result.package is not None
-            row.update(analysis.deal_metrics(scenario, result.package) if deal else dict.fromkeys(self.extras))
+            deal = result is not None and result.outcome == Outcome.DEAL and result.package is not None
+            row.update(scenario.deal_metrics(result.package) if deal else dict.fromkeys(self.extras))
         row["error"] = error
         return row
 

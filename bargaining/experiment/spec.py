@@ -40,7 +40,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..scenario import Scenario, ScenarioError, _message, load_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario, validation_message
 
 #: What a run can record: the outcome itself is always recorded.
 OUTCOME_GROUPS = ("outcome", "round", "agreement", "utilities", "walk_away", "distances")
@@ -240,7 +240,7 @@ def from_dict(raw: dict, origin: str = "<experiment>", base: Path | None = None,
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ExperimentError(f"{origin}: {_message(exc, raw)}") from None
+        raise ExperimentError(f"{origin}: {validation_message(exc)}") from None
     scenario_path = spec.scenario
     if scenario_path.endswith(".toml") and base is not None and not Path(scenario_path).is_absolute():
         scenario_path = str(base / scenario_path)

@@ -1,18 +1,18 @@
 """The strategy interface: how a country sets its aspiration, what it proposes, what it accepts.
 
-After Axelrod's strategies: each strategy is a small class with a ``name``, a ``classifier`` (a dict of
-properties a tournament can filter on) and a pydantic ``Params`` model for its scenario parameters.
+After Axelrod's strategies: each strategy is a small class with a ``name``, a ``classifier`` (what it is and
+what it looks at, for tournaments to filter on and for tests to hold it to) and a pydantic ``Params`` model for
+its scenario parameters. A strategy sees only a :class:`~bargaining.views.Negotiator`: its own country.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-if TYPE_CHECKING:
-    from ..agents import CountryAgent
+from ..views import Negotiator
 
 
 class StrategyParams(BaseModel):
@@ -21,41 +21,52 @@ class StrategyParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Classifier keys, each false unless a strategy says otherwise. ``tests/test_strategy_contract.py`` holds every
+#: registered strategy to them.
+CLASSIFIER: dict[str, bool] = {
+    "time_dependent": False,  # reads the clock (round, deadline)
+    "reciprocal": False,  # its aspiration follows the others' concessions
+    "learns_opponents": False,  # estimates the others' preferences from their offers
+    "inspects_opponents": False,  # reads another country's strategy parameters
+    "stochastic": False,  # draws random numbers of its own (aspiration noise is the agent's, not the strategy's)
+    "two_party_only": False,  # defined for two countries only
+}
+
+
 class Strategy:
     """Base class. Subclasses set ``name``, ``classifier``, ``Params`` and implement ``aspiration``.
 
     The default ``propose`` tables the proposer's best package for the others at its aspiration
-    (``CountryAgent.package_at``); the default ``accepts`` takes any package worth at least the
-    aspiration that crosses none of its red lines.
+    (``Negotiator.package_at``); the default ``accepts`` takes any package worth at least the aspiration
+    (red lines and the walk-away value are checked by the agent first).
     """
 
     name: ClassVar[str]
-    classifier: ClassVar[dict[str, Any]] = {
-        "time_dependent": False,
-        "reciprocal": False,
-        "stochastic": False,
-        "learns_opponents": False,
-        "two_party_only": False,
-    }
+    classifier: ClassVar[dict[str, Any]] = CLASSIFIER
     Params: ClassVar[type[StrategyParams]] = StrategyParams
 
     def __init__(self, params: StrategyParams | None = None):
         self.params = params if params is not None else self.Params()
 
-    def aspiration(self, agent: CountryAgent) -> float:
+    def reset(self) -> None:
+        """Forget everything learned in play: the strategy plays again exactly as a fresh one would."""
+        self.__init__(self.params)
+
+    def aspiration(self, agent: Negotiator) -> float:
         """Target utility this round, before noise; the agent keeps it within [walk-away, 1]."""
         raise NotImplementedError
 
-    def propose(self, agent: CountryAgent) -> np.ndarray:
+    def propose(self, agent: Negotiator) -> np.ndarray:
         """The package (normalised vector) the agent tables this round."""
         return agent.package_at(agent.aspiration)
 
-    def accepts(self, agent: CountryAgent, package: np.ndarray, utility: float) -> bool:
+    def accepts(self, agent: Negotiator, package: np.ndarray, utility: float) -> bool:
         """Whether the agent accepts a package worth ``utility`` to it (red lines checked by the agent)."""
         return utility >= agent.aspiration - 1e-12
 
-    def observe(self, agent: CountryAgent, proposer: str, package: np.ndarray) -> None:
-        """Called with every package another country tables (for strategies that learn or reciprocate)."""
+    def observe(self, agent: Negotiator, proposer: str, package: np.ndarray, utility: float) -> None:
+        """Called with every package another country tables and its ``utility`` to this agent (for strategies
+        that learn or reciprocate)."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.params.model_dump().items())

@@ -22,5 +22,5 @@ class HardLiner(Strategy):
                                      "value; default protocol.deadline_round")
 
     def aspiration(self, agent) -> float:
-        deadline = self.params.deadline or agent.model.deadline_round
-        return 1.0 if agent.model.round < deadline else agent.walk_away
+        deadline = self.params.deadline or agent.clock.deadline_round
+        return 1.0 if agent.clock.round < deadline else agent.walk_away

@@ -15,7 +15,6 @@ polynomial time-dependent tactic.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
@@ -44,21 +43,17 @@ class OpponentModel(Strategy):
         resolution: float = Field(0.02, gt=0, description="estimated weights are rounded to this step "
                                   "before a concession path is built on them (paths are shared between runs)")
 
-    # (row, positions, rounded estimate) -> concession path, shared by every run in this process
-    _paths: ClassVar[dict[tuple, offers.ConcessionPath]] = {}
-
     def __init__(self, params=None):
         super().__init__(params)
         self.estimate: np.ndarray | None = None
         self.opening: dict[int, np.ndarray] = {}  # row -> its first offer
-        self._context: tuple | None = None  # (preferences, the part of the path-cache key they fix)
 
     def _start(self, agent) -> None:
         n, k = agent.preferences.weights.shape
         self.estimate = np.full((n, k), 1.0 / k)
         self.estimate[agent.row] = agent.preferences.weights[agent.row]
 
-    def observe(self, agent, proposer: str, package: np.ndarray) -> None:
+    def observe(self, agent, proposer: str, package: np.ndarray, utility: float) -> None:
         if self.estimate is None:
             self._start(agent)
         row = agent.preferences.index(proposer)
@@ -70,8 +65,8 @@ class OpponentModel(Strategy):
         self.estimate[row] = w / w.sum()
 
     def aspiration(self, agent) -> float:
-        deadline = (self.params.deadline or agent.model.deadline_round) - 1
-        return polynomial_aspiration(agent.model.round - 1, deadline, self.params.beta, agent.walk_away)
+        deadline = (self.params.deadline or agent.clock.deadline_round) - 1
+        return polynomial_aspiration(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away)
 
     def estimated_preferences(self, agent):
         """The model's Preferences with the others' weights replaced by the estimate."""
@@ -85,23 +80,11 @@ class OpponentModel(Strategy):
         return offers.offer(self.path(agent), 1.0 - agent.aspiration)
 
     def path(self, agent) -> offers.ConcessionPath:
-        """The concession path on the estimated preferences (weights rounded to ``resolution``)."""
+        """The concession path on the estimated preferences, the others' weights rounded to ``resolution`` (so
+        that runs share paths through the scenario's cache)."""
         if self.estimate is None:
             self._start(agent)
         prefs, step = agent.preferences, self.params.resolution
-        weights = self.estimate.copy()
-        weights[agent.row] = prefs.weights[agent.row]
-        rounded = np.round(weights / step).astype(np.int64)
-        if self._context is None or self._context[0] is not prefs:  # what the path depends on besides weights
-            self._context = (prefs, (agent.row, prefs.ideal.tobytes(), prefs.lo.tobytes(), prefs.hi.tobytes(),
-                                     prefs.exponent.tobytes(), prefs.weights[agent.row].tobytes(),
-                                     agent.model.space.steps.tobytes()))
-        key = (self._context[1], rounded.tobytes())
-        path = self._paths.get(key)
-        if path is None:
-            if len(self._paths) >= 4096:
-                self._paths.clear()
-            weights = np.where(np.arange(len(rounded))[:, None] == agent.row, weights, rounded * step)
-            path = self._paths[key] = offers.concession_path(replace(prefs, weights=weights), agent.model.space,
-                                                             agent.row)
-        return path
+        rounded = np.round(self.estimate / step).astype(np.int64) * step
+        rounded[agent.row] = prefs.weights[agent.row]
+        return agent.concession_path(replace(prefs, weights=rounded))

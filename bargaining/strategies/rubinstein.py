@@ -23,7 +23,7 @@ class Rubinstein(Strategy):
     """Play the subgame-perfect equilibrium of Rubinstein's alternating-offers game (two parties)."""
 
     name = "rubinstein"
-    classifier = {**Strategy.classifier, "two_party_only": True}
+    classifier = {**Strategy.classifier, "two_party_only": True, "inspects_opponents": True}
 
     class Params(StrategyParams):
         discount: float = Field(0.9, gt=0, lt=1, description="own discount factor per round")
@@ -32,12 +32,14 @@ class Rubinstein(Strategy):
             "if it plays rubinstein, else this party's")
 
     def _discounts(self, agent) -> tuple[float, float]:
+        """Own and opponent discount factors; without ``opponent_discount`` it inspects the opponent's
+        strategy (classifier ``inspects_opponents``)."""
         own = self.params.discount
         if self.params.opponent_discount is not None:
             return own, self.params.opponent_discount
-        other = next(a for a in agent.model.countries if a is not agent)
-        if isinstance(other.strategy, Rubinstein):
-            return own, other.strategy.params.discount
+        other = agent.strategy_of(next(c for c in agent.preferences.countries if c != agent.code))
+        if isinstance(other, Rubinstein):
+            return own, other.params.discount
         return own, own
 
     def aspiration(self, agent) -> float:

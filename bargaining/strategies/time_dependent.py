@@ -66,9 +66,9 @@ class TimeDependent(Strategy):
             return self
 
     def aspiration(self, agent) -> float:
-        deadline = (self.params.deadline or agent.model.deadline_round) - 1
+        deadline = (self.params.deadline or agent.clock.deadline_round) - 1
         curve = polynomial_aspiration if self.params.form == "polynomial" else exponential_aspiration
-        return curve(agent.model.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)
+        return curve(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)
 
 
 class Boulware(TimeDependent):

@@ -16,8 +16,6 @@ TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it c
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 from pydantic import Field
 
@@ -25,7 +23,7 @@ from .base import Strategy, StrategyParams
 
 
 class _Reciprocal(Strategy):
-    classifier = {**Strategy.classifier, "reciprocal": True}
+    classifier = {**Strategy.classifier, "reciprocal": True, "time_dependent": True}  # opens in round 2
 
     class Params(StrategyParams):
         delta: int = Field(1, ge=1, description="reciprocate the concession made this many offers back")
@@ -38,15 +36,8 @@ class _Reciprocal(Strategy):
         self.seen: dict[str, list[float]] = {}  # other country -> own utility of each of its offers
         self.used: dict[str, int] = {}  # other country -> offers already reciprocated
 
-    # Every other country values the same tabled package: compute all utilities once (keyed by identity;
-    # the memo holds the package and preferences, so identity cannot be reused while it is kept).
-    _memo: ClassVar[tuple | None] = None
-
-    def observe(self, agent, proposer: str, package: np.ndarray) -> None:
-        memo, prefs = _Reciprocal._memo, agent.preferences
-        if memo is None or memo[0] is not package or memo[1] is not prefs:
-            memo = _Reciprocal._memo = (package, prefs, prefs.utility(package))
-        self.seen.setdefault(proposer, []).append(float(memo[2][agent.row]))
+    def observe(self, agent, proposer: str, package: np.ndarray, utility: float) -> None:
+        self.seen.setdefault(proposer, []).append(utility)
 
     def aspiration(self, agent) -> float:
         delta = self.params.delta
@@ -57,7 +48,7 @@ class _Reciprocal(Strategy):
                 self.used[who] = len(history)
         if pairs:
             self.target = self.reciprocate(pairs, agent.walk_away)
-        elif agent.model.round == 2:
+        elif agent.clock.round == 2:
             self.target -= self.params.first_move
         self.target = min(max(self.target, agent.walk_away), 1.0)
         return self.target

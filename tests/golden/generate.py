@@ -1,5 +1,6 @@
-"""Write the golden outputs: ``bargaining show SCENARIO --json`` and ``bargaining run SCENARIO --seed S --json`` for every bundled scenario, seeds
-0-19, every protocol, and the scenario's own strategies and a few library strategies (every country playing it).
+"""Write the golden outputs: ``bargaining show SCENARIO --json`` and ``bargaining run SCENARIO --seed S --json``
+for every bundled scenario, seeds 0-19, every protocol, and the scenario's own strategies and a few library
+strategies (every country playing it).
 
     python tests/golden/generate.py > tests/golden/runs.txt      # after a change that is meant to alter results
 

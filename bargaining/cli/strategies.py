@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from . import STRATEGIES
+from ..strategies import STRATEGIES
 
 
 def catalogue() -> list[dict]:

@@ -1,0 +1,62 @@
+"""The ``bargaining`` command: the parser, the subcommands of every front end, and one exit-code rule.
+
+User mistakes (a bad scenario file, an unknown override, an unwritable output) print one message and
+exit with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..app_cli import register as register_app
+from ..errors import ScenarioError, UsageError
+from ..experiment.cli import register as register_experiments
+from ..tournament import register as register_tournament
+from .run import cmd_run
+from .scenarios import cmd_scenarios
+from .show import cmd_show
+from .strategies import register as register_strategies
+
+
+def _add_scenario(p: argparse.ArgumentParser, overrides: bool = True) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or path to a .toml file")
+    if overrides:
+        p.add_argument("--set", metavar="PATH=VALUE", action="append", default=[],
+                       help="override a parameter, e.g. US.termination_value=0.6 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bargaining", description="Multi-party trade bargaining (NAFTA 2017-18).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("scenarios", help="list the bundled scenarios")
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("show", help="issues, positions, walk-away values and the zone of agreement")
+    _add_scenario(p)
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("run", help="run one negotiation")
+    _add_scenario(p)
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--plot", metavar="FILE", help="write the trajectory figure (PNG)")
+    p.set_defaults(func=cmd_run)
+
+    for register in (register_experiments, register_strategies, register_tournament, register_app):
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ScenarioError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        pass
+    return 0

@@ -1,0 +1,65 @@
+"""Domestic politics: the constituencies behind each negotiator (Putnam 1988, a two-level game).
+
+Every government at the table (level I) answers to constituencies at home (level II), each configured by an
+optional table of its country (``scenario/schema.py``; docs/domestic-politics.md):
+
+* ``congress`` -- :class:`Congress`: ratifies only a package inside its win-set;
+* ``lobby`` -- :class:`BusinessLobby`: lowers the executive's termination value round by round;
+* ``auto_workers`` -- :class:`AutoWorkers`: raises the executive's floor on auto content toward its demands;
+* ``election`` -- :class:`Election`: a campaign without concessions, then a new government;
+* ``audience_costs`` -- :class:`AudienceCosts`: conceding past set points costs support, and they harden.
+
+Scenario-level ``[[events]]`` shock a country's termination value, belief or positions at a given round.
+Constituencies and events return :class:`Shock` values; the model applies them.
+
+Modules: ``shocks`` (the Shock value), ``constituencies`` (the agents), ``zone`` (the zone of agreement with
+domestic constraints).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario import Scenario
+from ..views import Home, Negotiator
+from .constituencies import (
+    CONSTITUENCIES,
+    AudienceCosts,
+    AutoWorkers,
+    BusinessLobby,
+    Congress,
+    Constituency,
+    Election,
+)
+from .shocks import Shock
+
+
+def build(home: Home, countries: list[Negotiator], scenario: Scenario) -> list[Constituency]:
+    """Create the constituency agents the scenario configures, in acting order."""
+    out = []
+    for kind, cls in CONSTITUENCIES.items():
+        for country in countries:
+            spec = getattr(scenario.spec.countries[country.code], kind)
+            if spec is not None:
+                out.append(cls(home, country, spec, scenario))
+    return out
+
+
+def event_shocks(scenario: Scenario, round_: int) -> list[Shock]:
+    """The scheduled ``[[events]]`` of a round, as shocks."""
+    return [Shock(e.country, termination_shift=e.termination_shift, belief_shift=e.belief_shift,
+                  ideal=scenario.normalised(e.ideal)) for e in scenario.spec.events if e.round == round_]
+
+
+def vetoes(constituencies: list[Constituency], package: np.ndarray) -> list[str]:
+    """Countries whose constituencies will not ratify ``package`` (empty: every country ratifies)."""
+    return sorted({c.code for c in constituencies if not c.ratifies(package)})
+
+
+def reporters() -> dict:
+    """DataCollector agenttype_reporters for the constituency agents."""
+    return {cls: {"country": "code", "pressure": "pressure"} for cls in CONSTITUENCIES.values()}
+
+
+__all__ = ["CONSTITUENCIES", "AudienceCosts", "AutoWorkers", "BusinessLobby", "Congress", "Constituency",
+           "Election", "Shock", "build", "event_shocks", "reporters", "vetoes"]

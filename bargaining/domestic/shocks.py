@@ -1,0 +1,77 @@
+"""Shocks: what domestic politics does to a country at the start of a round, as data the model applies.
+
+Constituencies and scheduled ``[[events]]`` never write into the model or the agents; each returns
+:class:`Shock` values, and the model applies them (``NegotiationModel.apply``) in the order they come.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..preferences import Preferences, set_red_lines
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A change to one country at the start of a round.
+
+    Attributes:
+        country: Country code.
+        termination: New termination value (else ``termination_shift`` is added), clipped to [0, 1].
+        termination_shift: Change of the termination value.
+        belief_shift: Change of the country's belief in the threat, clipped to [0, 1].
+        ideal: New ideal points, issue index -> normalised position.
+        red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point.
+        tighten: Keep the stricter of the old and the new red line instead of replacing it.
+        aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season).
+        strategy: A new strategy object for the country (a new government).
+    """
+
+    country: str
+    termination: float | None = None
+    termination_shift: float = 0.0
+    belief_shift: float = 0.0
+    ideal: dict[int, float] = field(default_factory=dict)
+    red_lines: dict[int, float] = field(default_factory=dict)
+    tighten: bool = False
+    aspiration_floor: float | None = None
+    strategy: Any = None
+
+    @property
+    def moves_positions(self) -> bool:
+        """Whether it changes ideal points or red lines (every concession path must then be rebuilt)."""
+        return bool(self.ideal or self.red_lines)
+
+    def applied_to(self, prefs: Preferences) -> Preferences | None:
+        """The preferences after the shock (a changed copy), or None if it leaves them as they are."""
+        row = prefs.index(self.country)
+        changes: dict[str, np.ndarray] = {}
+        if self.termination is not None or self.termination_shift:
+            t = prefs.termination.copy()
+            new = self.termination if self.termination is not None else t[row] + self.termination_shift
+            t[row] = min(max(new, 0.0), 1.0)
+            changes["termination"] = t
+        if self.ideal:
+            changes["ideal"] = prefs.ideal.copy()
+            for k, x in self.ideal.items():
+                changes["ideal"][row, k] = x
+        if self.red_lines:
+            lo, hi = prefs.lo.copy(), prefs.hi.copy()
+            ideal = changes["ideal"][row] if "ideal" in changes else prefs.ideal[row]
+            set_red_lines(lo, hi, row, ideal, self.red_lines, self.tighten)
+            changes.update(lo=lo, hi=hi)
+        return dataclasses.replace(prefs, **changes) if changes else None
+
+
+def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> float:
+    """How far (in shares of each issue's range, summed) package ``x`` lies past ``points`` (issue index ->
+    normalised point) on the side away from country ``row``'s ideal point."""
+    total = 0.0
+    for k, point in points.items():
+        beyond = x[k] - point if point >= prefs.ideal[row, k] else point - x[k]
+        total += max(float(beyond), 0.0)
+    return total

@@ -1,0 +1,160 @@
+"""The validated scenario: the spec, plus the issue space, the preference arrays and the caches the engine uses."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+import numpy as np
+from pydantic import ValidationError
+
+from .. import analysis
+from ..cache import Cache
+from ..errors import ScenarioError
+from ..issues import IssueSpace
+from ..offers import ConcessionPath, concession_path
+from ..preferences import SHAPES, Preferences, initial_beliefs, set_red_lines, walk_away_values
+from ..strategies import STRATEGIES, StrategyParams
+from .checks import check, validation_message
+from .overrides import apply_override, parse_override
+from .schema import ScenarioSpec
+
+T = TypeVar("T")
+CACHE_SIZE = 4096  # concession paths and other values derived from the scenario, kept per scenario
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario: the spec, plus the issue space and preference arrays the engine uses.
+
+    Attributes:
+        spec: The validated pydantic model.
+        raw: The plain dict it was validated from (sources stripped), for further overrides.
+        origin: File it came from (for messages).
+        sources: Dotted parameter path -> source text.
+    """
+
+    spec: ScenarioSpec
+    raw: dict
+    origin: str
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(self.spec.countries)
+
+    @cached_property
+    def space(self) -> IssueSpace:
+        return IssueSpace(tuple(spec.issue(name) for name, spec in self.spec.issues.items()))
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        space, countries = self.space, self.spec.countries.values()
+        ideal = np.array([space.normalise(c.ideal) for c in countries])
+        lo, hi = np.zeros_like(ideal), np.ones_like(ideal)
+        for n, c in enumerate(countries):
+            set_red_lines(lo, hi, n, ideal[n], self.normalised(c.red_lines))
+        return Preferences(
+            countries=self.countries,
+            ideal=ideal,
+            weights=np.array([[c.weights.get(i, 0.0) for i in space.names] for c in countries]),
+            exponent=np.array([SHAPES[c.shape] for c in countries]),
+            lo=lo,
+            hi=hi,
+            termination=np.array([c.termination_value for c in countries]),
+        )
+
+    def normalised(self, package: dict[str, float | str]) -> dict[int, float]:
+        """A partial natural package {issue: value or label} -> {issue index: position in [0, 1]}."""
+        space = self.space
+        return {space.index(name): space.issues[space.index(name)].normalise(v) for name, v in package.items()}
+
+    @property
+    def threatener(self) -> int | None:
+        country = self.spec.threat.country
+        return None if country is None else self.countries.index(country)
+
+    @cached_property
+    def initial_beliefs(self) -> np.ndarray:
+        """Every country's belief in the threat at the start of talks, before noise (NaN for the threatener)."""
+        return initial_beliefs(self.countries, self.spec.threat.country,
+                               {code: c.belief for code, c in self.spec.countries.items()},
+                               self.spec.protocol.no_deal == "termination")
+
+    @cached_property
+    def initial_walk_away(self) -> np.ndarray:
+        """Walk-away values at the start of talks (scenario beliefs, no noise)."""
+        prefs = self.preferences
+        return walk_away_values(prefs.termination, prefs.utility(self.space.status_quo), self.threatener,
+                                np.nan_to_num(self.initial_beliefs))
+
+    # -------------------------------------------------------------------------------------- derived, cached
+
+    @cached_property
+    def _cache(self) -> Cache:
+        return Cache(CACHE_SIZE)
+
+    def cached(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value derived from this scenario, made once (the scenario's one bounded cache)."""
+        return self._cache.get(key, make)
+
+    def concession_path(self, row: int, preferences: Preferences | None = None) -> ConcessionPath:
+        """Country ``row``'s concession path under ``preferences`` (default: the scenario's own), built once per
+        distinct preferences and shared by every run of the scenario."""
+        prefs = self.preferences if preferences is None else preferences
+        return self.cached(("path", row, prefs.fingerprint), lambda: concession_path(prefs, self.space, row))
+
+    def zopa(self) -> analysis.Zopa:
+        """The zone of possible agreement at the initial walk-away values."""
+        return analysis.zopa(self.preferences, self.space, self.initial_walk_away)
+
+    def solutions(self) -> analysis.Solutions:
+        """ZOPA, Nash and Kalai-Smorodinsky points at the initial walk-away values."""
+        return analysis.solutions(self.preferences, self.space, self.initial_walk_away)
+
+    def deal_metrics(self, package: np.ndarray) -> dict[str, float | None]:
+        """Efficiency of an agreed package at the initial walk-away values (``analysis.deal_metrics``)."""
+        return analysis.deal_metrics(self.preferences, self.space, self.initial_walk_away, package)
+
+    # -------------------------------------------------------------------------------------- parameters
+
+    def strategy_params(self, country: str) -> StrategyParams:
+        spec = self.spec.countries[country].strategy
+        return STRATEGIES[spec.name].Params(**spec.params)
+
+    def month(self, round_: int) -> str:
+        """Calendar month (YYYY-MM) of a round; round 1 is ``calendar.start``."""
+        year, month = map(int, self.spec.calendar.start.split("-"))
+        m = month - 1 + int((round_ - 1) * self.spec.calendar.months_per_round)
+        return f"{year + m // 12:04d}-{m % 12 + 1:02d}"
+
+    def with_overrides(self, overrides: list[str] | dict[str, Any] | None) -> Scenario:
+        """A new scenario with dotted-path overrides applied (``["US.termination_value=0.6"]`` or a dict)."""
+        if not overrides:
+            return self
+        raw = copy.deepcopy(self.raw)
+        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
+        for path, value in items:
+            apply_override(raw, path, value, self.origin)
+        return from_dict(raw, self.origin, self.sources)
+
+
+def from_dict(raw: dict, origin: str = "<scenario>", sources: dict[str, str] | None = None) -> Scenario:
+    """Validate a plain scenario dict (no sources) into a Scenario.
+
+    Raises:
+        ScenarioError: With one message naming the file, the key, what was expected and what was found.
+    """
+    try:
+        spec = ScenarioSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(f"{origin}: {validation_message(exc)}") from None
+    check(spec, origin)
+    return Scenario(spec=spec, raw=raw, origin=origin, sources=dict(sources or {}))

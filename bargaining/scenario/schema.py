@@ -1,0 +1,216 @@
+"""The scenario file's schema: one pydantic model per table.
+
+``[calendar]``, ``[protocol]``, ``[threat]``, ``[noise]``, ``[issues.NAME]``, ``[countries.CODE]`` and, for
+domestic politics (what they do: ``bargaining/domestic/``, docs/domestic-politics.md), a country's optional
+``congress``, ``lobby``, ``auto_workers``, ``election`` and ``audience_costs`` tables, ``[[events]]`` and
+``[ratification]``. Checks that span tables (issue names, values within range) are in ``checks.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..issues import Issue
+from ..protocols import PROTOCOLS
+from ..strategies import STRATEGIES
+
+Value = float | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------------------------------ domestic politics
+
+class CongressSpec(_Strict):
+    """The legislature that must ratify: its preferences over the package and its win-set threshold."""
+
+    ideal: dict[str, Value] = Field({}, description="ideal point per issue; issues left out: the status quo")
+    weights: dict[str, float] = Field(description="salience per issue, summing to 1")
+    threshold: float = Field(ge=0, le=1, description="ratify iff Congress' utility of the deal >= this")
+
+
+class LobbySpec(_Strict):
+    """Business and automakers lobbying the executive against ending the agreement."""
+
+    rate: float = Field(ge=0, le=1, description="termination value lost each round of lobbying")
+    start_round: int = Field(1, ge=1, description="first round of lobbying")
+    floor: float = Field(0.0, ge=0, le=1, description="lowest termination value the lobby can push to")
+
+
+class AutoWorkersSpec(_Strict):
+    """Auto workers pushing the executive's floor on auto content up toward their demands."""
+
+    demands: dict[str, Value] = Field(description="issue -> the level the union wants the executive to insist on")
+    rate: float = Field(gt=0, le=1, description="share of the issue's range the floor rises each round")
+    start_round: int = Field(1, ge=1, description="first round of pressure")
+
+
+class ElectionSpec(_Strict):
+    """An election after which the country's positions or patience shift."""
+
+    round: int = Field(ge=1, description="round whose start sees the new government")
+    campaign_rounds: int = Field(0, ge=0, description="rounds before the election without concessions")
+    ideal: dict[str, Value] = Field({}, description="new ideal points")
+    red_lines: dict[str, Value] = Field({}, description="new red lines")
+    termination_value: float | None = Field(None, ge=0, le=1, description="new termination value")
+    strategy: dict[str, Any] = Field({}, description="the new government's strategy: name (default "
+                                     "time_dependent) and parameters, e.g. {deadline = 16}")
+
+
+class AudienceCostsSpec(_Strict):
+    """Domestic support lost by being seen to concede past set points."""
+
+    set_points: dict[str, Value] = Field(description="issue -> how far the government can be seen to concede")
+    cost: float = Field(gt=0, description="support lost per round per unit (share of the issue's range) "
+                        "its offer lies past the set points")
+    floor: float = Field(0.5, ge=0, le=1, description="support below which the set points become red lines")
+
+
+class EventSpec(_Strict):
+    """A scheduled shock at the start of a round."""
+
+    round: int = Field(ge=1)
+    country: str
+    label: str = ""
+    termination_shift: float = Field(0.0, ge=-1, le=1, description="added to the termination value")
+    belief_shift: float = Field(0.0, ge=-1, le=1, description="added to the belief in the threat")
+    ideal: dict[str, Value] = Field({}, description="new ideal points")
+
+
+class RatificationSpec(_Strict):
+    on_failure: Literal["fail", "resume"] = Field(
+        "fail", description="a deal a constituency will not ratify ends the talks (outcome "
+        "ratification_failed) or is dropped and talks resume (the country then anticipates its ratifier)")
+    anticipate: bool = Field(False, description="governments reject from the start what their "
+                             "constituencies would not ratify")
+
+
+#: CountrySpec field -> the spec of that domestic table.
+DOMESTIC_TABLES = {
+    "lobby": LobbySpec, "auto_workers": AutoWorkersSpec, "election": ElectionSpec,
+    "audience_costs": AudienceCostsSpec, "congress": CongressSpec,
+}
+
+
+# ------------------------------------------------------------------------------------------ the scenario
+
+class CalendarSpec(_Strict):
+    start: str = Field("2017-08", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month of round 1, YYYY-MM")
+    months_per_round: float = Field(1.0, gt=0)
+
+
+class ProtocolSpec(_Strict):
+    name: str = "alternating_offers"
+    deadline_round: int = Field(ge=1, description="round by which a deal is due")
+    horizon_round: int = Field(ge=1, description="last round if no notice of withdrawal is given")
+    random_order: bool = Field(True, description="shuffle who proposes first each round")
+    no_deal: Literal["status_quo", "termination"] = Field(
+        "status_quo", description="what talks ending without a deal or withdrawal leave: the status quo "
+        "(NAFTA continues) or nothing (every country gets its termination value)")
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name):
+        if name not in PROTOCOLS:
+            raise ValueError(f"expected one of {sorted(PROTOCOLS)}, found {name!r}")
+        return name
+
+
+class ThreatSpec(_Strict):
+    country: str | None = Field(None, description="the country that can withdraw (NAFTA Art. 2205)")
+    notice_rounds: int = Field(6, ge=0, description="rounds between notice and withdrawal")
+    belief_erosion: float = Field(0.0, ge=0, le=1, description="share of belief lost each round past the "
+                                  "deadline without a notice")
+
+
+class NoiseSpec(_Strict):
+    aspiration: float = Field(0.0, ge=0, le=1, description="s.d. of noise on each round's aspiration")
+    belief: float = Field(0.0, ge=0, le=1, description="s.d. of noise on the partners' initial beliefs")
+
+
+class IssueSpec(_Strict):
+    label: str = ""
+    kind: Literal["continuous", "ordinal"]
+    unit: str = ""
+    bounds: tuple[float, float] | None = None
+    levels: list[str] | None = None
+    status_quo: float | str
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.kind == "continuous":
+            if self.bounds is None or not self.bounds[0] < self.bounds[1]:
+                raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, "
+                                 f"found {self.bounds}")
+            if self.levels is not None:
+                raise ValueError("a continuous issue has bounds, not levels")
+        else:
+            if not self.levels or len(self.levels) < 2 or len(set(self.levels)) != len(self.levels):
+                raise ValueError(f"an ordinal issue needs at least two distinct levels, found {self.levels}")
+            if self.bounds is not None:
+                raise ValueError("an ordinal issue has levels, not bounds")
+        return self
+
+    def issue(self, name: str) -> Issue:
+        return Issue(name=name, kind=self.kind, status_quo=self.status_quo, label=self.label,
+                     unit=self.unit, bounds=self.bounds, levels=tuple(self.levels) if self.levels else None)
+
+
+class StrategySpec(BaseModel):
+    """``name`` picks a strategy from the registry; the other keys are that strategy's parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str = "time_dependent"
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name):
+        if name not in STRATEGIES:
+            raise ValueError(f"expected one of {sorted(STRATEGIES)}, found {name!r}")
+        return name
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class CountrySpec(_Strict):
+    label: str = ""
+    ideal: dict[str, float | str]
+    weights: dict[str, float]
+    red_lines: dict[str, float | str] = {}
+    termination_value: float = Field(ge=0, le=1, description="utility if NAFTA ends")
+    belief: float | None = Field(None, ge=0, le=1, description="belief that the threat is real")
+    shape: Literal["linear", "quadratic"] = "linear"
+    strategy: StrategySpec = StrategySpec()
+    # domestic politics (constituencies.py): optional tables of the country
+    congress: CongressSpec | None = None
+    lobby: LobbySpec | None = None
+    auto_workers: AutoWorkersSpec | None = None
+    election: ElectionSpec | None = None
+    audience_costs: AudienceCostsSpec | None = None
+
+    @field_validator("weights")
+    @classmethod
+    def _non_negative(cls, weights):
+        for issue, w in weights.items():
+            if w < 0:
+                raise ValueError(f"weight of {issue!r}: expected >= 0, found {w}")
+        return weights
+
+
+class ScenarioSpec(_Strict):
+    name: str
+    description: str = ""
+    calendar: CalendarSpec = CalendarSpec()
+    protocol: ProtocolSpec
+    threat: ThreatSpec = ThreatSpec()
+    noise: NoiseSpec = NoiseSpec()
+    issues: dict[str, IssueSpec] = Field(min_length=1)
+    countries: dict[str, CountrySpec] = Field(min_length=2)
+    events: list[EventSpec] = []
+    ratification: RatificationSpec = RatificationSpec()
