@@ -29,7 +29,7 @@ class Scripted(Strategy):
         return 1.0
 
     def propose(self, agent):
-        return np.array(self.params.offers[min(agent.model.round, len(self.params.offers)) - 1])
+        return np.array(self.params.offers[min(agent.clock.round, len(self.params.offers)) - 1])
 
     def accepts(self, agent, package, utility):
         return False
