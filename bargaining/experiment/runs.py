@@ -11,11 +11,11 @@ raised (its outcome is ``"error"``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ..cache import Cache
 from ..outcomes import Outcome
 from ..scenario import Scenario
 from ..simulate import Result, run
@@ -110,26 +110,20 @@ class Batch:
 
 #: Scenarios of recently run cells in this process: the replications of a cell share one Scenario, and so its
 #: cached concession paths, even when they come in different batches.
-_CELLS: OrderedDict[tuple[str, int], Scenario | Exception] = OrderedDict()
-_CELLS_KEPT = 16
+_CELLS: Cache[Scenario | Exception] = Cache(16)
 
 
 def cell_scenario(batch: Batch, cell: int, values: tuple) -> Scenario | Exception:
     """The scenario of one cell (the base with the cell's overrides), or the error that building it raised."""
-    key = (batch.token, cell)
-    if key in _CELLS:
-        _CELLS.move_to_end(key)
-        return _CELLS[key]
-    overrides = {path: (int(round(v)) if integer else v)
-                 for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True) for path in paths}
-    try:
-        scenario = batch.scenario.with_overrides(overrides)
-    except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
-        scenario = exc
-    _CELLS[key] = scenario
-    if len(_CELLS) > _CELLS_KEPT:
-        _CELLS.popitem(last=False)
-    return scenario
+    def make() -> Scenario | Exception:
+        overrides = {path: (int(round(v)) if integer else v)
+                     for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True) for path in paths}
+        try:
+            return batch.scenario.with_overrides(overrides)
+        except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
+            return exc
+
+    return _CELLS.get((batch.token, cell), make)
 
 
 def run_batch(batch: Batch) -> dict[str, list]:
