@@ -1,27 +1,39 @@
-"""Axelrod-style tournament: every assignment of strategies to the countries, over seeds.
+"""Axelrod-style tournament: every assignment of strategies to the countries, over seeds, as an experiment.
 
 Axelrod (1980) let every strategy meet every other; here, with N countries, every assignment of the
-chosen strategies to the N countries is run for the same seeds (common random numbers, from one
-``numpy.random.SeedSequence``), and the table reports, per country and strategy, the mean utility of the
-outcome, the mean surplus over the country's initial walk-away value and the deal rate.
+chosen strategies to the N countries is run for ``seeds`` replications. The tournament is an experiment
+(``bargaining.experiment``): a grid design with one parameter per country, ``CODE.strategy.name``, whose
+levels are the strategy names. So each run's seed comes from the experiment's SeedSequence, the runs go
+to any executor (serial, processes, Dask) and into a resumable Parquet results folder, and the table
+reports, per country and strategy, the mean utility of the outcome, the mean surplus over the country's
+initial walk-away value and the deal rate.
 
-    bargaining tournament nafta-2017 --seeds 10 --out output/
+    bargaining tournament nafta-2017 --seeds 10 --out results/tournament
 """
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import re
+import shlex
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
+from .errors import UsageError
+from .experiment.cli import add_sweep_options, run_sweep
+from .experiment.spec import Experiment, from_dict
+from .experiment.store import read_runs
 from .outcomes import Outcome
-from .scenario import Scenario, ScenarioError, load_scenario
-from .simulate import run
+from .scenario import Scenario, ScenarioError, load_scenario, parse_override
 from .strategies import STRATEGIES
+
+#: Files the tournament writes next to the sweep's ``experiment.json`` and ``runs/``.
+STANDINGS, FIGURE = "standings.csv", "tournament.png"
 
 
 def default_strategies(scenario: Scenario) -> list[str]:
@@ -32,92 +44,121 @@ def default_strategies(scenario: Scenario) -> list[str]:
             and name != "time_dependent" and (n == 2 or not cls.classifier.get("two_party_only"))]
 
 
-def seeds_for(n: int, entropy: int = 0) -> list[int]:
-    """``n`` per-replicate seeds from one SeedSequence; every assignment uses the same ones."""
-    return [int(s) for s in np.random.SeedSequence(entropy).generate_state(n)]
+def strategy_column(code: str) -> str:
+    """The run table's column (and the experiment's parameter) holding a country's strategy."""
+    return f"{code}.strategy.name"
 
 
-def _play(scenario: Scenario, assignment: tuple[str, ...], seeds: list[int]) -> list[dict]:
-    """All replicates of one assignment (one task for an executor)."""
-    codes = scenario.countries
-    case = scenario.with_overrides({f"{c}.strategy.name": s for c, s in zip(codes, assignment, strict=True)})
-    rows = []
-    for replicate, seed in enumerate(seeds):
-        result = run(case, seed=seed, record=False)
-        rows.append({**{f"strategy_{c}": s for c, s in zip(codes, assignment, strict=True)},
-                     "replicate": replicate, "seed": seed, "outcome": result.outcome, "round": result.round,
-                     **{f"u_{c}": result.utilities[c] for c in codes}})
-    return rows
-
-
-def play(
-    scenario: Scenario | str,
+def tournament_experiment(
+    scenario: str | Path,
     strategies: Sequence[str] | None = None,
     seeds: int = 10,
     entropy: int = 0,
-    workers: int | None = 1,
-    progress: bool = True,
-) -> pd.DataFrame:
-    """Run the tournament; one row per run.
+    overrides: list[str] | dict[str, Any] | None = None,
+) -> Experiment:
+    """The tournament as an experiment: a grid over every country's strategy, ``seeds`` replications.
 
     Args:
-        scenario: Scenario or bundled name (its overrides already applied).
+        scenario: Bundled scenario name or path to a .toml file.
         strategies: Strategy names (default ``default_strategies``).
-        seeds: Replicates per assignment.
-        entropy: Seed of the SeedSequence the replicate seeds come from.
-        workers: 1 runs here; more uses a process pool (``experiment.executors``), None one per core.
-        progress: Show a tqdm progress bar (stderr).
+        seeds: Replications of every assignment.
+        entropy: The experiment's master seed (each run's seed is spawned from it).
+        overrides: Fixed overrides for every run (the experiment's ``set``): ``["PATH=VALUE"]`` or a dict.
 
     Raises:
-        ScenarioError: An unknown strategy name.
+        ScenarioError: An unknown scenario, override or strategy, or fewer than one seed.
+        ExperimentError: A negative entropy.
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    strategies = list(strategies) if strategies else default_strategies(scenario)
+    fixed = dict(map(parse_override, overrides)) if isinstance(overrides, list) else dict(overrides or {})
+    base = load_scenario(scenario, fixed)
+    strategies = list(dict.fromkeys(strategies or default_strategies(base)))
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:
         raise ScenarioError(f"strategies: expected names from {sorted(STRATEGIES)}, found {unknown or strategies}")
     if seeds < 1:
         raise ScenarioError(f"seeds: expected at least 1, found {seeds}")
-    assignments = list(itertools.product(strategies, repeat=len(scenario.countries)))
-    replicate_seeds = seeds_for(seeds, entropy)
-    bar = tqdm(total=len(assignments) * seeds, unit="run", desc=f"tournament {scenario.name}",
-               disable=not progress)
-    rows: list[dict] = []
-    if workers == 1:
-        for assignment in assignments:
-            rows += _play(scenario, assignment, replicate_seeds)
-            bar.update(seeds)
-    else:
-        from .experiment.executors import open_executor
+    raw = {
+        "name": "tournament-" + re.sub(r"[^A-Za-z0-9_.-]", "_", base.name),
+        "description": f"Tournament: every assignment of {', '.join(strategies)} to "
+                       f"{', '.join(base.countries)}, over {seeds} seeds.",
+        "scenario": str(scenario),
+        "replications": seeds,
+        "seed": entropy,
+        "set": fixed,
+        "parameters": {strategy_column(code): {"levels": strategies} for code in base.countries},
+    }
+    return from_dict(raw, "tournament")
 
-        with open_executor(workers) as backend:
-            futures = [backend.executor.submit(_play, scenario, a, replicate_seeds) for a in assignments]
-            for future in futures:  # in submission order, so the table does not depend on the executor
-                rows += future.result()
-                bar.update(seeds)
-    bar.close()
-    return pd.DataFrame(rows)
+
+def play(
+    scenario: str | Path,
+    strategies: Sequence[str] | None = None,
+    seeds: int = 10,
+    entropy: int = 0,
+    overrides: list[str] | dict[str, Any] | None = None,
+    out: str | Path | None = None,
+    workers: int | None = 1,
+    progress: bool = True,
+    **options: Any,
+) -> pd.DataFrame:
+    """Run the tournament (a sweep of :func:`tournament_experiment`); return its run table, one row per run.
+
+    Args:
+        scenario, strategies, seeds, entropy, overrides: As :func:`tournament_experiment`.
+        out: Results folder (default: a temporary one, removed afterwards).
+        workers: 1 runs here; more uses a process pool, None one per core.
+        progress: Show a tqdm progress bar (stderr).
+        **options: ``resume``, ``scheduler`` or ``dask_local`` of ``experiment.sweep.sweep``.
+
+    Raises:
+        ScenarioError: See :func:`tournament_experiment`; ``ExperimentError`` from the sweep.
+    """
+    from .experiment.sweep import sweep
+
+    experiment = tournament_experiment(scenario, strategies, seeds, entropy, overrides)
+    with tempfile.TemporaryDirectory() if out is None else contextlib.nullcontext(out) as folder:
+        sweep(experiment, folder, workers=workers, progress=progress, **options)
+        return read_runs(folder)
 
 
 def standings(scenario: Scenario, runs: pd.DataFrame) -> pd.DataFrame:
     """Per country and strategy: mean utility, mean surplus over the initial walk-away value, deal rate,
-    number of runs; sorted by country, then mean utility (best first)."""
+    number of runs; sorted by country, then mean utility (best first).
+
+    Args:
+        scenario: The tournament's scenario (``Experiment.scenario``: with its fixed overrides).
+        runs: The run table of the tournament's sweep (``experiment.store.read_runs``).
+    """
     walk_away = dict(zip(scenario.countries, scenario.initial_walk_away, strict=True))
+    deal = runs["outcome"] == Outcome.DEAL
     parts = []
     for code in scenario.countries:
-        g = runs.groupby(f"strategy_{code}")
-        part = pd.DataFrame({
-            "mean_utility": g[f"u_{code}"].mean(),
-            "mean_surplus": g[f"u_{code}"].mean() - walk_away[code],
-            "deal_rate": g["outcome"].apply(lambda o: float((o == Outcome.DEAL).mean())),
-            "runs": g.size(),
-        })
-        part.index.name = "strategy"
+        strategy = runs[strategy_column(code)].rename("strategy")
+        utility = runs[f"utility.{code}"].groupby(strategy).mean()
+        part = pd.DataFrame({"mean_utility": utility, "mean_surplus": utility - walk_away[code],
+                             "deal_rate": deal.groupby(strategy).mean(), "runs": strategy.groupby(strategy).size()})
         part.insert(0, "country", code)
-        parts.append(part.reset_index().sort_values("mean_utility", ascending=False))
+        parts.append(part.reset_index().sort_values("mean_utility", ascending=False, kind="stable"))
     return pd.concat(parts, ignore_index=True)[["country", "strategy", "mean_utility", "mean_surplus",
                                                 "deal_rate", "runs"]]
+
+
+def write_results(scenario: Scenario, runs: pd.DataFrame, out: str | Path) -> pd.DataFrame:
+    """Write the standings (``standings.csv``) and their figure (``tournament.png``) into ``out``; return them.
+
+    Raises:
+        UsageError: ``out`` cannot be written.
+    """
+
+    table = standings(scenario, runs)
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out / STANDINGS, index=False)
+        figure(scenario, table, out / FIGURE)
+    except OSError as exc:
+        raise UsageError(f"{out}: cannot write the standings: {exc.strerror or exc}") from None
+    return table
 
 
 def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
@@ -165,42 +206,36 @@ def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
 
 def register(subparsers) -> None:
     """Add ``bargaining tournament`` to the CLI."""
-    p = subparsers.add_parser("tournament", help="every strategy assignment over seeds: table and figure")
+    p = subparsers.add_parser("tournament", help="every strategy assignment over seeds (an experiment): table "
+                              "and figure", description="Run every assignment of the strategies to the countries "
+                              "as a sweep (experiment.json and runs/ in --out, resumable) and write standings.csv "
+                              "and tournament.png next to them.")
     p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or path to a .toml file")
     p.add_argument("--set", metavar="PATH=VALUE", action="append", default=[],
-                   help="override a parameter, e.g. US.termination_value=0.6 (repeatable)")
-    p.add_argument("--seeds", type=int, default=10, help="replicates per assignment (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="entropy of the replicate seeds (default 0)")
+                   help="override a parameter for every run, e.g. US.termination_value=0.6 (repeatable)")
+    p.add_argument("--seeds", type=int, default=10, help="replications of every assignment (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="master seed of the runs' seeds (default 0)")
     p.add_argument("--strategies", metavar="A,B,...", help="comma-separated strategy names (default: all that "
                    "fit the scenario)")
-    p.add_argument("--workers", type=int, default=1, help="processes (default 1; 0 = one per core)")
-    p.add_argument("--out", metavar="DIR", default="output", help="folder for the tables and figure "
-                   "(default output/)")
+    add_sweep_options(p, "results folder (default results/tournament-SCENARIO)")
     p.set_defaults(func=cmd_tournament)
 
 
 def cmd_tournament(args) -> None:
     from .cli.text import table
-    from .errors import UsageError
 
-    scenario = load_scenario(args.scenario, args.set)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: expected a folder, found a file")
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else None
-    runs = play(scenario, strategies, seeds=args.seeds, entropy=args.seed,
-                workers=None if args.workers == 0 else args.workers)
-    standing = standings(scenario, runs)
-    stem = f"tournament-{scenario.name}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        runs.to_csv(out / f"{stem}-runs.csv", index=False)
-        standing.to_csv(out / f"{stem}.csv", index=False)
-        figure(scenario, standing, out / f"{stem}.png")
-    except OSError as exc:
-        raise UsageError(f"--out {out}: cannot write the results: {exc.strerror or exc}") from None
+    experiment = tournament_experiment(args.scenario, strategies, args.seeds, args.seed, args.set)
+    out = Path(args.out) if args.out else Path("results") / experiment.name
+    again = shlex.join(["bargaining", "tournament", args.scenario, *(f"--set={s}" for s in args.set),
+                        "--seeds", str(args.seeds), "--seed", str(args.seed),
+                        *(["--strategies", args.strategies] if args.strategies else []), "--out", str(out),
+                        "--resume"])
+    summary = run_sweep(experiment, out, args, again)
+    runs = read_runs(out)
+    standing = write_results(experiment.scenario, runs, out)
     rows = [[r.country, r.strategy, f"{r.mean_utility:.3f}", f"{r.mean_surplus:+.3f}", f"{r.deal_rate:.0%}",
              str(r.runs)] for r in standing.itertuples()]
     print(table(["country", "strategy", "mean utility", "surplus", "deal rate", "runs"], rows))
-    print(f"\n{len(runs)} runs; deal rate overall {float((runs['outcome'] == Outcome.DEAL).mean()):.0%}. "
-          f"Written: {out / (stem + '.csv')}, {out / (stem + '-runs.csv')}, {out / (stem + '.png')}")
+    print(f"\n{summary.text()}\ndeal rate overall {float((runs['outcome'] == Outcome.DEAL).mean()):.0%}; standings: "
+          f"{out / STANDINGS}, figure: {out / FIGURE}")

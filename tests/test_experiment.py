@@ -412,6 +412,19 @@ def test_summary_reads_grid_levels_as_they_are(tmp_path):
     assert (tmp_path / "lines.png").exists()
 
 
+def test_string_levels_are_swept_stored_and_reported(tmp_path):
+    experiment = from_dict(small(replications=1, parameters={"US.strategy.name": {"levels": ["linear", "boulware"]},
+                                                             "CA.belief": {"levels": [0.0, 1.0]}}))
+    assert experiment.parameters["US.strategy.name"].kind == "str"
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    table = read_runs(tmp_path)
+    assert list(table["US.strategy.name"]) == ["linear", "linear", "boulware", "boulware"]
+    write_report(tmp_path)
+    assert list(pd.read_csv(tmp_path / "cells.csv")["US.strategy.name"]) == ["linear", "linear", "boulware",
+                                                                              "boulware"]
+    assert (tmp_path / "heatmap.png").exists()
+
+
 @settings(max_examples=200, deadline=None)
 @given(n=st.integers(1, 10_000), share=st.floats(0, 1))
 def test_wilson_interval_holds_the_share_within_0_and_1(n, share):

@@ -1,4 +1,9 @@
-"""The Axelrod-style tournament: every assignment over common seeds, the standings table, the figure, the CLI."""
+"""The Axelrod-style tournament as an experiment: the grid of strategy assignments, its seeds, the standings
+table, the figure, the CLI with its results folder, workers and resume."""
+
+import json
+import shlex
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -6,34 +11,59 @@ import pytest
 
 import bargaining
 from bargaining import cli, tournament
+from bargaining.experiment.designs import run_seed
+from bargaining.experiment.store import read_runs
+
+PIE = ["tournament", "pie-split", "--seeds", "2", "--strategies", "linear,hard_liner", "--no-progress"]
 
 
-def test_every_assignment_over_common_seeds():
-    runs = tournament.play("pie-split", ["rubinstein", "hard_liner", "linear"], seeds=2, progress=False)
-    assert len(runs) == 3 * 3 * 2
-    pairs = set(zip(runs["strategy_A"], runs["strategy_B"], strict=True))
-    assert len(pairs) == 9
-    assert list(runs["seed"][:2]) == tournament.seeds_for(2)
-    assert (runs.groupby(["strategy_A", "strategy_B"])["seed"].apply(list).map(tuple).nunique()) == 1
+def test_the_tournament_is_a_grid_over_each_countrys_strategy(tmp_path):
+    scenario = tmp_path / "pie.toml"  # a path, with a fixed override: both reach the experiment
+    scenario.write_text((Path(bargaining.__file__).parent / "scenarios" / "pie-split.toml").read_text())
+    experiment = tournament.tournament_experiment(scenario, ["linear", "conceder", "linear"], seeds=3, entropy=7,
+                                                  overrides=["A.termination_value=0.2"])
+    spec = experiment.spec
+    assert (spec.design, spec.replications, spec.seed, spec.scenario) == ("grid", 3, 7, str(scenario))
+    assert spec.set == {"A.termination_value": 0.2} and experiment.scenario.countries == ("A", "B")
+    assert experiment.scenario.raw["countries"]["A"]["termination_value"] == 0.2
+    assert {name: (p.paths, p.levels) for name, p in spec.parameters.items()} == {
+        "A.strategy.name": (["A.strategy.name"], ["linear", "conceder"]),
+        "B.strategy.name": (["B.strategy.name"], ["linear", "conceder"])}
+
+
+def test_every_assignment_exactly_seeds_times_with_the_experiments_seeds():
+    runs = tournament.play("pie-split", ["rubinstein", "hard_liner", "linear"], seeds=2, entropy=5, progress=False)
+    assert len(runs) == 3 * 3 * 2 and runs["error"].isna().all()
+    counts = runs.groupby(["A.strategy.name", "B.strategy.name"]).size()
+    assert len(counts) == 9 and (counts == 2).all()
+    assert list(runs["seed"]) == [run_seed(5, c, r) for c, r in zip(runs["cell"], runs["replication"], strict=True)]
     # rows are real runs: each equals a direct run with the same assignment and seed
-    row = runs[(runs["strategy_A"] == "linear") & (runs["strategy_B"] == "hard_liner")].iloc[1]
+    row = runs[(runs["A.strategy.name"] == "linear") & (runs["B.strategy.name"] == "hard_liner")].iloc[1]
     direct = bargaining.run("pie-split", {"A.strategy.name": "linear", "B.strategy.name": "hard_liner"},
                             seed=int(row["seed"]), record=False)
-    assert (row["outcome"], row["round"], row["u_A"]) == (direct.outcome, direct.round, direct.utilities["A"])
-    rub = runs[(runs["strategy_A"] == "rubinstein") & (runs["strategy_B"] == "rubinstein")]
-    assert (rub["outcome"] == "deal").all() and np.allclose(rub["u_A"], 1 / 1.9)  # (1-d)/(1-d^2), d = 0.9
+    assert (row["outcome"], row["round"], row["utility.A"]) == (direct.outcome, direct.round, direct.utilities["A"])
+    rub = runs[(runs["A.strategy.name"] == "rubinstein") & (runs["B.strategy.name"] == "rubinstein")]
+    assert (rub["outcome"] == "deal").all() and np.allclose(rub["utility.A"], 1 / 1.9)  # (1-d)/(1-d^2), d = 0.9
+
+
+def test_same_seeds_give_the_same_table():
+    kwargs = dict(strategies=["boulware", "conceder"], seeds=2, progress=False)
+    first = tournament.play("nafta-2017", entropy=3, **kwargs)
+    assert first.equals(tournament.play("nafta-2017", entropy=3, **kwargs))
+    other = tournament.play("nafta-2017", entropy=4, **kwargs)
+    assert not set(first["seed"]) & set(other["seed"])
 
 
 def test_standings_are_means_and_deal_rates():
     scenario = bargaining.load_scenario("pie-split")
-    runs = tournament.play(scenario, ["hard_liner", "conceder"], seeds=3, progress=False)
+    runs = tournament.play("pie-split", ["hard_liner", "conceder"], seeds=3, progress=False)
     table = tournament.standings(scenario, runs)
     assert list(table.columns) == ["country", "strategy", "mean_utility", "mean_surplus", "deal_rate", "runs"]
     assert len(table) == 2 * 2 and (table["runs"] == 6).all()
-    mine = runs[runs["strategy_A"] == "hard_liner"]
+    mine = runs[runs["A.strategy.name"] == "hard_liner"]
     row = table[(table["country"] == "A") & (table["strategy"] == "hard_liner")].iloc[0]
-    assert row["mean_utility"] == pytest.approx(mine["u_A"].mean())
-    assert row["mean_surplus"] == pytest.approx(mine["u_A"].mean() - scenario.initial_walk_away[0])
+    assert row["mean_utility"] == pytest.approx(mine["utility.A"].mean())
+    assert row["mean_surplus"] == pytest.approx(mine["utility.A"].mean() - scenario.initial_walk_away[0])
     assert row["deal_rate"] == pytest.approx((mine["outcome"] == "deal").mean())
     # A tables first in every round (random_order off), so in the deadline round, where every strategy is
     # down to its walk-away value 0, A gives B the whole pie: B's hard-liner always holds out for it
@@ -42,12 +72,15 @@ def test_standings_are_means_and_deal_rates():
     assert table[table["country"] == "B"].iloc[0]["strategy"] == "hard_liner"
 
 
-def test_same_tables_serial_and_in_processes():
-    kwargs = dict(strategies=["boulware", "tit_for_tat_relative"], seeds=2, progress=False)
-    serial = tournament.play("nafta-2017", workers=1, **kwargs)
-    pooled = tournament.play("nafta-2017", workers=2, **kwargs)
-    pd.testing.assert_frame_equal(serial, pooled)
-    assert len(serial) == 2**3 * 2
+def test_surplus_is_over_the_walk_away_value_with_the_fixed_overrides():
+    experiment = tournament.tournament_experiment("nafta-2017", ["linear"], seeds=1,
+                                                  overrides={"US.termination_value": 0.6})
+    runs = tournament.play("nafta-2017", ["linear"], seeds=1, overrides={"US.termination_value": 0.6},
+                           progress=False)
+    table = tournament.standings(experiment.scenario, runs)
+    walk_away = experiment.scenario.initial_walk_away[0]
+    assert walk_away != bargaining.load_scenario("nafta-2017").initial_walk_away[0]
+    assert table.loc[0, "mean_surplus"] == pytest.approx(runs["utility.US"].iloc[0] - walk_away)
 
 
 def test_default_strategies_fit_the_scenario():
@@ -56,29 +89,73 @@ def test_default_strategies_fit_the_scenario():
     assert "time_dependent" not in tournament.default_strategies(bargaining.load_scenario("pie-split"))
 
 
-def test_cli_writes_table_runs_and_figure(tmp_path, capsys):
+def test_cli_writes_the_sweep_folder_standings_and_figure(tmp_path, capsys):
     out = tmp_path / "t"
-    code = cli.main(["tournament", "pie-split", "--seeds", "2", "--strategies", "linear,hard_liner",
-                     "--out", str(out)])
-    assert code == 0
-    printed = capsys.readouterr()
-    assert "hard_liner" in printed.out and "deal rate" in printed.out
-    table = pd.read_csv(out / "tournament-pie-split.csv")
-    assert len(table) == 4
-    assert len(pd.read_csv(out / "tournament-pie-split-runs.csv")) == 8
-    png = (out / "tournament-pie-split.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main([*PIE, "--workers", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "hard_liner" in printed and "deal rate" in printed and "8 runs in" in printed
+    assert {p.name for p in out.iterdir()} == {"experiment.json", "runs", "standings.csv", "tournament.png"}
+    manifest = json.loads((out / "experiment.json").read_text())
+    assert manifest["complete"] and manifest["n_runs"] == 8 and manifest["spec"]["name"] == "tournament-pie-split"
+    runs = read_runs(out)
+    table = pd.read_csv(out / "standings.csv")
+    assert len(runs) == 8 and len(table) == 4
+    pd.testing.assert_frame_equal(table, tournament.standings(bargaining.load_scenario("pie-split"), runs))
+    assert (out / "tournament.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main(["report", str(out)]) == 0  # the experiment's own report reads a tournament folder
+
+
+def test_cli_serial_and_two_workers_give_identical_tables(tmp_path, capsys):
+    argv = ["tournament", "nafta-2017", "--seeds", "2", "--strategies", "boulware,tit_for_tat_relative",
+            "--no-progress"]
+    assert cli.main([*argv, "--workers", "1", "--out", str(tmp_path / "serial")]) == 0
+    assert cli.main([*argv, "--workers", "2", "--out", str(tmp_path / "pooled")]) == 0
+    assert "2 local processes" in capsys.readouterr().out
+    serial, pooled = read_runs(tmp_path / "serial"), read_runs(tmp_path / "pooled")
+    assert len(serial) == 2**3 * 2 and serial.equals(pooled)
+    assert pd.read_csv(tmp_path / "serial" / "standings.csv").equals(pd.read_csv(tmp_path / "pooled" /
+                                                                                  "standings.csv"))
+
+
+def test_cli_interrupted_then_resumed_gives_the_uninterrupted_table(tmp_path, capsys, monkeypatch):
+    from bargaining.experiment import runs as runs_module
+
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    assert cli.main([*PIE, "--workers", "1", "--out", str(reference)]) == 0
+    calls = []
+
+    def interrupted(*args, **kwargs):  # Ctrl-C in the 6th run, after some batches (of one run) are stored
+        calls.append(1)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return bargaining.run(*args, **kwargs)
+
+    monkeypatch.setattr(runs_module, "run", interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([*PIE, "--workers", "1", "--out", str(out)])
+    assert exit_.value.code == 130
+    partial = read_runs(out)
+    assert 0 < len(partial) < 8 and not json.loads((out / "experiment.json").read_text())["complete"]
+    again = capsys.readouterr().err.strip().splitlines()[-1].strip()
+    assert again.startswith("bargaining tournament pie-split ") and again.endswith(f"--out {out} --resume")
+    monkeypatch.undo()
+    assert cli.main([*shlex.split(again)[1:], "--workers", "1", "--no-progress"]) == 0
+    assert f"{len(partial)} runs were already done" in capsys.readouterr().out
+    assert read_runs(out).equals(read_runs(reference))
+    assert pd.read_csv(out / "standings.csv").equals(pd.read_csv(reference / "standings.csv"))
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--strategies", "linear,nope"], "nope"),
     (["--seeds", "0"], "seeds"),
+    (["--workers", "0"], "--workers"),
 ])
 def test_cli_bad_input_exit_2_nothing_written(tmp_path, capsys, argv, message):
     out = tmp_path / "t"
     assert cli.main(["tournament", "pie-split", "--out", str(out), *argv]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error:") and message in err and "Traceback" not in err
+    assert err.startswith("error:") and len(err.strip().splitlines()) == 1
+    assert message in err and "Traceback" not in err
     assert not out.exists()
 
 
@@ -92,13 +169,13 @@ def test_cli_out_is_a_file(tmp_path, capsys):
 
 def test_experiment_script_quick(tmp_path):
     import importlib.util
-    from pathlib import Path
 
     path = Path(__file__).parents[1] / "experiments" / "tournament.py"
     spec = importlib.util.spec_from_file_location("experiment_tournament", path)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     script.main(["--quick", "--workers", "1", "--out", str(tmp_path)])
-    assert {p.name for p in tmp_path.iterdir()} == {"runs.csv", "standings.csv", "tournament.png", "summary.md"}
-    assert len(pd.read_csv(tmp_path / "runs.csv")) == 3**3 * 2
+    assert {p.name for p in tmp_path.iterdir()} == {"experiment.json", "runs", "standings.csv", "tournament.png",
+                                                   "summary.md"}
+    assert len(read_runs(tmp_path)) == 3**3 * 2
     assert "**US**: best with" in (tmp_path / "summary.md").read_text()
