@@ -19,7 +19,6 @@ import html
 import re
 from typing import Any
 
-import matplotlib.pyplot as plt
 import solara
 from mesa.visualization import SolaraViz
 
@@ -109,15 +108,11 @@ def controls(scenario: Scenario) -> dict[str, dict]:
 # ------------------------------------------------------------------------------------------ components
 
 def OffersPlot(model: ExplorerModel):
-    fig = tp.offers_figure(model)
-    plt.close(fig)
-    return solara.FigureMatplotlib(fig, format="png")
+    return solara.FigureMatplotlib(tp.offers_figure(model), format="png")
 
 
 def UtilitiesPlot(model: ExplorerModel):
-    fig = tp.utilities_figure(model)
-    plt.close(fig)
-    return solara.FigureMatplotlib(fig, format="png")
+    return solara.FigureMatplotlib(tp.utilities_figure(model), format="png")
 
 
 def Status(model: ExplorerModel):

@@ -11,7 +11,7 @@ who plays exactly as the scenario's own strategy would (the ``hint`` of every re
 ``bargaining.run`` with the same seed, round by round.
 
 At the end ``Classroom.score()`` compares the student's utility with the walk-away value, the Nash and
-Kalai-Smorodinsky deals (``teaching_plots.reference_points``) and the outcome the simulated agents reach
+Kalai-Smorodinsky deals (``sampled.reference_points``) and the outcome the simulated agents reach
 without the student (same seed, the seat played by its scenario strategy).
 
     from bargaining.classroom import Classroom
@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .model import NegotiationModel
+from .sampled import reference_points
 from .scenario import Scenario, load_scenario
 from .simulate import run
 from .strategies import Strategy
@@ -357,8 +358,6 @@ class Classroom:
         if not self.over:
             raise ClassroomError("the talks are not over yet")
         if self._score is None:
-            from .teaching_plots import reference_points
-
             m, row = self.model, self.model.seat.row
             utilities = m.outcome_utilities()
             refs = reference_points(self.scenario)

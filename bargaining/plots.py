@@ -1,20 +1,48 @@
-"""Matplotlib figures written to files: the trajectory of one run."""
+"""Matplotlib figures written to files: the trajectory of one run, and ``save_figure``, which every figure
+written to a file goes through.
+
+Figures written to files are ``matplotlib.figure.Figure`` objects, without pyplot: ``savefig`` picks the
+canvas from the file's format, so writing them needs no matplotlib backend and switches none.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
-import matplotlib
 import matplotlib.ticker
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.figure import Figure
 
 COLOURS = ["#1f4e9c", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#566573"]
 
 
+def save_figure(fig: Figure, path: str | Path, dpi: float) -> Path:
+    """Write ``fig`` to ``path`` (in the format its suffix names; without one, PNG), creating the folder.
+
+    The figure goes to a temporary file in the same folder first, renamed into place when complete, so a
+    failed write (full disk, unwritable folder) leaves no empty or partial file at ``path`` (and leaves
+    a file already there as it was).
+
+    Returns:
+        ``path`` as a Path.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(temporary, "xb") as file:
+            fig.savefig(file, format=path.suffix[1:] or None, dpi=dpi)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def country_colours(countries) -> dict[str, str]:
+    """A colour per country code, in the order given."""
     return {c: COLOURS[i % len(COLOURS)] for i, c in enumerate(countries)}
 
 
@@ -86,7 +114,8 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     panels = len(space) + 2
     cols = 3
     rows = int(np.ceil(panels / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), sharex=True, squeeze=False)
+    fig = Figure(figsize=(4.2 * cols, 2.8 * rows))
+    axes = fig.subplots(rows, cols, sharex=True, squeeze=False)
     axes = axes.ravel()
     for ax, issue in zip(axes, space, strict=False):
         offers_panel(ax, issue, rounds, colours)
@@ -112,8 +141,4 @@ def trajectory(scenario, result, path: str | Path) -> Path:
              "dotted: deadline   dashed red: notice of withdrawal   grey band: outcome   dash-dot: status quo")
     fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=110)

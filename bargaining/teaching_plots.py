@@ -1,188 +1,54 @@
-"""Teaching pictures: zone-of-agreement slices, three-party utility views, reference deals.
+"""Teaching pictures: zone-of-agreement slices, three-party utility views, the app's live views.
 
 * ``zone_slice``: a 2-D slice of the package space (two issues varied, the others held at a package)
   shaded with each country's acceptable region: utility >= walk-away value and within its red lines
-  (DESIGN.md, "a ZOPA exists iff some package gives every country at least its walk-away value without
-  crossing anyone's red line"). Where all regions overlap is the zone of agreement on that slice.
+  (``bargaining.sampled.acceptable``). Where all regions overlap is the zone of agreement on that slice.
 * ``utility_triangle``: the utilities of three countries in one view, as barycentric (ternary)
   coordinates of their surpluses over their walk-away values, and ``utility_cloud``: the same packages
   as a 3-D scatter with the Pareto frontier highlighted.
-* ``reference_points``: the Nash bargaining solution (Nash 1950: max of the product of surpluses) and the
-  Kalai-Smorodinsky point (Kalai & Smorodinsky 1975: equal shares of each country's best feasible
-  surplus), from ``bargaining.analysis.nash`` / ``kalai_smorodinsky`` (exact), or, where those are
-  missing, found on a quasi-random sample of packages (``sampled_reference_points``: approximate,
-  deterministic).
+* ``offers_figure``, ``utilities_figure``: a running model's offers and utilities (the app's live plots).
 
-Every figure is a matplotlib Figure; pass ``path`` to also write it to a file.
+The packages, the zone and the reference deals (Nash, Kalai-Smorodinsky) come from ``bargaining.sampled``.
+
+``zone_slice``, ``utility_triangle`` and ``utility_cloud`` return pyplot figures, which a notebook shows
+inline; pyplot is imported when the first is drawn, so importing this module chooses no matplotlib
+backend. Pass ``path`` to also write the figure to a file. The live views are plain
+``matplotlib.figure.Figure`` objects (no pyplot), as the app draws them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import numpy as np
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
-import matplotlib
+from .plots import country_colours, offers_panel, save_figure
+from .sampled import (
+    CORNERS,
+    acceptable,
+    exact_frontier,
+    feasible,
+    pareto_mask,
+    sample_packages,
+    slice_grid,
+    ternary_coordinates,
+)
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
-from scipy.stats import qmc  # noqa: E402
+# ------------------------------------------------------------------------------------------ pictures
 
-from . import analysis  # noqa: E402
-from .plots import country_colours, offers_panel  # noqa: E402
+def _pyplot_figure(figsize: tuple[float, float]) -> Figure:
+    """A new pyplot figure (a notebook shows it inline); pyplot is imported only now."""
+    import matplotlib.pyplot as plt
 
-SAMPLE_LOG2 = 14  # 2**14 packages in the default sample
-
-
-# ------------------------------------------------------------------------------------------ math
-
-def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarray] | None = None,
-                    within_red_lines: bool = True) -> np.ndarray:
-    """Deterministic quasi-random packages (unscrambled Sobol, snapped to levels).
-
-    With ``within_red_lines`` they cover the box that every country's red lines leave open (where any
-    deal must lie), else all of [0, 1]^K. The countries' ideal packages, the status quo and any
-    ``include`` packages are added, so that the corners of the bargaining set are always present.
-
-    Returns:
-        (M, K) packages.
-    """
-    space, prefs = scenario.space, scenario.preferences
-    x = qmc.Sobol(d=len(space), scramble=False).random_base2(log2_n)
-    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
-    if within_red_lines and np.all(lo <= hi):
-        x = lo + (hi - lo) * x
-    extra = [prefs.ideal, space.status_quo[None, :]] + [np.atleast_2d(p) for p in include or []]
-    return space.snap(np.vstack([x, *extra]))
+    return plt.figure(figsize=figsize)
 
 
-def feasible(scenario, x: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
-    """Packages inside everyone's red lines that give everyone at least its walk-away value: (..., K) -> (...)."""
-    prefs = scenario.preferences
-    return prefs.within_red_lines(x).all(axis=-1) & (prefs.utility(x) >= walk_away - 1e-9).all(axis=-1)
-
-
-def pareto_mask(utilities: np.ndarray) -> np.ndarray:
-    """Rows of (M, N) utilities that no other row weakly dominates (strictly better somewhere)."""
-    order = np.argsort(-utilities.sum(axis=1), kind="stable")
-    u = utilities[order]
-    keep = np.ones(len(u), dtype=bool)
-    for i in range(len(u)):
-        if not keep[i]:
-            continue
-        dominated = (u >= u[i]).all(axis=1) & (u > u[i]).any(axis=1)
-        if dominated.any():
-            keep[i] = False
-            continue
-        worse = (u[i] >= u).all(axis=1) & (u[i] > u).any(axis=1)
-        keep &= ~worse
-    mask = np.zeros(len(u), dtype=bool)
-    mask[order[keep]] = True
-    return mask
-
-
-@dataclass(frozen=True)
-class ReferencePoints:
-    """Benchmark deals of the bargaining problem (packages as normalised vectors, None if no zone).
-
-    Attributes:
-        walk_away: (N,) disagreement point used.
-        nash: Nash bargaining solution package.
-        kalai_smorodinsky: Kalai-Smorodinsky package.
-        source: ``"analysis"`` (exact, from bargaining.analysis) or ``"sampled"`` (approximate).
-    """
-
-    walk_away: np.ndarray
-    nash: np.ndarray | None
-    kalai_smorodinsky: np.ndarray | None
-    source: str
-
-
-def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
-    """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks)."""
-    if walk_away is None and callable(getattr(analysis, "solutions", None)):
-        found = scenario.solutions()  # computed once per preferences and walk-away values
-        return ReferencePoints(found.walk_away, None if found.nash is None else found.nash.package,
-                               None if found.kalai_smorodinsky is None else found.kalai_smorodinsky.package,
-                               "analysis")
-    d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
-    nash_fn = getattr(analysis, "nash", None)
-    ks_fn = getattr(analysis, "kalai_smorodinsky", None)
-    if callable(nash_fn) and callable(ks_fn):  # exact solutions (issue 3's analysis module)
-        prefs, space = scenario.preferences, scenario.space
-        nash, ks = nash_fn(prefs, space, d), ks_fn(prefs, space, d)
-        return ReferencePoints(d, None if nash is None else nash.package,
-                               None if ks is None else ks.package, "analysis")
-    return sampled_reference_points(scenario, d, log2_n)
-
-
-def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
-    """Nash and Kalai-Smorodinsky packages found among ``sample_packages`` (approximate, deterministic)."""
-    d = np.asarray(walk_away, dtype=float)
-    zone = analysis.zopa(scenario.preferences, scenario.space, d)
-    x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
-    ok = feasible(scenario, x, d)
-    if not ok.any():
-        return ReferencePoints(d, None, None, "sampled")
-    x = x[ok]
-    surplus = np.maximum(scenario.preferences.utility(x) - d, 0.0)
-    nash = x[np.argmax(np.log(surplus + 1e-12).sum(axis=1))]
-    best = surplus.max(axis=0)
-    ks = x[np.argmax((surplus / np.where(best > 0, best, 1.0)).min(axis=1) + 1e-9 * surplus.sum(axis=1))]
-    return ReferencePoints(d, nash, ks, "sampled")
-
-
-def exact_frontier(scenario, walk_away: np.ndarray, resolution: int = 8) -> np.ndarray | None:
-    """(M, K) packages on the Pareto frontier that give everyone its walk-away value, traced by
-    ``bargaining.analysis.pareto_frontier`` from the walk-away point; None if analysis lacks it."""
-    trace = getattr(analysis, "pareto_frontier", None)
-    if not callable(trace):
-        return None
-    frontier = trace(scenario.preferences, scenario.space, np.asarray(walk_away, dtype=float), resolution)
-    if len(frontier.packages) == 0:
-        return frontier.packages
-    return frontier.packages[feasible(scenario, frontier.packages, walk_away)]
-
-
-# ------------------------------------------------------------------------------------------ figures
-
-def _save(fig, path):
+def _save(fig: Figure, path) -> Figure:
+    """Write ``fig`` to ``path`` unless it is None; return ``fig``."""
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
     return fig
-
-
-def _axis_values(issue, n: int) -> tuple[np.ndarray, list[str] | None]:
-    """Positions in [0, 1] along one issue, and tick labels for ordinal levels."""
-    if issue.is_ordinal:
-        return np.linspace(0.0, 1.0, len(issue.levels)), list(issue.levels)
-    return np.linspace(0.0, 1.0, n), None
-
-
-def slice_grid(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = None, n: int = 121):
-    """Packages on a 2-D slice: ``x_issue`` and ``y_issue`` varied, the others held at ``at``.
-
-    Returns:
-        (xs, ys, packages): positions along each axis and the (len(ys), len(xs), K) packages.
-    """
-    space = scenario.space
-    at = space.status_quo if at is None else np.asarray(at, dtype=float)
-    i, j = space.index(x_issue), space.index(y_issue)
-    xs, _ = _axis_values(space.issues[i], n)
-    ys, _ = _axis_values(space.issues[j], n)
-    grid = np.broadcast_to(at, (len(ys), len(xs), len(space))).copy()
-    grid[..., i] = xs[None, :]
-    grid[..., j] = ys[:, None]
-    return xs, ys, grid
-
-
-def acceptable(scenario, packages: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
-    """Each country's acceptable region: (..., K) -> (..., N) bool (utility >= walk-away, red lines held)."""
-    prefs = scenario.preferences
-    return prefs.within_red_lines(packages) & (prefs.utility(packages) >= np.asarray(walk_away) - 1e-9)
 
 
 def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = None,
@@ -208,7 +74,8 @@ def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
     ok = acceptable(scenario, grid, d)  # (Y, X, N)
     ix, iy = space.issues[space.index(x_issue)], space.issues[space.index(y_issue)]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.2, 4.8))
+        fig = _pyplot_figure((6.2, 4.8))
+        ax = fig.subplots()
     else:
         fig = ax.figure
     colours = country_colours(scenario.countries)
@@ -251,19 +118,6 @@ def _extent(xs, ys):
     return (xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy)
 
 
-def ternary_coordinates(surplus: np.ndarray) -> np.ndarray:
-    """(M, 3) non-negative surpluses -> (M, 2) points in the triangle with corners at each country.
-
-    A package's point is the barycentre of the corners weighted by each country's share of the total
-    surplus; the centre is an equal split, a corner everything to one country.
-    """
-    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2]])
-    s = np.maximum(surplus, 0.0)
-    total = s.sum(axis=1, keepdims=True)
-    shares = np.divide(s, total, out=np.full_like(s, 1 / 3), where=total > 0)
-    return shares @ corners
-
-
 def _three(scenario, countries):
     codes = tuple(countries or scenario.countries[:3])
     if len(codes) != 3:
@@ -291,10 +145,11 @@ def utility_triangle(scenario, walk_away: np.ndarray | None = None, countries=No
     x = sample_packages(scenario, log2_n, include=[np.asarray(p) for p in (marks or {}).values()])
     x = x[feasible(scenario, x, d)]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.6, 5.2))
+        fig = _pyplot_figure((5.6, 5.2))
+        ax = fig.subplots()
     else:
         fig = ax.figure
-    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, np.sqrt(3) / 2], [0.0, 0.0]])
+    corners = np.vstack([CORNERS, CORNERS[:1]])
     ax.plot(corners[:, 0], corners[:, 1], color="black", lw=1)
     for (cx, cy), code, (ha, va) in zip(corners[:3], codes, [("right", "top"), ("left", "top"),
                                                               ("center", "bottom")], strict=True):
@@ -343,7 +198,7 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
     x = np.vstack([sample_packages(scenario, log2_n, within_red_lines=False), sample_packages(scenario, log2_n)])
     u = prefs.utility(x)[:, rows]
     ok = feasible(scenario, x, d)
-    fig = plt.figure(figsize=(6.4, 5.6))
+    fig = _pyplot_figure((6.4, 5.6))
     ax = fig.add_subplot(projection="3d")
     ax.scatter(*u[~ok].T, s=2, color="#bbbbbb", alpha=0.25, label="outside the zone")
     if ok.any():
@@ -374,7 +229,7 @@ def model_rounds(model):
     """Per-round records of a running NegotiationModel (as ``Result.rounds``), None before round 1."""
     if model.datacollector is None or model.steps == 0:
         return None
-    from .simulate import _records  # noqa: PLC0415
+    from .simulate import _records
 
     return _records(model)[0]
 
@@ -390,7 +245,8 @@ def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
     scenario, space = model.case, model.space
     names = issues or space.names
     rows_ = int(np.ceil(len(names) / cols))
-    fig, axes = plt.subplots(rows_, cols, figsize=(3.6 * cols, 2.3 * rows_), sharex=True, squeeze=False)
+    fig = Figure(figsize=(3.6 * cols, 2.3 * rows_))
+    axes = fig.subplots(rows_, cols, sharex=True, squeeze=False)
     axes = axes.ravel()
     rounds = model_rounds(model)
     colours = country_colours(scenario.countries)
@@ -405,7 +261,7 @@ def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
         _clock(ax, model)
     for extra in axes[len(names):]:
         extra.axis("off")
-    handles = [plt.Line2D([], [], color=colours[c], marker="o", ms=3, label=c) for c in scenario.countries]
+    handles = [Line2D([], [], color=colours[c], marker="o", ms=3, label=c) for c in scenario.countries]
     fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
     fig.suptitle(f"Offers per issue, round {model.round}" + (f": {model.outcome}" if model.outcome else ""),
                  x=0.01, ha="left", fontsize=10)
@@ -417,7 +273,8 @@ def utilities_figure(model):
     """Aspiration (solid), walk-away value (dashed) and utility of own offer (dots) per country."""
     scenario = model.case
     colours = country_colours(scenario.countries)
-    fig, ax = plt.subplots(figsize=(6.0, 3.6))
+    fig = Figure(figsize=(6.0, 3.6))
+    ax = fig.subplots()
     rounds = model_rounds(model)
     if rounds is not None:
         for country, frame in rounds.groupby("country", sort=False):

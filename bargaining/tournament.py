@@ -164,17 +164,16 @@ def write_results(scenario: Scenario, runs: pd.DataFrame, out: str | Path) -> pd
 def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
     """Heat map of mean surplus over the walk-away value per strategy and country, and each strategy's deal
     rate per country; written to ``path`` (PNG)."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .plots import save_figure
 
     strategies = sorted(table["strategy"].unique(), key=list(STRATEGIES).index)
     codes = list(scenario.countries)
     surplus = table.pivot(index="strategy", columns="country", values="mean_surplus").loc[strategies, codes]
     deals = table.pivot(index="strategy", columns="country", values="deal_rate").loc[strategies, codes]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.45 * len(strategies) + 2.2),
-                                      gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(11, 0.45 * len(strategies) + 2.2))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     limit = max(float(np.nanmax(np.abs(surplus.to_numpy()))), 1e-9)
     image = left.imshow(surplus.to_numpy(), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
     for (i, j), v in np.ndenumerate(surplus.to_numpy()):
@@ -196,10 +195,7 @@ def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
     runs = int(table["runs"].iloc[0])
     fig.suptitle(f"Tournament on {scenario.name}: every strategy assignment, {runs} runs per strategy and country")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=120)
 
 
 # ------------------------------------------------------------------------------------------ CLI

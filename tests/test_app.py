@@ -1,9 +1,11 @@
 """The app's model and controls, without a browser (the browser test is test_app_browser.py)."""
 
+import ipywidgets
 import pytest
+import solara
 
 import bargaining
-from bargaining.app import ExplorerModel, controls
+from bargaining.app import ExplorerModel, OffersPlot, UtilitiesPlot, controls
 from bargaining.cli import main
 
 
@@ -48,3 +50,19 @@ def test_rejected_slider_values_are_reported_not_raised():
     model = ExplorerModel("nafta-2017", rng=0, **{"protocol.deadline_round": 99})
     assert model.error.startswith("settings not applied: nafta-2017: protocol.horizon_round")
     assert model.deadline_round == 8  # the scenario as calibrated
+
+
+@solara.component
+def LivePlots(model):
+    OffersPlot(model)
+    UtilitiesPlot(model)
+
+
+def test_live_plots_render_as_png_images():
+    """The explorer's live plots (matplotlib Figures, no pyplot) render through solara.FigureMatplotlib."""
+    model = ExplorerModel("nafta-2017", rng=0)
+    model.step()
+    _, rc = solara.render(LivePlots(model), handle_error=False)
+    images = rc.find(ipywidgets.Image).widgets
+    assert [image.format for image in images] == ["png", "png"]
+    assert all(bytes(image.value[:4]) == b"\x89PNG" and len(image.value) > 10_000 for image in images)

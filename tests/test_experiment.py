@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from bargaining.cli import main
 from bargaining.experiment.designs import Design, run_seed
 from bargaining.experiment.discovery import prim_boxes
-from bargaining.experiment.report import Z, wilson, write_report
+from bargaining.experiment.report import write_report
 from bargaining.experiment.sensitivity import sobol_indices
 from bargaining.experiment.spec import ExperimentError, ParameterSpec, from_dict, load_experiment
 from bargaining.experiment.store import read_runs
 from bargaining.experiment.sweep import batch_size, sweep
+from bargaining.experiment.tables import Z, wilson
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.toml"))

@@ -11,16 +11,15 @@ import pytest
 
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
-    ("core", ["errors", "outcomes", "issues", "preferences", "offers", "analysis", "clock", "views", "cache",
-              "sampled"]),
+    ("core", ["errors", "outcomes", "cache", "issues", "preferences", "offers", "analysis", "clock", "views"]),
     ("strategies and protocols", ["strategies", "protocols"]),
     ("scenario", ["scenario", "scenarios"]),
     ("domestic politics", ["domestic"]),
     ("agents", ["agents"]),
     ("model", ["model"]),
     ("simulate", ["simulate"]),
-    ("front ends", ["plots", "teaching_plots", "classroom", "classroom_widgets", "app", "app_cli", "experiment",
-                    "tournament", "cli", "__init__"]),
+    ("front ends", ["sampled", "plots", "teaching_plots", "classroom", "classroom_widgets", "app", "app_cli",
+                    "experiment", "tournament", "cli", "__init__"]),
 ]
 
 

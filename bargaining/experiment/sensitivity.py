@@ -29,7 +29,7 @@ def sobol_outputs(cells: pd.DataFrame, countries: tuple[str, ...]) -> dict[str, 
     """Per-cell outputs for the analysis: P(deal), P(withdrawal) and each country's mean utility.
 
     Args:
-        cells: The cell table (``report.cell_table``), one row per cell in cell order.
+        cells: The cell table (``tables.cell_table``), one row per cell in cell order.
         countries: Country codes.
     """
     outputs = {}
