@@ -155,7 +155,7 @@ class _Desk:
         return reply
 
 
-class Seat(Strategy):
+class Seat(Strategy, register=False):
     """The student's strategy: the aspiration is the scenario strategy's; the moves are the student's.
 
     Wraps the seat's scenario strategy, which still sets the aspiration (so the random draws are the

@@ -55,7 +55,7 @@ def test_weight_override_rescales_the_others(nafta):
 def test_strategy_name_override_drops_old_parameters(nafta, monkeypatch):
     from bargaining.strategies import STRATEGIES, Strategy
 
-    class Stubborn(Strategy):
+    class Stubborn(Strategy, register=False):
         name = "stubborn_for_test"
 
         def aspiration(self, agent):

@@ -17,7 +17,7 @@ from bargaining.model import NegotiationModel
 from bargaining.strategies import STRATEGIES, Strategy, StrategyParams
 
 
-class Scripted(Strategy):
+class Scripted(Strategy, register=False):
     """Test opponent: tables ``offers[round - 1]`` (the last one after that) and never accepts."""
 
     name = "scripted"

@@ -1,20 +1,18 @@
-"""Concession strategies, one small class each, and the registry that picks them by name."""
+"""Concession strategies, one small class each, and the registry that picks them by name.
 
-from .base import Strategy, StrategyParams
-from .hard_liner import HardLiner
-from .opponent_model import OpponentModel
-from .rubinstein import Rubinstein
-from .time_dependent import Boulware, Conceder, Linear, TimeDependent
-from .tit_for_tat import AbsoluteTitForTat, RelativeTitForTat
+Every module of this package is imported here, and every ``Strategy`` subclass that sets a ``name`` registers
+itself in ``STRATEGIES`` (``Strategy.__init_subclass__``): a new strategy is one new file (docs/architecture.md).
+"""
 
-STRATEGIES: dict[str, type[Strategy]] = {cls.name: cls for cls in (
-    TimeDependent, Boulware, Linear, Conceder, HardLiner, RelativeTitForTat, AbsoluteTitForTat, OpponentModel,
-    Rubinstein,
-)}
+import importlib
+import pkgutil
+
+from .base import STRATEGIES, Strategy, StrategyParams
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
 # Aliases: other names for a registered class (``bargaining strategies`` marks them; tournaments skip them).
-STRATEGIES["tit_for_tat"] = RelativeTitForTat  # Faratin's relative form: reciprocates in proportion
+STRATEGIES["tit_for_tat"] = STRATEGIES["tit_for_tat_relative"]  # Faratin's relative form: reciprocates in proportion
 
-__all__ = [
-    "STRATEGIES", "AbsoluteTitForTat", "Boulware", "Conceder", "HardLiner", "Linear", "OpponentModel",
-    "RelativeTitForTat", "Rubinstein", "Strategy", "StrategyParams", "TimeDependent",
-]
+__all__ = ["STRATEGIES", "Strategy", "StrategyParams"]

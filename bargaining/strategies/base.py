@@ -33,8 +33,13 @@ CLASSIFIER: dict[str, bool] = {
 }
 
 
+#: Strategy name -> class, filled by ``Strategy.__init_subclass__`` (aliases are added in ``__init__.py``).
+STRATEGIES: dict[str, type[Strategy]] = {}
+
+
 class Strategy:
-    """Base class. Subclasses set ``name``, ``classifier``, ``Params`` and implement ``aspiration``.
+    """Base class. Subclasses set ``name``, ``classifier``, ``Params`` and implement ``aspiration``; a subclass
+    with a ``name`` registers itself in ``STRATEGIES`` unless declared with ``register=False``.
 
     The default ``propose`` tables the proposer's best package for the others at its aspiration
     (``Negotiator.package_at``); the default ``accepts`` takes any package worth at least the aspiration
@@ -44,6 +49,11 @@ class Strategy:
     name: ClassVar[str]
     classifier: ClassVar[dict[str, Any]] = CLASSIFIER
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+
+    def __init_subclass__(cls, register: bool = True, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if register and "name" in cls.__dict__:
+            STRATEGIES[cls.name] = cls
 
     def __init__(self, params: StrategyParams | None = None):
         self.params = params if params is not None else self.Params()
