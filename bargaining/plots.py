@@ -59,7 +59,7 @@ STYLES = {"congress": "-", "lobby": (0, (5, 1)), "auto_workers": "-.", "election
 
 
 def domestic_panel(ax, scenario, result, colours) -> None:
-    """Two-level game panel: each constituency's pressure (``constituencies.py``) and each partner's
+    """Two-level game panel: each constituency's pressure (``domestic/``) and each partner's
     belief in the threat (thin dashed, with markers)."""
     for country, frame in result.rounds.groupby("country", sort=False):
         if frame["belief"].notna().any():

@@ -132,7 +132,7 @@ def initial_beliefs(countries: tuple[str, ...], threatener: str | None, beliefs:
 def walk_away_values(
     termination: np.ndarray, status_quo_utility: np.ndarray, threatener: int | None, beliefs: np.ndarray
 ) -> np.ndarray:
-    """Walk-away value of every country (DESIGN.md, "Walk-away values come from the threat").
+    """Walk-away value of every country (docs/model.md, "Walk-away values").
 
     The country that can withdraw gets max(t, u(x_sq)); every other country the belief-weighted mix
     p * t + (1 - p) * u(x_sq), where p is its belief that the threat is real. Without a threatener,

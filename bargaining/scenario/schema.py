@@ -187,7 +187,7 @@ class CountrySpec(_Strict):
     belief: float | None = Field(None, ge=0, le=1, description="belief that the threat is real")
     shape: Literal["linear", "quadratic"] = "linear"
     strategy: StrategySpec = StrategySpec()
-    # domestic politics (constituencies.py): optional tables of the country
+    # domestic politics (bargaining/domestic/): optional tables of the country
     congress: CongressSpec | None = None
     lobby: LobbySpec | None = None
     auto_workers: AutoWorkersSpec | None = None
