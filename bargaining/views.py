@@ -23,7 +23,21 @@ from .offers import ConcessionPath
 from .preferences import Preferences
 
 
-class Negotiator(Protocol):
+class Home(Protocol):
+    """What every view shows: the clock and the current preferences and issue space. A country's domestic
+    arena, as its constituencies see it, is just this."""
+
+    @property
+    def preferences(self) -> Preferences: ...
+
+    @property
+    def space(self) -> IssueSpace: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+
+class Negotiator(Home, Protocol):
     """A country at the table, as its strategy sees it.
 
     Attributes:
@@ -43,15 +57,6 @@ class Negotiator(Protocol):
     walk_away: float
     aspiration: float
     offer: np.ndarray | None
-
-    @property
-    def preferences(self) -> Preferences: ...
-
-    @property
-    def space(self) -> IssueSpace: ...
-
-    @property
-    def clock(self) -> Clock: ...
 
     def utility(self, package: np.ndarray) -> float:
         """Its utility of a package."""
@@ -76,20 +81,11 @@ class Seat(Protocol):
         """Table this round's package."""
 
 
-class Table(Protocol):
+class Table(Home, Protocol):
     """The negotiating table, as a protocol sees it."""
 
     countries: list
     threatener: int | None
-
-    @property
-    def preferences(self) -> Preferences: ...
-
-    @property
-    def space(self) -> IssueSpace: ...
-
-    @property
-    def clock(self) -> Clock: ...
 
     def proposer_order(self) -> list:
         """Who proposes this round, in order."""
@@ -106,15 +102,3 @@ class Table(Protocol):
     def last_round(self) -> int:
         """The round at whose end the talks end unless a deal comes first."""
 
-
-class Home(Protocol):
-    """A country's domestic arena, as its constituencies see it: the clock and the current preferences."""
-
-    @property
-    def preferences(self) -> Preferences: ...
-
-    @property
-    def space(self) -> IssueSpace: ...
-
-    @property
-    def clock(self) -> Clock: ...
