@@ -24,6 +24,7 @@ from .domestic import Shock
 from .outcomes import Outcome
 from .preferences import Preferences, walk_away_values
 from .protocols import PROTOCOLS, Agreement
+from .records import Records
 from .scenario import Scenario
 from .strategies import STRATEGIES
 
@@ -37,7 +38,7 @@ class NegotiationModel(mesa.Model):
     Args:
         case: The bargaining scenario (``case`` because Mesa's Model reserves ``scenario``).
         rng: Seed or numpy Generator; all randomness goes through ``self.rng``.
-        record: Collect per-round records in ``self.datacollector`` (off for sweeps).
+        record: Keep per-round records in ``self.records`` (off for sweeps).
 
     Attributes:
         clock: Rounds, the deadline and the notice of withdrawal.
@@ -47,6 +48,7 @@ class NegotiationModel(mesa.Model):
         ratified: Country -> whether it ratified the final package (all False without one).
         belief_path: Per round, every country's belief in the threat at the round's end.
         agreement: The Agreement of a deal.
+        records: Per-round records (``records.Records``), None when not recording.
     """
 
     def __init__(self, case: Scenario, rng=None, record: bool = True):
@@ -63,7 +65,6 @@ class NegotiationModel(mesa.Model):
         self.protocol = PROTOCOLS[spec.protocol.name]()
         self.outcome: Outcome | None = None
         self.agreement: Agreement | None = None
-        self.tabled: list[tuple[int, str, np.ndarray]] = []  # (round, proposer, package) when recording
 
         self.countries: list[CountryAgent] = []
         for row, code in enumerate(case.countries):
@@ -77,17 +78,7 @@ class NegotiationModel(mesa.Model):
         self.ratified: dict[str, bool] = {a.code: False for a in self.countries}
         self.failed_ratifications: list[tuple[int, tuple[str, ...]]] = []  # (round, vetoing countries)
         self.belief_path: list[list[float]] = []
-        self.recording = record
-        self.datacollector = mesa.DataCollector(
-            model_reporters={"notice": lambda m: m.notice_round is not None},
-            agenttype_reporters={CountryAgent: {
-                "aspiration": "aspiration", "walk_away": "walk_away", "belief": "belief",
-                "offer_utility": lambda a: np.nan if a.offer is None else a.utility(a.offer),
-                # the offer on each issue: natural value, or level index for ordinal issues
-                **{issue.name: (lambda a, k=k, issue=issue: np.nan if a.offer is None else issue.numeric(a.offer[k]))
-                   for k, issue in enumerate(self.space)},
-            }, **domestic.reporters()},
-        ) if record else None
+        self.records = Records() if record else None
         self._update_walk_away()
 
     def _with_noise(self, belief: float) -> float:
@@ -173,9 +164,9 @@ class NegotiationModel(mesa.Model):
         self.record(proposer.code, package)
 
     def record(self, who: str, package: np.ndarray) -> None:
-        """Keep a tabled package in ``self.tabled`` when recording."""
-        if self.recording:
-            self.tabled.append((self.round, who, package))
+        """Keep a tabled package when recording."""
+        if self.records is not None:
+            self.records.tabled.append((self.round, who, package))
 
     def answers(self, package: np.ndarray, exclude: CountryAgent | None = None,
                 among: list[CountryAgent] | None = None) -> list[bool]:
@@ -205,8 +196,8 @@ class NegotiationModel(mesa.Model):
             self._advance_clock()
         self.running = self.outcome is None  # Mesa's convention: visualisations and batch runners stop
         self.belief_path.append([a.belief for a in self.countries])
-        if self.datacollector is not None:
-            self.datacollector.collect(self)
+        if self.records is not None:
+            self.records.collect(self)
 
     def _ratify(self, agreement: Agreement) -> None:
         """A signed package becomes final only when every country's constituencies ratify it (Putnam

@@ -9,8 +9,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .agents import CountryAgent
-from .domestic import CONSTITUENCIES
 from .model import NegotiationModel
 from .outcomes import Outcome
 from .scenario import Scenario, load_scenario
@@ -116,37 +114,7 @@ def run(
         package=package,
     )
     if record:
-        result.rounds, result.tabled = _records(model)
-        result.domestic = _domestic_records(model)
+        records = model.records
+        result.rounds, result.tabled, result.domestic = records.rounds(model), records.packages(model), \
+            records.domestic(model)
     return result
-
-
-def _records(model: NegotiationModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    space = model.space
-    rounds = model.datacollector.get_agenttype_vars_dataframe(CountryAgent).reset_index()
-    rounds = rounds.rename(columns={"Step": "round"}).astype({"round": int})
-    rounds["country"] = rounds["AgentID"].map({a.unique_id: a.code for a in model.countries})
-    rounds["month"] = rounds["round"].map(model.case.month)
-    u = [f"u_{c}" for c in model.case.countries]
-    tabled = pd.DataFrame(
-        [{"round": r, "proposer": who, **space.natural(x), **dict(zip(u, model.preferences.utility(x), strict=True))}
-         for r, who, x in model.tabled],
-        columns=["round", "proposer", *space.names, *u],
-    )
-    columns = ["round", "month", "country", "aspiration", "walk_away", "belief", "offer_utility", *space.names]
-    return rounds[columns], tabled
-
-
-def _domestic_records(model: NegotiationModel) -> pd.DataFrame:
-    """Per round and constituency: country, kind and pressure (empty without constituencies)."""
-    frames = []
-    for cls in CONSTITUENCIES.values():
-        if model.agents_by_type.get(cls):
-            frame = model.datacollector.get_agenttype_vars_dataframe(cls).reset_index()
-            frame["kind"] = cls.kind
-            frames.append(frame)
-    columns = ["round", "country", "kind", "pressure"]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    out = pd.concat(frames).rename(columns={"Step": "round"})[columns].reset_index(drop=True)
-    return out.astype({"round": int})

@@ -227,11 +227,9 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
 
 def model_rounds(model):
     """Per-round records of a running NegotiationModel (as ``Result.rounds``), None before round 1."""
-    if model.datacollector is None or model.steps == 0:
+    if model.records is None or model.steps == 0:
         return None
-    from .simulate import _records
-
-    return _records(model)[0]
+    return model.records.rounds(model)
 
 
 def _clock(ax, model):

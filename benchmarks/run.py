@@ -31,7 +31,7 @@ def runs_per_second(scenario, runs: int, repeats: int, overrides=None, record=Fa
 
 CASES = [
     ("nafta-2017, record=False", "nafta-2017", None, False),
-    ("nafta-2017, record=True (DataCollector, DataFrames)", "nafta-2017", None, True),
+    ("nafta-2017, record=True (plain lists, frames built once at the end)", "nafta-2017", None, True),
     ("nafta-2017, credible threat to withdrawal (US.termination_value=0.9)", "nafta-2017",
      {"US.termination_value": 0.9}, False),
     ("pie-split, record=False", "pie-split", None, False),

@@ -20,7 +20,7 @@ def test_student_playing_the_hints_reproduces_the_simulation(seat):
     assert score.utilities == pytest.approx(baseline.utilities, abs=1e-9)
     assert score.agreement["sunset"] == baseline.agreement["sunset"]
     assert score.versus_baseline == pytest.approx(0.0, abs=1e-9)
-    tabled = [(r, who) for r, who, _ in room.model.tabled]
+    tabled = [(r, who) for r, who, _ in room.model.records.tabled]
     assert tabled == list(zip(baseline.tabled["round"], baseline.tabled["proposer"], strict=True))
 
 

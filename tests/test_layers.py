@@ -16,7 +16,7 @@ LAYERS = [
     ("scenario", ["scenario", "scenarios"]),
     ("domestic politics", ["domestic"]),
     ("agents", ["agents"]),
-    ("model", ["model"]),
+    ("model", ["model", "records"]),
     ("simulate", ["simulate"]),
     ("front ends", ["sampled", "plots", "teaching_plots", "classroom", "classroom_widgets", "app", "app_cli",
                     "experiment", "tournament", "cli", "__init__"]),

@@ -56,10 +56,5 @@ def vetoes(constituencies: list[Constituency], package: np.ndarray) -> list[str]
     return sorted({c.code for c in constituencies if not c.ratifies(package)})
 
 
-def reporters() -> dict:
-    """DataCollector agenttype_reporters for the constituency agents."""
-    return {cls: {"country": "code", "pressure": "pressure"} for cls in CONSTITUENCIES.values()}
-
-
 __all__ = ["CONSTITUENCIES", "AudienceCosts", "AutoWorkers", "BusinessLobby", "Congress", "Constituency",
            "Election", "Shock", "build", "event_shocks", "reporters", "vetoes"]

@@ -1,0 +1,71 @@
+"""What a recorded run keeps, round by round: plain lists while it runs, pandas frames once, when asked.
+
+Per round and country: aspiration, walk-away value, belief, the utility of its own offer and the offer on each
+issue (natural value, or level index for ordinal issues). Per round and constituency: its pressure. Every
+tabled package: round and proposer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+NAN = float("nan")
+
+
+def _frame(rows: list[tuple], columns: dict[str, type]) -> pd.DataFrame:
+    """A frame from row tuples, one column per name, each built once with its dtype."""
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    return pd.DataFrame({name: np.array(v, dtype=dtype) for (name, dtype), v in zip(columns.items(), values,
+                                                                                        strict=True)})
+
+
+class Records:
+    """Per-round records of one NegotiationModel (``model.records`` when it records)."""
+
+    def __init__(self):
+        self.countries: list[tuple] = []  # (round, code, aspiration, walk_away, belief, offer_utility, *offer)
+        self.constituencies: list[tuple] = []  # (round, country, kind, pressure)
+        self.tabled: list[tuple] = []  # (round, proposer, package)
+
+    def collect(self, model) -> None:
+        """Keep the end of the current round."""
+        r, issues = model.round, list(model.space)
+        for a in model.countries:
+            if a.offer is None:
+                self.countries.append((r, a.code, a.aspiration, a.walk_away, a.belief, NAN, *[NAN] * len(issues)))
+            else:
+                offer = [issue.numeric(x) for issue, x in zip(issues, a.offer, strict=True)]
+                self.countries.append((r, a.code, a.aspiration, a.walk_away, a.belief, a.utility(a.offer), *offer))
+        for c in model.constituencies:
+            self.constituencies.append((r, c.code, c.kind, c.pressure))
+
+    def rounds(self, model) -> pd.DataFrame:
+        """Per round and country: round, month, country, aspiration, walk_away, belief, offer_utility, issues."""
+        columns = {"round": int, "country": object, "aspiration": float, "walk_away": float, "belief": float,
+                   "offer_utility": float, **dict.fromkeys(model.space.names, float)}
+        frame = _frame(self.countries, columns)
+        months = {r: model.case.month(r) for r in dict.fromkeys(frame["round"].tolist())}
+        frame.insert(1, "month", np.array([months[r] for r in frame["round"].tolist()], dtype=object))
+        return frame
+
+    def packages(self, model) -> pd.DataFrame:
+        """Every tabled package: round, proposer, each issue (natural values or labels) and each country's
+        utility of it (``u_US``, ...) under the preferences at the end of the run."""
+        space, countries = model.space, model.case.countries
+        columns: dict[str, list] = {"round": [r for r, _, _ in self.tabled], "proposer": [w for _, w, _ in self.tabled]}
+        packages = np.array([x for _, _, x in self.tabled]).reshape(len(self.tabled), len(space))
+        for k, issue in enumerate(space):
+            columns[issue.name] = [issue.natural(x) for x in packages[:, k]]
+        utilities = model.preferences.utility(packages).reshape(len(self.tabled), len(countries))
+        for n, code in enumerate(countries):
+            columns[f"u_{code}"] = utilities[:, n]
+        return pd.DataFrame(columns)
+
+    def domestic(self, model) -> pd.DataFrame:
+        """Per constituency kind (in acting order), round and constituency: round, country, kind, pressure."""
+        if not self.constituencies:
+            return pd.DataFrame(columns=["round", "country", "kind", "pressure"])
+        order = {kind: n for n, kind in enumerate(dict.fromkeys(c.kind for c in model.constituencies))}
+        rows = sorted(self.constituencies, key=lambda row: order[row[2]])  # stable: rounds stay in order
+        return _frame(rows, {"round": int, "country": object, "kind": object, "pressure": float})
