@@ -147,8 +147,8 @@ def _profile(path: Path, root: ET.Element, issues: dict[str, dict]) -> dict:
             lo, hi = int(issue["levels"][0]), int(issue["levels"][-1])
             if _bounds(path, element, key) != (lo, hi):
                 fail(path, key, f"expected the domain's bounds {lo}..{hi}, found {_bounds(path, element, key)}")
-            e = _linear(path, element, key, lower=lo)
-            table = {str(v): float(np.clip(e(v), 0.0, 1.0)) for v in range(lo, hi + 1)}
+            offset, slope, x0 = _linear(path, element, key, lower=lo)
+            table = {str(v): float(np.clip(offset + slope * (v - x0), 0.0, 1.0)) for v in range(lo, hi + 1)}
             values[name] = checked_table(table, weights[name], path, key)
         else:
             lo, hi = issue["bounds"]
@@ -165,34 +165,35 @@ def _profile(path: Path, root: ET.Element, issues: dict[str, dict]) -> dict:
             "discount": d if 0.0 < d <= 1.0 else 1.0}
 
 
-def _linear(path: Path, element: ET.Element, key: str, lower: float):
-    """The evaluator of an integer or real issue as a function (unclipped)."""
+def _linear(path: Path, element: ET.Element, key: str, lower: float) -> tuple[float, float, float]:
+    """The evaluator of an integer or real issue, unclipped, as (offset, slope, x0): e(x) = offset + slope (x - x0),
+    the arithmetic of Genius's EvaluatorInteger (slope, offset) and EvaluatorReal (parameter0, parameter1)."""
     ev = element.find("evaluator")
     if ev is None:
         fail(path, f"{key}.evaluator", "expected an <evaluator> element, found none")
     ftype = ev.get("ftype", "linear")
-    if ev.get("slope") is not None:  # Genius EvaluatorInteger: offset + slope (v - lowerbound)
-        slope, offset = number(ev.get("slope"), path, f"{key}.slope"), number(ev.get("offset"), path, f"{key}.offset")
-        return lambda v: offset + slope * (v - lower)
+    if ev.get("slope") is not None:
+        return number(ev.get("offset"), path, f"{key}.offset"), number(ev.get("slope"), path, f"{key}.slope"), lower
     if ftype == "constant":
-        c = number(ev.get("parameter0"), path, f"{key}.parameter0")
-        return lambda v: c
+        return number(ev.get("parameter0"), path, f"{key}.parameter0"), 0.0, 0.0
     if ftype != "linear":
         fail(path, f"{key}.evaluator.ftype", f"expected linear or constant, found {ftype!r}")
-    p0, p1 = (number(ev.get(p), path, f"{key}.{p}") for p in ("parameter0", "parameter1"))
-    return lambda v: p1 * v + p0
+    return number(ev.get("parameter0"), path, f"{key}.parameter0"), \
+        number(ev.get("parameter1"), path, f"{key}.parameter1"), 0.0
 
 
 def _real_points(path: Path, element: ET.Element, key: str, lo: float, hi: float, weight: float) -> list:
     """The clipped linear evaluator of a real issue as points [x, e(x)]: the bounds and where clipping starts."""
-    e = _linear(path, element, key, lower=lo)
-    slope = e(1.0) - e(0.0)
-    corners = {lo, hi}
+    offset, slope, x0 = _linear(path, element, key, lower=lo)
+    points = {lo: float(np.clip(offset + slope * (lo - x0), 0.0, 1.0)),
+              hi: float(np.clip(offset + slope * (hi - x0), 0.0, 1.0))}
     if slope:
-        corners |= {x for x in ((0.0 - e(0.0)) / slope, (1.0 - e(0.0)) / slope) if lo < x < hi}
-    points = [[x, float(np.clip(e(x), 0.0, 1.0))] for x in sorted(corners)]
-    table = checked_table({label(x): v for x, v in points}, weight, path, key)
-    return [[x, v] for (x, _), v in zip(points, table.values(), strict=True)]
+        for level in (0.0, 1.0):  # where the line crosses 0 or 1, clipping starts: a corner
+            x = x0 + (level - offset) / slope
+            if lo < x < hi and not np.isclose(x, lo, rtol=1e-12) and not np.isclose(x, hi, rtol=1e-12):
+                points[x] = level
+    table = checked_table({label(x): v for x, v in sorted(points.items())}, weight, path, key)
+    return [[x, v] for x, v in zip(sorted(points), table.values(), strict=True)]
 
 
 # ------------------------------------------------------------------------------------------ writing
