@@ -29,7 +29,11 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as f:
-                f.write(text)
+                try:
+                    f.write(text)
+                except OSError:
+                    os.unlink(f.name)
+                    raise
             os.replace(f.name, folder / name)
     except OSError as exc:
         raise UsageError(f"{folder}: cannot write the files: {exc.strerror or exc}") from None

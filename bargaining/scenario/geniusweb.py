@@ -188,6 +188,9 @@ def write(tables: dict) -> tuple[dict[str, str], list[str]]:
         n: ({"range": ranges[n]} if ranges[n] else {"values": list(issue.get("options") or issue["levels"])})
         for n, issue in issues.items()}}
     files, notes = {f"{name}_domain.json": json.dumps(domain, indent=2) + "\n"}, []
+    discounted = [code for code, c in countries.items() if c["discount"] != 1.0]
+    if discounted:
+        notes.append(f"discount factors of {', '.join(discounted)} dropped (GeniusWeb profiles have none)")
     for code, c in countries.items():
         utilities = {}
         for n, issue in issues.items():
