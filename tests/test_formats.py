@@ -369,6 +369,8 @@ BAD_GENIUS = {
                               "harbour_ferry.xml: issue 'night shifts': expected the domain's bounds 0..4"),
     "not XML": (lambda d: (d / "harbour_port.xml").write_text("<utility_space>"),
                 "harbour_port.xml: xml: expected a well-formed XML file"),
+    "nonlinear profile": (lambda d: (d / "harbour_port.xml").write_text('<utility_space type="nonlinear"/>'),
+                          "harbour_port.xml: utility_space: expected a linear additive profile, found a nonlinear"),
 }
 
 
@@ -433,14 +435,23 @@ def test_export_to_an_unwritable_folder_fails_cleanly(tmp_path, capsys):
 @ENGINE
 @pytest.mark.parametrize("folder", [HARBOUR, ALLOTMENT], ids=["genius", "geniusweb"])
 def test_show_and_run_a_folder(folder, capsys):
+    """``show --json``'s Nash point against brute force in the convention: its utilities are those of its package,
+    and no outcome has a larger product of gains over the reservation values (equal on the all-discrete domain)."""
     assert main(["show", str(folder), "--json"]) == 0
-    info = json.loads(capsys.readouterr().out)
+    nash = json.loads(capsys.readouterr().out)["nash"]
     raw, _ = (genius if folder == HARBOUR else geniusweb).read(folder)
-    # Nash: the package maximising the product of gains over the reservation values, by brute force
-    best = max((o for o in outcomes(raw, 201)), key=lambda o: np.prod(
-        [max(table_utility(raw, c, o) - raw["countries"][c]["reservation_value"], 0) for c in raw["countries"]]))
-    for code in raw["countries"]:
-        assert info["nash"]["utilities"][code] == pytest.approx(table_utility(raw, code, best), abs=1e-6)
+    codes = list(raw["countries"])
+
+    def gains(outcome):
+        return [table_utility(raw, c, outcome) - raw["countries"][c]["reservation_value"] for c in codes]
+
+    for code in codes:
+        assert nash["utilities"][code] == pytest.approx(table_utility(raw, code, nash["package"]), abs=1e-9)
+    best = max(np.prod(g) if min(g) >= 0 else 0.0 for g in map(gains, outcomes(raw, 401)))
+    found = np.prod(gains(nash["package"]))
+    assert found >= best - 1e-12
+    if folder == ALLOTMENT:  # every issue discrete: brute force is exact
+        assert found == pytest.approx(best, abs=1e-9)
     for seed in range(3):
         assert main(["run", str(folder), "--seed", str(seed), "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["outcome"]

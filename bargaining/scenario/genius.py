@@ -41,6 +41,10 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
     """
     files = sorted(folder.glob("*.xml"))
     roots = {f: _parse(f) for f in files}
+    for f, root in roots.items():
+        if root.get("type") == "nonlinear" or root.find(".//ufun") is not None:
+            fail(f, "utility_space", "expected a linear additive profile, found a nonlinear utility space (not "
+                 "supported)")
     domains = [f for f, root in roots.items() if root.find(".//weight") is None]
     if len(domains) != 1:
         fail(folder, "domain file", "expected one XML file without <weight> elements (the domain), found "
