@@ -127,8 +127,8 @@ def _profile(path: Path, root: ET.Element, issues: dict[str, dict]) -> dict:
     weights = dict.fromkeys(issues, 0.0)  # Genius: an issue without a <weight> weighs 0
     for w in root.iter("weight"):
         if w.get("index") not in by_index:
-            fail(path, f"weight index={w.get('index')}", f"expected the index of an issue ({sorted(by_index)}), "
-                 f"found {w.get('index')!r}")
+            fail(path, f"weight index={w.get('index')}",
+                 f"expected the index of an issue ({sorted(map(str, by_index))}), found {w.get('index')!r}")
         name = by_index[w.get("index")]
         weights[name] = number(w.get("value"), path, f"weight of {name!r}")
     weights = weights_summing_to_one(weights, path, "weights")
