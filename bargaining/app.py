@@ -169,6 +169,30 @@ def _fmt(value) -> str:
 
 
 @solara.component
+def ScenarioPicker(name: str, set_name: Any) -> None:
+    """A bundled scenario from the list, or a .toml file or a Genius or GeniusWeb folder typed in (checked first:
+    a path that does not load shows its one-line error and changes nothing)."""
+    error, set_error = solara.use_state("")
+    choices = list(bundled())
+
+    def use_path(path: str) -> None:
+        path = path.strip()
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            set_error(str(exc))
+            return
+        set_error("")
+        set_name(path)
+
+    solara.Select("Scenario", value=name if name in choices else None, values=choices, on_value=set_name)
+    solara.InputText("or a .toml file, Genius or GeniusWeb folder", value="" if name in choices else name,
+                     on_value=use_path, continuous_update=False)
+    if error:
+        solara.Error(error)
+
+
+@solara.component
 def Explore():
     """Scenario picker + SolaraViz (remounted when the scenario changes, so its sliders follow)."""
     name, set_name = solara.use_state(DEFAULT_SCENARIO)
@@ -176,7 +200,7 @@ def Explore():
     model = solara.use_memo(lambda: ExplorerModel(name), [name])
     with solara.Sidebar():
         with solara.Card("Scenario"):
-            solara.Select("Scenario", value=name, values=list(bundled()), on_value=set_name)
+            ScenarioPicker(name, set_name)
     SolaraViz(model, components=[Status, OffersPlot, UtilitiesPlot], model_params=controls(scenario),
               name=f"bargaining: {name}", play_interval=400).key(f"viz-{name}")
 
@@ -217,7 +241,7 @@ def Classroom():
 
     with solara.Sidebar():
         with solara.Card("Classroom seat"):
-            solara.Select("Scenario", value=name, values=list(bundled()), on_value=set_name)
+            ScenarioPicker(name, set_name)
             solara.Select("Your country", value=seat, values=list(scenario.countries), on_value=set_seat)
             solara.InputInt("Seed", value=seed, on_value=set_seed)
             solara.Button("Start the talks", color="primary", on_click=start)

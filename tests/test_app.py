@@ -1,5 +1,8 @@
 """The app's model and controls, without a browser (the browser test is test_app_browser.py)."""
 
+from importlib import resources
+
+import ipyvuetify
 import ipywidgets
 import pytest
 import solara
@@ -66,3 +69,25 @@ def test_live_plots_render_as_png_images():
     images = rc.find(ipywidgets.Image).widgets
     assert [image.format for image in images] == ["png", "png"]
     assert all(bytes(image.value[:4]) == b"\x89PNG" and len(image.value) > 10_000 for image in images)
+
+
+
+def test_the_scenario_field_takes_a_file_or_folder_and_reports_a_bad_one(tmp_path):
+    """A typed path that loads becomes the scenario; one that does not shows its one-line error and changes nothing."""
+    from bargaining.app import ScenarioPicker
+
+    chosen = []
+    _, rc = solara.render(ScenarioPicker("nafta-2017", chosen.append), handle_error=False)
+
+    def enter(path):
+        field = rc.find(ipyvuetify.TextField, label="or a .toml file, Genius or GeniusWeb folder").widget
+        field.v_model = str(path)
+        field.fire_event("keyup.enter", None)
+
+    enter(tmp_path / "missing.toml")
+    assert chosen == []
+    assert "missing.toml: no such scenario file" in rc.find(ipyvuetify.Alert).widget.children[0]
+    toml = tmp_path / "mine.toml"
+    toml.write_text((resources.files("bargaining.scenarios") / "pie-split.toml").read_text())
+    enter(toml)
+    assert chosen == [str(toml)]

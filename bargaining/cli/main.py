@@ -13,6 +13,7 @@ from ..app_cli import register as register_app
 from ..errors import ScenarioError, UsageError
 from ..experiment.cli import register as register_experiments
 from ..tournament import register as register_tournament
+from .export import register as register_export
 from .run import cmd_run
 from .scenarios import cmd_scenarios
 from .show import cmd_show
@@ -20,7 +21,8 @@ from .strategies import register as register_strategies
 
 
 def _add_scenario(p: argparse.ArgumentParser, overrides: bool = True) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="bundled scenario name or path to a .toml file")
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help="bundled scenario name, path to a .toml file, or a Genius or GeniusWeb folder")
     if overrides:
         p.add_argument("--set", metavar="PATH=VALUE", action="append", default=[],
                        help="override a parameter, e.g. US.termination_value=0.6 (repeatable)")
@@ -45,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE", help="write the trajectory figure (PNG)")
     p.set_defaults(func=cmd_run)
 
-    for register in (register_experiments, register_strategies, register_tournament, register_app):
+    for register in (register_export, register_experiments, register_strategies, register_tournament, register_app):
         register(sub)
     return parser
 

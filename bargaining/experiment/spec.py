@@ -242,7 +242,8 @@ def from_dict(raw: dict, origin: str = "<experiment>", base: Path | None = None,
     except ValidationError as exc:
         raise ExperimentError(f"{origin}: {validation_message(exc)}") from None
     scenario_path = spec.scenario
-    if scenario_path.endswith(".toml") and base is not None and not Path(scenario_path).is_absolute():
+    if base is not None and not Path(scenario_path).is_absolute() and \
+            (scenario_path.endswith(".toml") or (base / scenario_path).is_dir()):  # a file or a Genius folder
         scenario_path = str(base / scenario_path)
     try:
         scenario = load_scenario(scenario_path)

@@ -1,8 +1,9 @@
-"""Loading scenarios: bundled ones by name, TOML files by path, and the sources kept with every number.
+"""Loading scenarios: bundled ones by name, TOML files by path, Genius and GeniusWeb folders, and the sources
+kept with every number.
 
 Any number in a scenario file may be written as ``{ value = 0.55, source = "..." }``: the source (a seed file
 name and a short quote, or ``assumption: <reason>``) is kept in ``Scenario.sources`` under the parameter's
-dotted path.
+dotted path; :func:`dump_toml` writes them back that way.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import tomlkit
+
 from ..errors import ScenarioError
+from . import genius, geniusweb
 from .case import Scenario, from_dict
 
 
@@ -27,12 +31,16 @@ def bundled() -> dict[str, str]:
 
 
 def load_scenario(name_or_path: str | Path, overrides: list[str] | dict | None = None) -> Scenario:
-    """Load a bundled scenario by name (``"nafta-2017"``) or a TOML file by path; validate; override.
+    """Load a bundled scenario by name (``"nafta-2017"``), a TOML file by path, or a Genius or GeniusWeb
+    folder (docs/formats.md); validate; override.
 
     Raises:
         ScenarioError: With one message naming the file, the key, what was expected and what was found.
     """
     path = Path(name_or_path)
+    if path.is_dir():
+        raw, sources = read_folder(path)
+        return from_dict(raw, str(name_or_path), sources).with_overrides(overrides)
     if path.suffix != ".toml" or not path.exists():
         names = bundled()
         if str(name_or_path) in names:
@@ -41,7 +49,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | dict | None =
             raise ScenarioError(f"{name_or_path}: no such scenario file")
         else:
             raise ScenarioError(f"unknown scenario {str(name_or_path)!r}: expected a bundled scenario "
-                                f"({', '.join(names)}) or a path to a .toml file")
+                                f"({', '.join(names)}), a path to a .toml file or a Genius or GeniusWeb folder")
     origin = str(name_or_path)
     try:
         data = tomllib.loads(path.read_text())
@@ -64,3 +72,29 @@ def _strip_sources(node: Any, path: tuple[str, ...], sources: dict[str, str]) ->
     if isinstance(node, list):  # arrays of tables ([[events]])
         return [_strip_sources(v, (*path, str(n)), sources) for n, v in enumerate(node)]
     return node
+
+
+def read_folder(folder: Path) -> tuple[dict, dict[str, str]]:
+    """A Genius (``*.xml``) or GeniusWeb (``*.json``) folder -> (scenario dict, sources by dotted path)."""
+    xml, json = any(folder.glob("*.xml")), any(folder.glob("*.json"))
+    if xml == json:
+        raise ScenarioError(f"{folder}: expected a Genius folder (XML files) or a GeniusWeb folder (JSON files), "
+                            f"found {'both' if xml else 'neither'}")
+    return (genius if xml else geniusweb).read(folder)
+
+
+def dump_toml(raw: dict, sources: dict[str, str]) -> str:
+    """A scenario dict as TOML, each number with a source written as ``{ value = ..., source = "..." }``."""
+    def attach(node: Any, path: tuple[str, ...]) -> Any:
+        key = ".".join(path)
+        if key in sources:
+            sourced = tomlkit.inline_table()
+            sourced.update({"value": node, "source": sources[key]})
+            return sourced
+        if isinstance(node, dict):
+            return {k: attach(v, (*path, k)) for k, v in node.items()}
+        if isinstance(node, list) and node and all(isinstance(v, dict) for v in node):
+            return [attach(v, (*path, str(n))) for n, v in enumerate(node)]
+        return node
+
+    return tomlkit.dumps(attach(raw, ()))
