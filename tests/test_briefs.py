@@ -42,7 +42,7 @@ def test_every_confidential_brief_gives_the_seat_its_numbers_and_sources(name):
 def test_red_lines_and_walk_away_values_in_plain_words():
     nafta = bargaining.load_scenario("nafta-2017")
     canada = confidential_brief(nafta, "CA")
-    assert "**U.S.-specific auto content**: no more than 0 %." in canada
+    assert "**U.S.-specific auto content**: no more than 0.0 %." in canada
     assert "**Dispute settlement (Chapter 19 panels)**: you cannot accept 'eliminated'." in canada
     assert "**Sunset clause**: you cannot accept 'ends after 5 years unless renewed'." in canada
     assert "chance that United States really withdraws at 40%" in canada

@@ -29,21 +29,43 @@ ROUND_RULES = {
 }
 
 
-def _value(issue, value) -> str:
-    """A natural value with its unit (``62.5 %``, ``US$ 40``) or a level label in quotes."""
+def step_of(issue) -> float:
+    """A sensible step for a continuous issue's control: about a hundredth of its range, rounded to 1, 2 or 5
+    times a power of ten (0.5 points on a 50-85 % range, US$ 10 on 0-800)."""
+    lo, hi = issue.bounds
+    raw = (hi - lo) / 100
+    power = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= raw - 1e-12))
+
+
+def on_step(issue, value: float) -> float:
+    """A continuous issue's value as its control shows it: rounded to ``step_of`` from the lower bound, as the
+    browser's slider rounds it (Vuetify's ``VSlider.roundValue``), so what a student sees is what is tabled."""
+    step = step_of(issue)
+    lo, hi = issue.bounds
+    decimals = max(0, -int(np.floor(np.log10(step))))
+    offset = lo % step
+    x = np.floor((float(value) - offset) / step + 0.5) * step + offset  # JavaScript's Math.round
+    return float(round(min(x, hi), decimals))
+
+
+def format_value(issue, value, quote: bool = True) -> str:
+    """A natural value with its unit, to the issue's step (``65.5 %``, ``US$ 40``), or a level label (quoted)."""
     if isinstance(value, str):
-        return f"'{value}'"
-    number = f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+        return f"'{value}'" if quote else value
+    decimals = max(0, -int(np.floor(np.log10(step_of(issue)))))
+    number = f"{value:,.{decimals}f}"
     if issue.unit in ("US$", "$", "C$", "€", "£"):
         return f"{issue.unit} {number}"
     return f"{number} {issue.unit}".strip()
+
 
 
 def _range(issue) -> str:
     if issue.is_ordinal:
         return "options, in order: " + " < ".join(f"'{level}'" for level in issue.levels)
     lo, hi = issue.bounds
-    return f"from {_value(issue, lo)} to {_value(issue, hi)}"
+    return f"from {format_value(issue, lo)} to {format_value(issue, hi)}"
 
 
 def _sources(scenario: Scenario, *paths: str) -> str:
@@ -60,7 +82,7 @@ def public_brief(scenario: Scenario) -> str:
     lines.append("## The issues")
     for issue in space:
         lines.append(f"- **{issue.label or issue.name}** (`{issue.name}`): {_range(issue)}; today "
-                     f"(the status quo): {_value(issue, issue.status_quo)}.")
+                     f"(the status quo): {format_value(issue, issue.status_quo)}.")
     p, cal = spec.protocol, spec.calendar
     every = "every month" if cal.months_per_round == 1 else f"every {cal.months_per_round:g} months"
     lines += ["", "## The calendar",
@@ -104,7 +126,7 @@ def confidential_brief(scenario: Scenario, country: str) -> str:
             continue
         issue = space.issues[k]
         lines.append(f"- **{issue.label or issue.name}**: {weights[k]:.0%} of what is at stake for you; you "
-                     f"want {_value(issue, c.ideal[issue.name])}."
+                     f"want {format_value(issue, c.ideal[issue.name])}."
                      + _sources(scenario, f"{base}.weights.{issue.name}", f"{base}.ideal.{issue.name}"))
     ignored = [space.issues[k].label or space.issues[k].name for k in range(len(space)) if weights[k] <= 0]
     if ignored:
@@ -155,14 +177,14 @@ def _red_line(issue, lo: float, hi: float, bound) -> str:
         refused = [f"'{level}'" for level in issue.levels if level not in allowed]
         return f"**{label}**: you cannot accept {' or '.join(refused)}." if refused else f"**{label}**: '{bound}'."
     if hi < 1.0:
-        return f"**{label}**: no more than {_value(issue, issue.natural(hi))}."
-    return f"**{label}**: no less than {_value(issue, issue.natural(lo))}."
+        return f"**{label}**: no more than {format_value(issue, issue.natural(hi))}."
+    return f"**{label}**: no less than {format_value(issue, issue.natural(lo))}."
 
 
 def _domestic(space, c) -> list[str]:
     """The domestic pressure on a seat, one line each."""
     def targets(values: dict) -> str:
-        return ", ".join(f"{space.issues[space.index(k)].label or k} {_value(space.issues[space.index(k)], v)}"
+        return ", ".join(f"{space.issues[space.index(k)].label or k} {format_value(space.issues[space.index(k)], v)}"
                          for k, v in values.items())
 
     out = []
