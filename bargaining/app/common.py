@@ -38,16 +38,16 @@ def service() -> ClassService:
         return _service
 
 
-def use_changes(watch: Callable[[], ClassService] | None = service, every_second: bool = False) -> int:
+def use_changes(every_second: bool = False) -> int:
     """Re-render the calling component whenever the class service changes (another student moved, the
     instructor ended a round), and once a second if ``every_second`` (a round's clock is running).
 
     A component redraws its children only when their arguments change: a component that reads the service
     calls this itself, or passes what it read (or the returned counter) down."""
     tick, set_tick = solara.use_state(0)
+    svc = service()
 
     def follow(cancel: threading.Event):
-        svc = watch()
         version = svc.version
         while not cancel.is_set():
             new = svc.wait(version, 1.0)

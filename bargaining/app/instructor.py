@@ -18,6 +18,7 @@ def Instructor(initial_token: str = ""):
     typed, set_typed = solara.use_state("")
     selected, set_selected = solara.use_state(None)
     svc = service()
+    use_changes()  # (before any early return: hooks run in the same order at every render)
     solara.Title("bargaining: instructor")
     try:
         svc.check_token(token)
@@ -29,7 +30,6 @@ def Instructor(initial_token: str = ""):
         if token:
             solara.Error(str(exc))
         return
-    use_changes()
     classes = svc.classes()
     with solara.Sidebar():
         CreateClass(token, set_selected)

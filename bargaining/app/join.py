@@ -39,7 +39,6 @@ def JoinClass(initial_code: str = ""):
             set_message(str(exc))
 
     def find():
-        set_found(None)
         set_found(svc.open_class(code).code)
 
     def take(number: int, country: str):

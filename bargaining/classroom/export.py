@@ -26,6 +26,7 @@ from typing import Any
 from ..plots import save_figure
 from .debrief import class_figure, debrief_rows, transcript_rows
 from .store import Store
+from .table import Table
 
 FILES = ("transcript.csv", "transcript.json", "debrief.csv", "debrief.png")
 
@@ -49,17 +50,20 @@ def _csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def class_record(store: Store, code: str) -> dict[str, Any]:
-    """Everything about a class, as plain data (the contents of ``transcript.json``)."""
+def class_record(store: Store, code: str) -> tuple[dict[str, Any], dict[int, Table]]:
+    """Everything about a class as plain data (the contents of ``transcript.json``), and its tables.
+
+    Raises:
+        KeyError: No class has this code.
+    """
     settings = store.get_class(code)
     if settings is None:
         raise KeyError(code)
-    seats = store.seats(code)
-    tables = []
+    seats, tables, played = store.seats(code), {}, []
     for number in range(1, settings.tables + 1):
         moves, by = store.moves(code, number), store.who_moved(code, number)
-        table = settings.new_table(moves)
-        tables.append({
+        table = tables[number] = settings.new_table(moves)
+        played.append({
             "table": number,
             "students": {s.country: s.student for s in seats if s.table == number},
             "round": table.round,
@@ -68,12 +72,13 @@ def class_record(store: Store, code: str) -> dict[str, Any]:
             "transcript": transcript_rows(table),
             "outcome": store.outcome(code, number),
         })
-    return {"class": {"code": settings.code, "title": settings.title, "scenario": settings.scenario.name,
-                      "seed": settings.seed, "student_seats": list(settings.students), "tables": settings.tables,
-                      "round_seconds": settings.round_seconds, "hide_utilities": settings.hide_utilities,
-                      "hide_hint": settings.hide_hint, "created": settings.created, "closed": settings.closed,
-                      "scenario_spec": settings.scenario.raw},
-            "tables": tables}
+    record = {"class": {"code": settings.code, "title": settings.title, "scenario": settings.scenario.name,
+                        "seed": settings.seed, "student_seats": list(settings.students), "tables": settings.tables,
+                        "round_seconds": settings.round_seconds, "hide_utilities": settings.hide_utilities,
+                        "hide_hint": settings.hide_hint, "created": settings.created, "closed": settings.closed,
+                        "scenario_spec": settings.scenario.raw},
+              "tables": played}
+    return record, tables
 
 
 def export_class(store: Store, code: str, out: str | Path) -> list[Path]:
@@ -82,18 +87,13 @@ def export_class(store: Store, code: str, out: str | Path) -> list[Path]:
     Raises:
         KeyError: No class has this code.
     """
-    settings = store.get_class(code)
-    if settings is None:
-        raise KeyError(code)
+    record, tables = class_record(store, code)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    record = class_record(store, code)
     transcript = [{"class": code, "table": t["table"], **row} for t in record["tables"] for row in t["transcript"]]
-    names = {(s.table, s.country): s.student for s in store.seats(code)}
-    tables = {n: settings.new_table(store.moves(code, n)) for n in range(1, settings.tables + 1)}
-    debrief = debrief_rows(tables, names)
+    debrief = debrief_rows(tables, {(s.table, s.country): s.student for s in store.seats(code)})
     _write(out / "transcript.csv", _csv(transcript))
     _write(out / "transcript.json", json.dumps(record, indent=1, default=float) + "\n")
     _write(out / "debrief.csv", _csv(debrief))
-    save_figure(class_figure(settings.scenario, debrief), out / "debrief.png", dpi=110)
+    save_figure(class_figure(tables[1].scenario, debrief), out / "debrief.png", dpi=110)
     return [out / name for name in FILES]
