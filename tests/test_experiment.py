@@ -433,3 +433,30 @@ def test_wilson_interval_holds_the_share_within_0_and_1(n, share):
     lo, hi = wilson(np.array([k]), np.array([n]))
     assert -1e-12 <= lo[0] <= k / n + 1e-12 and k / n - 1e-12 <= hi[0] <= 1 + 1e-12
     assert hi[0] - lo[0] <= Z / np.sqrt(n) + Z**2 / n + 1e-12  # Wilson: narrows like 1/sqrt(n)
+
+
+def test_report_maps_the_dominant_outcome_and_warns_about_few_runs(tmp_path):
+    """The small grid (3 runs a cell): one map of the most frequent outcome per cell; a warning that 3 runs
+    are too few to read a cell's share; no panel for an outcome that never happens."""
+    experiment = from_dict(small(report={"metrics": ["deal", "withdrawal", "ratification_failed"]}))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    summary = write_report(tmp_path).read_text()
+    assert (tmp_path / "dominant.png").read_bytes()[:4] == b"\x89PNG" and "![dominant.png](dominant.png)" in summary
+    assert "**Few runs per cell**: as few as 3 (fewer than 20)" in summary
+    cells = pd.read_csv(tmp_path / "cells.csv")
+    assert cells["P(ratification_failed)"].eq(0).all()
+    assert "Left out of the figures: P(ratification_failed) (0 in every cell)." in summary
+    from bargaining.experiment.figures import plot_dominant  # the map's cells, read back from its inputs
+
+    runs = read_runs(tmp_path)
+    top = runs.groupby(["partners_belief", "US.termination_value"])["outcome"].agg(lambda s: s.value_counts().index[0])
+    assert set(top) == {"deal", "withdrawal"}  # both colours appear on the map
+    plot_dominant(runs, "US.termination_value", None, ["deal", "withdrawal", "stalemate"], tmp_path / "one.png")
+    assert (tmp_path / "one.png").exists()
+
+
+def test_report_with_enough_runs_gives_no_warning(tmp_path):
+    experiment = from_dict(small(replications=20, parameters={"US.termination_value": {"levels": [0.9]}}))
+    sweep(experiment, tmp_path, workers=1, progress=False)
+    summary = write_report(tmp_path).read_text()
+    assert "Few runs per cell" not in summary and (tmp_path / "dominant.png").exists()

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from ..app_cli import register as register_app
+from ..classroom.cli import register as register_class
 from ..errors import ScenarioError, UsageError
 from ..experiment.cli import register as register_experiments
 from ..tournament import register as register_tournament
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE", help="write the trajectory figure (PNG)")
     p.set_defaults(func=cmd_run)
 
-    for register in (register_export, register_experiments, register_strategies, register_tournament, register_app):
+    for register in (register_export, register_experiments, register_strategies, register_tournament, register_app,
+                     register_class):
         register(sub)
     return parser
 

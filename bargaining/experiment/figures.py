@@ -1,5 +1,5 @@
-"""Figures of a results folder: metrics over parameters (lines, heatmaps, marginals), Sobol indices, PRIM
-peeling trajectories, the deadline effect.
+"""Figures of a results folder: the dominant outcome per cell, metrics over parameters (lines, heatmaps,
+marginals), Sobol indices, PRIM peeling trajectories, the deadline effect.
 
 Each writes one file through ``bargaining.plots.save_figure`` and draws on a ``matplotlib.figure.Figure``
 (no pyplot, so no matplotlib backend is chosen).
@@ -11,10 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from ..plots import save_figure
 from .tables import aggregate, binned, metric_column
+
+#: A colour per outcome in the dominant-outcome map (others get matplotlib's cycle colours).
+OUTCOME_COLOURS = {"deal": "#27864a", "bilateral": "#5dade2", "withdrawal": "#c0392b", "stalemate": "#95a5a6",
+                   "ratification_failed": "#d68910"}
 
 
 def _panels(n: int, width: float, height: float):
@@ -27,6 +33,54 @@ def _panels(n: int, width: float, height: float):
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig, list(axes[:n])
+
+
+def _ticks(values) -> list[str]:
+    return [f"{v:.3g}" if isinstance(v, float) else str(v) for v in values]
+
+
+def plot_dominant(runs: pd.DataFrame, x: str, y: str | None, outcomes: list[str], path: Path,
+                  few: int | None = None) -> None:
+    """One map: each cell coloured by its most frequent outcome, with that outcome's share written in it.
+
+    Args:
+        few: The fewest runs in a cell, when so few that shares are uncertain: the title says so.
+    """
+    table = aggregate(runs, [x] if y is None else [y, x], outcomes, outcomes)
+    values = table[[metric_column(o, outcomes) for o in outcomes]].to_numpy(dtype=float)
+    top = np.argmax(np.nan_to_num(values, nan=-1.0), axis=1)
+    table["dominant"] = np.asarray(outcomes)[top]
+    table["share"] = values[np.arange(len(table)), top]
+    present = [o for o in outcomes if (table["dominant"] == o).any()]
+    table["code"] = table["dominant"].map(present.index)
+    row = y if y is not None else "_all"
+    table["_all"] = ""
+    code = table.pivot(index=row, columns=x, values="code")
+    share = table.pivot(index=row, columns=x, values="share").to_numpy(dtype=float)
+    fig = Figure(figsize=(max(5.0, 0.45 * code.shape[1] + 3.0), max(2.2, 0.4 * code.shape[0] + 1.8)))
+    ax = fig.subplots()
+    colours = [OUTCOME_COLOURS.get(o, f"C{n + 4}") for n, o in enumerate(present)]
+    ax.imshow(code.to_numpy(dtype=float), origin="lower", aspect="auto", cmap=ListedColormap(colours),
+              vmin=-0.5, vmax=len(present) - 0.5)
+    if share.size <= 400:
+        for (i, j), value in np.ndenumerate(share):
+            if not np.isnan(value):
+                ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=6, color="white")
+    ax.set_xticks(range(code.shape[1]), _ticks(code.columns), rotation=45, fontsize=7)
+    ax.set_xlabel(x)
+    if y is None:
+        ax.set_yticks([])
+    else:
+        ax.set_yticks(range(code.shape[0]), _ticks(code.index), fontsize=7)
+        ax.set_ylabel(y)
+    ax.legend(handles=[Patch(color=c, label=o) for o, c in zip(present, colours, strict=True)],
+              loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    title = "Most frequent outcome per cell (its share in the cell)"
+    if few is not None:
+        title += f"\nonly {few} runs in some cells: shares there are uncertain"
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=120)
 
 
 def plot_lines(runs: pd.DataFrame, x: str, hue: str | None, metrics: list[str], outcomes: list[str],
@@ -61,10 +115,8 @@ def plot_heatmaps(runs: pd.DataFrame, x: str, y: str, metrics: list[str], outcom
         grid = table.pivot(index=y, columns=x, values=column)
         bounds = dict(vmin=0, vmax=1) if metric in outcomes else {}
         image = ax.imshow(grid.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis", **bounds)
-        ax.set_xticks(range(len(grid.columns)), [f"{v:.3g}" if isinstance(v, float) else str(v)
-                                                 for v in grid.columns], rotation=45, fontsize=7)
-        ax.set_yticks(range(len(grid.index)), [f"{v:.3g}" if isinstance(v, float) else str(v)
-                                               for v in grid.index], fontsize=7)
+        ax.set_xticks(range(len(grid.columns)), _ticks(grid.columns), rotation=45, fontsize=7)
+        ax.set_yticks(range(len(grid.index)), _ticks(grid.index), fontsize=7)
         ax.set_xlabel(x)
         ax.set_ylabel(y)
         ax.set_title(metric_column(metric, outcomes))

@@ -4,11 +4,13 @@
 
 * ``cells.csv``: one row per parameter cell: runs, errors, each outcome's share with a 95 % Wilson
   interval, and the means (with 95 % intervals) of the report's metrics;
-* figures (PNG): ``lines.png`` (metrics over one parameter, one line per level of a second, with
+* figures (PNG): ``dominant.png`` (grids of one or two parameters: the most frequent outcome of each
+  cell and its share), ``lines.png`` (metrics over one parameter, one line per level of a second, with
   intervals from the replications), ``heatmap.png`` (two parameters), ``marginals.png`` (each parameter,
   averaged over the others), ``sobol.png`` and ``prim.png`` where they apply, ``deadline.png`` when the
-  report names a deadline parameter;
-* ``sobol.csv``, ``prim.csv``; ``summary.md``: the question, the numbers, and the findings in words.
+  report names a deadline parameter; an outcome that never happens gets no panel (the summary says so);
+* ``sobol.csv``, ``prim.csv``; ``summary.md``: the question, the numbers, and the findings in words, with a
+  warning when cells hold too few runs for their shares to be read (fewer than ``FEW_RUNS``).
 
 The tables come from ``experiment.tables`` (which also says what a metric name means), the figures from
 ``experiment.figures``; this module writes them and the summary.
@@ -23,12 +25,14 @@ import numpy as np
 import pandas as pd
 
 from .discovery import prim_boxes
-from .figures import plot_deadline, plot_heatmaps, plot_lines, plot_marginals, plot_prim, plot_sobol
+from .figures import plot_deadline, plot_dominant, plot_heatmaps, plot_lines, plot_marginals, plot_prim, plot_sobol
 from .runs import ERROR
 from .sensitivity import sensitivity_table
 from .spec import ExperimentError, ExperimentSpec
 from .store import MANIFEST, read_runs
-from .tables import aggregate, binned, cell_table, metric_column, metric_values, outcomes_of, prim_table
+from .tables import aggregate, binned, cell_table, metric_column, metric_values, outcomes_of, prim_table, wilson
+
+FEW_RUNS = 20  # fewer runs in a cell: an outcome share's 95 % interval is wider than about +-0.2
 
 
 def _fmt(value) -> str:
@@ -85,15 +89,19 @@ def write_report(root: str | Path) -> Path:
     figures = []
     x = spec.report.x or names[0]
     others = [n for n in names if n != x]
+    few = int(cells["n"].min()) if len(cells) and cells["n"].min() < FEW_RUNS else None
+    never = [m for m in metrics if m in outcomes and cells[metric_column(m, outcomes)].fillna(0).eq(0).all()]
+    drawn = [m for m in metrics if m not in never] or metrics
     if spec.design == "grid" and len(names) <= 2 and len(ok):
         hue = others[0] if others else None
-        plot_lines(ok, x, hue, metrics, outcomes, root / "lines.png")
-        figures.append("lines.png")
+        plot_dominant(ok, x, hue, outcomes, root / "dominant.png", few)
+        plot_lines(ok, x, hue, drawn, outcomes, root / "lines.png")
+        figures += ["dominant.png", "lines.png"]
         if hue is not None:
-            plot_heatmaps(ok, x, hue, metrics, outcomes, root / "heatmap.png")
+            plot_heatmaps(ok, x, hue, drawn, outcomes, root / "heatmap.png")
             figures.append("heatmap.png")
     if (spec.design != "grid" or len(names) > 2) and len(ok):
-        plot_marginals(ok, names, metrics, outcomes, root / "marginals.png",
+        plot_marginals(ok, names, drawn, outcomes, root / "marginals.png",
                        bins=None if spec.design == "grid" else 8)
         figures.append("marginals.png")
     if spec.report.deadline and len(ok):
@@ -118,12 +126,14 @@ def write_report(root: str | Path) -> Path:
             plot_prim(boxes, target, root / "prim.png")
             figures.append("prim.png")
 
-    summary = _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures)
+    summary = _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures, few,
+                       never)
     (root / "summary.md").write_text(summary)
     return root / "summary.md"
 
 
-def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures) -> str:
+def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures, few,
+             never) -> str:
     reps = manifest["replications"]
     lines = [f"# {spec.name}" + (" (quick)" if manifest["quick"] else ""), ""]
     if spec.description.strip():
@@ -133,6 +143,11 @@ def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol
               f"{reps} replications = {len(runs):,} runs"
               + ("" if complete else f" (**incomplete**: {manifest['n_runs']:,} planned; `--resume` to finish)")
               + f", master seed {spec.seed}.", ""]
+    if few is not None:
+        lo, hi = wilson(few // 2, few)
+        lines += [f"**Few runs per cell**: as few as {few} (fewer than {FEW_RUNS}). An outcome share from {few} "
+                  f"runs has a 95 % interval up to {float(hi - lo):.2f} wide: read each cell's share as indicative "
+                  "and the trends across many cells rather than any one cell (more `replications` narrow it).", ""]
     counts = runs["outcome"].value_counts()
     lines += ["## Outcomes", "", md_table(pd.DataFrame({
         "outcome": [*outcomes, *([ERROR] if ERROR in counts else [])],
@@ -193,6 +208,9 @@ def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol
         else:
             lines.append(f"- No box with a density of at least {spec.report.prim_threshold} "
                          f"(P({spec.report.prim}) is {_fmt(ok['outcome'].eq(spec.report.prim).mean())} overall).")
+    if never:
+        lines += ["", f"Left out of the figures: {', '.join(metric_column(m, outcomes) for m in never)} (0 in every "
+                  "cell)."]
     lines += ["", "## Files", "", "- `cells.csv`: outcome shares and metrics per parameter cell, with 95 % intervals",
               "- `runs/`: the run table (Parquet; `pandas.read_parquet`)",
               *[f"- `{f}`" for f in figures]]
