@@ -29,6 +29,7 @@ def model_run(scenario, overrides=None, seed=0) -> NegotiationModel:
 
 # ------------------------------------------------------------------------------------------ the bundle
 
+
 def test_nafta_has_every_constituency_and_sources(nafta):
     kinds = {(c.code, c.kind) for c in NegotiationModel(nafta, rng=0).constituencies}
     assert kinds == {("US", "congress"), ("US", "lobby"), ("US", "auto_workers"), ("MX", "election"),
@@ -45,6 +46,7 @@ def test_default_nafta_still_ends_in_deals_that_everyone_ratifies(nafta):
 
 
 # ------------------------------------------------------------------------------------------ ratification
+
 
 def test_congress_threshold_above_anything_signed_fails_ratification_and_lowering_it_restores_deals(nafta):
     failed = outcomes(nafta, {"US.congress.threshold": 1.0})
@@ -96,6 +98,7 @@ def test_anticipating_governments_never_sign_what_they_cannot_ratify(nafta):
 
 # ------------------------------------------------------------------------------------------ lobby
 
+
 def test_lobby_lowers_the_termination_value_at_its_rate_down_to_its_floor(nafta):
     model = NegotiationModel(nafta.with_overrides({"US.lobby.rate": 0.03, "US.lobby.floor": 0.05}), rng=0)
     path = []
@@ -118,6 +121,7 @@ def test_a_higher_lobby_rate_lowers_the_withdrawal_rate(nafta):
 
 # ------------------------------------------------------------------------------------------ auto workers
 
+
 def test_auto_workers_raise_the_executive_floor_toward_their_demand(nafta):
     model = NegotiationModel(nafta.with_overrides({**QUIET, "US.termination_value": 0.9}), rng=0)
     auto_rvc = nafta.space.issues[nafta.space.index("auto_rvc")]
@@ -136,7 +140,28 @@ def test_auto_workers_raise_the_executive_floor_toward_their_demand(nafta):
         assert auto_rvc.natural(m.agreement.package[0]) >= floor - 1e-6
 
 
+def test_auto_workers_move_the_floor_toward_a_demand_below_the_status_quo(nafta):
+    """The rule is "toward the union's demand by ``rate`` of the range a round", whichever side of the status
+    quo the demand lies on. Canadian auto workers demanding a de minimis of US$24 (status quo 40, range
+    0-800, rate 1 % = US$8 a round): Canada's limit falls 40 -> 32 -> 24 and stays at the demand; since
+    Canada's ideal (20) lies below it, the limit is an upper bound (Canada rejects anything above it)."""
+    scenario = nafta.with_overrides({**QUIET, "US.termination_value": 0.9, "CA.auto_workers.rate": 0.01,
+                                     "CA.auto_workers.demands.de_minimis": 24.0})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    de_minimis = nafta.space.index("de_minimis")
+    issue = nafta.space.issues[de_minimis]
+    limits, pressure = [], []
+    for _ in range(4):
+        model.step()
+        limits.append(issue.natural(model.preferences.hi[1, de_minimis]))
+        assert model.preferences.lo[1, de_minimis] == 0.0
+        pressure.append(next(c for c in model.constituencies if c.kind == "auto_workers" and c.code == "CA").pressure)
+    assert limits == pytest.approx([32.0, 24.0, 24.0, 24.0])
+    assert pressure == pytest.approx([0.5, 1.0, 1.0, 1.0])  # share of the way from the status quo to the demand
+
+
 # ------------------------------------------------------------------------------------------ election
+
 
 def test_an_election_after_the_talks_changes_nothing(nafta):
     late = nafta.with_overrides({"MX.election.round": 30, "MX.election.campaign_rounds": 0})
@@ -178,7 +203,22 @@ def test_no_concessions_in_campaign_season(nafta):
     assert pressure.loc[[3, 4, 5, 6]].tolist() == [0.0, 1.0, 1.0, 0.0]
 
 
+def test_the_election_lifts_the_campaign_floor(nafta):
+    """The campaign freezes the aspiration only until the election: from the election round on the new
+    government concedes along its own strategy, exactly as it would have without a campaign (a linear
+    concession to round 16; the campaign changes neither its walk-away value nor its strategy)."""
+    base = {**QUIET, "MX.election.round": 6, "US.termination_value": 0.9}
+    with_campaign = bargaining.run(nafta, {**base, "MX.election.campaign_rounds": 2}, seed=0)
+    without = bargaining.run(nafta, {**base, "MX.election.campaign_rounds": 0}, seed=0)
+    assert with_campaign.round == without.round == 14  # withdrawal: every round is played in both runs
+    held, free = (r.rounds[r.rounds.country == "MX"].set_index("round")["aspiration"] for r in (with_campaign, without))
+    assert held[4] == held[5] == held[3] > free[4]  # the campaign floor: rounds 4-5 hold round 3's aspiration
+    assert held.loc[6:].tolist() == pytest.approx(free.loc[6:].tolist(), abs=1e-12)
+    assert held[7] < held[3]  # below the campaign floor once the election is held
+
+
 # ------------------------------------------------------------------------------------------ audience costs
+
 
 def test_audience_costs_erode_support_then_harden_set_points_into_red_lines(nafta):
     scenario = nafta.with_overrides({**QUIET, "CA.audience_costs.cost": 0.5, "CA.audience_costs.floor": 0.7,
@@ -213,7 +253,28 @@ def test_audience_costs_ratification_rule(nafta):
     assert not audience.ratifies(x)
 
 
+def test_hardening_set_points_never_loosens_an_existing_red_line(nafta):
+    """Set points harden into red lines by *tightening*: where the government's own red line is stricter
+    than its set point (Canada will not see the panels go past "weakened"; a set point at "eliminated"),
+    the stricter red line stays; where the set point is stricter (regional content 75 %), it becomes the
+    red line."""
+    scenario = nafta.with_overrides({**QUIET, "CA.audience_costs.cost": 0.5, "CA.audience_costs.floor": 0.7,
+                                     "US.termination_value": 0.9,
+                                     "CA.audience_costs.set_points.dispute_settlement": "eliminated"})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
+    while model.outcome is None and not audience.hardened:
+        model.step()
+    assert audience.hardened
+    space = nafta.space
+    dispute = space.index("dispute_settlement")
+    assert space.issues[dispute].natural(model.preferences.hi[1, dispute]) == "weakened panels"  # kept
+    assert space.issues[0].natural(model.preferences.hi[1, 0]) == pytest.approx(75.0)  # the set point
+    assert model.preferences.lo[1, dispute] == model.preferences.lo[1, 0] == 0.0
+
+
 # ------------------------------------------------------------------------------------------ events and beliefs
+
 
 def test_scheduled_events_shock_beliefs_termination_values_and_positions(nafta):
     scenario = nafta.with_overrides({**QUIET, "events": [
@@ -246,6 +307,7 @@ def test_belief_trajectory_events_erosion_and_notice(nafta):
 
 
 # ------------------------------------------------------------------------------------------ overrides and errors
+
 
 def test_override_paths_reach_every_domestic_table(nafta):
     s = nafta.with_overrides(["US.congress.threshold=0.6", "US.lobby.rate=0.02", "MX.election.round=9",
@@ -357,6 +419,7 @@ def test_same_seed_same_result_with_constituencies(nafta):
 
 
 # ------------------------------------------------------------------------------------------ CLI, records, figure
+
 
 def test_run_json_has_ratified_and_the_belief_trajectory(capsys):
     from bargaining.cli import main

@@ -106,6 +106,7 @@ def test_selection_by_override_drops_old_parameters():
 
 # ------------------------------------------------------------------------------------------ time-dependent
 
+
 def faratin_polynomial(t, t_max, beta, reserve, kappa=0.0):
     alpha = kappa + (1 - kappa) * (min(t, t_max) / t_max) ** (1 / beta)
     return reserve + (1 - alpha) * (1 - reserve)
@@ -164,6 +165,7 @@ def test_preset_ranges_are_checked():
 
 # ------------------------------------------------------------------------------------------ scripted opponents
 
+
 def test_hard_liner_holds_its_opening_until_the_deadline(scripted):
     result = pie_against_script({"name": "hard_liner"}, [0.1], **{"A.termination_value": 0.2})
     np.testing.assert_allclose(offers_of(result, "A"), [1.0] * 9 + [0.2])
@@ -194,6 +196,19 @@ def test_relative_tit_for_tat_exact_sequence(scripted):
         expected.append(expected[-1] * (1 - 0.1 * (r - 1)) / (1 - 0.1 * (r - 2)))
     np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-12)
     assert (result.outcome, result.round) == ("deal", 6)
+
+
+def test_relative_tit_for_tat_when_the_other_first_asked_nothing(scripted):
+    """Relative tit-for-tat scales its demand by (1 - u(later offer)) / (1 - u(earlier offer)); when the
+    earlier offer asked nothing of it (u = 1) the ratio is undefined and the share is 1: it neither
+    concedes nor hardens. Under the single negotiating text B's offers are positions, not proposals, so
+    A can see B open at A's ideal (100 %) and then hold at 90 % without a deal being struck: A opens
+    nicely (0.95 in round 2) and then holds 0.95 to the end; the mediator's text, 92.5 %, never meets it."""
+    result = pie_against_script({"name": "tit_for_tat_relative"}, [1.0, 0.9], **{"protocol.name": "single_text"})
+    np.testing.assert_allclose(aspirations(result, "A"), [1.0] + [0.95] * 9, atol=1e-12)
+    assert (result.outcome, result.round) == ("stalemate", 10)
+    texts = result.tabled[result.tabled["proposer"] == "mediator"]["share_A"].tolist()
+    assert texts[:3] == pytest.approx([100.0, 95.0, 92.5])
 
 
 def test_tit_for_tat_reciprocates_a_retraction_and_the_window(scripted):
@@ -241,7 +256,25 @@ def test_rubinstein_responder_exact_sequence(scripted):
     assert result.agreement["share_A"] == pytest.approx(35.0)
 
 
+def test_rubinstein_assumes_an_equally_patient_opponent_when_it_cannot_know(scripted):
+    """Without ``opponent_discount``, against a party that does not play rubinstein (so has no discount to
+    read), A takes the other to be as patient as itself, d_B = d_A = 0.8: it demands (1 - d) / (1 - d^2)
+    = 1 / 1.8 = 0.5556 and accepts d / (1 + d) = 0.4444 or more: B's 0.40 and 0.44 are rejected, 0.45
+    taken in round 3."""
+    result = bargaining.run("pie-split", {
+        "A.strategy": {"name": "rubinstein", "discount": 0.8},
+        "B.strategy": {"name": "scripted", "offers": [[0.40], [0.44], [0.45]]}}, seed=0)
+    np.testing.assert_allclose(offers_of(result, "A"), [1 / 1.8] * 3, atol=1e-12)
+    assert (result.outcome, result.round) == ("deal", 3)
+    assert result.agreement["share_A"] == pytest.approx(45.0)
+    # Against another rubinstein player it reads that player's own discount instead (d_B = 0.5).
+    both = bargaining.run("pie-split", {"A.strategy": {"name": "rubinstein", "discount": 0.8},
+                                        "B.strategy": {"name": "rubinstein", "discount": 0.5}}, seed=0)
+    assert both.utilities["A"] == pytest.approx(0.5 / 0.6)
+
+
 # ------------------------------------------------------------------------------------------ opponent model
+
 
 def learning_scenario(tmp_path, weights_b):
     """Two parties, four continuous issues; A wants 0, B wants 1 everywhere; red lines keep them apart."""
