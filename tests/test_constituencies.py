@@ -58,6 +58,54 @@ def test_congress_threshold_above_anything_signed_fails_ratification_and_lowerin
     assert outcomes(nafta, {"US.congress.threshold": 0.0}) == {"deal": 20}
 
 
+def test_congress_pressure_is_how_far_the_executive_offer_falls_short_of_the_win_set(nafta):
+    """Congress' pressure at the start of a round is max(threshold - u_Congress(last U.S. offer), 0); 0 in
+    round 1, before the executive has tabled anything."""
+    model = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.8}), rng=0, record=False)
+    congress = next(c for c in model.constituencies if c.kind == "congress")
+    pressures, expected = [], []
+    while model.outcome is None:
+        offer = model.countries[0].offer
+        model.step()
+        pressures.append(congress.pressure)
+        expected.append(0.0 if offer is None else max(0.8 - congress.utility(offer), 0.0))
+    assert pressures == pytest.approx(expected) and pressures[0] == 0.0 and max(pressures) > 0.0
+
+
+def test_an_anticipating_executive_tables_only_what_congress_ratifies(nafta):
+    """With ``ratification.anticipate`` the U.S. tables, round after round, only packages its own Congress
+    would ratify (threshold 0.75, above what its Boulware path offers)."""
+    for seed in range(3):
+        model = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.75,
+                                                       "ratification.anticipate": True}), rng=seed)
+        model.run()
+        congress = next(c for c in model.constituencies if c.kind == "congress")
+        tabled = [x for _, who, x in model.tabled if who == "US"]
+        assert len(tabled) == model.round and all(congress.ratifies(x) for x in tabled)
+    plain = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.75}), rng=0)
+    plain.run()
+    assert not all(congress.ratifies(x) for _, who, x in plain.tabled if who == "US")  # without it, it does not
+
+
+def test_domestic_records_have_one_row_per_round_and_constituency(nafta, pie):
+    r = bargaining.run(nafta, seed=0)
+    assert list(r.domestic.columns) == ["round", "country", "kind", "pressure"]
+    assert list(r.domestic.index) == list(range(len(r.domestic))) == list(range(6 * r.round))
+    empty = bargaining.run(pie, seed=0).domestic  # no constituencies
+    assert empty.empty and list(empty.columns) == ["round", "country", "kind", "pressure"]
+
+
+def test_shocks_keep_termination_values_and_beliefs_within_0_and_1(nafta):
+    scenario = nafta.with_overrides({**QUIET, "events": [
+        {"round": 1, "country": "CA", "termination_shift": 0.9, "belief_shift": 0.9},
+        {"round": 2, "country": "MX", "termination_shift": -0.9, "belief_shift": -0.9}]})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    model.step()
+    assert model.preferences.termination[1] == 1.0 and model.countries[1].belief == 1.0
+    model.step()
+    assert model.preferences.termination[2] == 0.0 and model.countries[2].belief == 0.0
+
+
 def test_ratification_is_congress_utility_against_its_threshold(nafta):
     """The win-set boundary, exactly: a deal Congress values at u ratifies at threshold u, fails just above."""
     model = model_run(nafta, {"US.congress.threshold": 0.0}, seed=5)
@@ -141,23 +189,31 @@ def test_auto_workers_raise_the_executive_floor_toward_their_demand(nafta):
 
 
 def test_auto_workers_move_the_floor_toward_a_demand_below_the_status_quo(nafta):
-    """The rule is "toward the union's demand by ``rate`` of the range a round", whichever side of the status
-    quo the demand lies on. Canadian auto workers demanding a de minimis of US$24 (status quo 40, range
-    0-800, rate 1 % = US$8 a round): Canada's limit falls 40 -> 32 -> 24 and stays at the demand; since
-    Canada's ideal (20) lies below it, the limit is an upper bound (Canada rejects anything above it)."""
+    """The rule is "from ``start_round``, toward the union's demand by ``rate`` of the range a round",
+    whichever side of the status quo the demand lies on. Canadian auto workers from round 2, rate 1 %,
+    demanding a de minimis of US$24 (status quo 40, range 0-800: US$8 a round) and 2 % of the digital
+    trade text (status quo 0, range 0-100: 1 point a round). Canada's limit on de minimis falls 40 -> 32 ->
+    24 and stays at the demand; since Canada's ideal (20) lies below it, it is an upper bound. Its floor on
+    digital trade rises 0 -> 1 -> 2 (a lower bound: its ideal is 90). Pressure: the mean share of the way
+    from the status quo to the demands."""
     scenario = nafta.with_overrides({**QUIET, "US.termination_value": 0.9, "CA.auto_workers.rate": 0.01,
-                                     "CA.auto_workers.demands.de_minimis": 24.0})
+                                     "CA.auto_workers.start_round": 2,
+                                     "CA.auto_workers.demands": {"de_minimis": 24.0, "digital_trade": 2.0}})
     model = NegotiationModel(scenario, rng=0, record=False)
-    de_minimis = nafta.space.index("de_minimis")
-    issue = nafta.space.issues[de_minimis]
-    limits, pressure = [], []
+    space = nafta.space
+    de_minimis, digital = space.index("de_minimis"), space.index("digital_trade")
+    workers = next(c for c in model.constituencies if c.kind == "auto_workers" and c.code == "CA")
+    limits, floors, pressure = [], [], []
     for _ in range(4):
         model.step()
-        limits.append(issue.natural(model.preferences.hi[1, de_minimis]))
-        assert model.preferences.lo[1, de_minimis] == 0.0
-        pressure.append(next(c for c in model.constituencies if c.kind == "auto_workers" and c.code == "CA").pressure)
-    assert limits == pytest.approx([32.0, 24.0, 24.0, 24.0])
-    assert pressure == pytest.approx([0.5, 1.0, 1.0, 1.0])  # share of the way from the status quo to the demand
+        p = model.preferences
+        limits.append(space.issues[de_minimis].natural(p.hi[1, de_minimis]))
+        floors.append(space.issues[digital].natural(p.lo[1, digital]))
+        assert p.lo[1, de_minimis] == 0.0 and p.hi[1, digital] == 1.0
+        pressure.append(workers.pressure)
+    assert limits == pytest.approx([800.0, 32.0, 24.0, 24.0])  # round 1: no red line yet
+    assert floors == pytest.approx([0.0, 1.0, 2.0, 2.0])
+    assert pressure == pytest.approx([0.0, 0.5, 1.0, 1.0])
 
 
 # ------------------------------------------------------------------------------------------ election
@@ -217,6 +273,49 @@ def test_the_election_lifts_the_campaign_floor(nafta):
     assert held[7] < held[3]  # below the campaign floor once the election is held
 
 
+def test_a_campaign_longer_than_the_rounds_before_the_election_starts_in_round_1(nafta):
+    """A campaign of 5 rounds before an election in round 3 starts with the talks: Mexico holds its opening
+    aspiration, 1, through rounds 1-2, whatever the day-to-day noise (which, without a campaign, takes
+    round 1's aspiration below 1 for some of these seeds)."""
+    for seed in range(5):
+        r = bargaining.run(nafta, {"MX.election.round": 3, "MX.election.campaign_rounds": 5}, seed=seed)
+        mx = r.rounds[r.rounds.country == "MX"].set_index("round")["aspiration"]
+        assert mx[1] == mx[2] == 1.0, seed
+        pressure = r.domestic[r.domestic.kind == "election"].set_index("round")["pressure"]
+        assert pressure.loc[[1, 2, 3]].tolist() == [1.0, 1.0, 0.0]
+
+
+def test_the_new_government_brings_its_positions_red_lines_termination_value_and_strategy(nafta):
+    """At the election round, and not before, Mexico's new government takes office with what
+    ``[countries.MX.election]`` gives it: a new ideal point, red lines that replace the old ones (here one
+    relaxed, sunset, and one new below the ideal, digital trade), a new termination value and a new
+    strategy (time-dependent when the table names none). Its partners' beliefs are untouched."""
+    scenario = nafta.with_overrides({**QUIET, "US.termination_value": 0.9, "MX.election.round": 4,
+                                     "MX.election.campaign_rounds": 0, "MX.election.ideal.de_minimis": 100.0,
+                                     "MX.election.termination_value": 0.2,
+                                     "MX.election.red_lines.digital_trade": 60.0,
+                                     "MX.election.red_lines.sunset": "ends after 5 years unless renewed",
+                                     "MX.election.strategy": {"deadline": 20, "beta": 2.0}})
+    space = nafta.space
+    de_minimis, digital, sunset = (space.index(i) for i in ("de_minimis", "digital_trade", "sunset"))
+    model = NegotiationModel(scenario, rng=0, record=False)
+    mx = model.countries[2]
+    for _ in range(3):
+        model.step()
+    p = model.preferences
+    assert (p.ideal[2, de_minimis], p.termination[2], p.lo[2, digital], p.hi[2, sunset]) == (
+        pytest.approx(50 / 800), 0.35, 0.0, 0.5)
+    model.step()  # round 4: the election
+    p = model.preferences
+    assert space.issues[de_minimis].natural(p.ideal[2, de_minimis]) == pytest.approx(100.0)
+    assert p.termination[2] == 0.2
+    assert space.issues[digital].natural(p.lo[2, digital]) == pytest.approx(60.0) and p.hi[2, digital] == 1.0
+    assert space.issues[sunset].natural(p.hi[2, sunset]) == "ends after 5 years unless renewed"
+    assert mx.strategy.name == "time_dependent" and (mx.strategy.params.deadline, mx.strategy.params.beta) == (20, 2.0)
+    assert mx.belief == pytest.approx(0.5 + 0.1)  # the scenario belief and the round-4 event only
+    assert model.countries[1].belief == pytest.approx(0.4 + 0.1)
+
+
 # ------------------------------------------------------------------------------------------ audience costs
 
 
@@ -233,6 +332,7 @@ def test_audience_costs_erode_support_then_harden_set_points_into_red_lines(naft
         if offer is not None:
             support = max(support - 0.5 * audience.excess(offer), 0.0)
         assert audience.support == pytest.approx(support)
+        assert audience.pressure == pytest.approx(1.0 - support)
     assert audience.hardened and audience.support < 0.7
     rvc = nafta.space.issues[0]
     assert rvc.natural(model.preferences.hi[1, 0]) == pytest.approx(75.0)  # the set point is now a red line
@@ -251,6 +351,17 @@ def test_audience_costs_ratification_rule(nafta):
     assert audience.ratifies(x)
     audience.support = 0.5 + 0.3 * 10 / 35 - 1e-6
     assert not audience.ratifies(x)
+
+
+def test_audience_costs_count_concessions_past_a_set_point_on_either_side_of_the_ideal(nafta):
+    """A set point below the ideal (Canada: digital trade 50 %, ideal 90 %) is passed by going lower; one
+    above it (regional content 75 %, ideal 62.5 %) by going higher. Excess is in shares of the range."""
+    model = NegotiationModel(nafta.with_overrides({"CA.audience_costs.set_points.digital_trade": 50.0}), rng=0)
+    audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
+    x = nafta.space.normalise({**nafta.spec.countries["CA"].ideal, "digital_trade": 30.0})
+    assert audience.excess(x) == pytest.approx(0.2)
+    x = nafta.space.normalise({**nafta.spec.countries["CA"].ideal, "digital_trade": 70.0, "auto_rvc": 78.5})
+    assert audience.excess(x) == pytest.approx(3.5 / 35)
 
 
 def test_hardening_set_points_never_loosens_an_existing_red_line(nafta):
