@@ -1,6 +1,7 @@
 """The strategy library: one shared determinism test for every strategy, exact sequences against scripted
 opponents, Faratin's formulas at every round, Rubinstein's split, the opponent model's ranking."""
 
+import json
 import math
 
 import numpy as np
@@ -89,6 +90,26 @@ def test_catalogue_lists_every_strategy_with_classifier(capsys):
     assert all(name in out for name in STRATEGIES)
 
 
+def test_cli_lists_strategies_as_json_and_as_a_table(capsys):
+    """``bargaining strategies --json`` is the catalogue; the table gives each strategy's set classifier
+    flags and its parameter defaults, then its description on the next line."""
+    assert cli.main(["strategies", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(catalogue()))
+    assert cli.main(["strategies"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = lines.index(next(line for line in lines if line.startswith("hard_liner ")))
+    assert lines[row].split() == ["hard_liner", "time_dependent", "deadline=None"]
+    assert lines[row + 1].strip().startswith("Table the ideal package and accept nothing short of it")
+    tft = next(line for line in lines if line.startswith("tit_for_tat_relative "))
+    assert tft.split() == ["tit_for_tat_relative", "reciprocal", "delta=1,", "first_move=0.05"]
+
+
+def test_a_strategy_built_without_parameters_takes_its_defaults():
+    linear, conceder = STRATEGIES["linear"](), STRATEGIES["conceder"](STRATEGIES["conceder"].Params(beta=2.0))
+    assert (linear.params.beta, conceder.params.beta) == (1.0, 2.0)
+    assert repr(conceder) == "Conceder(beta=2.0, deadline=None, form=polynomial, kappa=0.0)"
+
+
 def test_tit_for_tat_alias():
     assert STRATEGIES["tit_for_tat"] is STRATEGIES["tit_for_tat_relative"]
     assert {e["name"]: e for e in catalogue()}["tit_for_tat"]["description"] == "alias of tit_for_tat_relative"
@@ -130,6 +151,7 @@ BLOCKED = {"A.red_lines.share_A": 60.0, "B.red_lines.share_A": 50.0}  # no deal:
      lambda t: faratin_exponential(t, 9, 0.5, 0.2, 0.05)),
     ({"name": "boulware", "form": "exponential", "kappa": 0.01},
      lambda t: faratin_exponential(t, 9, 0.2, 0.2, 0.01)),
+    ({"name": "opponent_model", "beta": 2.0, "deadline": 8}, lambda t: faratin_polynomial(t, 7, 2.0, 0.2)),
 ])
 def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
     """a(t) = r + (1 - alpha(t))(1 - r), t = round - 1, t_max = deadline - 1, r = walk-away value 0.2."""
