@@ -48,9 +48,7 @@ MUTATE_JOBS ?= 2
 
 mutate: setup
 	rm -rf mutants
-	@start=$$(date +%s); \
-	$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) && \
-	echo "mutmut run took $$(( ($$(date +%s) - start) / 60 )) min $$(( ($$(date +%s) - start) % 60 )) s"
+	time $(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS)
 	$(PY) tools/mutation_score.py
 
 lint: setup
