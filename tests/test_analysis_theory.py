@@ -197,3 +197,34 @@ def test_cli_json_gains_nash_ks_and_distances(capsys):
     expected = analysis.deal_metrics(bargaining.load_scenario("nafta-2017"), result.package)
     assert info["pareto_distance"] == pytest.approx(expected["pareto_distance"])
     assert info["nash_distance"] == pytest.approx(expected["nash_distance"])
+
+
+def test_walk_away_values_that_exhaust_the_pie_leave_one_point():
+    """r_A + r_B = 1: the only package worth both walk-away values is x = r_A. The zone exists, with slack
+    0, and Nash and Kalai-Smorodinsky are that point (every gain is 0)."""
+    s, floors, nash, ks = solve("pie-split", ["A.termination_value=0.6", "B.termination_value=0.4"])
+    zone = analysis.zopa(s)
+    assert zone.exists and zone.slack == pytest.approx(0.0, abs=1e-9)
+    for point in (nash, ks):
+        np.testing.assert_allclose(point.package, [0.6], atol=1e-9)
+        np.testing.assert_allclose(point.utilities, [0.6, 0.4], atol=1e-9)
+
+
+def test_dominated_points():
+    """A point is dominated when another is at least as good for everyone and better for someone: a tie
+    on one utility still counts, an exact duplicate does not."""
+    u = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.4, 0.4], [0.5, 0.4], [1.0, 0.0], [0.45, 0.6]])
+    assert analysis.dominated(u).tolist() == [False, False, False, True, True, False, False]
+
+
+def test_deal_metrics_name_every_distance_and_none_without_a_solution(nafta_solutions):
+    s, found = nafta_solutions
+    metrics = analysis.deal_metrics(s, found.kalai_smorodinsky.package)
+    assert set(metrics) == {"pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "joint_gain"}
+    assert metrics["kalai_smorodinsky_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert metrics["nash_distance"] == pytest.approx(
+        float(np.linalg.norm(found.kalai_smorodinsky.utilities - found.nash.utilities)))
+    closed = bargaining.load_scenario("pie-split", ["A.termination_value=0.6", "B.termination_value=0.6"])
+    metrics = analysis.deal_metrics(closed, np.array([0.5]))
+    assert metrics["nash_distance"] is None and metrics["kalai_smorodinsky_distance"] is None
+    assert metrics["joint_gain"] == pytest.approx(-0.2)
