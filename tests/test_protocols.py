@@ -186,13 +186,15 @@ def test_single_text_first_draft_is_the_average_opening_inside_every_red_line():
         "periodic review", "weakened panels", "partly capped")
 
 
-@pytest.mark.parametrize("protocol, proposer", [("alternating_offers", "US"), ("single_text", "mediator"),
-                                                ("bilateral_first", "US")])
-def test_the_agreement_records_who_tabled_it(protocol, proposer):
+@pytest.mark.parametrize("protocol, overrides, outcome, proposer", [
+    ("alternating_offers", {}, "deal", "US"), ("single_text", {}, "deal", "mediator"),
+    ("bilateral_first", {}, "deal", "US"), ("bilateral_first", BLOCK, "bilateral", "US")])
+def test_the_agreement_records_who_tabled_it(protocol, overrides, outcome, proposer):
     """The signed text's proposer is the party whose package was accepted (the mediator for a single text)."""
-    model = bargaining.NegotiationModel(bargaining.load_scenario("nafta-2017", {"protocol.name": protocol}), rng=1)
+    scenario = bargaining.load_scenario("nafta-2017", {"protocol.name": protocol, **overrides})
+    model = bargaining.NegotiationModel(scenario, rng=1)
     model.run()
-    assert model.outcome == "deal" and model.agreement.proposer == proposer
+    assert model.outcome == outcome and model.agreement.proposer == proposer
     assert model.tabled[-1][1] == proposer and np.array_equal(model.tabled[-1][2], model.agreement.package)
 
 
@@ -209,3 +211,13 @@ def test_bilateral_text_closes_when_the_notice_expires_or_at_the_horizon():
         assert (r.outcome, r.round, r.signatories) == ("bilateral", 8, ["US", "MX"])
         r = bargaining.run(idle, seed=seed, record=False)
         assert (r.outcome, r.round, r.notice_round, r.signatories) == ("bilateral", 24, None, ["US", "MX"])
+
+
+def test_without_a_threat_any_pair_may_sign():
+    """With no country able to end the agreement (no threat), Canada and Mexico may sign without the U.S.;
+    the U.S. is left out, with its termination value (lobbied down to 0.015 by round 24), to the horizon."""
+    scenario = bargaining.load_scenario("nafta-2017", {**BLOCK, "protocol.name": "bilateral_first",
+                                                       "threat.country": None})
+    r = bargaining.run(scenario, seed=0, record=False)
+    assert (r.outcome, r.round, r.signatories) == ("bilateral", 24, ["CA", "MX"])
+    assert r.utilities["US"] == pytest.approx(0.12 - 0.005 * (24 - 3))

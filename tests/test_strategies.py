@@ -152,6 +152,9 @@ BLOCKED = {"A.red_lines.share_A": 60.0, "B.red_lines.share_A": 50.0}  # no deal:
     ({"name": "boulware", "form": "exponential", "kappa": 0.01},
      lambda t: faratin_exponential(t, 9, 0.2, 0.2, 0.01)),
     ({"name": "opponent_model", "beta": 2.0, "deadline": 8}, lambda t: faratin_polynomial(t, 7, 2.0, 0.2)),
+    ({"name": "time_dependent", "form": "exponential", "kappa": 0.1, "deadline": 2},
+     lambda t: faratin_exponential(t, 1, 1.0, 0.2, 0.1)),
+    ({"name": "time_dependent", "form": "exponential", "kappa": 0.1, "deadline": 1}, lambda t: 0.2),
 ])
 def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
     """a(t) = r + (1 - alpha(t))(1 - r), t = round - 1, t_max = deadline - 1, r = walk-away value 0.2."""
@@ -231,6 +234,54 @@ def test_relative_tit_for_tat_when_the_other_first_asked_nothing(scripted):
     assert (result.outcome, result.round) == ("stalemate", 10)
     texts = result.tabled[result.tabled["proposer"] == "mediator"]["share_A"].tolist()
     assert texts[:3] == pytest.approx([100.0, 95.0, 92.5])
+
+
+def three_parties(tmp_path, strategy, offers_b, offers_c, reserve=0.0):
+    """A (utility = x, its share) plays ``strategy`` against two scripted parties B and C."""
+    text = f"""
+name = "three"
+[protocol]
+deadline_round = 6
+horizon_round = 6
+random_order = false
+no_deal = "termination"
+[issues.x]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[countries.A]
+termination_value = {reserve}
+ideal = {{ x = 1.0 }}
+weights = {{ x = 1.0 }}
+[countries.B]
+termination_value = 0.0
+ideal = {{ x = 0.0 }}
+weights = {{ x = 1.0 }}
+[countries.C]
+termination_value = 0.0
+ideal = {{ x = 0.0 }}
+weights = {{ x = 1.0 }}
+"""
+    path = tmp_path / "three.toml"
+    path.write_text(text)
+    return bargaining.run(path, {"A.strategy": strategy,
+                                 "B.strategy": {"name": "scripted", "offers": [[x] for x in offers_b]},
+                                 "C.strategy": {"name": "scripted", "offers": [[x] for x in offers_c]}}, seed=0)
+
+
+def test_tit_for_tat_averages_the_concessions_of_several_others(scripted, tmp_path):
+    """B concedes 0.1 a round to A, C nothing. Absolute: A mirrors the mean, 0.05 a round, after its
+    opening 0.05. Relative, with a walk-away value of 0.2: A cuts its demand above 0.2 by the mean of B's
+    and C's shares, ((1 - u_after) / (1 - u_before) for B, 1 for C)."""
+    b, c = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.1] * 6
+    absolute = three_parties(tmp_path, {"name": "tit_for_tat_absolute"}, b, c)
+    np.testing.assert_allclose(aspirations(absolute, "A"), [1.0, 0.95, 0.9, 0.85, 0.8, 0.75], atol=1e-12)
+    relative = three_parties(tmp_path, {"name": "tit_for_tat_relative"}, b, c, reserve=0.2)
+    expected = [1.0, 0.95]
+    for r in range(3, 7):
+        share = ((1 - b[r - 2]) / (1 - b[r - 3]) + 1.0) / 2
+        expected.append(0.2 + (expected[-1] - 0.2) * share)
+    np.testing.assert_allclose(aspirations(relative, "A"), expected, atol=1e-12)
 
 
 def test_tit_for_tat_reciprocates_a_retraction_and_the_window(scripted):
@@ -359,6 +410,23 @@ def test_opponent_model_exact_estimates_against_a_script(scripted, tmp_path):
     prefs = learner.estimated_preferences(model.countries[0])
     np.testing.assert_allclose(prefs.weights[1], third)
     np.testing.assert_allclose(prefs.weights[0], [0.25] * 4)
+
+
+def test_opponent_model_concedes_where_its_estimate_says_not_where_the_truth_does(scripted, tmp_path):
+    """B's true weights favour issue 0, but B gives up issues 0, 1, 2 in turn and holds issue 3: the learner
+    only sees the offers, so its estimate favours issue 3: by round 5 it has conceded issue 3 up to its red
+    line, and issue 0 not at all. Before any offer it assumes equal weights."""
+    scenario = learning_scenario(tmp_path, [0.4, 0.3, 0.2, 0.1]).with_overrides({"B.strategy": {
+        "name": "scripted", "offers": [[1, 1, 1, 1], [0.6, 1, 1, 1], [0.6, 0.6, 1, 1], [0.6, 0.6, 0.6, 1]]}})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    learner = model.countries[0].strategy
+    np.testing.assert_allclose(learner.estimated_preferences(model.countries[0]).weights[1], [0.25] * 4)
+    for _ in range(5):
+        model.step()
+    assert np.argmax(learner.estimate[1]) == 3
+    offer = model.countries[0].offer
+    assert offer[3] == pytest.approx(0.5) and offer[0] == 0.0  # all the way to its red line on issue 3
+    assert offer[3] >= offer[2] >= offer[1] >= offer[0]
 
 
 def test_opponent_model_offers_trade_off_with_the_estimate(tmp_path):

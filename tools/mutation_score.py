@@ -3,7 +3,8 @@
 mutmut keeps each mutated module's results in ``mutants/<path>.meta`` (JSON: mutant name -> exit code of
 its test run). A mutant counts as killed when a test failed under it or it timed out (an endless loop the
 tests exposed); survived, "no tests" (no selected test calls the function) and anything else count
-against the score. The score is killed / total.
+against the score. The score is killed / total. A run stopped early (mutmut resumes it: ``mutmut run``
+without removing mutants/) leaves mutants "not checked"; the score of those checked is then shown too.
 
 Usage: python tools/mutation_score.py [--survivors] [--root mutants]
 """
@@ -45,20 +46,25 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((str(meta.relative_to(args.root)).removesuffix(".meta"), counts))
         total += counts
         survivors += survived
-    header = f"{'module':<36} {'killed':>7} {'survived':>9} {'no tests':>9} {'other':>6} {'total':>6} {'score':>7}"
+    header = (f"{'module':<40} {'killed':>7} {'survived':>9} {'no tests':>9} {'unchecked':>10} {'other':>6} "
+              f"{'total':>6} {'score':>7}")
     print(header)
     print("-" * len(header))
     for name, counts in [*rows, ("all", total)]:
         killed = sum(counts[s] for s in KILLED)
         n = sum(counts.values())
-        other = n - killed - counts["survived"] - counts["no tests"]
+        other = n - killed - counts["survived"] - counts["no tests"] - counts["not checked"]
         if name == "all":
             print("-" * len(header))
-        print(f"{name:<36} {killed:>7} {counts['survived']:>9} {counts['no tests']:>9} {other:>6} {n:>6} "
-              f"{100 * killed / n:>6.1f}%")
+        print(f"{name:<40} {killed:>7} {counts['survived']:>9} {counts['no tests']:>9} {counts['not checked']:>10} "
+              f"{other:>6} {n:>6} {100 * killed / n:>6.1f}%")
     killed, n = sum(total[s] for s in KILLED), sum(total.values())
     print(f"\nmutation score: {killed} / {n} killed = {100 * killed / n:.1f} %  (killed includes "
           f"{total['timeout']} timeouts)")
+    if total["not checked"]:
+        checked = n - total["not checked"]
+        print(f"incomplete run: {total['not checked']} mutants not checked; of the {checked} checked, "
+              f"{killed} killed = {100 * killed / checked:.1f} %")
     if args.survivors:
         print("\nsurvivors (mutmut show NAME for the diff):")
         print("\n".join(f"  {s}" for s in survivors))
