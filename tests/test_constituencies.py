@@ -576,6 +576,39 @@ def test_show_gives_the_zone_with_and_without_domestic_constraints(nafta, capsys
     assert prefs.countries[-1] == "US Congress" and prefs.termination[-1] == 0.5 and len(labels) == 4
 
 
+def test_domestic_constraints_as_rows_and_red_lines(nafta):
+    """The constrained problem: set points and the union's demands become red lines of their country, each
+    labelled; a Congress becomes a row whose ideal is the status quo on issues its table leaves out, whose
+    weight there is 0 and whose walk-away value is its threshold."""
+    scenario = nafta.with_overrides({"US.congress.ideal": {"auto_rvc": 70.0},
+                                     "US.congress.weights": {"auto_rvc": 0.5, "customs": 0.5}})
+    prefs, labels = domestic.constrained_preferences(scenario)
+    assert labels == ["US auto workers (auto_rvc)", "US Congress (threshold 0.5)",
+                      "CA audience costs (auto_rvc, procurement)", "MX audience costs (auto_rvc, procurement)"]
+    space = nafta.space
+    expected_ideal = space.normalise({i.name: 70.0 if i.name == "auto_rvc" else i.status_quo for i in space})
+    np.testing.assert_allclose(prefs.ideal[-1], expected_ideal)
+    np.testing.assert_allclose(prefs.weights[-1], [0.5, 0, 0, 0, 0, 0, 0, 0.5])
+    assert (prefs.countries[-1], prefs.termination[-1]) == ("US Congress", 0.5)
+    assert space.issues[0].natural(prefs.lo[0, 0]) == pytest.approx(75.0)  # the union's demand
+    assert space.issues[0].natural(prefs.hi[1, 0]) == pytest.approx(75.0)  # Canada's set point
+
+
+def test_show_json_gives_the_domestic_tables_events_and_ratification_rule(capsys):
+    from bargaining.cli import main
+
+    assert main(["show", "nafta-2017", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)["domestic"]
+    assert [(e["round"], e["country"], e["belief_shift"]) for e in data["events"]] == [(4, "CA", 0.1), (4, "MX", 0.1)]
+    assert data["ratification"] == {"on_failure": "fail", "anticipate": False}
+    assert data["zopa"] is True and set(data["zopa_package"]) == set(bargaining.load_scenario("nafta-2017").space.names)
+    # Red lines that leave no package at all: no zone and no package.
+    assert main(["show", "nafta-2017", "--json", "--set", "CA.red_lines.auto_rvc=63",
+                 "--set", "US.red_lines.auto_rvc=80"]) == 0
+    data = json.loads(capsys.readouterr().out)["domestic"]
+    assert data["zopa"] is False and data["zopa_package"] is None
+
+
 def test_domestic_records_and_the_figure(nafta, tmp_path):
     from bargaining.plots import trajectory
 
