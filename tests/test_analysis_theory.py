@@ -228,3 +228,14 @@ def test_deal_metrics_name_every_distance_and_none_without_a_solution(nafta_solu
     metrics = analysis.deal_metrics(closed, np.array([0.5]))
     assert metrics["nash_distance"] is None and metrics["kalai_smorodinsky_distance"] is None
     assert metrics["joint_gain"] == pytest.approx(-0.2)
+
+
+def test_pareto_frontier_from_a_reference_point_stays_above_it():
+    """Rays from the walk-away values (0.3, 0.2) instead of (0, 0) trace only the part of the pie's
+    frontier u_A + u_B = 1 that gives each at least its walk-away value, end points included."""
+    s = bargaining.load_scenario("pie-split")
+    frontier = analysis.pareto_frontier(s.preferences, s.space, reference=[0.3, 0.2], resolution=10)
+    u = frontier.utilities
+    np.testing.assert_allclose(u.sum(axis=1), 1.0, atol=1e-9)
+    assert u[:, 0].min() == pytest.approx(0.3, abs=1e-9) and u[:, 1].min() == pytest.approx(0.2, abs=1e-9)
+    assert len(u) == 11  # one point per ray
