@@ -494,6 +494,21 @@ def test_bad_domestic_table_in_a_file(tmp_path, nafta):
         bargaining.load_scenario(path)
 
 
+@pytest.mark.parametrize("table, message", [
+    ("[countries.CA.congress]\nthreshold = 0.5\nweights = { tariffs = 1.0 }\n",
+     "countries.CA.congress.weights.tariffs: unknown issue; expected one of ['auto_rvc', 'customs', "),
+    ("[countries.CA.auto_workers]\nrate = 0.1\ndemands = { tariffs = 3 }\n",
+     "countries.CA.auto_workers.demands.tariffs: unknown issue; expected one of ['auto_rvc', 'customs', "),
+])
+def test_a_domestic_table_in_a_file_naming_an_unknown_issue(tmp_path, table, message):
+    text = (bargaining.scenario.resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
+    path = tmp_path / "bad.toml"
+    path.write_text(text + "\n" + table)
+    with pytest.raises(ScenarioError) as err:
+        bargaining.load_scenario(path)
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
 # ------------------------------------------------------------------------------------------ invariants
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
