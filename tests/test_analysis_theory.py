@@ -239,3 +239,43 @@ def test_pareto_frontier_from_a_reference_point_stays_above_it():
     np.testing.assert_allclose(u.sum(axis=1), 1.0, atol=1e-9)
     assert u[:, 0].min() == pytest.approx(0.3, abs=1e-9) and u[:, 1].min() == pytest.approx(0.2, abs=1e-9)
     assert len(u) == 11  # one point per ray
+
+
+def test_kalai_smorodinsky_goes_on_for_those_who_can_still_gain(tmp_path):
+    """Imai's lexicographic extension: A and B split x1 (each weighs only it), C cares only about x2, which
+    costs nobody anything. The equal-share ray stops at u_A = u_B = 0.5 where C has only 0.5 of its gain;
+    C then goes on alone to its ideal, x2 = 0.8: the point (0.5, 0.5, 1) is Pareto-efficient."""
+    path = tmp_path / "three.toml"
+    path.write_text("""
+name = "split-and-free"
+[protocol]
+deadline_round = 5
+horizon_round = 5
+no_deal = "termination"
+[issues.x1]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[issues.x2]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[countries.A]
+termination_value = 0.0
+ideal = { x1 = 1.0, x2 = 0.0 }
+weights = { x1 = 1.0, x2 = 0.0 }
+[countries.B]
+termination_value = 0.0
+ideal = { x1 = 0.0, x2 = 0.0 }
+weights = { x1 = 1.0, x2 = 0.0 }
+[countries.C]
+termination_value = 0.0
+ideal = { x1 = 0.0, x2 = 0.8 }
+weights = { x1 = 0.0, x2 = 1.0 }
+""")
+    s = bargaining.load_scenario(path)
+    floors = analysis.initial_walk_away(s)
+    ks = analysis.kalai_smorodinsky(s.preferences, s.space, floors)
+    np.testing.assert_allclose(ks.utilities, [0.5, 0.5, 1.0], atol=1e-7)
+    np.testing.assert_allclose(ks.package, [0.5, 0.8], atol=1e-7)
+    assert analysis.pareto_distance(s.preferences, s.space, ks.package) == pytest.approx(0.0, abs=1e-7)
