@@ -9,12 +9,13 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
 	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
 
-.PHONY: help setup demo test bench lint clean
+.PHONY: help setup demo test bench lint mutate clean
 
 help:
 	@echo "make demo   run the NAFTA-2017 scenario, print a summary, write a figure to $(OUT)/"
 	@echo "make test   run every test"
 	@echo "make bench  measure speed and memory (figures go in BENCHMARKS.md)"
+	@echo "make mutate mutation testing of the core modules with mutmut, then the score (QUALITY.md; ~40 min)"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -40,8 +41,18 @@ bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/sweep.py
 
+# Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
+# tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts
+# afresh; the results stay in mutants/ (`$(VENV)/bin/mutmut browse`, `mutmut show NAME`).
+MUTATE_JOBS ?= 2
+
+mutate: setup
+	rm -rf mutants
+	time $(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS)
+	$(PY) tools/mutation_score.py
+
 lint: setup
-	$(VENV)/bin/ruff check bargaining tests benchmarks experiments
+	$(VENV)/bin/ruff check bargaining tests benchmarks experiments tools
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache mutants

@@ -197,3 +197,85 @@ def test_cli_json_gains_nash_ks_and_distances(capsys):
     expected = bargaining.load_scenario("nafta-2017").deal_metrics(result.package)
     assert info["pareto_distance"] == pytest.approx(expected["pareto_distance"])
     assert info["nash_distance"] == pytest.approx(expected["nash_distance"])
+
+
+def test_walk_away_values_that_exhaust_the_pie_leave_one_point():
+    """r_A + r_B = 1: the only package worth both walk-away values is x = r_A. The zone exists, with slack
+    0, and Nash and Kalai-Smorodinsky are that point (every gain is 0)."""
+    s, floors, nash, ks = solve("pie-split", ["A.termination_value=0.6", "B.termination_value=0.4"])
+    zone = s.zopa()
+    assert zone.exists and zone.slack == pytest.approx(0.0, abs=1e-9)
+    for point in (nash, ks):
+        np.testing.assert_allclose(point.package, [0.6], atol=1e-9)
+        np.testing.assert_allclose(point.utilities, [0.6, 0.4], atol=1e-9)
+
+
+def test_dominated_points():
+    """A point is dominated when another is at least as good for everyone and better for someone: a tie
+    on one utility still counts, an exact duplicate does not."""
+    u = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [0.4, 0.4], [0.5, 0.4], [1.0, 0.0], [0.45, 0.6]])
+    assert analysis.dominated(u).tolist() == [False, False, False, True, True, False, False]
+
+
+def test_deal_metrics_name_every_distance_and_none_without_a_solution(nafta_solutions):
+    s, found = nafta_solutions
+    metrics = analysis.deal_metrics(s, found.kalai_smorodinsky.package)
+    assert set(metrics) == {"pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "joint_gain"}
+    assert metrics["kalai_smorodinsky_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert metrics["nash_distance"] == pytest.approx(
+        float(np.linalg.norm(found.kalai_smorodinsky.utilities - found.nash.utilities)))
+    closed = bargaining.load_scenario("pie-split", ["A.termination_value=0.6", "B.termination_value=0.6"])
+    metrics = analysis.deal_metrics(closed, np.array([0.5]))
+    assert metrics["nash_distance"] is None and metrics["kalai_smorodinsky_distance"] is None
+    assert metrics["joint_gain"] == pytest.approx(-0.2)
+
+
+def test_pareto_frontier_from_a_reference_point_stays_above_it():
+    """Rays from the walk-away values (0.3, 0.2) instead of (0, 0) trace only the part of the pie's
+    frontier u_A + u_B = 1 that gives each at least its walk-away value, end points included."""
+    s = bargaining.load_scenario("pie-split")
+    frontier = analysis.pareto_frontier(s.preferences, s.space, reference=[0.3, 0.2], resolution=10)
+    u = frontier.utilities
+    np.testing.assert_allclose(u.sum(axis=1), 1.0, atol=1e-9)
+    assert u[:, 0].min() == pytest.approx(0.3, abs=1e-9) and u[:, 1].min() == pytest.approx(0.2, abs=1e-9)
+    assert len(u) == 11  # one point per ray
+
+
+def test_kalai_smorodinsky_goes_on_for_those_who_can_still_gain(tmp_path):
+    """Imai's lexicographic extension: A and B split x1 (each weighs only it), C cares only about x2, which
+    costs nobody anything. The equal-share ray stops at u_A = u_B = 0.5 where C has only 0.5 of its gain;
+    C then goes on alone to its ideal, x2 = 0.8: the point (0.5, 0.5, 1) is Pareto-efficient."""
+    path = tmp_path / "three.toml"
+    path.write_text("""
+name = "split-and-free"
+[protocol]
+deadline_round = 5
+horizon_round = 5
+no_deal = "termination"
+[issues.x1]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[issues.x2]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[countries.A]
+termination_value = 0.0
+ideal = { x1 = 1.0, x2 = 0.0 }
+weights = { x1 = 1.0, x2 = 0.0 }
+[countries.B]
+termination_value = 0.0
+ideal = { x1 = 0.0, x2 = 0.0 }
+weights = { x1 = 1.0, x2 = 0.0 }
+[countries.C]
+termination_value = 0.0
+ideal = { x1 = 0.0, x2 = 0.8 }
+weights = { x1 = 0.0, x2 = 1.0 }
+""")
+    s = bargaining.load_scenario(path)
+    floors = s.initial_walk_away
+    ks = analysis.kalai_smorodinsky(s.preferences, s.space, floors)
+    np.testing.assert_allclose(ks.utilities, [0.5, 0.5, 1.0], atol=1e-7)
+    np.testing.assert_allclose(ks.package, [0.5, 0.8], atol=1e-7)
+    assert analysis.pareto_distance(s.preferences, s.space, ks.package) == pytest.approx(0.0, abs=1e-7)

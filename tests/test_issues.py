@@ -47,3 +47,30 @@ def test_natural_round_trip(rvc, sunset):
 
 def test_status_quo_vector():
     np.testing.assert_allclose(SPACE.status_quo, [12.5 / 35, 0.0])
+
+
+def test_per_round_records_give_ordinal_offers_as_level_indices():
+    """Result.rounds holds the offer on an ordinal issue as its level index (0 = first level): in round 1
+    the U.S. opens at the last level of sunset, dispute settlement and procurement, Canada at the first."""
+    import bargaining
+
+    r = bargaining.run("nafta-2017", {"noise.aspiration": 0.0}, seed=0)
+    first = r.rounds[r.rounds["round"] == 1].set_index("country")
+    for issue in ("sunset", "dispute_settlement", "procurement"):
+        assert (first.loc["US", issue], first.loc["CA", issue]) == (2.0, 0.0)
+    assert SUNSET.numeric(0.5) == 1.0 and RVC.numeric(0.5) == pytest.approx(67.5)
+
+
+def test_show_describes_each_issue_range(capsys):
+    """``bargaining show`` lists a continuous issue's range as bounds and unit, an ordinal one as its levels
+    in order."""
+    from bargaining.cli import main
+
+    assert main(["show", "nafta-2017"]) == 0
+    rows = {}
+    for line in capsys.readouterr().out.splitlines():  # the issue table comes first; keep its rows
+        if line.strip():
+            rows.setdefault(line.split()[0], line)
+    assert "50–85 %" in rows["auto_rvc"] and "0–800 US$" in rows["de_minimis"]
+    assert "none < periodic review < ends after 5 years unless renewed" in rows["sunset"]
+    assert RVC.describe() == "50–85 %" and SUNSET.describe() == "none < review < sunset"

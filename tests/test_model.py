@@ -65,6 +65,44 @@ def test_incredible_threat_without_zone_of_agreement_is_a_stalemate(nafta):
     assert beliefs[24] == pytest.approx(beliefs[7] * 0.8**17)
 
 
+def test_a_threat_exactly_at_the_credibility_boundary_is_not_credible(nafta):
+    """Credible means withdrawing *beats* the status quo: t_US > u_US(x_sq). At t_US = u_US(x_sq) exactly
+    the U.S. gains nothing by withdrawing, so no notice is given at the deadline; the partners' beliefs
+    erode instead and talks without a zone of agreement run to the horizon. The smallest step above it is
+    credible: notice at the deadline round, withdrawal six rounds later. (No lobbying, so the termination
+    value stays where it is set.)"""
+    u_sq = float(nafta.preferences.utility(nafta.space.status_quo)[0])
+    apart = {"US.lobby.rate": 0.0, "US.red_lines.auto_rvc": 85.0, "CA.red_lines.auto_rvc": 70.0}
+    at = nafta.with_overrides({**apart, "US.termination_value": u_sq})
+    above = nafta.with_overrides({**apart, "US.termination_value": float(np.nextafter(u_sq, 1.0))})
+    assert NegotiationModel(at).threat_credible is False and NegotiationModel(above).threat_credible is True
+    r = bargaining.run(at, seed=3, record=False)
+    assert (r.outcome, r.round, r.notice_round) == ("stalemate", 24, None)
+    assert r.beliefs["CA"][8] == pytest.approx(r.beliefs["CA"][7] * 0.8)  # eroding, not set to 1
+    r = bargaining.run(above, seed=3, record=False)
+    assert (r.outcome, r.round, r.notice_round) == ("withdrawal", 14, 8)
+
+
+def test_a_failed_ratification_after_a_notice_of_withdrawal_leaves_the_termination_values(nafta):
+    """A signed package that fails ratification leaves the status quo, unless notice of withdrawal was
+    already given: then NAFTA ends and every country gets its termination value. Deadline round 1 (every
+    country at its walk-away value at once, notice at the end of round 1) and a Congress that ratifies
+    nothing: the seeds whose deal is signed in round 1 get the status quo, those signed after the
+    notice the termination values (the lobby starts in round 4, so the U.S. value is still 0.12)."""
+    overrides = {"US.congress.threshold": 1.0, "protocol.deadline_round": 1}
+    u_sq = dict(zip(nafta.countries, nafta.preferences.utility(nafta.space.status_quo).tolist(), strict=True))
+    termination = {c: nafta.spec.countries[c].termination_value for c in nafta.countries}
+    seen = set()
+    for seed in range(8):
+        r = bargaining.run(nafta, overrides, seed=seed, record=False)
+        assert r.outcome == "ratification_failed" and r.agreement is None
+        assert r.round < 4  # before the lobby moves the U.S. termination value
+        noticed = r.notice_round is not None
+        assert r.utilities == pytest.approx(termination if noticed else u_sq), seed
+        seen.add((noticed, r.round))
+    assert {(False, 1), (True, 2)} <= seen  # both cases happen
+
+
 def test_termination_value_shifts_outcomes_toward_withdrawal(nafta):
     def withdrawals(t):
         return sum(bargaining.run(nafta, {"US.termination_value": t}, seed=s, record=False).outcome == "withdrawal"

@@ -164,3 +164,60 @@ def test_run_summary_names_signatories_and_the_one_left_out(capsys):
                      "--set", "CA.red_lines.auto_rvc=65", "--set", "US.red_lines.auto_rvc=75"]) == 0
     out = capsys.readouterr().out
     assert "BILATERAL" in out and "Signed by US, MX; left out, with its termination value: CA." in out
+
+
+def test_single_text_first_draft_is_the_average_opening_inside_every_red_line():
+    """Round 1: every party states its opening package; the mediator's draft is their average issue by
+    issue, pulled inside the red lines (the U.S. will not go below 80 % regional content, so the average,
+    70 %, is raised to 80 %; Canada's and Mexico's 0 % U.S. content holds) and snapped to levels (sunset:
+    the average 1/3 of the way up is nearest "periodic review"). The auto workers are kept out (start round
+    30) so that the U.S. red line is the scenario's."""
+    scenario = bargaining.load_scenario("nafta-2017", {"protocol.name": "single_text", "noise.aspiration": 0.0,
+                                                       "US.red_lines.auto_rvc": 80.0,
+                                                       "US.auto_workers.start_round": 30})
+    result = bargaining.run(scenario, seed=0)
+    first = result.tabled[result.tabled["round"] == 1].set_index("proposer")
+    assert list(first.index) == ["US", "CA", "MX", "mediator"]
+    draft = first.loc["mediator"]
+    assert draft["auto_rvc"] == pytest.approx(80.0) and draft["us_content"] == 0.0
+    assert draft["de_minimis"] == pytest.approx((800 + 20 + 50) / 3)
+    assert draft["digital_trade"] == pytest.approx((100 + 90 + 100) / 3)
+    assert (draft["sunset"], draft["dispute_settlement"], draft["procurement"]) == (
+        "periodic review", "weakened panels", "partly capped")
+
+
+@pytest.mark.parametrize("protocol, overrides, outcome, proposer", [
+    ("alternating_offers", {}, "deal", "US"), ("single_text", {}, "deal", "mediator"),
+    ("bilateral_first", {}, "deal", "US"), ("bilateral_first", BLOCK, "bilateral", "US")])
+def test_the_agreement_records_who_tabled_it(protocol, overrides, outcome, proposer):
+    """The signed text's proposer is the party whose package was accepted (the mediator for a single text)."""
+    scenario = bargaining.load_scenario("nafta-2017", {"protocol.name": protocol, **overrides})
+    model = bargaining.NegotiationModel(scenario, rng=1)
+    model.run()
+    assert model.outcome == outcome and model.agreement.proposer == proposer
+    assert model.tabled[-1][1] == proposer and np.array_equal(model.tabled[-1][2], model.agreement.package)
+
+
+def test_bilateral_text_closes_when_the_notice_expires_or_at_the_horizon():
+    """Canada may accede until the talks would end. With notice taking effect at once (notice_rounds 0) the
+    pair's text signed in the deadline round closes that same round, a bilateral agreement rather than a
+    withdrawal; with a threat that is not credible, accession stays open to the horizon (round 24)."""
+    at_once = bargaining.load_scenario("nafta-2017", {**BLOCK, "protocol.name": "bilateral_first",
+                                                      "threat.notice_rounds": 0})
+    idle = bargaining.load_scenario("nafta-2017", {**BLOCK, "protocol.name": "bilateral_first",
+                                                   "US.termination_value": 0.05, "US.lobby.rate": 0.0})
+    for seed in range(3):
+        r = bargaining.run(at_once, seed=seed, record=False)
+        assert (r.outcome, r.round, r.signatories) == ("bilateral", 8, ["US", "MX"])
+        r = bargaining.run(idle, seed=seed, record=False)
+        assert (r.outcome, r.round, r.notice_round, r.signatories) == ("bilateral", 24, None, ["US", "MX"])
+
+
+def test_without_a_threat_any_pair_may_sign():
+    """With no country able to end the agreement (no threat), Canada and Mexico may sign without the U.S.;
+    the U.S. is left out, with its termination value (lobbied down to 0.015 by round 24), to the horizon."""
+    scenario = bargaining.load_scenario("nafta-2017", {**BLOCK, "protocol.name": "bilateral_first",
+                                                       "threat.country": None})
+    r = bargaining.run(scenario, seed=0, record=False)
+    assert (r.outcome, r.round, r.signatories) == ("bilateral", 24, ["CA", "MX"])
+    assert r.utilities["US"] == pytest.approx(0.12 - 0.005 * (24 - 3))

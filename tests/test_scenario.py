@@ -52,6 +52,19 @@ def test_weight_override_rescales_the_others(nafta):
     assert w["us_content"] / w["auto_rvc"] == pytest.approx(old["us_content"] / old["auto_rvc"])
 
 
+def test_weight_override_spreads_evenly_when_the_other_weights_are_all_zero(nafta):
+    """Rescaling the others proportionally needs something to scale: when every other weight is 0 (here
+    after putting all of Canada's weight on customs), lowering a weight to 0.3 shares the remaining 0.7
+    equally among the other seven issues, and the weights again sum to 1."""
+    s = nafta.with_overrides(["CA.weights.customs=1.0", "CA.weights.customs=0.3"])
+    w = s.spec.countries["CA"].weights
+    assert w["customs"] == 0.3
+    assert {k: v for k, v in w.items() if k != "customs"} == pytest.approx(
+        {k: 0.7 / 7 for k in nafta.space.names if k != "customs"})
+    assert sum(w.values()) == pytest.approx(1.0)
+    assert s.preferences.weights[1].tolist() == pytest.approx([0.1] * 7 + [0.3])
+
+
 def test_strategy_name_override_drops_old_parameters(nafta, monkeypatch):
     from bargaining.strategies import STRATEGIES, Strategy
 

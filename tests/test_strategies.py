@@ -1,6 +1,7 @@
 """The strategy library: one shared determinism test for every strategy, exact sequences against scripted
 opponents, Faratin's formulas at every round, Rubinstein's split, the opponent model's ranking."""
 
+import json
 import math
 
 import numpy as np
@@ -89,6 +90,26 @@ def test_catalogue_lists_every_strategy_with_classifier(capsys):
     assert all(name in out for name in STRATEGIES)
 
 
+def test_cli_lists_strategies_as_json_and_as_a_table(capsys):
+    """``bargaining strategies --json`` is the catalogue; the table gives each strategy's set classifier
+    flags and its parameter defaults, then its description on the next line."""
+    assert cli.main(["strategies", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(catalogue()))
+    assert cli.main(["strategies"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = lines.index(next(line for line in lines if line.startswith("hard_liner ")))
+    assert lines[row].split() == ["hard_liner", "time_dependent", "deadline=None"]
+    assert lines[row + 1].strip().startswith("Table the ideal package and accept nothing short of it")
+    tft = next(line for line in lines if line.startswith("tit_for_tat_relative "))
+    assert tft.split() == ["tit_for_tat_relative", "reciprocal", "delta=1,", "first_move=0.05"]
+
+
+def test_a_strategy_built_without_parameters_takes_its_defaults():
+    linear, conceder = STRATEGIES["linear"](), STRATEGIES["conceder"](STRATEGIES["conceder"].Params(beta=2.0))
+    assert (linear.params.beta, conceder.params.beta) == (1.0, 2.0)
+    assert repr(conceder) == "Conceder(beta=2.0, deadline=None, form=polynomial, kappa=0.0)"
+
+
 def test_tit_for_tat_alias():
     assert STRATEGIES["tit_for_tat"] is STRATEGIES["tit_for_tat_relative"]
     assert {e["name"]: e for e in catalogue()}["tit_for_tat"]["description"] == "alias of tit_for_tat_relative"
@@ -105,6 +126,7 @@ def test_selection_by_override_drops_old_parameters():
 
 
 # ------------------------------------------------------------------------------------------ time-dependent
+
 
 def faratin_polynomial(t, t_max, beta, reserve, kappa=0.0):
     alpha = kappa + (1 - kappa) * (min(t, t_max) / t_max) ** (1 / beta)
@@ -129,6 +151,10 @@ BLOCKED = {"A.red_lines.share_A": 60.0, "B.red_lines.share_A": 50.0}  # no deal:
      lambda t: faratin_exponential(t, 9, 0.5, 0.2, 0.05)),
     ({"name": "boulware", "form": "exponential", "kappa": 0.01},
      lambda t: faratin_exponential(t, 9, 0.2, 0.2, 0.01)),
+    ({"name": "opponent_model", "beta": 2.0, "deadline": 8}, lambda t: faratin_polynomial(t, 7, 2.0, 0.2)),
+    ({"name": "time_dependent", "form": "exponential", "kappa": 0.1, "deadline": 2},
+     lambda t: faratin_exponential(t, 1, 1.0, 0.2, 0.1)),
+    ({"name": "time_dependent", "form": "exponential", "kappa": 0.1, "deadline": 1}, lambda t: 0.2),
 ])
 def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
     """a(t) = r + (1 - alpha(t))(1 - r), t = round - 1, t_max = deadline - 1, r = walk-away value 0.2."""
@@ -164,6 +190,7 @@ def test_preset_ranges_are_checked():
 
 # ------------------------------------------------------------------------------------------ scripted opponents
 
+
 def test_hard_liner_holds_its_opening_until_the_deadline(scripted):
     result = pie_against_script({"name": "hard_liner"}, [0.1], **{"A.termination_value": 0.2})
     np.testing.assert_allclose(offers_of(result, "A"), [1.0] * 9 + [0.2])
@@ -194,6 +221,67 @@ def test_relative_tit_for_tat_exact_sequence(scripted):
         expected.append(expected[-1] * (1 - 0.1 * (r - 1)) / (1 - 0.1 * (r - 2)))
     np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-12)
     assert (result.outcome, result.round) == ("deal", 6)
+
+
+def test_relative_tit_for_tat_when_the_other_first_asked_nothing(scripted):
+    """Relative tit-for-tat scales its demand by (1 - u(later offer)) / (1 - u(earlier offer)); when the
+    earlier offer asked nothing of it (u = 1) the ratio is undefined and the share is 1: it neither
+    concedes nor hardens. Under the single negotiating text B's offers are positions, not proposals, so
+    A can see B open at A's ideal (100 %) and then hold at 90 % without a deal being struck: A opens
+    nicely (0.95 in round 2) and then holds 0.95 to the end; the mediator's text, 92.5 %, never meets it."""
+    result = pie_against_script({"name": "tit_for_tat_relative"}, [1.0, 0.9], **{"protocol.name": "single_text"})
+    np.testing.assert_allclose(aspirations(result, "A"), [1.0] + [0.95] * 9, atol=1e-12)
+    assert (result.outcome, result.round) == ("stalemate", 10)
+    texts = result.tabled[result.tabled["proposer"] == "mediator"]["share_A"].tolist()
+    assert texts[:3] == pytest.approx([100.0, 95.0, 92.5])
+
+
+def three_parties(tmp_path, strategy, offers_b, offers_c, reserve=0.0):
+    """A (utility = x, its share) plays ``strategy`` against two scripted parties B and C."""
+    text = f"""
+name = "three"
+[protocol]
+deadline_round = 6
+horizon_round = 6
+random_order = false
+no_deal = "termination"
+[issues.x]
+kind = "continuous"
+bounds = [0.0, 1.0]
+status_quo = 0.5
+[countries.A]
+termination_value = {reserve}
+ideal = {{ x = 1.0 }}
+weights = {{ x = 1.0 }}
+[countries.B]
+termination_value = 0.0
+ideal = {{ x = 0.0 }}
+weights = {{ x = 1.0 }}
+[countries.C]
+termination_value = 0.0
+ideal = {{ x = 0.0 }}
+weights = {{ x = 1.0 }}
+"""
+    path = tmp_path / "three.toml"
+    path.write_text(text)
+    return bargaining.run(path, {"A.strategy": strategy,
+                                 "B.strategy": {"name": "scripted", "offers": [[x] for x in offers_b]},
+                                 "C.strategy": {"name": "scripted", "offers": [[x] for x in offers_c]}}, seed=0)
+
+
+def test_tit_for_tat_averages_the_concessions_of_several_others(scripted, tmp_path):
+    """B concedes 0.1 a round to A, C nothing. Absolute: A mirrors the mean, 0.05 a round, after its
+    opening 0.05. Relative, with a walk-away value of 0.2: A cuts its demand above 0.2 by the mean of B's
+    and C's shares, ((1 - u_after) / (1 - u_before) for B, 1 for C)."""
+    b, c = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.1] * 6
+    absolute = three_parties(tmp_path, {"name": "tit_for_tat_absolute"}, b, c)
+    np.testing.assert_allclose(aspirations(absolute, "A"), [1.0, 0.95, 0.9, 0.85, 0.8, 0.75], atol=1e-12)
+    relative = three_parties(tmp_path, {"name": "tit_for_tat_relative"}, b, c, reserve=0.2)
+    expected = [1.0, 0.95]
+    for r in range(3, 7):
+        share = ((1 - b[r - 2]) / (1 - b[r - 3]) + 1.0) / 2
+        expected.append(0.2 + (expected[-1] - 0.2) * share)
+    np.testing.assert_allclose(aspirations(relative, "A"), expected, atol=1e-12)
 
 
 def test_tit_for_tat_reciprocates_a_retraction_and_the_window(scripted):
@@ -241,7 +329,25 @@ def test_rubinstein_responder_exact_sequence(scripted):
     assert result.agreement["share_A"] == pytest.approx(35.0)
 
 
+def test_rubinstein_assumes_an_equally_patient_opponent_when_it_cannot_know(scripted):
+    """Without ``opponent_discount``, against a party that does not play rubinstein (so has no discount to
+    read), A takes the other to be as patient as itself, d_B = d_A = 0.8: it demands (1 - d) / (1 - d^2)
+    = 1 / 1.8 = 0.5556 and accepts d / (1 + d) = 0.4444 or more: B's 0.40 and 0.44 are rejected, 0.45
+    taken in round 3."""
+    result = bargaining.run("pie-split", {
+        "A.strategy": {"name": "rubinstein", "discount": 0.8},
+        "B.strategy": {"name": "scripted", "offers": [[0.40], [0.44], [0.45]]}}, seed=0)
+    np.testing.assert_allclose(offers_of(result, "A"), [1 / 1.8] * 3, atol=1e-12)
+    assert (result.outcome, result.round) == ("deal", 3)
+    assert result.agreement["share_A"] == pytest.approx(45.0)
+    # Against another rubinstein player it reads that player's own discount instead (d_B = 0.5).
+    both = bargaining.run("pie-split", {"A.strategy": {"name": "rubinstein", "discount": 0.8},
+                                        "B.strategy": {"name": "rubinstein", "discount": 0.5}}, seed=0)
+    assert both.utilities["A"] == pytest.approx(0.5 / 0.6)
+
+
 # ------------------------------------------------------------------------------------------ opponent model
+
 
 def learning_scenario(tmp_path, weights_b):
     """Two parties, four continuous issues; A wants 0, B wants 1 everywhere; red lines keep them apart."""
@@ -306,6 +412,23 @@ def test_opponent_model_exact_estimates_against_a_script(scripted, tmp_path):
     np.testing.assert_allclose(prefs.weights[0], [0.25] * 4)
 
 
+def test_opponent_model_concedes_where_its_estimate_says_not_where_the_truth_does(scripted, tmp_path):
+    """B's true weights favour issue 0, but B gives up issues 0, 1, 2 in turn and holds issue 3: the learner
+    only sees the offers, so its estimate favours issue 3: by round 5 it has conceded issue 3 up to its red
+    line, and issue 0 not at all. Before any offer it assumes equal weights."""
+    scenario = learning_scenario(tmp_path, [0.4, 0.3, 0.2, 0.1]).with_overrides({"B.strategy": {
+        "name": "scripted", "offers": [[1, 1, 1, 1], [0.6, 1, 1, 1], [0.6, 0.6, 1, 1], [0.6, 0.6, 0.6, 1]]}})
+    model = NegotiationModel(scenario, rng=0, record=False)
+    learner = model.countries[0].strategy
+    np.testing.assert_allclose(learner.estimated_preferences(model.countries[0]).weights[1], [0.25] * 4)
+    for _ in range(5):
+        model.step()
+    assert np.argmax(learner.estimate[1]) == 3
+    offer = model.countries[0].offer
+    assert offer[3] == pytest.approx(0.5) and offer[0] == 0.0  # all the way to its red line on issue 3
+    assert offer[3] >= offer[2] >= offer[1] >= offer[0]
+
+
 def test_opponent_model_offers_trade_off_with_the_estimate(tmp_path):
     """After learning, the learner concedes first on the issue B cares about most (cheap for A, valuable
     to B): the trade-off the estimate buys."""
@@ -333,8 +456,9 @@ def test_strategy_parameters_load_or_fail_with_a_clear_message(name, key, value)
     except bargaining.ScenarioError as exc:
         assert key in str(exc) and "pie-split" in str(exc)
         return
-    params = scenario.strategy_params("A")
-    assert getattr(params, key) == value or value is None
+    got = getattr(scenario.strategy_params("A"), key)
+    # the value given is the value used; pydantic reads a numeric string ("1") as its number
+    assert value is None or got == value or isinstance(value, str) and float(value) == got
 
 
 def test_cli_unknown_strategy_exit_2(capsys):
