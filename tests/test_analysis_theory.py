@@ -219,13 +219,13 @@ def test_dominated_points():
 
 def test_deal_metrics_name_every_distance_and_none_without_a_solution(nafta_solutions):
     s, found = nafta_solutions
-    metrics = analysis.deal_metrics(s, found.kalai_smorodinsky.package)
+    metrics = s.deal_metrics(found.kalai_smorodinsky.package)
     assert set(metrics) == {"pareto_distance", "nash_distance", "kalai_smorodinsky_distance", "joint_gain"}
     assert metrics["kalai_smorodinsky_distance"] == pytest.approx(0.0, abs=1e-9)
     assert metrics["nash_distance"] == pytest.approx(
         float(np.linalg.norm(found.kalai_smorodinsky.utilities - found.nash.utilities)))
     closed = bargaining.load_scenario("pie-split", ["A.termination_value=0.6", "B.termination_value=0.6"])
-    metrics = analysis.deal_metrics(closed, np.array([0.5]))
+    metrics = closed.deal_metrics(np.array([0.5]))
     assert metrics["nash_distance"] is None and metrics["kalai_smorodinsky_distance"] is None
     assert metrics["joint_gain"] == pytest.approx(-0.2)
 

@@ -82,11 +82,11 @@ def test_an_anticipating_executive_tables_only_what_congress_ratifies(nafta):
                                                        "ratification.anticipate": True}), rng=seed)
         model.run()
         congress = next(c for c in model.constituencies if c.kind == "congress")
-        tabled = [x for _, who, x in model.tabled if who == "US"]
+        tabled = [x for _, who, x in model.records.tabled if who == "US"]
         assert len(tabled) == model.round and all(congress.ratifies(x) for x in tabled)
     plain = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.75}), rng=0)
     plain.run()
-    assert not all(congress.ratifies(x) for _, who, x in plain.tabled if who == "US")  # without it, it does not
+    assert not all(congress.ratifies(x) for _, who, x in plain.records.tabled if who == "US")  # not without it
 
 
 def test_domestic_records_have_one_row_per_round_and_constituency(nafta, pie):
@@ -503,7 +503,7 @@ def test_bad_domestic_table_in_a_file(tmp_path, nafta):
      "countries.CA.auto_workers.demands.tariffs: unknown issue; expected one of ['auto_rvc', 'customs', "),
 ])
 def test_a_domestic_table_in_a_file_naming_an_unknown_issue(tmp_path, table, message):
-    text = (bargaining.scenario.resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
+    text = (resources.files("bargaining.scenarios") / "nafta-2017.toml").read_text()
     path = tmp_path / "bad.toml"
     path.write_text(text + "\n" + table)
     with pytest.raises(ScenarioError) as err:
@@ -598,7 +598,7 @@ def test_domestic_constraints_as_rows_and_red_lines(nafta):
     weight there is 0 and whose walk-away value is its threshold."""
     scenario = nafta.with_overrides({"US.congress.ideal": {"auto_rvc": 70.0},
                                      "US.congress.weights": {"auto_rvc": 0.5, "customs": 0.5}})
-    prefs, labels = domestic.constrained_preferences(scenario)
+    prefs, labels = zone.constrained_preferences(scenario)
     assert labels == ["US auto workers (auto_rvc)", "US Congress (threshold 0.5)",
                       "CA audience costs (auto_rvc, procurement)", "MX audience costs (auto_rvc, procurement)"]
     space = nafta.space

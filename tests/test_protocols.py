@@ -195,7 +195,8 @@ def test_the_agreement_records_who_tabled_it(protocol, overrides, outcome, propo
     model = bargaining.NegotiationModel(scenario, rng=1)
     model.run()
     assert model.outcome == outcome and model.agreement.proposer == proposer
-    assert model.tabled[-1][1] == proposer and np.array_equal(model.tabled[-1][2], model.agreement.package)
+    last = model.records.tabled[-1]
+    assert last[1] == proposer and np.array_equal(last[2], model.agreement.package)
 
 
 def test_bilateral_text_closes_when_the_notice_expires_or_at_the_horizon():

@@ -101,7 +101,7 @@ def test_cli_lists_strategies_as_json_and_as_a_table(capsys):
     assert lines[row].split() == ["hard_liner", "time_dependent", "deadline=None"]
     assert lines[row + 1].strip().startswith("Table the ideal package and accept nothing short of it")
     tft = next(line for line in lines if line.startswith("tit_for_tat_relative "))
-    assert tft.split() == ["tit_for_tat_relative", "reciprocal", "delta=1,", "first_move=0.05"]
+    assert tft.split() == ["tit_for_tat_relative", "time_dependent,", "reciprocal", "delta=1,", "first_move=0.05"]
 
 
 def test_a_strategy_built_without_parameters_takes_its_defaults():
