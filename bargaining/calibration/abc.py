@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import warnings
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,7 +247,10 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
     priors = problem.priors
     prior = pyabc.Distribution(**{name: pyabc.RV("norm", 0.0, 1.0) for name in priors.names})
-    with open_executor(workers, scheduler, dask_local) as backend:
+    _quiet_pyabc()
+    with open_executor(workers, scheduler, dask_local) as backend, warnings.catch_warnings():
+        # pyabc compares epsilon with the last one, infinite in generation 0 (inf - inf): harmless
+        warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract", RuntimeWarning)
         sampler = SeededSampler(backend, seed, progress)
         abc = pyabc.ABCSMC(_Model(problem), prior, _Distance(problem.weights()), population_size=settings.population,
                            sampler=sampler, eps=_Epsilon())
@@ -256,7 +261,6 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
         remaining = settings.generations - history.n_populations
         finished = manifest.get("stopped") is not None
         if remaining > 0 and not finished:
-            pyabc_logging(quiet=True)
             abc.run(minimum_epsilon=settings.min_epsilon, max_nr_populations=remaining,
                     min_acceptance_rate=settings.min_acceptance_rate)
     history = pyabc.History(db, _id=1)
@@ -267,12 +271,11 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
     return out
 
 
-def pyabc_logging(quiet: bool) -> None:
-    import logging
-
-    for name in ("ABC", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor", "ABC.History",
-                 "ABC.Population", "ABC.Transition", "ABC.Predictor"):
-        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.INFO)
+def _quiet_pyabc() -> None:
+    """pyabc logs every generation at INFO, and warns when the importance weights of a generation are all tiny
+    before they are normalised (they are products of 50-odd densities): the progress bar and summary.md say
+    what matters."""
+    logging.getLogger("ABC").setLevel(logging.ERROR)
 
 
 def _why_stopped(history, settings: Settings) -> str:
@@ -448,7 +451,7 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
              f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held",
              f"- ABC-SMC (pyabc {pyabc.__version__}): {settings.population} sets per generation, seed "
              f"{manifest['seed']}; stopped after {manifest['stopped']}",
-             f"- distance: weighted mean miss over the facts used (0 = every fact reproduced)", ""]
+             "- distance: weighted mean miss over the facts used (0 = every fact reproduced)", ""]
     unaccounted = priors.unaccounted(problem.scenario)
     if unaccounted:
         lines += [f"**Assumed parameters neither varied nor held** (kept at the scenario's value without a "
@@ -464,10 +467,12 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
     lines += ["", "## Posterior", "",
               "Mean and 90 % interval; `narrowed` is the posterior s.d. over the prior s.d. (1: the facts say "
               "nothing about it).", "",
-              "| parameter | scenario | prior mean [90 %] | posterior mean [90 %] | narrowed |", "|---|---|---|---|---|"]
+              "| parameter | scenario | prior mean [90 %] | posterior mean [90 %] | narrowed |",
+              "|---|---|---|---|---|"]
     for r in table.sort_values("sd_ratio").itertuples():
-        lines.append(f"| `{r.parameter}` | {r.scenario:.4g} | {r.prior_mean:.3g} [{r.prior_q05:.3g}, {r.prior_q95:.3g}] | "
-                     f"{r.posterior_mean:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}] | {r.sd_ratio:.2f} |")
+        lines.append(f"| `{r.parameter}` | {r.scenario:.4g} | {r.prior_mean:.3g} [{r.prior_q05:.3g}, "
+                     f"{r.prior_q95:.3g}] | {r.posterior_mean:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}] | "
+                     f"{r.sd_ratio:.2f} |")
     lines += ["", "Files: `accepted.parquet` (posterior sample), `prior.parquet` (prior sample), "
               "`observations.csv`, `posterior.csv`, `marginals.png`, `pairs.png`, `observations.png`, `abc.db` "
               "(pyabc's history). Next: `bargaining forecast " + str(out) + "`.", ""]

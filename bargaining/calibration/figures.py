@@ -88,8 +88,9 @@ def reproduction_figure(fit: pd.DataFrame, path: Path) -> Path:
     return save_figure(fig, path, dpi=100)
 
 
-def forecast_figure(forecast: dict, scenario, path: Path) -> Path:
-    """Outcome shares, month of the outcome and the agreed value of each issue, prior beside posterior."""
+def forecast_figure(forecast: dict, runs: pd.DataFrame, scenario, path: Path) -> Path:
+    """Outcome shares, round of the outcome and the agreed value of each issue, prior beside posterior
+    (``runs`` as ``forecast.parquet``: side, weight, outcome, round, agreed.ISSUE)."""
     space = list(scenario.space)
     panels = 2 + len(space)
     cols = 3
@@ -97,43 +98,43 @@ def forecast_figure(forecast: dict, scenario, path: Path) -> Path:
     fig = Figure(figsize=(4.4 * cols, 2.8 * rows))
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     sides = (("prior", PRIOR, 0.2), ("posterior", POSTERIOR, -0.2))
-    outcomes = list(forecast["posterior"]["outcomes"])
+    outcomes = list(forecast["outcomes"])
     x = np.arange(len(outcomes))
     for side, colour, shift in sides:
-        axes[0].bar(x - shift, [forecast[side]["outcomes"][o] for o in outcomes], width=0.4, color=colour, label=side)
+        shares = forecast["outcomes"] if side == "posterior" else forecast["prior"]["outcomes"]
+        axes[0].bar(x - shift, [shares[o] for o in outcomes], width=0.4, color=colour, label=side)
     axes[0].set_xticks(x)
     axes[0].set_xticklabels([o.replace("_", "\n") for o in outcomes], fontsize=7)
     axes[0].set_title("Outcome", fontsize=9)
     axes[0].legend(fontsize=7)
+    bins = np.arange(0.5, runs["round"].max() + 1.5)
     for side, colour, _ in sides:
-        months = forecast[side]["runs"]["month_index"]
-        if len(months):
-            axes[1].hist(months, bins=np.arange(min(months) - 0.5, max(months) + 1.5), weights=forecast[side]["runs"]
-                         ["weight"], color=colour, alpha=0.6, density=True)
-    axes[1].set_title("Round of the outcome", fontsize=9)
-    axes[1].set_xlabel("round", fontsize=7)
+        frame = runs[(runs["side"] == side) & (runs["weight"] > 0)]
+        axes[1].hist(frame["round"], bins=bins, weights=frame["weight"], color=colour, alpha=0.6)
+    axes[1].axvline(scenario.spec.protocol.deadline_round, color="black", ls=":", lw=1)
+    axes[1].set_title(f"Round of the outcome (round 1 = {scenario.month(1)})", fontsize=9)
     for ax, issue in zip(axes[2:], space, strict=False):
+        column = f"agreed.{issue.name}"
         for side, colour, shift in sides:
-            agreed = forecast[side]["runs"]["agreed"][issue.name]
-            weights = forecast[side]["runs"]["agreed_weight"]
-            if not len(agreed):
+            frame = runs[(runs["side"] == side) & (runs["weight"] > 0) & runs[column].notna()]
+            if frame.empty:
                 continue
+            w = frame["weight"] / frame["weight"].sum()
             if issue.is_ordinal:
-                shares = [sum(w for v, w in zip(agreed, weights, strict=True) if v == level) / sum(weights)
-                          for level in issue.levels]
+                shares = [w[frame[column] == level].sum() for level in issue.levels]
                 ax.bar(np.arange(len(issue.levels)) - shift, shares, width=0.4, color=colour)
                 ax.set_xticks(range(len(issue.levels)))
-                ax.set_xticklabels([level[:14] for level in issue.levels], fontsize=6)
+                ax.set_xticklabels([level[:16] for level in issue.levels], fontsize=6)
             else:
-                ax.hist(agreed, bins=np.linspace(*issue.bounds, 21), weights=weights, density=True, color=colour,
+                ax.hist(frame[column].astype(float), bins=np.linspace(*issue.bounds, 21), weights=w, color=colour,
                         alpha=0.6)
         ax.axvline(issue.numeric(issue.normalise(issue.status_quo)), color="black", ls="-.", lw=0.8)
         ax.set_title(f"Agreed {issue.name}" + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
         ax.set_yticks([])
     for ax in axes[panels:]:
         ax.axis("off")
-    fig.suptitle(f"{scenario.name}: forecast from the facts to {forecast['observations']['cutoff']} "
-                 "(posterior, blue) beside the prior (grey); dash-dot: status quo", fontsize=10)
+    fig.suptitle(f"{scenario.name}: forecast from the facts to {forecast['observations']['last_date']} "
+                 "(posterior, blue) beside the prior (grey); dotted: deadline, dash-dot: status quo", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return save_figure(fig, path, dpi=90)
 

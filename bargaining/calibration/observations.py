@@ -148,6 +148,7 @@ class _File(BaseModel):
 
     scenario: str | None = None
     description: str = ""
+    priors: str | None = Field(None, description="the priors file to calibrate with, relative to this file")
     cutoff: str = Field(pattern=MONTH, description="facts dated later are held back from calibration")
     facts: list[dict] = Field(min_length=1)
 
@@ -179,6 +180,7 @@ class Observations:
         issues: The scenario's issues.
         countries: The scenario's countries.
         ideals: (country, issue) -> the country's opening demand (its ideal), normalised.
+        priors: The priors file the observations name (``priors = "..."``, relative to them), or None.
     """
 
     origin: str
@@ -189,6 +191,7 @@ class Observations:
     issues: tuple[Issue, ...]
     countries: tuple[str, ...]
     ideals: dict[tuple[str, str], float]
+    priors: str | None = None
 
     @property
     def used(self) -> list[int]:
@@ -301,7 +304,8 @@ def load_observations(path: str | Path, scenario: Scenario) -> Observations:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{origin}: cannot read the file: {exc.strerror if isinstance(exc, OSError) else exc}") \
             from None
-    return parse_observations(data, scenario, origin, text)
+    obs = parse_observations(data, scenario, origin, text)
+    return obs if obs.priors is None else replace(obs, priors=str(Path(path).parent / obs.priors))
 
 
 def parse_observations(data: dict, scenario: Scenario, origin: str = "<observations>",
@@ -352,7 +356,7 @@ def parse_observations(data: dict, scenario: Scenario, origin: str = "<observati
         facts.append(fact)
     ideals = {(c, i.name): i.normalise(scenario.spec.countries[c].ideal[i.name]) for c in countries for i in space}
     return Observations(origin, top.cutoff, tuple(facts), tuple(rounds), text if text is not None else repr(data),
-                        tuple(space), countries, ideals)
+                        tuple(space), countries, ideals, top.priors)
 
 
 def _check_position(fact: Fact, issue: Issue, where: str, fail) -> None:

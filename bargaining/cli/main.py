@@ -13,8 +13,11 @@ from ..app_cli import register as register_app
 from ..errors import ScenarioError, UsageError
 from ..experiment.cli import register as register_experiments
 from ..tournament import register as register_tournament
+from .calibrate import register as register_calibrate
+from .forecast import register as register_forecast
 from .run import cmd_run
 from .scenarios import cmd_scenarios
+from .score import register as register_score
 from .show import cmd_show
 from .strategies import register as register_strategies
 
@@ -45,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="FILE", help="write the trajectory figure (PNG)")
     p.set_defaults(func=cmd_run)
 
-    for register in (register_experiments, register_strategies, register_tournament, register_app):
+    for register in (register_experiments, register_strategies, register_tournament, register_app,
+                     register_calibrate, register_forecast, register_score):
         register(sub)
     return parser
 
