@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from bargaining import load_scenario, run
 from bargaining.calibration.abc import Problem, Settings, calibrate, load_problem
-from bargaining.calibration.forecast import forecast
 from bargaining.calibration.observations import load_observations, parse_observations, round_of
 from bargaining.calibration.priors import load_priors
 from bargaining.calibration.score import demand_scale, score
