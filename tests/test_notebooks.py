@@ -9,8 +9,9 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_teaching_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS] == ["01_nafta_tour.ipynb", "02_experiments.ipynb", "03_classroom.ipynb"]
+def test_the_four_teaching_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == ["01_nafta_tour.ipynb", "02_experiments.ipynb", "03_classroom.ipynb",
+                                           "04_calibration.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -33,6 +33,7 @@ import pyabc
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyabc.sampler import Sampler
+from scipy import stats
 from tqdm import tqdm
 
 from ..errors import ScenarioError, UsageError
@@ -122,6 +123,19 @@ class _Epsilon(pyabc.QuantileEpsilon):
             self._look_up = {0: np.inf}
         else:
             self._update(t, get_weighted_distances())
+
+
+class _Kernel(pyabc.MultivariateNormalTransition):
+    """pyabc's multivariate normal perturbation kernel, its covariance floored at 0.01 (a tenth of a prior s.d. in
+    every direction of the normal scores): with 50-odd parameters and weights concentrated on a few sets, the
+    fitted covariance is near-singular, and scipy would give proposals off its support a density of 0."""
+
+    RIDGE = 0.01
+
+    def fit(self, X, w) -> None:
+        super().fit(X, w)
+        self.cov = self.cov + self.RIDGE * np.eye(len(self.cov))
+        self.normal = stats.multivariate_normal(cov=self.cov, allow_singular=True)
 
 
 def _candidate_seed(seed: int, t: int, index: int) -> int:
@@ -253,7 +267,7 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
         warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract", RuntimeWarning)
         sampler = SeededSampler(backend, seed, progress)
         abc = pyabc.ABCSMC(_Model(problem), prior, _Distance(problem.weights()), population_size=settings.population,
-                           sampler=sampler, eps=_Epsilon())
+                           sampler=sampler, eps=_Epsilon(), transitions=_Kernel())
         if (out / "abc.db").exists():
             history = abc.load(db, 1)
         else:
