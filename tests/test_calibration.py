@@ -24,7 +24,7 @@ from bargaining.calibration.synthetic import synthetic_observations, write_facts
 from bargaining.cli.main import main
 from bargaining.errors import ScenarioError, UsageError
 
-BUNDLED = Path(str(resources.files("bargaining.scenarios")))
+BUNDLED = Path(str(resources.files("bargaining.scenarios"))) / "calibration"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 SMALL = Settings(population=8, generations=2)
 TWO = """
