@@ -24,7 +24,7 @@ from bargaining.calibration.synthetic import synthetic_observations, write_facts
 from bargaining.cli.main import main
 from bargaining.errors import ScenarioError, UsageError
 
-BUNDLED = Path(str(resources.files("bargaining.scenarios"))) / "calibration"
+BUNDLED = Path(str(resources.files("bargaining.scenarios")))
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 SMALL = Settings(population=8, generations=2)
 TWO = """
@@ -81,6 +81,13 @@ def test_the_nafta_facts_come_from_the_seeds_and_end_in_january_2018(nafta):
         pytest.skip(f"the seed reports are not at {SEEDS}")
     for fact in obs.facts:
         assert _plain(fact.quote) in _plain((SEEDS / fact.source).read_text()), fact.id
+
+
+def test_the_calibration_files_are_bundled_but_are_no_scenarios():
+    from bargaining.scenario import bundled
+
+    assert (BUNDLED / "observations-2017.toml").is_file() and (BUNDLED / "priors-2017.toml").is_file()
+    assert list(bundled()) == ["nafta-2017", "pie-split"]
 
 
 def test_misses_measure_the_distance_to_each_fact(nafta):

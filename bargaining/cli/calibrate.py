@@ -10,12 +10,11 @@ from ..errors import UsageError
 
 
 def bundled_file(name: str) -> Path:
-    """A path, or the name of a file bundled in ``scenarios/calibration/`` (``observations-2017``, ``priors-2017``)."""
+    """A path, or the name of a file bundled with the scenarios (``observations-2017``, ``priors-2017``)."""
     path = Path(name)
     if path.exists():
         return path
-    candidate = resources.files("bargaining.scenarios") / "calibration" / (name if name.endswith(".toml")
-                                                                          else f"{name}.toml")
+    candidate = resources.files("bargaining.scenarios") / (name if name.endswith(".toml") else f"{name}.toml")
     if candidate.is_file():
         return Path(str(candidate))
     raise UsageError(f"{name}: no such file (expected a path, or a file bundled with the scenarios such as "
