@@ -35,6 +35,11 @@ reason = "Boulware to Linear"
 [parameters."countries.US.termination_value"]
 uniform = [0.0, 0.4]
 reason = "credible or not"
+
+[parameters."countries.MX.strategy.beta"]
+uniform = [0.3, 2.0]
+perturb = false
+reason = "drawn afresh for every run"
 """
 
 
@@ -221,6 +226,9 @@ def test_the_results_folder(calibrated, synthetic):
     accepted = pd.read_parquet(calibrated / "accepted.parquet")
     assert len(accepted) == SMALL.population and math.isclose(accepted["weight"].sum(), 1.0)
     assert set(problem.priors.columns) <= set(accepted.columns)
+    assert problem.priors.perturbed == ["countries.US.strategy.beta", "countries.US.termination_value"]
+    assert problem.priors.fresh == ["countries.MX.strategy.beta"]  # drawn afresh for every run, recorded
+    assert accepted["countries.MX.strategy.beta"].nunique() == len(accepted)
     fit = pd.read_csv(calibrated / "observations.csv")
     assert list(fit["id"]) == problem.observations.ids()
     # each accepted set's own run replays exactly: its stored misses are those of run(scenario, seed)

@@ -83,15 +83,19 @@ def distance(misses: np.ndarray, weights: np.ndarray) -> float:
 
 
 class _Model:
-    """The pyabc model: a parameter draw -> the facts' misses and the seed of the run (from ``np.random``,
-    which the sampler seeds for each candidate)."""
+    """The pyabc model: a draw of the perturbed parameters -> the facts' misses, the seed of the run and the
+    draw of the fresh parameters (both from ``np.random``, which the sampler seeds for each candidate)."""
 
     def __init__(self, problem: Problem):
         self.problem = problem
 
     def __call__(self, theta) -> dict:
+        fresh = self.problem.priors.fresh
+        z = np.random.standard_normal(len(fresh)) if fresh else np.zeros(0)
         seed = int(np.random.randint(0, 2**31 - 1))
-        return {"miss": simulate(self.problem, self.problem.priors.overrides(dict(theta)), seed), "seed": seed}
+        draw = {**dict(theta), **dict(zip(fresh, map(float, z), strict=True))}
+        return {"miss": simulate(self.problem, self.problem.priors.overrides(draw), seed), "seed": seed,
+                "fresh": z}
 
     def __getstate__(self):  # the scenario travels as its plain dict, without the caches it built here
         s = self.problem.scenario
@@ -260,7 +264,10 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
     manifest = _open(out, problem, settings, seed, resume)
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
     priors = problem.priors
-    prior = pyabc.Distribution(**{name: pyabc.RV("norm", 0.0, 1.0) for name in priors.names})
+    if not priors.perturbed:
+        raise UsageError(f"{priors.origin}: expected at least one parameter the SMC kernel searches "
+                         f"(perturb = true, the default for [parameters]), found none")
+    prior = pyabc.Distribution(**{name: pyabc.RV("norm", 0.0, 1.0) for name in priors.perturbed})
     _quiet_pyabc()
     with open_executor(workers, scheduler, dask_local) as backend, warnings.catch_warnings():
         # pyabc compares epsilon with the last one, infinite in generation 0 (inf - inf): harmless
@@ -271,7 +278,8 @@ def calibrate(problem: Problem, out: str | Path, settings: Settings | None = Non
         if (out / "abc.db").exists():
             history = abc.load(db, 1)
         else:
-            history = abc.new(db, {"miss": np.zeros(len(problem.observations.used)), "seed": 0})
+            history = abc.new(db, {"miss": np.zeros(len(problem.observations.used)), "seed": 0,
+                                   "fresh": np.zeros(len(priors.fresh))})
         remaining = settings.generations - history.n_populations
         finished = manifest.get("stopped") is not None
         if remaining > 0 and not finished:
@@ -353,7 +361,8 @@ def population_frame(history, t: int, problem: Problem) -> pd.DataFrame:
     for particle in history.get_population(t).particles:
         misses = np.asarray(particle.sum_stat["miss"], dtype=float)
         row = {"weight": particle.weight, "distance": particle.distance, "seed": int(particle.sum_stat["seed"])}
-        row.update(priors.overrides(dict(particle.parameter)))
+        fresh = np.asarray(particle.sum_stat["fresh"], dtype=float).reshape(-1)
+        row.update(priors.overrides({**dict(particle.parameter), **dict(zip(priors.fresh, fresh, strict=True))}))
         row.update({f"miss.{i}": m for i, m in zip(ids, misses, strict=True)})
         rows.append(row)
     frame = pd.DataFrame(rows).sort_values(["seed", "distance"], kind="stable").reset_index(drop=True)
@@ -382,10 +391,12 @@ def reproduction(frame: pd.DataFrame, problem: Problem) -> pd.DataFrame:
 
 
 def generations(history) -> pd.DataFrame:
+    """Per generation: epsilon, runs, accepted sets and the effective sample size of the weights (Kish)."""
     pops = history.get_all_populations()
     pops = pops[pops.t >= 0]
+    ess = [1 / np.sum(history.get_distribution(0, int(t))[1] ** 2) for t in pops.t]
     return pd.DataFrame({"generation": pops.t.astype(int), "epsilon": pops.epsilon.astype(float),
-                         "evaluated": pops.samples.astype(int), "accepted": pops.particles.astype(int)})
+                         "evaluated": pops.samples.astype(int), "accepted": pops.particles.astype(int), "ess": ess})
 
 
 def write_results(out: Path, problem: Problem, history, settings: Settings) -> None:
@@ -462,7 +473,9 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
              + (f", {len(obs.held_back)} held back (dated after the cut-off): "
                 f"{', '.join(obs.ids(obs.held_back))}" if obs.held_back else ", none held back"),
              f"- priors: `{priors.origin}`: {len(priors.parameters)} parameters and {len(priors.weights)} weight "
-             f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held",
+             f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held; the SMC kernel "
+             f"searches {len(priors.perturbed)} ({', '.join(priors.perturbed)}), the others are drawn afresh "
+             f"from the prior for every run",
              f"- ABC-SMC (pyabc {pyabc.__version__}): {settings.population} sets per generation, seed "
              f"{manifest['seed']}; stopped after {manifest['stopped']}",
              "- distance: weighted mean miss over the facts used (0 = every fact reproduced)", ""]
@@ -470,9 +483,18 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
     if unaccounted:
         lines += [f"**Assumed parameters neither varied nor held** (kept at the scenario's value without a "
                   f"reason): {', '.join(unaccounted)}", ""]
-    lines += ["## Generations", "", "| generation | epsilon | runs | accepted |", "|---|---|---|---|"]
-    lines += [f"| {g.generation} | {g.epsilon:.4g} | {g.evaluated} | {g.accepted} |" for g in gens.itertuples()]
-    lines += ["", "Generation 0 is the prior sample (epsilon infinite); the last is the posterior.", "",
+    lines += ["## Generations", "", "| generation | epsilon | runs | accepted | effective sample size |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {g.generation} | {g.epsilon:.4g} | {g.evaluated} | {g.accepted} | {g.ess:.0f} |"
+              for g in gens.itertuples()]
+    lines += ["", "Generation 0 is the prior sample (epsilon infinite); the last is the posterior."]
+    ess = gens["ess"].iloc[-1]
+    if ess < settings.population / 10:
+        lines += ["", f"**Warning**: the posterior's importance weights rest on few sets (effective sample size "
+                  f"{ess:.0f} of {settings.population}): its intervals are too narrow to trust. Let the kernel "
+                  f"search fewer parameters (`perturb = false` draws a parameter afresh for every run) or "
+                  f"raise --population."]
+    lines += ["",
               "## How well each fact is reproduced", "",
               "Share of runs reproducing the fact (miss 0), prior and posterior; mean miss in brackets.", "",
               "| fact | date | prior | posterior | source |", "|---|---|---|---|---|"]

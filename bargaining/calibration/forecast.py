@@ -2,7 +2,7 @@
 
 Posterior: every accepted parameter set of the last generation is run again with its own seed (the run that
 was accepted, so consistent with the facts) and with ``replications`` new seeds, of which only the runs whose
-path is as close to the facts as the last generation's epsilon are kept: a run that, say, strikes a deal
+path is no farther from the facts than the farthest accepted run are kept: a run that, say, strikes a deal
 before the cut-off, against a fact, is no forecast of what came next. Each set keeps its posterior weight,
 shared among its kept runs. Prior: every set of generation 0 (the prior sample) run with its own seed,
 whatever the facts say: what the model predicted before them.

@@ -36,6 +36,8 @@ class _Strict(BaseModel):
 class ParameterPrior(_Strict):
     uniform: tuple[float, float] | None = None
     triangular: tuple[float, float, float] | None = None
+    perturb: bool = Field(True, description="searched by the SMC kernel (else drawn afresh from the prior for "
+                          "every run)")
     reason: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -62,6 +64,7 @@ class ParameterPrior(_Strict):
 
 class WeightsPrior(_Strict):
     concentration: float = Field(gt=0)
+    perturb: bool = False
     reason: str = Field(min_length=1)
 
 
@@ -81,6 +84,7 @@ class Priors:
         origin: File they came from.
         parameters: Dotted path -> its prior.
         weights: Owner (``US``, ``US.congress``) -> (issue names, the scenario's weights, concentration, reason).
+        perturbed_weights: Owners whose weights the SMC kernel searches (``perturb = true``).
         held: Path or pattern -> reason.
         text: The file's text (its digest identifies a calibration).
     """
@@ -90,6 +94,7 @@ class Priors:
     weights: dict[str, tuple[tuple[str, ...], tuple[float, ...], float, str]]
     held: dict[str, str]
     text: str
+    perturbed_weights: frozenset[str] = frozenset()
 
     @property
     def digest(self) -> str:
@@ -101,6 +106,20 @@ class Priors:
         ``gamma.OWNER.ISSUE`` per weight."""
         return [*self.parameters, *(f"gamma.{owner}.{i}" for owner, (issues, *_) in self.weights.items()
                                     for i in issues)]
+
+    @property
+    def perturbed(self) -> list[str]:
+        """The drawn parameters the SMC kernel searches (the others are drawn afresh from the prior for every run)."""
+        return [*(n for n, p in self.parameters.items() if p.perturb),
+                *(f"gamma.{owner}.{i}" for owner, (issues, *_) in self.weights.items()
+                  if owner in self.perturbed_weights for i in issues)]
+
+    @property
+    def fresh(self) -> list[str]:
+        """The drawn parameters taken afresh from the prior for every run: they are integrated out by simulation
+        and keep the importance weights of ABC-SMC low-dimensional (see docs/calibration.md)."""
+        perturbed = set(self.perturbed)
+        return [n for n in self.names if n not in perturbed]
 
     @property
     def columns(self) -> list[str]:
@@ -204,4 +223,5 @@ def load_priors(path: str | Path, scenario: Scenario) -> Priors:
             raise ScenarioError(f"{origin}: weights.{owner}: expected a scenario whose weights are all positive "
                                 f"(a Dirichlet around them), found {node['weights']}")
         weights[owner] = (issues, tuple(float(node["weights"][i]) for i in issues), prior.concentration, prior.reason)
-    return Priors(origin, dict(spec.parameters), weights, dict(spec.held), text)
+    return Priors(origin, dict(spec.parameters), weights, dict(spec.held), text,
+                  frozenset(owner for owner, prior in spec.weights.items() if prior.perturb))
