@@ -67,7 +67,7 @@ def main(experiments: int = 20, population: int = 60, generations: int = 4) -> p
     print("| parameter | experiments | 50 % interval covers | 90 % interval covers | 90 % width / prior range |")
     print("|---|---|---|---|---|")
     for name, r in table.iterrows():
-        print(f"| `{name}` | {r.experiments} | {r.covered_50:.0%} | {r.covered_90:.0%} | {r.width_90:.2f} |")
+        print(f"| `{name}` | {int(r.experiments)} | {r.covered_50:.0%} | {r.covered_90:.0%} | {r.width_90:.2f} |")
     return table
 
 

@@ -332,7 +332,7 @@ def _open(out: Path, problem: Problem, settings: Settings, seed: int, resume: bo
         out.mkdir(parents=True, exist_ok=True)
         (out / "abc.db").unlink(missing_ok=True)
         obs, priors, s = problem.observations, problem.priors, problem.scenario
-        (out / "observations.toml").write_text(obs.text)
+        (out / "observations.toml").write_text(obs.to_toml())
         (out / "priors.toml").write_text(priors.text)
         _write_json(out / "scenario.json", {"origin": s.origin, "raw": s.raw, "sources": s.sources})
         manifest = {"fingerprint": token, "scenario": s.name, "observations": obs.origin, "priors": priors.origin,
@@ -538,8 +538,6 @@ def load_problem(out: str | Path) -> tuple[Problem, dict]:
 
     text = (out / "observations.toml").read_text()
     observations = parse_observations(tomllib.loads(text), scenario, manifest["observations"], text)
-    observations = observations.with_cutoff(manifest["cutoff"]) if observations.cutoff != manifest["cutoff"] \
-        else observations
     priors = load_priors(out / "priors.toml", scenario)
     return Problem(scenario, observations, priors), manifest
 

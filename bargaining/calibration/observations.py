@@ -229,6 +229,12 @@ class Observations:
         return np.array([_miss(self.facts[n], self.rounds[n], result, offers, self)
                          for n in (self.used if which is None else which)])
 
+    def to_toml(self) -> str:
+        """These facts and this cut-off as an observations file (what a calibration folder keeps)."""
+        facts = [f.model_dump(mode="json", exclude_none=True, exclude_defaults=False) for f in self.facts]
+        data = {"cutoff": self.cutoff, **({"priors": self.priors} if self.priors else {}), "facts": facts}
+        return toml_text(data)
+
     def weights(self, which: list[int] | None = None) -> np.ndarray:
         return np.array([self.facts[n].weight for n in (self.used if which is None else which)])
 
@@ -382,3 +388,22 @@ def _check_position(fact: Fact, issue: Issue, where: str, fail) -> None:
         if issue.is_ordinal != (fact.level is not None):
             fail(where, f"{issue.name} is {issue.kind}: expected {'level' if issue.is_ordinal else 'value'}")
         check("level" if fact.level is not None else "value", fact.level if fact.level is not None else fact.value)
+
+
+def toml_text(data: dict) -> str:
+    """An observations dict (``cutoff``, ``facts``, ...) as TOML text."""
+    def value(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return repr(float(v)) if isinstance(v, float) else str(v)
+
+    lines = [f"{k} = {value(v)}" for k, v in data.items() if k != "facts"]
+    for fact in data["facts"]:
+        lines += ["", "[[facts]]", *(f"{k} = {value(v)}" for k, v in fact.items())]
+    text = "\n".join(lines) + "\n"
+    tomllib.loads(text)  # written as it will be read
+    return text

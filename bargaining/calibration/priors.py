@@ -2,10 +2,13 @@
 
 A priors file (TOML) gives, by the parameter's dotted path in the scenario (as in ``Scenario.sources``):
 
-* ``[parameters."PATH"]``: ``uniform = [low, high]`` or ``triangular = [low, mode, high]``, and a ``reason``;
+* ``[parameters."PATH"]``: ``uniform = [low, high]`` or ``triangular = [low, mode, high]``, a ``reason``, and
+  ``perturb = false`` for a parameter drawn afresh from the prior for every run instead of searched by the SMC
+  kernel (see ``abc``);
 * ``[weights.CODE]`` (or ``[weights."CODE.congress"]``): a country's salience weights, drawn together from a
   Dirichlet distribution centred on the scenario's weights: ``concentration`` (larger: closer to them; a
-  weight w has a standard deviation of sqrt(w (1 - w) / (concentration + 1))) and a ``reason``;
+  weight w has a standard deviation of sqrt(w (1 - w) / (concentration + 1))), a ``reason`` and ``perturb``
+  (default false);
 * ``[held]``: ``"PATH" = "reason"`` for assumed parameters kept at the scenario's value (a level, an integer,
   a rule outside the seeds); a path may end in ``*`` to hold every parameter under it.
 

@@ -7,12 +7,11 @@ signed and whether notice was given; after the cut-off, the outcome and the agre
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from ..scenario import Scenario
 from ..simulate import Result, run
-from .observations import Observations, parse_observations
+from .observations import Observations, parse_observations, toml_text
 
 
 def synthetic_facts(scenario: Scenario, result: Result, cutoff_round: int, rounds: list[int] | None = None,
@@ -66,29 +65,11 @@ def synthetic_observations(scenario: Scenario, truth: dict, seed: int, cutoff_ro
     """Run ``scenario`` with the true parameters ``truth`` (overrides) and ``seed``; return its facts, checked."""
     result = run(scenario.with_overrides(truth), seed=seed, record=True)
     data = synthetic_facts(scenario.with_overrides(truth), result, cutoff_round, rounds)
-    return parse_observations(data, scenario, f"synthetic (seed {seed})", _toml(data)), result
+    return parse_observations(data, scenario, f"synthetic (seed {seed})", toml_text(data)), result
 
 
 def write_facts(data: dict, path: str | Path) -> Path:
     """Write an observations dict as a TOML file."""
     path = Path(path)
-    path.write_text(_toml(data))
+    path.write_text(toml_text(data))
     return path
-
-
-def _toml(data: dict) -> str:
-    def value(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        return repr(float(v)) if isinstance(v, float) else str(v)
-
-    lines = [f"{k} = {value(v)}" for k, v in data.items() if k != "facts"]
-    for fact in data["facts"]:
-        lines += ["", "[[facts]]", *(f"{k} = {value(v)}" for k, v in fact.items())]
-    text = "\n".join(lines) + "\n"
-    tomllib.loads(text)  # written as it will be read
-    return text
