@@ -231,8 +231,8 @@ class Settings:
 
 def fingerprint(problem: Problem, settings: Settings, seed: int) -> str:
     """Identifies a calibration: the scenario, the facts used, the priors, the settings and the seed."""
-    text = json.dumps([problem.scenario.raw, problem.observations.text, problem.observations.cutoff,
-                       problem.priors.text, settings.as_dict(), seed], sort_keys=True, default=str)
+    text = json.dumps([problem.scenario.raw, problem.observations.to_toml(), problem.priors.text, settings.as_dict(),
+                       seed], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -123,14 +123,15 @@ def forecast(out: str | Path, replications: int = 4, workers: int | None = 1, sc
 
 def describe(runs: pd.DataFrame, problem: Problem) -> dict:
     """Outcome shares, month quantiles and the agreed package per issue of a weighted set of runs."""
-    runs = runs[runs["weight"] > 0]
-    w = runs["weight"].to_numpy()
+    runs = runs[(runs["weight"] > 0) & runs["outcome"].notna()]  # a set the scenario rejects has no outcome
+    w = runs["weight"].to_numpy() / runs["weight"].sum()
     outcomes = {str(o): float(w[runs["outcome"].to_numpy() == str(o)].sum()) for o in Outcome}
     scenario = problem.scenario
     rounds = weighted_quantiles(runs["round"].to_numpy(dtype=float), w, QUANTILES)
     month = {f"{q:.0%}": scenario.month(int(r)) for q, r in zip(QUANTILES, rounds, strict=True)}
-    signed = runs[runs["outcome"].isin(SIGNED)]
-    agreement = {"share": float(signed["weight"].sum())}
+    is_signed = runs["outcome"].isin(SIGNED).to_numpy()
+    signed = runs[is_signed]
+    agreement = {"share": float(w[is_signed].sum())}
     for issue in scenario.space:
         values, ws = signed[f"agreed.{issue.name}"], signed["weight"].to_numpy()
         if not len(signed):

@@ -20,7 +20,6 @@ reproduces it, else how far off it is (a share of the issue's range for position
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -176,7 +175,7 @@ class Observations:
         cutoff: Last month whose facts are used to calibrate (YYYY-MM).
         facts: Every fact, in file order.
         rounds: The round of each fact's date.
-        text: The file's text (its digest identifies a calibration).
+        text: The file's text.
         issues: The scenario's issues.
         countries: The scenario's countries.
         ideals: (country, issue) -> the country's opening demand (its ideal), normalised.
@@ -203,10 +202,6 @@ class Observations:
         """Indices of the facts dated after the cut-off (for scoring, never for calibration)."""
         return [n for n, f in enumerate(self.facts) if f.date > self.cutoff]
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
-
     def ids(self, which: list[int] | None = None) -> list[str]:
         return [self.facts[n].id for n in (self.used if which is None else which)]
 
@@ -214,7 +209,7 @@ class Observations:
         """The same facts with another cut-off (to hold facts back, or let them in)."""
         if not re.match(MONTH, cutoff):
             raise ScenarioError(f"{self.origin}: cutoff: expected a month YYYY-MM, found {cutoff!r}")
-        return replace(self, cutoff=cutoff, text=self.text + f"\n# cutoff {cutoff}")
+        return replace(self, cutoff=cutoff)
 
     def misses(self, result: Result, which: list[int] | None = None) -> np.ndarray:
         """How far ``result`` (a run recorded with ``record=True``) is from each fact (0 = reproduced).

@@ -19,7 +19,6 @@ A prior may only cover an assumed parameter (its source says "assum..."): what t
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +88,7 @@ class Priors:
         weights: Owner (``US``, ``US.congress``) -> (issue names, the scenario's weights, concentration, reason).
         perturbed_weights: Owners whose weights the SMC kernel searches (``perturb = true``).
         held: Path or pattern -> reason.
-        text: The file's text (its digest identifies a calibration).
+        text: The file's text (it identifies a calibration, with the facts, settings and seed).
     """
 
     origin: str
@@ -98,10 +97,6 @@ class Priors:
     held: dict[str, str]
     text: str
     perturbed_weights: frozenset[str] = frozenset()
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
     @property
     def names(self) -> list[str]:
