@@ -19,7 +19,7 @@ LAYERS = [
     ("model", ["model", "records"]),
     ("simulate", ["simulate"]),
     ("front ends", ["sampled", "plots", "teaching_plots", "classroom", "classroom_widgets", "app", "app_cli",
-                    "experiment", "tournament", "cli", "__init__"]),
+                    "experiment", "tournament", "calibration", "cli", "__init__"]),
 ]
 
 

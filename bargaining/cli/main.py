@@ -14,9 +14,12 @@ from ..classroom.cli import register as register_class
 from ..errors import ScenarioError, UsageError
 from ..experiment.cli import register as register_experiments
 from ..tournament import register as register_tournament
+from .calibrate import register as register_calibrate
 from .export import register as register_export
+from .forecast import register as register_forecast
 from .run import cmd_run
 from .scenarios import cmd_scenarios
+from .score import register as register_score
 from .show import cmd_show
 from .strategies import register as register_strategies
 
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     for register in (register_export, register_experiments, register_strategies, register_tournament, register_app,
-                     register_class):
+                     register_class, register_calibrate, register_forecast, register_score):
         register(sub)
     return parser
 

@@ -21,12 +21,14 @@ from .case import Scenario, from_dict
 
 
 def bundled() -> dict[str, str]:
-    """Bundled scenario name -> one-line description."""
+    """Bundled scenario name -> one-line description (the other bundled files, such as a calibration's
+    observations and priors, have no ``countries``)."""
     out = {}
     for entry in sorted(resources.files("bargaining.scenarios").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text())
-            out[entry.name.removesuffix(".toml")] = data.get("description", "").strip().splitlines()[0]
+            if "countries" in data:
+                out[entry.name.removesuffix(".toml")] = data.get("description", "").strip().splitlines()[0]
     return out
 
 
