@@ -12,6 +12,7 @@ import json
 import tomllib
 from collections import Counter
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,8 +29,14 @@ ENGINE = pytest.mark.xfail(strict=False, reason="needs the engine of issue 10 it
 NEW_CASES = ["uk-eu-2020", "port-expansion"]
 
 
+#: port-expansion waits in docs/cases/ until the engine of issue 10 items 1-6 can load it; then it is bundled.
+PENDING = Path(__file__).parents[1] / "docs" / "cases"
+
+
 def bundled_file(name: str) -> dict:
-    return tomllib.loads((resources.files("bargaining.scenarios") / f"{name}.toml").read_text())
+    pending = PENDING / f"{name}.toml"
+    path = pending if pending.exists() else resources.files("bargaining.scenarios") / f"{name}.toml"
+    return tomllib.loads(path.read_text())
 
 
 def unsourced_numbers(node, path=()):

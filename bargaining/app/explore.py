@@ -160,10 +160,9 @@ def ControlInput(control: Control, value, on_value):
 
 @solara.component
 def ScenarioPicker(name: str, set_name: Any) -> None:
-    """A bundled scenario from the list, or a .toml file or a Genius or GeniusWeb folder typed in (checked first:
+    """A .toml file or a Genius or GeniusWeb folder typed in, beside the list of bundled scenarios (checked first:
     a path that does not load shows its one-line error and changes nothing)."""
     error, set_error = solara.use_state("")
-    choices = list(bundled())
 
     def use_path(path: str) -> None:
         path = path.strip()
@@ -175,8 +174,7 @@ def ScenarioPicker(name: str, set_name: Any) -> None:
         set_error("")
         set_name(path)
 
-    solara.Select("Scenario", value=name if name in choices else None, values=choices, on_value=set_name)
-    solara.InputText("or a .toml file, Genius or GeniusWeb folder", value="" if name in choices else name,
+    solara.InputText("or a .toml file, Genius or GeniusWeb folder", value="" if name in bundled() else name,
                      on_value=use_path, continuous_update=False)
     if error:
         solara.Error(error)
@@ -222,6 +220,8 @@ def ScenarioExplorer(name: str, on_name):
     over = model.outcome is not None
     with solara.Sidebar():
         with solara.Card("Scenario"):
+            solara.Select("Scenario", value=name if name in bundled() else None, values=list(bundled()),
+                          on_value=on_name)
             ScenarioPicker(name, on_name)
             solara.InputText("Seed", value=seed, on_value=set_seed)
             with solara.Row():
