@@ -15,7 +15,7 @@ help:
 	@echo "make demo   run the NAFTA-2017 scenario, print a summary, write a figure to $(OUT)/"
 	@echo "make test   run every test"
 	@echo "make bench  measure speed and memory (figures go in BENCHMARKS.md)"
-	@echo "make mutate mutation testing of the core modules with mutmut, then the score (QUALITY.md; ~40 min)"
+	@echo "make mutate mutation testing of the core modules with mutmut, then the score (QUALITY.md: about an hour or more)"
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \

@@ -279,3 +279,12 @@ weights = { x1 = 0.0, x2 = 1.0 }
     np.testing.assert_allclose(ks.utilities, [0.5, 0.5, 1.0], atol=1e-7)
     np.testing.assert_allclose(ks.package, [0.5, 0.8], atol=1e-7)
     assert analysis.pareto_distance(s.preferences, s.space, ks.package) == pytest.approx(0.0, abs=1e-7)
+
+
+def test_initial_walk_away_values_follow_the_threat_and_the_beliefs():
+    """At the start of nafta-2017: the U.S. (the threatener) walks away at max(t, u(status quo)); Canada and
+    Mexico at their belief-weighted mix p t + (1 - p) u(status quo), with p = 0.4 and 0.5."""
+    s = bargaining.load_scenario("nafta-2017")
+    u_sq = s.preferences.utility(s.space.status_quo)
+    expected = [max(0.12, u_sq[0]), 0.4 * 0.45 + 0.6 * u_sq[1], 0.5 * 0.35 + 0.5 * u_sq[2]]
+    np.testing.assert_allclose(analysis.initial_walk_away(s), expected, atol=1e-12)
