@@ -287,4 +287,4 @@ def test_initial_walk_away_values_follow_the_threat_and_the_beliefs():
     s = bargaining.load_scenario("nafta-2017")
     u_sq = s.preferences.utility(s.space.status_quo)
     expected = [max(0.12, u_sq[0]), 0.4 * 0.45 + 0.6 * u_sq[1], 0.5 * 0.35 + 0.5 * u_sq[2]]
-    np.testing.assert_allclose(analysis.initial_walk_away(s), expected, atol=1e-12)
+    np.testing.assert_allclose(s.initial_walk_away, expected, atol=1e-12)
