@@ -15,12 +15,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..outcomes import Outcome
 from ..plots import save_figure
 from .tables import aggregate, binned, metric_column
 
 #: A colour per outcome in the dominant-outcome map (others get matplotlib's cycle colours).
-OUTCOME_COLOURS = {"deal": "#27864a", "bilateral": "#5dade2", "withdrawal": "#c0392b", "stalemate": "#95a5a6",
-                   "ratification_failed": "#d68910"}
+OUTCOME_COLOURS = {Outcome.DEAL: "#27864a", Outcome.BILATERAL: "#5dade2", Outcome.WITHDRAWAL: "#c0392b",
+                   Outcome.STALEMATE: "#95a5a6", Outcome.RATIFICATION_FAILED: "#d68910"}
 
 
 def _panels(n: int, width: float, height: float):
@@ -189,7 +190,7 @@ def plot_prim(boxes, target: str, path: Path) -> None:
 
 def plot_deadline(runs: pd.DataFrame, deadline: str, hue: str | None, path: Path) -> None:
     """The deadline effect: how many deals come how many rounds before or after the deadline."""
-    deals = runs[runs["outcome"] == "deal"]
+    deals = runs[runs["outcome"] == Outcome.DEAL]
     gap = deals["round"] - deals[deadline]
     fig = Figure(figsize=(6, 3.8))
     ax = fig.subplots()

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..outcomes import Outcome
 from .discovery import prim_boxes
 from .figures import plot_deadline, plot_dominant, plot_heatmaps, plot_lines, plot_marginals, plot_prim, plot_sobol
 from .runs import ERROR
@@ -181,7 +182,7 @@ def _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol
                     lines.append(f"- {column} is highest ({_fmt(top[column])}) at {where(top)} and lowest "
                                  f"({_fmt(low[column])}) at {where(low)}.")
         if spec.report.deadline:
-            deals = ok[ok["outcome"] == "deal"]
+            deals = ok[ok["outcome"] == Outcome.DEAL]
             gap = deals["round"] - deals[spec.report.deadline]
             if len(gap):
                 lines.append(f"- Deadline effect: {np.mean(gap.between(-1, 0)):.0%} of deals come in the deadline "

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 
+from ..outcomes import Outcome
 from .designs import problem
 from .spec import ParameterSpec
 
@@ -33,7 +34,7 @@ def sobol_outputs(cells: pd.DataFrame, countries: tuple[str, ...]) -> dict[str, 
         countries: Country codes.
     """
     outputs = {}
-    for outcome in ("deal", "withdrawal"):
+    for outcome in (Outcome.DEAL, Outcome.WITHDRAWAL):
         column = f"P({outcome})"
         outputs[column] = cells[column].to_numpy() if column in cells else np.zeros(len(cells))
     for c in countries:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..outcomes import Outcome
 from .runs import ERROR
 from .spec import ExperimentError, ExperimentSpec
 
-BASE_OUTCOMES = ("deal", "withdrawal", "stalemate")
+BASE_OUTCOMES = (Outcome.DEAL, Outcome.WITHDRAWAL, Outcome.STALEMATE)
 Z = 1.959964  # 95 % normal quantile
 
 
@@ -44,7 +45,7 @@ def metric_values(runs: pd.DataFrame, metric: str) -> pd.Series:
         ExperimentError: The metric names a column that is not numeric.
     """
     if metric == "deal_round":
-        return runs["round"].where(runs["outcome"] == "deal").astype(float)
+        return runs["round"].where(runs["outcome"] == Outcome.DEAL).astype(float)
     if not pd.api.types.is_numeric_dtype(runs[metric]):
         raise ExperimentError(f"report.metrics: expected a numeric column, found {metric!r} "
                               f"({runs[metric].dtype})")
