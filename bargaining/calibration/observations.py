@@ -33,6 +33,7 @@ from ..errors import ScenarioError
 from ..issues import Issue
 from ..outcomes import Outcome
 from ..scenario import Scenario, validation_message
+from ..scenario.load import read_toml
 from ..simulate import Result
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -297,14 +298,7 @@ def load_observations(path: str | Path, scenario: Scenario) -> Observations:
             without a source, ...).
     """
     origin = str(path)
-    try:
-        text = Path(path).read_text()
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{origin}: cannot read the file: {exc.strerror if isinstance(exc, OSError) else exc}") \
-            from None
+    text, data = read_toml(Path(path), origin)
     obs = parse_observations(data, scenario, origin, text)
     return obs if obs.priors is None else replace(obs, priors=str(Path(path).parent / obs.priors))
 

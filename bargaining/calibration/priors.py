@@ -19,7 +19,6 @@ A prior may only cover an assumed parameter (its source says "assum..."): what t
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from scipy import special
 
 from ..errors import ScenarioError
 from ..scenario import Scenario, validation_message
+from ..scenario.load import read_toml
 
 
 class _Strict(BaseModel):
@@ -186,13 +186,7 @@ def load_priors(path: str | Path, scenario: Scenario) -> Priors:
             path, a prior on a parameter the seeds fix, a range the scenario rejects, ...).
     """
     origin = str(path)
-    try:
-        text = Path(path).read_text()
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{origin}: cannot read the file: {exc}") from None
+    text, data = read_toml(Path(path), origin)
     try:
         spec = _File.model_validate(data)
     except ValidationError as exc:

@@ -20,6 +20,18 @@ from . import genius, geniusweb
 from .case import Scenario, from_dict
 
 
+def read_toml(path, origin: str) -> tuple[str, dict]:
+    """A TOML file's text and its data; ScenarioError naming ``origin`` if it cannot be read or parsed."""
+    try:
+        text = path.read_text()
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ScenarioError(f"{origin}: cannot read the file: {reason}") from None
+
+
 def bundled() -> dict[str, str]:
     """Bundled scenario name -> one-line description (the other bundled files, such as a calibration's
     observations and priors, have no ``countries``)."""
@@ -53,12 +65,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | dict | None =
             raise ScenarioError(f"unknown scenario {str(name_or_path)!r}: expected a bundled scenario "
                                 f"({', '.join(names)}), a path to a .toml file or a Genius or GeniusWeb folder")
     origin = str(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{origin}: cannot read the file: {exc}") from None
+    _, data = read_toml(path, origin)
     sources: dict[str, str] = {}
     raw = _strip_sources(data, (), sources)
     return from_dict(raw, origin, sources).with_overrides(overrides)
