@@ -95,7 +95,7 @@ def controls(scenario: Scenario) -> dict[str, dict]:
         for name, bound in country.red_lines.items():
             issue = scenario.space.issues[scenario.space.index(name)]
             key = f"{code}.red_lines.{name}"
-            if issue.is_ordinal:
+            if issue.discrete:
                 params[key] = {"type": "Select", "value": bound, "values": list(issue.levels),
                                "label": f"{code} red line {name}"}
             else:
@@ -251,7 +251,7 @@ def Classroom():
     for issue in scenario.space:
         def set_value(value, name=issue.name):
             set_package({**current, name: value})
-        if issue.is_ordinal:
+        if issue.discrete:
             solara.Select(issue.label or issue.name, value=current[issue.name], values=list(issue.levels),
                           on_value=set_value)
         else:

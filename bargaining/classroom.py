@@ -319,7 +319,7 @@ class Classroom:
             if issue.name not in package:
                 raise ClassroomError(f"package.{issue.name}: required but missing")
             value = package[issue.name]
-            if not issue.is_ordinal and isinstance(value, int | float | np.number):
+            if not issue.discrete and isinstance(value, int | float | np.number):
                 value = float(value)
             try:
                 x.append(issue.normalise(value))

@@ -46,7 +46,8 @@ def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarra
     lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
     if within_red_lines and np.all(lo <= hi):
         x = lo + (hi - lo) * x
-    extra = [prefs.ideal, space.status_quo[None, :]] + [np.atleast_2d(p) for p in include or []]
+    status_quo = [] if space.status_quo is None else [space.status_quo[None, :]]
+    extra = [prefs.ideal, *status_quo] + [np.atleast_2d(p) for p in include or []]
     return space.snap(np.vstack([x, *extra]))
 
 
@@ -138,16 +139,19 @@ def slice_grid(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
     Args:
         scenario: The Scenario.
         x_issue, y_issue: The two issues varied.
-        at: Package (normalised) the other issues are held at; default the status quo.
+        at: Package (normalised) the other issues are held at; default the status quo (else the middle of every
+            issue, when the scenario has none).
         n: Grid points along a continuous issue (an ordinal issue has one per level).
 
     Returns:
         (xs, ys, packages): positions in [0, 1] along each axis and the (len(ys), len(xs), K) packages.
     """
     space = scenario.space
-    at = space.status_quo if at is None else np.asarray(at, dtype=float)
+    if at is None:
+        at = space.snap(np.full(len(space), 0.5)) if space.status_quo is None else space.status_quo
+    at = np.asarray(at, dtype=float)
     i, j = space.index(x_issue), space.index(y_issue)
-    xs, ys = (np.linspace(0.0, 1.0, len(issue.levels) if issue.is_ordinal else n)
+    xs, ys = (np.linspace(0.0, 1.0, len(issue.levels) if issue.discrete else n)
               for issue in (space.issues[i], space.issues[j]))
     grid = np.broadcast_to(at, (len(ys), len(xs), len(space))).copy()
     grid[..., i] = xs[None, :]

@@ -31,8 +31,8 @@ continuous issue some country values by a table, a convex combination of the bre
 (piecewise-linear values exactly); on other continuous issues the tangent lines of the single-peaked values (exact
 for the linear shape, an outer approximation for the quadratic one, re-evaluated exactly); a binary per party that
 may vote no (quota rules). The Nash product is maximised by outer approximation, Kelley's cutting planes on the
-logarithm of each surplus, until the bound is within 1e-10 of the best package found; continuous issues are then
-polished by SLSQP with the discrete choices fixed.
+logarithm of each surplus, until the bound is within 1e-10 of the best package found (or stops improving, at the
+solver's tolerance); continuous issues are then polished by SLSQP with the discrete choices fixed.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ CHUNK = 2**18  # packages per chunk
 TAIL = 2**14  # the trailing issues' combinations tabulated once
 TANGENTS = 33  # tangent lines per quadratic value function
 NASH_GAP = 1e-10  # outer approximation of the log Nash product stops within this of the best package
+NASH_ROUNDS = 60  # at most this many rounds of cuts
 EPS = 1e-9  # smallest surplus in the log Nash product
+CUT_FLOOR = 1e-4  # lowest surplus a cut of the log is taken at
 
 
 def tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, np.ndarray]:
@@ -533,29 +535,30 @@ class Milp:
             model.row(*self._u(i, {int(q[i]): -1.0, a: -2.0}), lo=p.r[i] - 2.0)
         self._count(model, exactly=True)
 
-        def cut(i: int, at: float) -> None:
-            at = min(max(at, EPS), 1.0)
-            model.row([t[i], q[i]], [1.0, -1.0 / at], hi=math.log(at) - 1.0)
+        def cut(i: int, at: float) -> None:  # t_i <= log(at) + (q_i - at) / at, times at (well scaled)
+            at = min(max(at, CUT_FLOOR), 1.0)
+            model.row([t[i], q[i]], [at, -1.0], hi=at * (math.log(at) - 1.0))
 
-        for at in (1e-6, 1e-4, 1e-3, 1e-2, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0):
+        for at in (1e-3, 1e-2, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0):
             for i in range(n):
                 cut(i, at)
-        best, best_value, best_solution = None, -np.inf, None
-        for _ in range(200):
+        best, best_value, best_solution, bounds = None, -np.inf, None, []
+        for _ in range(NASH_ROUNDS):
             solution = model.solve({int(c): 1.0 for c in t})
             if solution is None:
                 break
             x = self.package(solution)
-            value = float(p.coalition_log(p.evaluate(x[None]))[0])
+            gains = p.evaluate(x[None])
+            value = float(p.coalition_log(gains)[0])
             if value > best_value + TOL:
                 best, best_value, best_solution = x, value, solution
-            if float(solution[t].sum()) - best_value <= NASH_GAP:
-                break
-            gains = p.evaluate(x[None])[0]
+            bounds.append(float(solution[t].sum()))
+            if bounds[-1] - best_value <= NASH_GAP or (len(bounds) > 3 and bounds[-4] - bounds[-1] <= NASH_GAP):
+                break  # converged, or stalled at the solver's tolerance (the polish below finishes the job)
             for i in range(n):
                 cut(i, float(solution[q[i]]))
-                if np.isfinite(gains[i]):
-                    cut(i, float(gains[i]))
+                if np.isfinite(gains[0, i]):
+                    cut(i, float(gains[0, i]))
         if best is None or not self.x:
             return best
         return self._polish(best, best_solution)

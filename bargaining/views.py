@@ -21,6 +21,7 @@ from .clock import Clock
 from .issues import IssueSpace
 from .offers import ConcessionPath
 from .preferences import Preferences
+from .rules import Rule
 
 
 class Negotiator(Protocol):
@@ -77,10 +78,12 @@ class Seat(Protocol):
 
 
 class Table(Protocol):
-    """The negotiating table, as a protocol sees it."""
+    """The negotiating table, as a protocol sees it: its countries, the threatener (a row or None) and the
+    decision rule."""
 
     countries: list
     threatener: int | None
+    rule: Rule
 
     @property
     def preferences(self) -> Preferences: ...

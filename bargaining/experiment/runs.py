@@ -45,7 +45,7 @@ class Layout:
     def of(cls, scenario: Scenario, parameters: dict, outcomes: list[str]) -> Layout:
         extras = DISTANCES if "distances" in outcomes else ()
         return cls(tuple((name, p.kind) for name, p in parameters.items()), tuple(outcomes),
-                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries, extras)
+                   tuple((i.name, i.discrete) for i in scenario.space), scenario.countries, extras)
 
     def schema(self) -> pa.Schema:
         fields = [("run", pa.int64()), ("cell", pa.int64()), ("replication", pa.int32()), ("seed", pa.int64())]
