@@ -409,9 +409,10 @@ def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
                       ) -> Point | None:
     """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the passing package furthest along the line from
     the walk-away values (``floors``) to the utopia point, every country getting the same share of its largest
-    possible gain. With three or more countries the line may stop where some could still gain; they then go on
-    (Imai's 1983 lexicographic extension: the leximin of the shares), so the point is Pareto-efficient. Under a
-    quota rule: the largest smallest share in a winning coalition, ties to the largest sum of shares. None when
+    possible gain. With three or more countries the line may stop where some could still gain; they then go on,
+    so the point is Pareto-efficient: by Imai's (1983) lexicographic extension (the leximin of the shares) in the
+    per-combination LPs, by the largest sum of shares in ``solvers`` (one more programme instead of one per
+    country and step). Under a quota rule, shares are those of the package's best winning coalition. None when
     no package passes."""
     floors = np.asarray(floors, dtype=float)
     engine = _engine(prefs, space, rule, floors)
@@ -426,18 +427,7 @@ def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
     if gains.max() <= 1e-12:
         zone = max_min_slack(prefs, space, floors, rule=rule)
         return _point(prefs, zone.package)
-    if isinstance(engine, solvers.Enumeration) or not engine.problem.rule.unanimous:
-        return _point(prefs, engine.kalai_smorodinsky(ideal))
-    level, free, package = floors.copy(), gains > 1e-12, None  # Imai's steps, as in _lp_kalai_smorodinsky
-    while free.any():
-        hit, slack = engine.ray(level, np.where(free, gains, 0.0))
-        if hit is None or slack < -1e-9:
-            break
-        package = hit
-        level = level + max(slack, 0.0) * np.where(free, gains, 0.0)
-        best = engine.utopia(level - 1e-10)
-        free &= best is not None and (best > level + 1e-7)
-    return _point(prefs, package)
+    return _point(prefs, engine.kalai_smorodinsky(ideal))
 
 
 def max_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> Point | None:

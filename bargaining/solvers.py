@@ -13,9 +13,9 @@ with the largest surpluses (under unanimity: every party). Every question is ans
 * ``nash``: the passing package that maximises the product of the surpluses of its best winning coalition of
   exactly ``at_least`` parties (Nash 1950; under unanimity every party's).
 * ``kalai_smorodinsky``: with each party's utopia gain U_n - r_n (U_n: its best utility among passing packages it
-  accepts), its share (u_n - r_n) / (U_n - r_n). Under unanimity the leximin of the shares (Kalai & Smorodinsky
-  1975 with Imai's 1983 lexicographic extension); under a quota, the largest smallest share in a winning
-  coalition, ties going to the largest sum of every party's shares.
+  accepts), its share (u_n - r_n) / (U_n - r_n): the passing package with the largest smallest share in its best
+  winning coalition (every party under unanimity; Kalai & Smorodinsky 1975), ties going to the largest sum of
+  every party's shares (so the point is Pareto-efficient).
 * ``welfare``: the passing package with the largest sum of utilities.
 * ``ray``: the largest s with u_n(x) >= origin_n + s d_n for every party, over packages within every red line
   (unanimity) or passing (quota): points of the Pareto frontier and distances to it.
@@ -25,14 +25,15 @@ within TOL.
 
 Two backends answer them. ``Enumeration`` (discrete spaces of at most ``ENUMERATE`` packages) visits every package,
 in chunks: the utilities of the trailing issues' combinations are tabulated once and added to those of each chunk
-of the leading issues' combinations (no Python loop over packages). ``Milp`` (larger or mixed spaces) solves mixed-
-integer programmes with HiGHS (``scipy.optimize.milp``, gap 0): a binary per option of a discrete issue; on a
-continuous issue some country values by a table, a convex combination of the breakpoints with a binary per segment
-(piecewise-linear values exactly); on other continuous issues the tangent lines of the single-peaked values (exact
-for the linear shape, an outer approximation for the quadratic one, re-evaluated exactly); a binary per party that
-may vote no (quota rules). The Nash product is maximised by outer approximation, Kelley's cutting planes on the
-logarithm of each surplus, until the bound is within 1e-10 of the best package found (or stops improving, at the
-solver's tolerance); continuous issues are then polished by SLSQP with the discrete choices fixed.
+of the leading issues' combinations (no Python loop over packages). ``Milp`` (larger or mixed spaces) solves
+mixed-integer programmes with HiGHS (``scipy.optimize.milp``, relative gap 1e-9): a binary per option of a
+discrete issue; on a continuous issue some country values by a table, a binary per segment between breakpoints
+and the position within it (the multiple-choice formulation: piecewise-linear values exactly, with a tight
+relaxation); on other continuous issues the tangent lines of the single-peaked values (exact for the linear
+shape, an outer approximation for the quadratic one, re-evaluated exactly); a binary per party that may vote no
+(quota rules). The Nash product is maximised by outer approximation, Kelley's cutting planes on the logarithm of
+each surplus, until the bound is within 1e-10 of the best package found (or stops improving, at the solver's
+tolerance); continuous issues are then polished by SLSQP with the discrete choices fixed.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ ENUMERATE = 10**7  # discrete spaces up to this many packages are enumerated
 CHUNK = 2**18  # packages per chunk
 TAIL = 2**14  # the trailing issues' combinations tabulated once
 TANGENTS = 33  # tangent lines per quadratic value function
+MIP_GAP = 1e-9  # relative optimality gap of every MILP (a gap of 0 can keep HiGHS proving for ever)
 NASH_GAP = 1e-10  # outer approximation of the log Nash product stops within this of the best package
 NASH_ROUNDS = 60  # at most this many rounds of cuts
 EPS = 1e-9  # smallest surplus in the log Nash product
@@ -295,11 +297,8 @@ class Enumeration:
             passing = p.coalition_min(gains) >= -ACCEPT
             share = np.where(free, gains / np.where(free, span, 1.0), np.where(gains >= -ACCEPT, np.inf, -np.inf))
             primary = np.where(passing, p.coalition_min(share), -np.inf)
-            if p.rule.unanimous:
-                best.offer(primary, lambda c, s=share: np.sort(s[c], axis=1), start)
-            else:
-                total = np.where(free, (utility - p.r) / np.where(free, span, 1.0), 0.0).sum(axis=1)
-                best.offer(primary, lambda c, s=share, t=total: np.column_stack([p.coalition_min(s[c]), t[c]]), start)
+            total = np.where(free, (utility - p.r) / np.where(free, span, 1.0), 0.0).sum(axis=1)
+            best.offer(primary, lambda c, s=share, t=total: np.column_stack([p.coalition_min(s[c]), t[c]]), start)
         return None if best.index is None else self.package(best.index)
 
     def ray(self, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray | None, float]:
@@ -361,7 +360,7 @@ class _Model:
                              shape=(len(self.rows), nv))
         res = milp(c, integrality=np.array(self.integer), bounds=Bounds(self.lb, self.ub),
                    constraints=LinearConstraint(a, [r[2] for r in self.rows], [r[3] for r in self.rows]),
-                   options={"mip_rel_gap": 0.0})
+                   options={"mip_rel_gap": MIP_GAP})
         return res.x if res.x is not None and res.status in (0, 1) else None
 
 
@@ -393,22 +392,26 @@ class Milp:
             if tabled[:, j].any():
                 points = np.unique(np.clip(np.concatenate([[p.lo[j], p.hi[j]], prefs.ideal[:, j],
                                                            prefs.tables.points[:, j].ravel()]), p.lo[j], p.hi[j]))
-                lam = model.var(0.0, 1.0, count=len(points))
-                model.row(lam, np.ones(len(points)), 1.0, 1.0)
-                model.row(np.append(lam, x), np.append(-points, 1.0), 0.0, 0.0)
-                if len(points) > 1:
-                    seg = model.var(0.0, 1.0, True, len(points) - 1)
-                    model.row(seg, np.ones(len(seg)), 1.0, 1.0)
-                    for i in range(len(points)):
-                        near = [s for s in (i - 1, i) if 0 <= s < len(seg)]
-                        model.row([lam[i], *seg[near]], [1.0, *[-1.0] * len(near)], hi=0.0)
-                    self.segments[j] = (seg, points)
-                grid = np.zeros((k, len(points)))
-                grid[j] = points
+                # multiple-choice formulation (locally ideal): a binary per segment, and the position within it
+                segments = max(len(points) - 1, 1)
+                ends = np.append(points, points[-1])[:segments + 1] if len(points) == 1 else points
+                seg = model.var(0.0, 1.0, True, segments)
+                at = model.var(0.0, float(ends[-1]), count=segments)
+                model.row(seg, np.ones(segments), 1.0, 1.0)
+                model.row(np.append(at, x), np.append(-np.ones(segments), 1.0), 0.0, 0.0)
+                for s_, (a, b) in enumerate(zip(ends[:-1], ends[1:], strict=True)):
+                    model.row([at[s_], seg[s_]], [1.0, -a], lo=0.0)
+                    model.row([at[s_], seg[s_]], [1.0, -b], hi=0.0)
+                self.segments[j] = (seg, ends)
+                grid = np.zeros((k, len(ends)))
+                grid[j] = ends
                 values = prefs.values_at(grid)[:, j, :]
+                width = np.where(ends[1:] > ends[:-1], ends[1:] - ends[:-1], 1.0)
+                slope = (values[:, 1:] - values[:, :-1]) / width
                 exact = tabled[:, j] | (prefs.exponent == 1.0)
-                for i in np.flatnonzero(exact & (w > 0)):
-                    self._add(i, lam, w[i] * values[i])
+                for i in np.flatnonzero(exact & (w > 0)):  # on segment s: v = v(a_s) + slope_s (x - a_s)
+                    self._add(i, seg, w[i] * (values[i, :-1] - slope[i] * ends[:-1]))
+                    self._add(i, at, w[i] * slope[i])
             for i in np.flatnonzero(~exact & (w > 0)):
                 z = model.var(-np.inf, 1.0)
                 for a0, b0 in zip(*tangents(prefs.ideal[i, j], prefs.reach[i, j], prefs.exponent[i]), strict=True):
@@ -491,20 +494,15 @@ class Milp:
         up = direction > 0
         return x, float((surplus[up] / direction[up]).min()) if up.any() else float(solution[s])
 
-    def utopia(self, levels: np.ndarray | None = None) -> np.ndarray | None:
-        """Each party's best utility among passing packages it accepts (unanimity: that give every party at
-        least ``levels``, default the walk-away values)."""
+    def utopia(self) -> np.ndarray | None:
+        """Each party's best utility among passing packages it accepts."""
         p = self.problem
         best = np.empty(len(p.r))
         for i in range(len(p.r)):
             model = self.model.copy()
-            if p.rule.unanimous:
-                for m_ in range(len(p.r)):
-                    model.row(*self._u(m_), lo=(p.r if levels is None else levels)[m_])
-            else:
-                self._passing(model)
-                if i in self.accept:
-                    model.lb[self.accept[i]] = 1.0
+            self._passing(model)
+            if i in self.accept:
+                model.lb[self.accept[i]] = 1.0
             solution = model.solve(dict(zip(*self._u(i), strict=True)))
             if solution is None:
                 return None
@@ -632,8 +630,7 @@ class Milp:
         return polished if after > before else x
 
     def kalai_smorodinsky(self, utopia: np.ndarray) -> np.ndarray | None:
-        """Under a quota: the largest smallest share in a winning coalition, then the largest sum of shares.
-        (Under unanimity ``analysis`` runs Imai's lexicographic steps on ``ray`` and ``utopia``.)"""
+        """The largest smallest share in a winning coalition, then the largest sum of shares: two programmes."""
         p = self.problem
         span = utopia - p.r
         free = span > 1e-12

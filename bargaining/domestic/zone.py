@@ -54,8 +54,11 @@ def constrained_preferences(scenario: Scenario) -> tuple[Preferences, list[str]]
 
 def domestic_zopa(scenario: Scenario) -> analysis.Zopa:
     """The zone of possible agreement with domestic constraints (``constrained_preferences``), at the
-    initial walk-away values; a Congress' floor is its threshold."""
-    prefs, _ = constrained_preferences(scenario)
+    initial walk-away values; a Congress' floor is its threshold. Without domestic constraints, the scenario's own
+    zone (under its decision rule)."""
+    prefs, labels = constrained_preferences(scenario)
+    if not labels:
+        return scenario.zopa()
     n = len(scenario.countries)
     floors = np.concatenate([scenario.initial_walk_away, prefs.termination[n:]])
     return analysis.max_min_slack(prefs, scenario.space, floors)

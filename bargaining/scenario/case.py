@@ -157,7 +157,7 @@ class Scenario:
 
     def zopa(self) -> analysis.Zopa:
         """The zone of possible agreement at the initial walk-away values, under the decision rule."""
-        return analysis.zopa(self.preferences, self.space, self.initial_walk_away, self.rule)
+        return self.solutions().zopa
 
     def solutions(self) -> analysis.Solutions:
         """ZOPA, Nash, Kalai-Smorodinsky and maximum-welfare points at the initial walk-away values, under the
