@@ -93,7 +93,7 @@ def test_offer_keeps_aspiration_and_own_red_lines(case, aspiration, more):
     x = offers.offer(path, 1.0 - aspiration)
     assert prefs.utility(x)[0] >= aspiration - 1e-9
     assert prefs.within_red_lines(x)[0]
-    np.testing.assert_allclose(space.snap(x)[space.ordinal], x[space.ordinal])
+    np.testing.assert_allclose(space.snap(x)[space.discrete], x[space.discrete])
     # Conceding more never makes the package less acceptable to the others.
     others = np.array([0.0, 1.0, 1.0])
     score = lambda y: offers.acceptability(prefs, y[:, None], others, 10.0).sum()  # noqa: E731

@@ -171,7 +171,7 @@ class IssueSpec(_Strict):
         article = "an" if self.kind == "ordinal" else "a"
         for key, value in given.items():
             if key != needs and value is not None:
-                raise ValueError(f"{article} {self.kind} issue has {needs}, not {key}")
+                raise ValueError(f"{article} {self.kind} issue has {needs}, not {key} (found {key} = {value!r})")
         if self.kind == "continuous":
             if self.bounds is None or not self.bounds[0] < self.bounds[1]:
                 raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, "
