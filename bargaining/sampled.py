@@ -58,8 +58,9 @@ def acceptable(scenario, packages: np.ndarray, walk_away: np.ndarray) -> np.ndar
 
 
 def feasible(scenario, x: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
-    """Packages inside everyone's red lines that give everyone at least its walk-away value: (..., K) -> (...)."""
-    return acceptable(scenario, x, walk_away).all(axis=-1)
+    """Packages that pass the scenario's decision rule: under unanimity, inside everyone's red lines and giving
+    everyone at least its walk-away value; under a quota, so for a winning coalition: (..., K) -> (...)."""
+    return scenario.rule.passes(acceptable(scenario, x, walk_away))
 
 
 def pareto_mask(utilities: np.ndarray) -> np.ndarray:
@@ -102,7 +103,7 @@ def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int 
     """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks), exact
     (``analysis.solutions``)."""
     d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
-    found = analysis.solutions(scenario.preferences, scenario.space, d)
+    found = analysis.solutions(scenario.preferences, scenario.space, d, scenario.rule)
     return ReferencePoints(found.walk_away, None if found.nash is None else found.nash.package,
                            None if found.kalai_smorodinsky is None else found.kalai_smorodinsky.package, "analysis")
 
@@ -110,7 +111,7 @@ def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int 
 def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
     """Nash and Kalai-Smorodinsky packages found among ``sample_packages`` (approximate, deterministic)."""
     d = np.asarray(walk_away, dtype=float)
-    zone = analysis.zopa(scenario.preferences, scenario.space, d)
+    zone = analysis.zopa(scenario.preferences, scenario.space, d, scenario.rule)
     x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
     ok = feasible(scenario, x, d)
     if not ok.any():
@@ -127,7 +128,8 @@ def exact_frontier(scenario, walk_away: np.ndarray, resolution: int = 8) -> np.n
     """(M, K) packages on the Pareto frontier that give everyone its walk-away value, traced by
     ``bargaining.analysis.pareto_frontier`` from the walk-away point."""
     reference = np.asarray(walk_away, dtype=float)
-    frontier = analysis.pareto_frontier(scenario.preferences, scenario.space, reference, resolution)
+    frontier = analysis.pareto_frontier(scenario.preferences, scenario.space, reference, resolution, scenario.rule,
+                                        reference)
     if len(frontier.packages) == 0:
         return frontier.packages
     return frontier.packages[feasible(scenario, frontier.packages, walk_away)]

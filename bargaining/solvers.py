@@ -121,35 +121,45 @@ class Problem:
         """Number of packages within the ``must`` rows' red lines (discrete spaces)."""
         return math.prod(len(o) for o in self.options)
 
+    # Values of many packages are held party-major, (N, M): a reduction over the parties is then a few
+    # element-wise operations on long rows.
     def effective(self, utility: np.ndarray, within: np.ndarray | None) -> np.ndarray:
-        """Surpluses u - r, -inf for a party past its red lines: (M, N)."""
-        gain = utility - self.r
+        """Surpluses u - r, -inf for a party past its red lines: (N, M)."""
+        gain = utility - self.r[:, None]
         return gain if within is None else np.where(within, gain, -np.inf)
 
     def _top(self, values: np.ndarray) -> np.ndarray:
-        """The ``m`` largest of the optional parties' values: (M, N) -> (M, m)."""
-        values = values[:, self.optional]
-        return values if self.m == values.shape[1] else -np.partition(-values, self.m - 1, axis=1)[:, :self.m]
+        """The ``m`` largest of the optional parties' values: (N, M) -> (m, M), by an odd-even transposition sort
+        of the rows (element-wise minima and maxima of long rows, fast where a per-column sort is not)."""
+        rows = list(values[self.optional])
+        if self.m == len(rows):
+            return np.array(rows)
+        for step in range(len(rows)):
+            for j in range(step % 2, len(rows) - 1, 2):
+                rows[j], rows[j + 1] = np.minimum(rows[j], rows[j + 1]), np.maximum(rows[j], rows[j + 1])
+        return np.array(rows[-self.m:])
 
     def coalition(self, values: np.ndarray) -> np.ndarray:
-        """The values of the best winning coalition: the ``must`` rows' and the ``m`` largest others': (M, N) ->
-        (M, |must| + m)."""
-        parts = [values[:, self.must]] + ([self._top(values)] if self.m else [])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        """The values of the best winning coalition: the ``must`` rows' and the ``m`` largest others': (N, M) ->
+        (|must| + m, M)."""
+        if self.rule.unanimous:
+            return values
+        parts = [values[self.must]] + ([self._top(values)] if self.m else [])
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
 
     def coalition_min(self, values: np.ndarray) -> np.ndarray:
-        return self.coalition(values).min(axis=1)
+        return self.coalition(values).min(axis=0)
 
     def coalition_log(self, gains: np.ndarray) -> np.ndarray:
         """Log Nash product of the best winning coalition of exactly ``at_least`` parties (-inf without a positive
-        surplus for each)."""
+        surplus for each): (N, M) -> (M,)."""
         with np.errstate(divide="ignore"):
-            return np.log(np.maximum(self.coalition(gains), 0.0)).sum(axis=1)
+            return np.log(np.maximum(self.coalition(gains), 0.0).prod(axis=0))
 
-    def evaluate(self, packages: np.ndarray) -> np.ndarray:
-        """Effective surpluses of packages: (M, K) -> (M, N)."""
-        within = None if self.rule.unanimous else self.prefs.within_red_lines(packages)
-        return self.effective(self.prefs.utility(packages), within)
+    def evaluate(self, package: np.ndarray) -> np.ndarray:
+        """Effective surpluses of one package: (K,) -> (N, 1)."""
+        within = None if self.rule.unanimous else self.prefs.within_red_lines(package)[:, None]
+        return self.effective(self.prefs.utility(package)[:, None], within)
 
 
 @dataclass
@@ -159,12 +169,14 @@ class _Best:
     value: float = -np.inf
     index: int | None = None
 
-    def offer(self, values: np.ndarray, start: int) -> None:
+    def offer(self, values: np.ndarray, start: int, index: np.ndarray | None = None) -> None:
+        """Values of a chunk's packages (``index``: their positions in the chunk, by default 0, 1, ...)."""
         if values.size == 0:
             return
         top = float(values.max())
         if top > -np.inf and (self.index is None or top > self.value + TOL):
-            self.value, self.index = top, start + int(np.argmax(values >= top - TOL))
+            first = int(np.argmax(values >= top - TOL))
+            self.value, self.index = top, start + (first if index is None else int(index[first]))
 
 
 @dataclass
@@ -175,7 +187,8 @@ class _Lexicographic:
     index: int | None = None
     limit: int = 100_000
 
-    def offer(self, primary: np.ndarray, keys_of, start: int) -> None:
+    def offer(self, primary: np.ndarray, keys_of, start: int, index: np.ndarray) -> None:
+        """Primary keys of a chunk's packages at positions ``index``; ``keys_of(rows)`` their key vectors."""
         top = float(primary.max(initial=-np.inf))
         if top == -np.inf or (self.keys is not None and top < self.keys[0] - TOL):
             return
@@ -187,7 +200,7 @@ class _Lexicographic:
             alive &= keys[:, c] >= keys[alive, c].max() - TOL
         i = int(np.argmax(alive))
         if self.keys is None or _greater(keys[i], self.keys):
-            self.keys, self.index = keys[i], start + int(candidates[i])
+            self.keys, self.index = keys[i], start + int(index[candidates[i]])
 
 
 def _greater(a: np.ndarray, b: np.ndarray) -> bool:
@@ -208,8 +221,8 @@ class Enumeration:
         p = self.problem = problem
         k = len(p.space)
         self.radix = [len(o) for o in p.options]
-        self.utility = [p.option_utility[:, j, p.options[j]].T for j in range(k)]  # (R_j, N)
-        self.breach = None if p.rule.unanimous else [p.breach[:, j, p.options[j]].T.astype(np.int32)
+        self.utility = [p.option_utility[:, j, p.options[j]] for j in range(k)]  # (N, R_j)
+        self.breach = None if p.rule.unanimous else [p.breach[:, j, p.options[j]].astype(np.int32)
                                                      for j in range(k)]
         t, size = k, 1
         while t > 0 and size * self.radix[t - 1] <= TAIL:
@@ -221,20 +234,20 @@ class Enumeration:
         self._scan: tuple[dict[str, _Best], np.ndarray] | None = None
 
     def chunks(self):
-        """(index of the first package, utilities (M, N), within red lines (M, N) or None) per chunk."""
-        nb = len(self.tail_utility)
+        """(index of the first package, utilities (N, M), within red lines (N, M) or None) per chunk."""
+        n, nb = self.tail_utility.shape
         na = math.prod(self.radix[:self.lead])
         rows = max(1, CHUNK // nb)
         for a0 in range(0, na, rows):
             digits = self._digits(np.arange(a0, min(a0 + rows, na)), self.radix[:self.lead])
-            lead = sum((u[d] for u, d in zip(self.utility, digits, strict=False)),
-                       np.zeros((len(digits[0]) if digits else 1, self.tail_utility.shape[1])))
-            utility = (lead[:, None, :] + self.tail_utility[None]).reshape(-1, lead.shape[1])
+            lead = sum((u[:, d] for u, d in zip(self.utility, digits, strict=False)),
+                       np.zeros((n, len(digits[0]) if digits else 1)))
+            utility = (lead[:, :, None] + self.tail_utility[:, None, :]).reshape(n, -1)
             within = None
             if self.breach is not None:
-                breach = sum((b[d] for b, d in zip(self.breach, digits, strict=False)),
+                breach = sum((b[:, d] for b, d in zip(self.breach, digits, strict=False)),
                              np.zeros_like(lead, dtype=np.int32))
-                within = ((breach[:, None, :] + self.tail_breach[None]) == 0).reshape(-1, lead.shape[1])
+                within = ((breach[:, :, None] + self.tail_breach[:, None, :]) == 0).reshape(n, -1)
             yield a0 * nb, utility, within
 
     @staticmethod
@@ -261,13 +274,13 @@ class Enumeration:
                 gains = p.effective(utility, within)
                 slack = p.coalition_min(gains)
                 best["zone"].offer(slack, start)
-                passing = slack >= -ACCEPT
-                if not passing.any():
+                passing = np.flatnonzero(slack >= -ACCEPT)
+                if passing.size == 0:
                     continue
-                accepted = passing[:, None] & (gains >= -ACCEPT)
-                top = np.maximum(top, np.where(accepted, utility, -np.inf).max(axis=0))
-                best["welfare"].offer(np.where(passing, utility.sum(axis=1), -np.inf), start)
-                best["nash"].offer(np.where(passing, p.coalition_log(gains), -np.inf), start)
+                utility, gains = utility[:, passing], gains[:, passing]
+                top = np.maximum(top, np.where(gains >= -ACCEPT, utility, -np.inf).max(axis=1))
+                best["welfare"].offer(utility.sum(axis=0), start, passing)
+                best["nash"].offer(p.coalition_log(gains), start, passing)
             self._scan = best, top
         return self._scan
 
@@ -294,11 +307,15 @@ class Enumeration:
         best = _Lexicographic()
         for start, utility, within in self.chunks():
             gains = p.effective(utility, within)
-            passing = p.coalition_min(gains) >= -ACCEPT
-            share = np.where(free, gains / np.where(free, span, 1.0), np.where(gains >= -ACCEPT, np.inf, -np.inf))
-            primary = np.where(passing, p.coalition_min(share), -np.inf)
-            total = np.where(free, (utility - p.r) / np.where(free, span, 1.0), 0.0).sum(axis=1)
-            best.offer(primary, lambda c, s=share, t=total: np.column_stack([p.coalition_min(s[c]), t[c]]), start)
+            passing = np.flatnonzero(p.coalition_min(gains) >= -ACCEPT)
+            if passing.size == 0:
+                continue
+            gains, utility = gains[:, passing], utility[:, passing]
+            free_, span_ = free[:, None], np.where(free, span, 1.0)[:, None]
+            share = np.where(free_, gains / span_, np.where(gains >= -ACCEPT, np.inf, -np.inf))
+            total = np.where(free_, (utility - p.r[:, None]) / span_, 0.0).sum(axis=0)
+            keys = lambda c, s=share, t=total: np.column_stack([p.coalition_min(s[:, c]), t[c]])  # noqa: E731
+            best.offer(p.coalition_min(share), keys, start, passing)
         return None if best.index is None else self.package(best.index)
 
     def ray(self, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray | None, float]:
@@ -306,9 +323,9 @@ class Enumeration:
         up = direction > 0
         best = _Best()
         for start, utility, within in self.chunks():
-            surplus = utility - origin
-            s = (surplus[:, up] / direction[up]).min(axis=1) if up.any() else np.zeros(len(utility))
-            ok = (surplus[:, ~up] >= -1e-9).all(axis=1)
+            surplus = utility - origin[:, None]
+            s = (surplus[up] / direction[up][:, None]).min(axis=0) if up.any() else np.zeros(utility.shape[1])
+            ok = (surplus[~up] >= -1e-9).all(axis=0)
             if not p.rule.unanimous:
                 ok &= p.coalition_min(p.effective(utility, within)) >= -ACCEPT
             best.offer(np.where(ok, s, -np.inf), start)
@@ -316,10 +333,11 @@ class Enumeration:
 
 
 def _cartesian(tables: list[np.ndarray], n: int) -> np.ndarray:
-    """Sums over every combination of one row per table, the first table most significant: (prod R_j, n)."""
-    out = np.zeros((1, n), dtype=tables[0].dtype if tables else float)
+    """Sums over every combination of one column per table (n, R_j), the first table most significant:
+    (n, prod R_j)."""
+    out = np.zeros((n, 1), dtype=tables[0].dtype if tables else float)
     for table in tables:
-        out = (out[:, None, :] + table[None, :, :]).reshape(-1, n)
+        out = (out[:, :, None] + table[:, None, :]).reshape(n, -1)
     return out
 
 
@@ -476,7 +494,7 @@ class Milp:
         if solution is None:
             return None, -np.inf
         x = self.package(solution)
-        return x, float(p.coalition_min(p.evaluate(x[None]))[0])
+        return x, float(p.coalition_min(p.evaluate(x))[0])
 
     def ray(self, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray | None, float]:
         p = self.problem
@@ -546,8 +564,8 @@ class Milp:
             if solution is None:
                 break
             x = self.package(solution)
-            gains = p.evaluate(x[None])
-            value = float(p.coalition_log(gains)[0])
+            gains = p.evaluate(x)[:, 0]
+            value = float(p.coalition_log(gains[:, None])[0])
             if value > best_value + TOL:
                 best, best_value, best_solution = x, value, solution
             bounds.append(float(solution[t].sum()))
@@ -555,8 +573,8 @@ class Milp:
                 break  # converged, or stalled at the solver's tolerance (the polish below finishes the job)
             for i in range(n):
                 cut(i, float(solution[q[i]]))
-                if np.isfinite(gains[0, i]):
-                    cut(i, float(gains[0, i]))
+                if np.isfinite(gains[i]):
+                    cut(i, float(gains[i]))
         if best is None or not self.x:
             return best
         return self._polish(best, best_solution)
@@ -566,7 +584,7 @@ class Milp:
         minimum of lines on the chosen segment), by SLSQP; keep it if it is better."""
         p = self.problem
         prefs = p.prefs
-        gains = p.evaluate(x[None])[0]
+        gains = p.evaluate(x)[:, 0]
         members = np.concatenate([p.must, p.optional[np.argsort(-gains[p.optional], kind="stable")[:p.m]]])
         issues = np.array(sorted(self.x))
         lo, hi = p.lo[issues].copy(), p.hi[issues].copy()
@@ -625,8 +643,8 @@ class Milp:
                           options={"ftol": 1e-15, "maxiter": 500})
         polished = x.copy()
         polished[issues] = np.clip(result.x[:c], lo, hi)
-        before = p.coalition_log(p.evaluate(x[None]))[0]
-        after = p.coalition_log(p.evaluate(polished[None]))[0]
+        before = p.coalition_log(p.evaluate(x))[0]
+        after = p.coalition_log(p.evaluate(polished))[0]
         return polished if after > before else x
 
     def kalai_smorodinsky(self, utopia: np.ndarray) -> np.ndarray | None:

@@ -49,7 +49,8 @@ def scenario(n: int, k: int, mix: str = "mixed", seed: int = 0) -> bargaining.Sc
         for j, (kind, size) in enumerate(kinds):
             if kind == "continuous":
                 xs = np.sort(rng.choice(np.arange(0, 101, 5), size=3, replace=False)).astype(float)
-                values[f"i{j}"] = [[float(x), float(v)] for x, v in zip(xs, rng.integers(0, 11, 3) + [0, 0, 1])]
+                vs = rng.integers(0, 11, 3) + [0, 0, 1]
+                values[f"i{j}"] = [[float(x), float(v)] for x, v in zip(xs, vs, strict=True)]
             else:
                 table = rng.integers(0, 11, size).astype(float)
                 table[rng.integers(size)] = 10.0

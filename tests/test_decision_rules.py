@@ -1,11 +1,11 @@
 """Decision rules: unanimity, or a quota with veto parties, in every protocol, the outcome records and the analysis."""
 
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -53,12 +53,13 @@ def genius_nash(domain: dict) -> tuple[dict, dict] | None:
     for outcome in itertools.product(*options):
         utilities, log_product = {}, 0.0
         for code, c in domain["countries"].items():
-            u = sum(c["weights"][k] * c["values"][k][v] / max(c["values"][k].values()) for k, v in zip(names, outcome))
+            u = sum(c["weights"][k] * c["values"][k][v] / max(c["values"][k].values())
+                    for k, v in zip(names, outcome, strict=True))
             utilities[code] = u
             gain = u - c["reservation_value"]
             log_product = -np.inf if gain <= 0 else log_product + np.log(gain)
         if log_product > best_value + 1e-12:
-            best, best_value = (dict(zip(names, outcome)), utilities), log_product
+            best, best_value = (dict(zip(names, outcome, strict=True)), utilities), log_product
     return best
 
 
@@ -149,7 +150,7 @@ def test_single_peaked_spaces_of_many_levels_are_never_enumerated():
         w = np.round(w, 12)
         w[-1] = 1 - w[:-1].sum()
         countries[code] = {"ideal": {k: str(rng.choice(["a", "b", "c"])) for k in issues},
-                           "weights": dict(zip(issues, map(float, w))), "termination_value": 0.3}
+                           "weights": dict(zip(issues, map(float, w), strict=True)), "termination_value": 0.3}
     s = from_dict({"name": "forty", "protocol": {"deadline_round": 5, "horizon_round": 6}, "issues": issues,
                    "countries": countries})
     assert isinstance(analysis._engine(s.preferences, s.space, s.rule, s.initial_walk_away), solvers.Milp)

@@ -2,12 +2,12 @@
 factors and decision rules; what the engine makes of them; and one clear line for each kind of bad input."""
 
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
 import tomli_w
-import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
