@@ -42,6 +42,8 @@ class Agreement:
 def supporters(table: Table, proposer, answers: list[bool], others: list | None = None) -> tuple[str, ...]:
     """The countries that say yes: the proposer (None for a mediator) and those among ``others`` (default: all
     but the proposer) whose answer is yes, in table order."""
+    if all(answers):  # the common case, and every case that passes under unanimity
+        return tuple(a.code for a in table.countries)
     others = [a for a in table.countries if a is not proposer] if others is None else others
     yes = {a.code for a, ok in zip(others, answers, strict=True) if ok} | ({proposer.code} if proposer else set())
     return tuple(a.code for a in table.countries if a.code in yes)
@@ -49,7 +51,9 @@ def supporters(table: Table, proposer, answers: list[bool], others: list | None 
 
 def passes(table: Table, yes: tuple[str, ...]) -> bool:
     """Whether these supporters pass a package under the table's decision rule."""
-    return bool(table.rule.passes(np.array([a.code in yes for a in table.countries])))
+    if len(yes) == len(table.countries):
+        return True
+    return not table.rule.unanimous and bool(table.rule.passes(np.array([a.code in yes for a in table.countries])))
 
 
 class Protocol:
