@@ -81,9 +81,10 @@ def controls(scenario: Scenario) -> dict[str, dict]:
     }
     threat = spec.threat.country
     for code, country in spec.countries.items():
-        params[f"{code}.termination_value"] = {
-            "type": "SliderFloat", "value": country.termination_value, "min": 0.0, "max": 1.0, "step": 0.01,
-            "label": f"{code} termination value"}
+        key = "termination_value" if country.reservation_value is None else "reservation_value"
+        params[f"{code}.{key}"] = {
+            "type": "SliderFloat", "value": getattr(country, key), "min": 0.0, "max": 1.0, "step": 0.01,
+            "label": f"{code} {key.replace('_', ' ')}"}
         if threat and code != threat:
             params[f"{code}.belief"] = {
                 "type": "SliderFloat", "value": country.belief or 0.0, "min": 0.0, "max": 1.0, "step": 0.05,
@@ -93,6 +94,8 @@ def controls(scenario: Scenario) -> dict[str, dict]:
                 "type": "SliderFloat", "value": float(country.strategy.params["beta"]), "min": 0.1, "max": 5.0,
                 "step": 0.1, "label": f"{code} beta"}
         for name, bound in country.red_lines.items():
+            if isinstance(bound, list):  # unacceptable options: no slider
+                continue
             issue = scenario.space.issues[scenario.space.index(name)]
             key = f"{code}.red_lines.{name}"
             if issue.discrete:

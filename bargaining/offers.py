@@ -163,7 +163,7 @@ def switches(prefs: Preferences, space: IssueSpace, proposer: int, others: np.nd
     from ``start`` and gains the others their acceptability; the switches are the vertices of the upper concave
     hull of (cost, gain) from (0, 0), so they come in falling order of gain per cost.
     """
-    n, k = prefs.weights.shape
+    k = prefs.weights.shape[1]
     tabled = np.zeros(k, dtype=bool) if prefs.tables is None else prefs.tables.tabled.any(axis=0)
     if prefs.excluded is not None:
         tabled |= prefs.excluded.mask.any(axis=(0, 2))

@@ -55,7 +55,8 @@ def piecewise(x: np.ndarray, points: np.ndarray, values: np.ndarray) -> np.ndarr
     x0, x1 = np.take_along_axis(points, j, -1), np.take_along_axis(points, j + 1, -1)
     v0, v1 = np.take_along_axis(values, j, -1), np.take_along_axis(values, j + 1, -1)
     width = x1 - x0
-    t = np.clip(np.where(width > 0, (x - x0) / np.where(width > 0, width, 1.0), 1.0), 0.0, 1.0)
+    wide = width > 1e-15  # a narrower segment is a step
+    t = np.clip(np.where(wide, (x - x0) / np.where(wide, width, 1.0), 1.0), 0.0, 1.0)
     return (v0 + t * (v1 - v0))[..., 0]
 
 

@@ -39,6 +39,9 @@ tolerance); continuous issues are then polished by SLSQP with the discrete choic
 from __future__ import annotations
 
 import math
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +59,7 @@ CHUNK = 2**18  # packages per chunk
 TAIL = 2**14  # the trailing issues' combinations tabulated once
 TANGENTS = 33  # tangent lines per quadratic value function
 MIP_GAP = 1e-9  # relative optimality gap of every MILP (a gap of 0 can keep HiGHS proving for ever)
+# HiGHS's presolve is off: these programmes are small, and it is faster here without.
 NASH_GAP = 1e-10  # outer approximation of the log Nash product stops within this of the best package
 NASH_ROUNDS = 60  # at most this many rounds of cuts
 EPS = 1e-9  # smallest surplus in the log Nash product
@@ -376,10 +380,26 @@ class _Model:
         a = sparse.csr_array((np.concatenate([r[1] for r in self.rows]),
                               (np.concatenate(rows), np.concatenate([r[0] for r in self.rows]))),
                              shape=(len(self.rows), nv))
-        res = milp(c, integrality=np.array(self.integer), bounds=Bounds(self.lb, self.ub),
-                   constraints=LinearConstraint(a, [r[2] for r in self.rows], [r[3] for r in self.rows]),
-                   options={"mip_rel_gap": MIP_GAP})
+        with _quiet():
+            res = milp(c, integrality=np.array(self.integer), bounds=Bounds(self.lb, self.ub),
+                       constraints=LinearConstraint(a, [r[2] for r in self.rows], [r[3] for r in self.rows]),
+                       options={"mip_rel_gap": MIP_GAP, "presolve": False})
         return res.x if res.x is not None and res.status in (0, 1) else None
+
+
+@contextmanager
+def _quiet():
+    """Send the C-level stdout to the null device while HiGHS solves: whatever its options, HiGHS may print a debug
+    line there when it repairs a solution (ERGO-Code/HiGHS#2783), which would land in ``show --json``."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class Milp:
