@@ -1,8 +1,8 @@
 """Decision rules: which sets of parties' yes make a package the agreement of the table.
 
 * unanimity (the default): every party;
-* a quota: at least ``at_least`` parties, every ``veto`` party among them -- the rule of multi-party role plays
-  such as Harborco (Susskind; the Program on Negotiation's six-party exercise: five of six, two vetoes).
+* a quota: at least ``at_least`` parties, every ``veto`` party among them -- the rule of the multi-party role
+  plays of negotiation courses (six parties; a deal passes with five, two of them holding a veto).
 
 A package that passes binds every party, those that voted no included (docs/model.md, "Decision rules").
 """

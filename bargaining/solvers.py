@@ -189,7 +189,6 @@ class _Lexicographic:
 
     keys: np.ndarray | None = None
     index: int | None = None
-    limit: int = 100_000
 
     def offer(self, primary: np.ndarray, keys_of, start: int, index: np.ndarray) -> None:
         """Primary keys of a chunk's packages at positions ``index``; ``keys_of(rows)`` their key vectors."""
@@ -197,7 +196,7 @@ class _Lexicographic:
         if top == -np.inf or (self.keys is not None and top < self.keys[0] - TOL):
             return
         floor = (top if self.keys is None else max(top, self.keys[0])) - TOL
-        candidates = np.flatnonzero(primary >= floor)[:self.limit]
+        candidates = np.flatnonzero(primary >= floor)
         keys = keys_of(candidates)
         alive = np.ones(len(candidates), dtype=bool)
         for c in range(keys.shape[1]):

@@ -84,7 +84,8 @@ def test_every_deal_has_the_quota_and_every_veto_party(scenario, protocol, seed)
     result = bargaining.run(scenario, seed=seed, record=False)
     rule = scenario.rule
     if result.outcome == "deal":
-        supporters = result.supporters
+        assert (result.supporters is None) == rule.unanimous  # under unanimity every country signed and said yes
+        supporters = result.signatories if rule.unanimous else result.supporters
         assert len(supporters) >= rule.at_least
         assert {scenario.countries[v] for v in rule.veto} <= set(supporters)
         accepts = _accepts(scenario, result.package)
