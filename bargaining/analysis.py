@@ -1,35 +1,47 @@
-"""Outcome analysis on the package space: the ZOPA, the Pareto frontier, Nash and Kalai-Smorodinsky.
+"""Outcome analysis on the package space: the ZOPA, the Pareto frontier, Nash, Kalai-Smorodinsky, maximum welfare.
 
-The ZOPA is the set of packages that give every country at least its walk-away value and cross no red
-line (docs/model.md). It exists iff the best worst-off slack
+Everything is relative to walk-away values r and to the decision rule (``rules.Rule``): a package *passes* when a
+winning coalition accepts it (each member within its red lines and given at least r_n); under unanimity every
+party must. The ZOPA exists iff some package passes; its size is the best worst-off slack
 
-    max_x min_n (u_n(x) - walk_away_n)   over packages x within every red line
+    max_x min_n (u_n(x) - walk_away_n)   over packages x within every red line (unanimity)
 
-is >= 0. Utilities are concave on each issue, so for a fixed choice of ordinal levels this is a linear
-programme (each value function written as the minimum of its tangent lines); ordinal levels inside all
-red lines are enumerated.
+or, under a quota rule, the same minimum over the package's best winning coalition (``solvers``).
 
-The same programme, with the surplus measured along a direction d (u_n >= floor_n + s d_n), traces the
-Pareto frontier (rays from a reference point), gives the Kalai-Smorodinsky point (the ray toward the utopia
-point) and the distance of a deal to the frontier (the ray from the deal's utilities). The Nash solution
-maximises sum_n log(u_n - walk_away_n) over the same constraints (SLSQP). Exact for linear value
-functions; for quadratic ones the tangent lines are an outer approximation (TANGENTS per function).
-See docs/theory.md.
+Two engines compute the solution concepts exactly (docs/theory.md):
+
+* the per-combination LPs below, for scenarios of today's shape (single-peaked values, red lines as bounds,
+  unanimity) with at most ``LP_COMBINATIONS`` combinations of discrete levels inside every red line: for each
+  combination the continuous issues form a linear programme (each value function the minimum of its tangent
+  lines; exact for linear value functions, an outer approximation for quadratic ones, TANGENTS per function),
+  and the Nash solution maximises sum_n log(u_n - walk_away_n) over the same constraints (SLSQP). nafta-2017
+  and pie-split are solved this way, bit for bit as before;
+* ``solvers`` for everything else: chunked enumeration of discrete spaces up to ``solvers.ENUMERATE`` packages,
+  mixed-integer programming (HiGHS) beyond and for mixed spaces. Combinations of levels are never enumerated
+  one LP at a time there.
+
+The same programmes, with the surplus measured along a direction d (u_n >= floor_n + s d_n), trace the Pareto
+frontier (rays from a reference point), give the Kalai-Smorodinsky point (the ray toward the utopia point) and
+the distance of a deal to the frontier (the ray from the deal's utilities).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog, minimize
 
+from . import solvers
 from .cache import Cache, fingerprint
 from .issues import IssueSpace
 from .preferences import Preferences
+from .rules import Rule
+from .solvers import tangents
 
-TANGENTS = 33  # tangent lines per value function for non-linear shapes
+LP_COMBINATIONS = 64  # today's shape with at most this many combinations of levels: one LP per combination
 
 
 @dataclass(frozen=True)
@@ -47,25 +59,13 @@ class Zopa:
     package: np.ndarray | None
 
 
-def _tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lines (intercepts a, slopes b) whose minimum is the value function v(x) on [0, 1] (linear) or
-    an outer approximation of it (quadratic)."""
-    if exponent == 1.0:
-        return np.array([1.0 - ideal / reach, 1.0 + ideal / reach]), np.array([1.0 / reach, -1.0 / reach])
-    m = np.linspace(0.0, 1.0, TANGENTS)
-    d = m - ideal
-    v = 1.0 - (np.abs(d) / reach) ** exponent
-    slope = -exponent * np.sign(d) * np.abs(d) ** (exponent - 1.0) / reach**exponent
-    return v - slope * m, slope
-
-
 def _tangent_rows(prefs: Preferences, issues: np.ndarray, i: int, width: int) -> tuple[list[np.ndarray], list[float]]:
     """Rows z_ik - b x_k <= a, one per tangent line of country i's value function on each continuous issue,
     over variables x (one per issue) then z (row-major n, k), in ``width`` columns."""
     c = len(issues)
     rows, rhs = [], []
     for a, k in enumerate(issues):
-        intercept, slope = _tangents(prefs.ideal[i, k], prefs.reach[i, k], prefs.exponent[i])
+        intercept, slope = tangents(prefs.ideal[i, k], prefs.reach[i, k], prefs.exponent[i])
         for a0, b0 in zip(intercept, slope, strict=True):
             row = np.zeros(width)
             row[c + i * c + a], row[a] = 1.0, -b0
@@ -76,7 +76,7 @@ def _tangent_rows(prefs: Preferences, issues: np.ndarray, i: int, width: int) ->
 
 def _combos(prefs: Preferences, space: IssueSpace, lo: np.ndarray, hi: np.ndarray):
     """Every choice of ordinal levels inside all red lines: (ordinal issue indices, iterator of levels)."""
-    ordinal = np.flatnonzero(space.ordinal)
+    ordinal = np.flatnonzero(space.discrete)
     choices = []
     for j in ordinal:
         levels = np.arange(0.0, 1.0 + 1e-9, space.steps[j])
@@ -93,7 +93,7 @@ def _pieces(prefs: Preferences, space: IssueSpace):
     if np.any(lo > hi + 1e-9):
         return [], lo, hi
     ordinal, combos = _combos(prefs, space, lo, hi)
-    continuous = np.flatnonzero(~space.ordinal)
+    continuous = np.flatnonzero(~space.discrete)
     pieces = []
     for combo in combos:
         x = np.zeros(k)
@@ -103,7 +103,7 @@ def _pieces(prefs: Preferences, space: IssueSpace):
     return pieces, lo, hi
 
 
-def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
+def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
                   direction: np.ndarray | None = None) -> Zopa:
     """Maximise the smallest surplus over the floors (walk-away values), within every red line.
 
@@ -130,11 +130,12 @@ def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
 
 
 def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray,
-        direction: np.ndarray | None = None, objective: int | None = None):
+        direction: np.ndarray | None = None, objective: int | np.ndarray | None = None):
     """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s.
 
-    Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n,
-    maximises country n's utility from these issues subject to sum_k w_mk z_mk >= floor_m for every m.
+    Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n (an array
+    of weights per country), maximises country n's utility (the weighted sum of utilities) from these issues
+    subject to sum_k w_mk z_mk >= floor_m for every m.
     Returns (x, optimum) or None when infeasible.
     """
     n, c = prefs.weights.shape[0], len(issues)
@@ -153,6 +154,9 @@ def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
     cost = np.zeros(nv)
     if objective is None:
         cost[-1] = -1.0
+    elif isinstance(objective, np.ndarray):  # a weighted sum of every country's utility
+        for i in range(n):
+            cost[c + i * c: c + (i + 1) * c] = -objective[i] * prefs.weights[i, issues]
     else:
         cost[c + objective * c: c + (objective + 1) * c] = -prefs.weights[objective, issues]
     s_bounds = (None, None) if objective is None else (0.0, 0.0)
@@ -161,11 +165,6 @@ def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
     if res.status != 0:
         return None
     return res.x[:c], -res.fun
-
-
-def zopa(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray) -> Zopa:
-    """The zone of possible agreement for given walk-away values."""
-    return max_min_slack(prefs, space, np.asarray(walk_away, dtype=float))
 
 
 # ------------------------------------------------------------------------------------------ solution concepts
@@ -178,7 +177,7 @@ class Point:
     utilities: np.ndarray
 
 
-def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndarray | None:
+def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndarray | None:
     """Each country's best utility among packages that give every country at least its floor and cross
     no red line (the ideal point of Kalai & Smorodinsky 1975); None when there is no such package."""
     n = prefs.weights.shape[0]
@@ -192,35 +191,35 @@ def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndar
     return None if np.any(np.isinf(best)) else best
 
 
-def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
     """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the feasible point furthest along the line
     from the walk-away values (``floors``) to the utopia point; every country gets the same share of its
     largest possible gain. With three or more countries the line may stop where some could still gain;
     they then go on (Imai's 1983 lexicographic extension), so the point is Pareto-efficient. None when no
     package gives everyone its walk-away value."""
-    ideal = utopia(prefs, space, floors)
+    ideal = _lp_utopia(prefs, space, floors)
     if ideal is None:
         return None
     gains = np.maximum(ideal - floors, 0.0)
     if gains.max() <= 1e-12:
-        zone = max_min_slack(prefs, space, floors)
+        zone = _lp_max_min_slack(prefs, space, floors)
         return Point(zone.package, prefs.utility(zone.package))
     # Lexicographic extension for more than two countries (Imai 1983): once the ray stops, the countries
     # that could still gain (others held at their level) go on along their own directions.
     level, free = floors.astype(float), gains > 1e-12
     package = None
     while free.any():
-        hit = max_min_slack(prefs, space, level, direction=np.where(free, gains, 0.0))
+        hit = _lp_max_min_slack(prefs, space, level, direction=np.where(free, gains, 0.0))
         if hit.package is None or hit.slack < -1e-9:
             break
         package = hit.package
         level = level + max(hit.slack, 0.0) * np.where(free, gains, 0.0)
-        best = utopia(prefs, space, level - 1e-10)
+        best = _lp_utopia(prefs, space, level - 1e-10)
         free &= best is not None and (best > level + 1e-7)
     return Point(package, prefs.utility(package))
 
 
-def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
     """The Nash bargaining solution (Nash 1950): the package within every red line that maximises the
     product of the surpluses over the walk-away values (``floors``). None when no package gives everyone
     its walk-away value.
@@ -243,11 +242,24 @@ def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | N
             if value > best_value:
                 best, best_value = x, value
     if best is None:
-        zone = max_min_slack(prefs, space, floors)  # at most the walk-away point itself
+        zone = _lp_max_min_slack(prefs, space, floors)  # at most the walk-away point itself
         if not zone.exists:
             return None
         best = zone.package
     return Point(best, prefs.utility(best))
+
+
+def _lp_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+    """The package within every red line, worth at least the floors to everyone, with the largest sum of
+    utilities: one LP per choice of levels."""
+    pieces, lo, hi = _pieces(prefs, space)
+    best, best_value = None, -np.inf
+    for x0, ord_utility, continuous in pieces:
+        solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, objective=np.ones(len(floors)))
+        if solved is not None and solved[1] + ord_utility.sum() > best_value + 1e-12:
+            best, best_value = x0.copy(), solved[1] + ord_utility.sum()
+            best[continuous] = solved[0]
+    return None if best is None else Point(best, prefs.utility(best))
 
 
 def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
@@ -301,30 +313,6 @@ class Frontier:
     packages: np.ndarray
 
 
-def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,
-                    resolution: int = 12) -> Frontier:
-    """Trace the Pareto frontier over mixed continuous/ordinal issues, within every red line.
-
-    Each frontier point is where a ray from ``reference`` (default: utility 0 for everyone, below every
-    package) leaves the set of feasible utilities; the rays' directions form a grid on the simplex with
-    ``resolution`` steps per side. Because every choice of ordinal levels is searched, the non-convex parts
-    of the frontier that ordinal issues create are found too. Points dominated by another are dropped.
-    """
-    n = prefs.weights.shape[0]
-    reference = np.zeros(n) if reference is None else np.asarray(reference, dtype=float)
-    directions = [np.array(c) / resolution for c in itertools.product(range(resolution + 1), repeat=n)
-                  if sum(c) == resolution]
-    points = []
-    for d in directions:
-        hit = max_min_slack(prefs, space, reference, direction=d)
-        if hit.package is not None and np.isfinite(hit.slack):
-            points.append(hit.package)
-    packages = np.unique(np.round(np.array(points), 12), axis=0)
-    utilities = prefs.utility(packages)
-    keep = ~dominated(utilities)
-    return Frontier(utilities[keep], packages[keep])
-
-
 def dominated(utilities: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """(M, N) utilities -> (M,) whether another point is at least as good for all and better for one."""
     u = utilities[:, None, :]
@@ -332,11 +320,173 @@ def dominated(utilities: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return ((v >= u - tol).all(axis=-1) & (v > u + tol).any(axis=-1)).any(axis=1)
 
 
-def pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) -> float:
+def _lp_pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) -> float:
     """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
     at once from another package within every red line (0 for a weakly Pareto-efficient package)."""
-    zone = max_min_slack(prefs, space, prefs.utility(package))
+    zone = _lp_max_min_slack(prefs, space, prefs.utility(package))
     return max(float(zone.slack), 0.0)
+
+
+
+
+# ------------------------------------------------------------------------------------------ any scenario
+
+def _engine(prefs: Preferences, space: IssueSpace, rule: Rule | None, floors: np.ndarray):
+    """None for today's shape (the per-combination LPs above), else the ``solvers`` backend for the problem."""
+    rule = rule or Rule.unanimity(prefs.weights.shape[0])
+    if rule.unanimous and prefs.tables is None and prefs.excluded is None:
+        lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
+        levels = [np.arange(0.0, 1.0 + 1e-9, step) for step in space.steps[space.discrete]]
+        combinations = math.prod(int(((v >= a - 1e-9) & (v <= b + 1e-9)).sum())
+                                 for v, a, b in zip(levels, lo[space.discrete], hi[space.discrete], strict=True))
+        if combinations <= LP_COMBINATIONS:
+            return None
+    problem = solvers.Problem(prefs, space, rule, floors)
+    if problem.discrete and problem.count() <= solvers.ENUMERATE:
+        return solvers.Enumeration(problem)
+    return solvers.Milp(problem)
+
+
+def _point(prefs: Preferences, package: np.ndarray | None) -> Point | None:
+    return None if package is None else Point(package, prefs.utility(package))
+
+
+def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray, direction: np.ndarray | None = None,
+                  rule: Rule | None = None) -> Zopa:
+    """Maximise the smallest surplus over the floors (walk-away values) of a winning coalition of ``rule``
+    (default unanimity: every country, within every red line).
+
+    With a ``direction`` d (>= 0, not all 0) it finds the largest s with u_n(x) >= floor_n + s d_n for
+    every n: the point where the ray from the floors along d leaves the set of feasible utilities.
+    """
+    floors = np.asarray(floors, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    if engine is None:
+        return _lp_max_min_slack(prefs, space, floors, direction)
+    if engine.problem.empty:
+        return Zopa(False, -np.inf, None)
+    if direction is None:
+        package, slack = engine.zone()
+    else:
+        package, slack = engine.ray(floors, np.asarray(direction, dtype=float))
+    return Zopa(package is not None and slack >= -1e-9, slack, package)
+
+
+def zopa(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None) -> Zopa:
+    """The zone of possible agreement for given walk-away values."""
+    return max_min_slack(prefs, space, np.asarray(walk_away, dtype=float), rule=rule)
+
+
+def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> np.ndarray | None:
+    """Each country's best utility among passing packages it accepts, at walk-away values ``floors`` (the ideal
+    point of Kalai & Smorodinsky 1975); None when no package passes."""
+    floors = np.asarray(floors, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    if engine is None:
+        return _lp_utopia(prefs, space, floors)
+    return None if engine.problem.empty else engine.utopia()
+
+
+def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> Point | None:
+    """The Nash bargaining solution (Nash 1950): the passing package that maximises the product of the surpluses
+    over the walk-away values (``floors``) of a winning coalition of exactly ``rule.at_least`` countries (every
+    country under unanimity). When no package gives a positive surplus to each, the zone's package if there is
+    one; None when no package passes."""
+    floors = np.asarray(floors, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    if engine is None:
+        return _lp_nash(prefs, space, floors)
+    if engine.problem.empty:
+        return None
+    package = engine.nash()
+    if package is None:
+        zone = max_min_slack(prefs, space, floors, rule=rule)
+        return _point(prefs, zone.package) if zone.exists else None
+    return _point(prefs, package)
+
+
+def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None
+                      ) -> Point | None:
+    """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the passing package furthest along the line from
+    the walk-away values (``floors``) to the utopia point, every country getting the same share of its largest
+    possible gain. With three or more countries the line may stop where some could still gain; they then go on,
+    so the point is Pareto-efficient: by Imai's (1983) lexicographic extension (the leximin of the shares) in the
+    per-combination LPs, by the largest sum of shares in ``solvers`` (one more programme instead of one per
+    country and step). Under a quota rule, shares are those of the package's best winning coalition. None when
+    no package passes."""
+    floors = np.asarray(floors, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    if engine is None:
+        return _lp_kalai_smorodinsky(prefs, space, floors)
+    if engine.problem.empty:
+        return None
+    ideal = engine.utopia()
+    if ideal is None:
+        return None
+    gains = np.maximum(ideal - floors, 0.0)
+    if gains.max() <= 1e-12:
+        zone = max_min_slack(prefs, space, floors, rule=rule)
+        return _point(prefs, zone.package)
+    return _point(prefs, engine.kalai_smorodinsky(ideal))
+
+
+def max_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> Point | None:
+    """The passing package with the largest sum of utilities (the utilitarian solution; Raiffa 1982's "joint
+    gains"), at walk-away values ``floors``; None when no package passes."""
+    floors = np.asarray(floors, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    if engine is None:
+        return _lp_welfare(prefs, space, floors)
+    return None if engine.problem.empty else _point(prefs, engine.welfare())
+
+
+def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,
+                    resolution: int = 12, rule: Rule | None = None, walk_away: np.ndarray | None = None) -> Frontier:
+    """Trace the Pareto frontier of the packages within every red line (under a quota rule: of the packages
+    that pass at ``walk_away``).
+
+    Each frontier point is where a ray from ``reference`` (default: utility 0 for everyone, below every
+    package) leaves the set of feasible utilities; the rays' directions form a grid on the simplex with
+    ``resolution`` steps per side. Because every choice of discrete levels is searched, the non-convex parts
+    of the frontier that discrete issues create are found too. Points dominated by another are dropped.
+    """
+    n = prefs.weights.shape[0]
+    reference = np.zeros(n) if reference is None else np.asarray(reference, dtype=float)
+    floors = reference if walk_away is None else np.asarray(walk_away, dtype=float)
+    engine = _engine(prefs, space, rule, floors)
+    directions = [np.array(c) / resolution for c in itertools.product(range(resolution + 1), repeat=n)
+                  if sum(c) == resolution]
+    points = []
+    for d in directions:
+        if engine is None:
+            hit = _lp_max_min_slack(prefs, space, reference, direction=d)
+            package, slack = hit.package, hit.slack
+        elif engine.problem.empty:
+            break
+        else:
+            package, slack = engine.ray(reference, d)
+        if package is not None and np.isfinite(slack):
+            points.append(package)
+    if not points:
+        return Frontier(np.zeros((0, n)), np.zeros((0, len(space))))
+    packages = np.unique(np.round(np.array(points), 12), axis=0)
+    utilities = prefs.utility(packages)
+    keep = ~dominated(utilities)
+    return Frontier(utilities[keep], packages[keep])
+
+
+def pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray, rule: Rule | None = None,
+                    walk_away: np.ndarray | None = None) -> float:
+    """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
+    at once from another package within every red line (under a quota rule: another package that passes at
+    ``walk_away``); 0 for a weakly Pareto-efficient package."""
+    engine = _engine(prefs, space, rule, prefs.utility(package) if walk_away is None else walk_away)
+    if engine is None:
+        return _lp_pareto_distance(prefs, space, package)
+    if engine.problem.empty:
+        return 0.0
+    _, slack = engine.ray(prefs.utility(package), np.ones(prefs.weights.shape[0]))
+    return max(float(slack), 0.0)
 
 
 # ------------------------------------------------------------------------------------------ shared solutions
@@ -349,30 +499,34 @@ class Solutions:
     zopa: Zopa
     nash: Point | None
     kalai_smorodinsky: Point | None
+    max_welfare: Point | None
 
 
 _SOLUTIONS: Cache[Solutions] = Cache(64)
 
 
-def solutions(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray) -> Solutions:
-    """ZOPA, Nash and Kalai-Smorodinsky points at the walk-away values; computed once per distinct
-    preferences, issue space and walk-away values in a process, whatever scenario object holds them."""
+def solutions(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None) -> Solutions:
+    """ZOPA, Nash, Kalai-Smorodinsky and maximum-welfare points at the walk-away values under the decision rule;
+    computed once per distinct preferences, issue space, walk-away values and rule in a process, whatever
+    scenario object holds them."""
     floors = np.asarray(walk_away, dtype=float)
-    key = fingerprint(prefs.fingerprint, space.steps, floors)
-    return _SOLUTIONS.get(key, lambda: Solutions(floors, max_min_slack(prefs, space, floors),
-                                                  nash(prefs, space, floors), kalai_smorodinsky(prefs, space, floors)))
+    rule = rule or Rule.unanimity(prefs.weights.shape[0])
+    key = fingerprint(prefs.fingerprint, space.steps, floors, repr(rule))
+    return _SOLUTIONS.get(key, lambda: Solutions(
+        floors, max_min_slack(prefs, space, floors, rule=rule), nash(prefs, space, floors, rule),
+        kalai_smorodinsky(prefs, space, floors, rule), max_welfare(prefs, space, floors, rule)))
 
 
-def deal_metrics(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, package: np.ndarray
-                 ) -> dict[str, float | None]:
+def deal_metrics(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, package: np.ndarray,
+                 rule: Rule | None = None) -> dict[str, float | None]:
     """Efficiency of an agreed package (Raiffa 1982): distance to the Pareto frontier, Euclidean distance
     in utility space to the Nash point and the Kalai-Smorodinsky point (at the walk-away values), and
     the joint gain, the sum of the surpluses over those walk-away values."""
-    found = solutions(prefs, space, walk_away)
+    found = solutions(prefs, space, walk_away, rule)
     u = prefs.utility(package)
     far = lambda p: None if p is None else float(np.linalg.norm(u - p.utilities))  # noqa: E731
     return {
-        "pareto_distance": pareto_distance(prefs, space, package),
+        "pareto_distance": pareto_distance(prefs, space, package, rule, walk_away),
         "nash_distance": far(found.nash),
         "kalai_smorodinsky_distance": far(found.kalai_smorodinsky),
         "joint_gain": float((u - found.walk_away).sum()),

@@ -35,7 +35,7 @@ class SeatPanel:
         self.controls: dict[str, w.Widget] = {}
         for issue in room.scenario.space:
             label = issue.label or issue.name
-            if issue.is_ordinal:
+            if issue.discrete:
                 control = w.Dropdown(options=list(issue.levels), description=issue.name)
             else:
                 lo, hi = issue.bounds

@@ -1,8 +1,10 @@
 """Issues and the issue space: natural units and labels <-> the normalised vector the engine works on.
 
-A package is one value per issue. Users see natural units (``auto_rvc = 75.0`` %) and level labels
+A package is one value per issue. Users see natural units (``auto_rvc = 75.0`` %) and level or option labels
 (``sunset = "periodic review"``); the engine works on x in [0, 1]^K. Continuous issues map linearly from
-their bounds; ordinal levels map to evenly spaced points ``i / (n - 1)`` and offers snap to them.
+their bounds; the levels of an ordinal issue and the options of a categorical one map to evenly spaced points
+``i / (n - 1)`` and offers snap to them. Ordinal levels are ordered; categorical options are not (their
+positions are only labels: what they are worth comes from each country's value table).
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ class Issue:
 
     Attributes:
         name: Short identifier used in scenario files and overrides (``auto_rvc``).
-        kind: ``"continuous"`` or ``"ordinal"``.
-        status_quo: The 1994 NAFTA value, natural units or level label.
+        kind: ``"continuous"``, ``"ordinal"`` or ``"categorical"``.
+        status_quo: What holds without a new agreement (NAFTA's 1994 value), natural units or label; None when
+            the scenario has none.
         label: Human description.
         unit: Natural unit of a continuous issue (``"%"``, ``"US$"``).
         bounds: (lower, upper) of a continuous issue.
-        levels: Ordered level labels of an ordinal issue.
+        levels: Level labels of an ordinal issue (in order), option labels of a categorical one.
     """
 
     name: str
     kind: str
-    status_quo: float | str
+    status_quo: float | str | None = None
     label: str = ""
     unit: str = ""
     bounds: tuple[float, float] | None = None
@@ -40,9 +43,14 @@ class Issue:
     def is_ordinal(self) -> bool:
         return self.kind == "ordinal"
 
+    @property
+    def discrete(self) -> bool:
+        """Whether its values are labels (ordinal levels or categorical options)."""
+        return self.levels is not None
+
     def normalise(self, value: float | str) -> float:
-        """Natural value or level label -> position in [0, 1]. Raises ValueError when out of range."""
-        if self.is_ordinal:
+        """Natural value or label -> position in [0, 1]. Raises ValueError when out of range."""
+        if self.discrete:
             if value not in self.levels:
                 raise ValueError(f"expected one of {list(self.levels)}, found {value!r}")
             return self.levels.index(value) / (len(self.levels) - 1)
@@ -52,22 +60,24 @@ class Issue:
         return (value - lower) / (upper - lower)
 
     def natural(self, x: float) -> float | str:
-        """Position in [0, 1] -> natural value (continuous) or level label (ordinal, snapped)."""
-        if self.is_ordinal:
+        """Position in [0, 1] -> natural value (continuous) or label (snapped)."""
+        if self.discrete:
             return self.levels[int(round(float(x) * (len(self.levels) - 1)))]
         lower, upper = self.bounds
         return float(lower + float(x) * (upper - lower))
 
     def numeric(self, x: float) -> float:
         """Position in [0, 1] -> a number for plotting: natural value, or the level index."""
-        if self.is_ordinal:
+        if self.discrete:
             return float(round(float(x) * (len(self.levels) - 1)))
         return self.natural(x)
 
     def describe(self) -> str:
-        """Range in words: ``62.5–85 %`` or ``none < periodic review < ...``."""
+        """Range in words: ``62.5–85 %``, ``none < periodic review < ...`` or ``{a, b, c}``."""
         if self.is_ordinal:
             return " < ".join(self.levels)
+        if self.discrete:
+            return "{" + ", ".join(self.levels) + "}"
         return f"{self.bounds[0]:g}–{self.bounds[1]:g} {self.unit}".strip()
 
 
@@ -76,11 +86,13 @@ class IssueSpace:
     """The ordered issues of a scenario, with vectorised conversion and snapping."""
 
     issues: tuple[Issue, ...]
-    steps: np.ndarray = field(init=False, repr=False)  # per issue: 1/(levels-1) for ordinal, 0 for continuous
+    steps: np.ndarray = field(init=False, repr=False)  # per issue: 1/(n-1) for n levels or options, 0 continuous
+    sizes: np.ndarray = field(init=False, repr=False)  # per issue: n - 1 for n levels or options, 0 continuous
 
     def __post_init__(self):
-        steps = [1.0 / (len(i.levels) - 1) if i.is_ordinal else 0.0 for i in self.issues]
-        object.__setattr__(self, "steps", np.array(steps))
+        sizes = np.array([len(i.levels) - 1 if i.discrete else 0 for i in self.issues])
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "steps", np.where(sizes > 0, 1.0 / np.maximum(sizes, 1), 0.0))
 
     def __len__(self) -> int:
         return len(self.issues)
@@ -93,15 +105,27 @@ class IssueSpace:
         return [i.name for i in self.issues]
 
     @property
-    def ordinal(self) -> np.ndarray:
-        """Boolean mask of ordinal issues."""
-        return self.steps > 0
+    def discrete(self) -> np.ndarray:
+        """Boolean mask of discrete issues (ordinal and categorical)."""
+        return self.sizes > 0
+
+    @property
+    def categorical(self) -> np.ndarray:
+        """Boolean mask of categorical issues."""
+        return np.array([i.kind == "categorical" for i in self.issues], dtype=bool)
 
     def index(self, name: str) -> int:
         return self.names.index(name)
 
+    def positions(self, k: int) -> np.ndarray:
+        """Positions of the levels or options of discrete issue k: i / (n - 1)."""
+        return np.arange(self.sizes[k] + 1) / self.sizes[k]
+
     @property
-    def status_quo(self) -> np.ndarray:
+    def status_quo(self) -> np.ndarray | None:
+        """The status-quo package, None when the scenario has none."""
+        if any(i.status_quo is None for i in self.issues):
+            return None
         return self.normalise({i.name: i.status_quo for i in self.issues})
 
     def normalise(self, package: Mapping[str, float | str]) -> np.ndarray:
@@ -126,7 +150,11 @@ class IssueSpace:
         return self._grids[points]
 
     def snap(self, x: np.ndarray) -> np.ndarray:
-        """Round ordinal coordinates to their nearest level; clip everything to [0, 1]. Vectorised."""
+        """Round discrete coordinates to their nearest level or option; clip everything to [0, 1]. Vectorised."""
         x = np.clip(x, 0.0, 1.0)
         steps = np.where(self.steps > 0, self.steps, 1.0)
         return np.where(self.steps > 0, np.round(x / steps) * steps, x)
+
+    def option_index(self, x: np.ndarray) -> np.ndarray:
+        """Index of the nearest level or option on each discrete issue (0 on continuous ones): (..., K) int."""
+        return np.rint(np.clip(x, 0.0, 1.0) * self.sizes).astype(np.intp)

@@ -57,9 +57,10 @@ class NegotiationModel(mesa.Model):
         spec = case.spec
         self.preferences = case.preferences
         self.space = case.space
-        self.status_quo = self.space.status_quo
-        self.status_quo_utility = self.preferences.utility(self.status_quo)
+        self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
+        self.status_quo_utility = case.status_quo_utility
         self.threatener = case.threatener
+        self.rule = case.rule
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
                            threatened=self.threatener is not None)
         self.protocol = PROTOCOLS[spec.protocol.name]()
@@ -130,7 +131,7 @@ class NegotiationModel(mesa.Model):
         """Replace the preferences; ``positions``: ideal points, weights or red lines changed, so every
         country's concession path is rebuilt."""
         self.preferences = preferences
-        if positions:
+        if positions and self.status_quo is not None:
             self.status_quo_utility = preferences.utility(self.status_quo)
             for agent in self.countries:
                 agent.forget_path()
@@ -235,9 +236,10 @@ class NegotiationModel(mesa.Model):
         return self.outcome
 
     def outcome_utilities(self) -> np.ndarray:
-        """Each country's utility of the outcome: the agreed package, termination after a withdrawal,
-        the status quo after a stalemate or a failed ratification (termination values after a notice of
-        withdrawal, or if ``protocol.no_deal = "termination"``)."""
+        """Each country's utility of the outcome: the agreed package (binding every country, those that voted no
+        included), termination after a withdrawal, the status quo after a stalemate or a failed ratification
+        (termination values after a notice of withdrawal, or if ``protocol.no_deal = "termination"``; a
+        country's reservation value if it has one)."""
         if self.outcome == Outcome.DEAL:
             return self.preferences.utility(self.agreement.package)
         if self.outcome == Outcome.BILATERAL:  # those left out keep neither NAFTA nor the new text
@@ -246,4 +248,4 @@ class NegotiationModel(mesa.Model):
         withdrawn = self.outcome == Outcome.RATIFICATION_FAILED and self.notice_round is not None
         if self.outcome == Outcome.WITHDRAWAL or withdrawn or self.case.spec.protocol.no_deal == "termination":
             return self.preferences.termination.copy()
-        return self.status_quo_utility.copy()
+        return np.where(self.case.no_deal_termination, self.preferences.termination, self.status_quo_utility)

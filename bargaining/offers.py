@@ -7,6 +7,12 @@ With additive utilities this is a fractional knapsack, so the proposer concedes 
 cares least about relative to the others: logrolling (Raiffa 1982, ch. 10). It never crosses its own red
 lines, and moving a package inside a partner's red line counts for a lot (``red_line_penalty`` per unit).
 
+On an issue some country values by a table, or where red lines exclude options, there is no direction to walk:
+the proposer's possible switches (every option of a discrete issue, or the points of a fine grid and every
+breakpoint of a continuous one) are ordered by what they gain the others per utility they cost it, keeping
+the upper concave hull of (cost, gain) from its best option: the greedy order of the multiple-choice knapsack
+(Sinha & Zoltners 1979), logrolling over options.
+
 The ordered list of concessions depends only on the preferences, so it is built once per proposer
 (``concession_path``) and each round's offer is a cheap cut of it at the current budget (``offer``).
 """
@@ -19,7 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from .issues import IssueSpace
-from .preferences import Preferences, value
+from .preferences import Preferences
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
@@ -73,8 +79,10 @@ def acceptability(
         (K, M) acceptability per issue and position.
     """
     x = positions[None, :, :]  # (1, K, M)
-    values = value(x, prefs.ideal[:, :, None], prefs.reach[:, :, None], prefs.exponent[:, None, None], prefs.linear)
+    values = prefs.values_at(positions)
     excess = np.maximum(prefs.lo[:, :, None] - x, 0.0) + np.maximum(x - prefs.hi[:, :, None], 0.0)
+    if prefs.excluded is not None:
+        excess = excess + np.moveaxis(prefs.excluded.at(positions.T), 0, -1)
     score = prefs.weights[:, :, None] * values - red_line_penalty * excess
     n, k, m = score.shape
     return (others @ score.reshape(n, k * m)).reshape(k, m)
@@ -110,18 +118,23 @@ def concession_path(
     score = np.where(allowed, score - 1e-9 * np.abs(grid - start[:, None]), -np.inf)
     target = grid[np.arange(k), score.argmax(axis=1)]
 
-    # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones.
-    levels_to_move = np.where(space.ordinal, np.round(np.abs(target - start) / np.where(space.ordinal,
+    # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones;
+    # on issues with value tables or excluded options, the switches of the concave hull (``switches``).
+    discrete = space.discrete
+    levels_to_move = np.where(discrete, np.round(np.abs(target - start) / np.where(discrete,
                               space.steps, 1.0)), 0)
-    steps = int(max(STEPS, levels_to_move.max(initial=0)))
+    hull = switches(prefs, space, proposer, others, red_line_penalty, start)
+    steps = int(max(STEPS, levels_to_move.max(initial=0), *(len(h) for h in hull.values())))
     s = np.arange(steps + 1)
     continuous_path = start[:, None] + (target - start)[:, None] * s / steps
     ordinal_path = start[:, None] + (np.sign(target - start) * space.steps)[:, None] * np.minimum(
         s, levels_to_move[:, None])
-    positions = np.where(space.ordinal[:, None], ordinal_path, continuous_path)
+    positions = np.where(discrete[:, None], ordinal_path, continuous_path)
+    for j, moves in hull.items():
+        positions[j] = np.concatenate([[start[j]], moves, np.full(steps - len(moves), moves[-1] if moves.size
+                                                                  else start[j])])
 
-    own = prefs.weights[proposer][:, None] * value(positions, prefs.ideal[proposer][:, None],
-                                                   prefs.reach[proposer][:, None], prefs.exponent[proposer])
+    own = prefs.weights[proposer][:, None] * prefs.values_at(positions, proposer)
     cost = own[:, :-1] - own[:, 1:]
     gain = np.diff(acceptability(prefs, positions, others, red_line_penalty), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -136,8 +149,72 @@ def concession_path(
         issue=issue,
         step=step + 1,
         cost=np.maximum(cost[issue, step], 0.0),
-        divisible=~space.ordinal[issue],
+        divisible=~(discrete | np.isin(np.arange(k), list(hull)))[issue],
     )
+
+
+def switches(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+             start: np.ndarray) -> dict[int, np.ndarray]:
+    """The proposer's switches on every issue where some country has a value table or red lines exclude options:
+    issue -> positions to move to, in order (may be empty).
+
+    The candidates are the issue's options (discrete) or a grid of ``GRID`` points plus every table point, ideal
+    and red-line bound (continuous), inside the proposer's own red lines. Each costs the proposer its value lost
+    from ``start`` and gains the others their acceptability; the switches are the vertices of the upper concave
+    hull of (cost, gain) from (0, 0), so they come in falling order of gain per cost.
+    """
+    k = prefs.weights.shape[1]
+    tabled = np.zeros(k, dtype=bool) if prefs.tables is None else prefs.tables.tabled.any(axis=0)
+    if prefs.excluded is not None:
+        tabled |= prefs.excluded.mask.any(axis=(0, 2))
+    issues = np.flatnonzero(tabled)
+    if issues.size == 0:
+        return {}
+    candidates = {}
+    for j in issues:
+        if space.discrete[j]:
+            candidates[j] = space.positions(j)
+        else:
+            extra = [prefs.ideal[:, j], prefs.lo[:, j], prefs.hi[:, j]]
+            if prefs.tables is not None:
+                extra.append(prefs.tables.points[:, j].ravel())
+            candidates[j] = np.unique(np.clip(np.concatenate([np.linspace(0.0, 1.0, GRID), *extra]), 0.0, 1.0))
+    width = max(len(c) for c in candidates.values())
+    positions = np.tile(start[:, None], (1, width))
+    for j, c in candidates.items():
+        positions[j] = np.concatenate([c, np.full(width - len(c), c[-1])])
+    own = prefs.weights[proposer][:, None] * prefs.values_at(positions, proposer)
+    gain = acceptability(prefs, positions, others, red_line_penalty)
+    base = acceptability(prefs, start[:, None], others, red_line_penalty)[:, 0]
+    own_start = prefs.weights[proposer] * prefs.values_at(start[:, None], proposer)[:, 0]
+    allowed = (positions >= prefs.lo[proposer][:, None] - 1e-9) & (positions <= prefs.hi[proposer][:, None] + 1e-9)
+    if prefs.excluded is not None:
+        allowed &= ~prefs.excluded.at(positions.T)[:, proposer, :].T
+    out = {}
+    for j in issues:
+        keep = allowed[j] & (gain[j] - base[j] > 1e-12)
+        out[j] = upper_hull(positions[j][keep], np.maximum(own_start[j] - own[j][keep], 0.0), gain[j][keep] - base[j])
+    return out
+
+
+def upper_hull(moves: np.ndarray, cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """The moves on the upper concave hull of (cost, gain) from (0, 0), by rising cost (gain > 0 for each)."""
+    order = np.lexsort((-gain, cost))
+    hull: list[int] = []
+    best = 0.0
+    for i in order:  # by rising cost; keep only moves that gain more than every cheaper one
+        if gain[i] <= best + 1e-15:
+            continue
+        best = gain[i]
+        while hull:
+            c0, g0 = (cost[hull[-2]], gain[hull[-2]]) if len(hull) > 1 else (0.0, 0.0)
+            c1, g1 = cost[hull[-1]], gain[hull[-1]]
+            if (g1 - g0) * (cost[i] - c0) <= (gain[i] - g0) * (c1 - c0) + 1e-15:  # hull[-1] lies on or below
+                hull.pop()
+            else:
+                break
+        hull.append(i)
+    return moves[hull]
 
 
 def offer(path: ConcessionPath, budget: float) -> np.ndarray:

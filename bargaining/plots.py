@@ -86,8 +86,9 @@ def offers_panel(ax, issue, rounds, colours: dict[str, str], fontsize: float = 9
     if rounds is not None:
         for country, frame in rounds.groupby("country", sort=False):
             ax.plot(frame["round"], frame[issue.name], marker="o", ms=3, color=colours[country], label=country)
-    ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
-    if issue.is_ordinal:
+    if issue.status_quo is not None:
+        ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
+    if issue.discrete:
         ax.set_yticks(range(len(issue.levels)))
         ax.set_yticklabels([_shorten(level, 17) for level in issue.levels], fontsize=7)
         ax.set_ylim(-0.3, len(issue.levels) - 0.7)

@@ -46,7 +46,8 @@ def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarra
     lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
     if within_red_lines and np.all(lo <= hi):
         x = lo + (hi - lo) * x
-    extra = [prefs.ideal, space.status_quo[None, :]] + [np.atleast_2d(p) for p in include or []]
+    status_quo = [] if space.status_quo is None else [space.status_quo[None, :]]
+    extra = [prefs.ideal, *status_quo] + [np.atleast_2d(p) for p in include or []]
     return space.snap(np.vstack([x, *extra]))
 
 
@@ -57,8 +58,9 @@ def acceptable(scenario, packages: np.ndarray, walk_away: np.ndarray) -> np.ndar
 
 
 def feasible(scenario, x: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
-    """Packages inside everyone's red lines that give everyone at least its walk-away value: (..., K) -> (...)."""
-    return acceptable(scenario, x, walk_away).all(axis=-1)
+    """Packages that pass the scenario's decision rule: under unanimity, inside everyone's red lines and giving
+    everyone at least its walk-away value; under a quota, so for a winning coalition: (..., K) -> (...)."""
+    return scenario.rule.passes(acceptable(scenario, x, walk_away))
 
 
 def pareto_mask(utilities: np.ndarray) -> np.ndarray:
@@ -101,7 +103,7 @@ def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int 
     """Nash and Kalai-Smorodinsky packages for the walk-away values (default: at the start of talks), exact
     (``analysis.solutions``)."""
     d = scenario.initial_walk_away if walk_away is None else np.asarray(walk_away, dtype=float)
-    found = analysis.solutions(scenario.preferences, scenario.space, d)
+    found = analysis.solutions(scenario.preferences, scenario.space, d, scenario.rule)
     return ReferencePoints(found.walk_away, None if found.nash is None else found.nash.package,
                            None if found.kalai_smorodinsky is None else found.kalai_smorodinsky.package, "analysis")
 
@@ -109,7 +111,7 @@ def reference_points(scenario, walk_away: np.ndarray | None = None, log2_n: int 
 def sampled_reference_points(scenario, walk_away: np.ndarray, log2_n: int = SAMPLE_LOG2) -> ReferencePoints:
     """Nash and Kalai-Smorodinsky packages found among ``sample_packages`` (approximate, deterministic)."""
     d = np.asarray(walk_away, dtype=float)
-    zone = analysis.zopa(scenario.preferences, scenario.space, d)
+    zone = analysis.zopa(scenario.preferences, scenario.space, d, scenario.rule)
     x = sample_packages(scenario, log2_n, include=[zone.package] if zone.package is not None else None)
     ok = feasible(scenario, x, d)
     if not ok.any():
@@ -126,7 +128,8 @@ def exact_frontier(scenario, walk_away: np.ndarray, resolution: int = 8) -> np.n
     """(M, K) packages on the Pareto frontier that give everyone its walk-away value, traced by
     ``bargaining.analysis.pareto_frontier`` from the walk-away point."""
     reference = np.asarray(walk_away, dtype=float)
-    frontier = analysis.pareto_frontier(scenario.preferences, scenario.space, reference, resolution)
+    frontier = analysis.pareto_frontier(scenario.preferences, scenario.space, reference, resolution, scenario.rule,
+                                        reference)
     if len(frontier.packages) == 0:
         return frontier.packages
     return frontier.packages[feasible(scenario, frontier.packages, walk_away)]
@@ -138,16 +141,19 @@ def slice_grid(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
     Args:
         scenario: The Scenario.
         x_issue, y_issue: The two issues varied.
-        at: Package (normalised) the other issues are held at; default the status quo.
+        at: Package (normalised) the other issues are held at; default the status quo (else the middle of every
+            issue, when the scenario has none).
         n: Grid points along a continuous issue (an ordinal issue has one per level).
 
     Returns:
         (xs, ys, packages): positions in [0, 1] along each axis and the (len(ys), len(xs), K) packages.
     """
     space = scenario.space
-    at = space.status_quo if at is None else np.asarray(at, dtype=float)
+    if at is None:
+        at = space.snap(np.full(len(space), 0.5)) if space.status_quo is None else space.status_quo
+    at = np.asarray(at, dtype=float)
     i, j = space.index(x_issue), space.index(y_issue)
-    xs, ys = (np.linspace(0.0, 1.0, len(issue.levels) if issue.is_ordinal else n)
+    xs, ys = (np.linspace(0.0, 1.0, len(issue.levels) if issue.discrete else n)
               for issue in (space.issues[i], space.issues[j]))
     grid = np.broadcast_to(at, (len(ys), len(xs), len(space))).copy()
     grid[..., i] = xs[None, :]

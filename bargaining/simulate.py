@@ -32,6 +32,8 @@ class Result:
         beliefs: Country -> its belief in the threat at the end of each round (None for the threatener).
         signatories: Countries that signed the agreement (all of them for a deal, some for
             ``"bilateral"``), None without one.
+        supporters: Under a quota rule, the countries that voted for the agreed package (a deal binds the others
+            too); None under unanimity or without an agreement.
         package: The agreed package as a normalised vector, None without a deal.
         rounds: Per round and country: aspiration, walk-away value, belief, utility of own offer, and the
             offer on every issue (natural value, or level index for ordinal issues). None if not recorded.
@@ -52,6 +54,7 @@ class Result:
     ratified: dict[str, bool] = field(default_factory=dict)
     beliefs: dict[str, list[float | None]] = field(default_factory=dict)
     signatories: list[str] | None = None
+    supporters: list[str] | None = None
     package: np.ndarray | None = field(default=None, repr=False)
     rounds: pd.DataFrame | None = field(default=None, repr=False)
     tabled: pd.DataFrame | None = field(default=None, repr=False)
@@ -68,6 +71,7 @@ class Result:
             "notice_round": self.notice_round,
             "agreement": self.agreement,
             "signatories": self.signatories,
+            **({} if self.supporters is None else {"supporters": self.supporters}),
             "utilities": self.utilities,
             "walk_away": self.walk_away,
             "ratified": self.ratified,
@@ -111,6 +115,8 @@ def run(
         beliefs={a.code: [None if np.isnan(b[a.row]) else b[a.row] for b in model.belief_path]
                  for a in model.countries},
         signatories=list(model.agreement.signatories) if signed else None,
+        supporters=list(model.agreement.supporters or model.agreement.signatories)
+        if signed and not scenario.rule.unanimous else None,
         package=package,
     )
     if record:

@@ -100,7 +100,7 @@ def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
         ax.annotate(label, (ix.numeric(p[space.index(x_issue)]), iy.numeric(p[space.index(y_issue)])),
                     xytext=(5, 5), textcoords="offset points", fontsize=8)
     for setter, ticks, issue in ((ax.set_xticks, ax.set_xticklabels, ix), (ax.set_yticks, ax.set_yticklabels, iy)):
-        if issue.is_ordinal:
+        if issue.discrete:
             setter(range(len(issue.levels)))
             ticks([lvl if len(lvl) <= 16 else lvl[:14] + "…" for lvl in issue.levels], fontsize=7)
     ax.set_xlabel(f"{ix.label or ix.name}" + (f" ({ix.unit})" if ix.unit else ""), fontsize=9)
@@ -252,7 +252,7 @@ def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
     for ax, name in zip(axes, names, strict=False):
         issue = space.issues[space.index(name)]
         offers_panel(ax, issue, rounds, colours, fontsize=8)
-        if not issue.is_ordinal:
+        if not issue.discrete:
             ax.set_ylim(*issue.bounds)
         ax.set_xlim(0.5, max(last, model.deadline_round) + 0.5)
         ax.tick_params(labelsize=7)

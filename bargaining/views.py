@@ -21,6 +21,7 @@ from .clock import Clock
 from .issues import IssueSpace
 from .offers import ConcessionPath
 from .preferences import Preferences
+from .rules import Rule
 
 
 class Home(Protocol):
@@ -82,10 +83,12 @@ class Seat(Protocol):
 
 
 class Table(Home, Protocol):
-    """The negotiating table, as a protocol sees it."""
+    """The negotiating table, as a protocol sees it: its countries, the threatener (a row or None) and the
+    decision rule."""
 
     countries: list
     threatener: int | None
+    rule: Rule
 
     def proposer_order(self) -> list:
         """Who proposes this round, in order."""

@@ -79,7 +79,7 @@ def grid(scenario, centre=None, half_width=None, points=21):
     lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
     axes = []
     for k, issue in enumerate(space):
-        if issue.is_ordinal:
+        if issue.discrete:
             levels = np.arange(0, 1 + 1e-9, space.steps[k])
             axes.append(levels[(levels >= lo[k] - 1e-9) & (levels <= hi[k] + 1e-9)] if centre is None
                         else np.array([centre[k]]))

@@ -1,8 +1,5 @@
 """The bundled cases beyond NAFTA: uk-eu-2020 (a real trade negotiation) and port-expansion (a six-party teaching
 case with categorical options, reservation values and a quota-and-veto rule).
-
-port-expansion needs the engine of issue 10 items 1-6 (categorical issues, value tables, ``protocol.rule``): the
-tests that load it through the schema are marked xfail until then.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ import json
 import tomllib
 from collections import Counter
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,18 +21,11 @@ from bargaining.scenario.export import export_files
 from bargaining.scenario.load import _strip_sources
 from bargaining.simulate import run
 
-ENGINE = pytest.mark.xfail(strict=False, reason="needs the engine of issue 10 items 1-6")
 NEW_CASES = ["uk-eu-2020", "port-expansion"]
 
 
-#: port-expansion waits in docs/cases/ until the engine of issue 10 items 1-6 can load it; then it is bundled.
-PENDING = Path(__file__).parents[1] / "docs" / "cases"
-
-
 def bundled_file(name: str) -> dict:
-    pending = PENDING / f"{name}.toml"
-    path = pending if pending.exists() else resources.files("bargaining.scenarios") / f"{name}.toml"
-    return tomllib.loads(path.read_text())
+    return tomllib.loads((resources.files("bargaining.scenarios") / f"{name}.toml").read_text())
 
 
 def unsourced_numbers(node, path=()):
@@ -106,7 +95,6 @@ def test_port_expansion_survives_export_to_genius_and_geniusweb(tmp_path):
         assert any("red lines" in n for n in notes)  # EC's and DU's red lines have no place in those formats
 
 
-@ENGINE
 def test_port_expansion_loads_and_every_deal_meets_the_rule(capsys):
     raw = port_expansion()
     scenario = load_scenario("port-expansion")
@@ -118,13 +106,11 @@ def test_port_expansion_loads_and_every_deal_meets_the_rule(capsys):
             assert passes(raw, result.agreement)
 
 
-@ENGINE
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), minima=st.lists(st.floats(0.5, 0.8), min_size=6, max_size=6))
 def test_no_deal_without_the_quota_and_both_vetoes(seed, minima):
     overrides = {f"{c}.reservation_value": round(m, 3) for c, m in zip(["PA", "CC", "SL", "DU", "EC", "NA"], minima,
                                                                         strict=True)}
-    overrides |= {k.replace("reservation", "termination"): v for k, v in overrides.items()}
     scenario = load_scenario("port-expansion", overrides)
     raw = scenario.raw
     result = run(scenario, seed=seed, record=False)

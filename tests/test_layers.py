@@ -11,7 +11,8 @@ import pytest
 
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
-    ("core", ["errors", "outcomes", "cache", "issues", "preferences", "offers", "analysis", "clock", "views"]),
+    ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "solvers", "analysis", "clock",
+              "views"]),
     ("strategies and protocols", ["strategies", "protocols"]),
     ("scenario", ["scenario", "scenarios"]),
     ("domestic politics", ["domestic"]),

@@ -14,12 +14,7 @@ def test_the_teaching_notebooks_are_there():
                                            "04_calibration.ipynb", "05_more_cases.ipynb"]
 
 
-# 04 runs port-expansion (categorical issues, value tables, a quota-and-veto rule): it needs the engine of issue 10
-ENGINE = pytest.mark.xfail(strict=False, reason="needs the engine of issue 10 items 1-6")
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=ENGINE) if p.stem == "05_more_cases" else p
-                                  for p in NOTEBOOKS], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     answers = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("source_hidden")]

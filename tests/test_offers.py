@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from bargaining import offers
 from bargaining.issues import Issue, IssueSpace
-from bargaining.preferences import Preferences
+from bargaining.preferences import ExcludedOptions, Preferences, ValueTables
 
 SPACE2 = IssueSpace(tuple(Issue(name, "continuous", 0.0, bounds=(0.0, 1.0)) for name in "ab"))
 
@@ -93,7 +93,7 @@ def test_offer_keeps_aspiration_and_own_red_lines(case, aspiration, more):
     x = offers.offer(path, 1.0 - aspiration)
     assert prefs.utility(x)[0] >= aspiration - 1e-9
     assert prefs.within_red_lines(x)[0]
-    np.testing.assert_allclose(space.snap(x)[space.ordinal], x[space.ordinal])
+    np.testing.assert_allclose(space.snap(x)[space.discrete], x[space.discrete])
     # Conceding more never makes the package less acceptable to the others.
     others = np.array([0.0, 1.0, 1.0])
     score = lambda y: offers.acceptability(prefs, y[:, None], others, 10.0).sum()  # noqa: E731
@@ -106,3 +106,82 @@ def test_acceptability_sums_others_and_penalises_red_lines():
     score = offers.acceptability(prefs, np.array([[0.0], [0.75]]), np.array([0.0, 1.0]), 10.0)
     assert score[0, 0] == pytest.approx(0.2)
     assert score[1, 0] == pytest.approx(0.8 * 0.25 - 10 * 0.25)
+
+
+def test_upper_hull_keeps_the_switches_with_falling_gain_per_cost():
+    # by cost: m1 (0.1, 0.5), m3 (0.2, 0.1: gains less than m1, dropped), m2 (0.3, 0.6): m1 lies above the line
+    # from (0, 0) to m2, so both stay, in order of falling gain per cost (5, then 0.5)
+    hull = offers.upper_hull(np.array([1, 2, 3]), np.array([0.1, 0.3, 0.2]), np.array([0.5, 0.6, 0.1]))
+    assert hull.tolist() == [1, 2]
+    # a switch below the line from (0, 0) to a dearer one is never made on its own
+    assert offers.upper_hull(np.array([1, 2]), np.array([0.1, 0.2]), np.array([0.1, 0.5])).tolist() == [2]
+
+
+def test_logrolling_over_options_of_a_categorical_issue():
+    """A values options a, b, c, d at 10, 9, 5, 0 (weight 0.5), B at 0, 2, 10, 10 (weight 0.5); a continuous issue
+    each wants at its own end. From a, switching to b costs A 0.05 and gains B 0.1 (ratio 2), to c costs 0.25 for
+    0.5 (ratio 2: on the same line, so b is dropped for c), to d costs 0.5 for 0.5. A's concessions on the
+    continuous issue cost 0.5 per unit and gain B 0.5 (ratio 1). So A first switches a -> c (when it can afford
+    0.25), then concedes on the continuous issue, never to d (no gain beyond c). A switch is not divisible: with
+    less than 0.25 to give, A skips it and concedes on the continuous issue instead."""
+    space = IssueSpace((Issue("site", "categorical", levels=("a", "b", "c", "d")),
+                        Issue("price", "continuous", bounds=(0.0, 1.0))))
+    values = np.array([[[0, 1 / 3, 2 / 3, 1], [0, 1 / 3, 2 / 3, 1]]])
+    tables = ValueTables(np.array([[True, False], [True, False]]), np.repeat(values, 2, axis=0),
+                         np.array([[[1.0, 0.9, 0.5, 0.0], [0, 0, 0, 0]], [[0.0, 0.2, 1.0, 1.0], [0, 0, 0, 0]]]))
+    prefs = Preferences(("A", "B"), np.array([[0.0, 1.0], [2 / 3, 0.0]]), np.full((2, 2), 0.5), np.ones(2),
+                        np.zeros((2, 2)), np.ones((2, 2)), np.zeros(2), tables=tables)
+    path = offers.concession_path(prefs, space, 0)
+    x = offers.offer(path, 0.2)  # cannot afford c (and b is not on the hull): all on price
+    assert space.natural(x)["site"] == "a" and x[1] == pytest.approx(0.6)
+    assert space.natural(offers.offer(path, 0.25)) == {"site": "c", "price": 1.0}
+    x = offers.offer(path, 0.35)
+    assert space.natural(x)["site"] == "c" and x[1] == pytest.approx(0.8)
+    assert space.natural(offers.offer(path, 0.9))["site"] == "c"
+
+
+@st.composite
+def tabled_preferences(draw, n=3):
+    """Categorical issues with random value tables and excluded options, and a continuous issue with random
+    piecewise-linear values."""
+    kinds = draw(st.lists(st.integers(2, 5), min_size=1, max_size=3))
+    issues = [Issue(f"c{j}", "categorical", levels=tuple(f"o{o}" for o in range(size))) for j, size in enumerate(kinds)]
+    issues.append(Issue("x", "continuous", bounds=(0.0, 1.0)))
+    space = IssueSpace(tuple(issues))
+    k, width = len(issues), max(kinds)
+    points, values = np.zeros((n, k, width)), np.zeros((n, k, width))
+    ideal, excluded = np.zeros((n, k)), np.zeros((n, k, width), dtype=bool)
+    for i in range(n):
+        for j, size in enumerate(kinds):
+            table = np.array(draw(st.lists(st.floats(0, 1), min_size=size, max_size=size))) + 1e-3
+            table = np.concatenate([table, np.full(width - size, table[-1])]) / table.max()
+            points[i, j] = np.concatenate([space.positions(j), np.ones(width - size)])
+            values[i, j] = table
+            ideal[i, j] = space.positions(j)[int(np.argmax(table[:size]))]
+            excluded[i, j, :size] = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+            excluded[i, j, int(np.argmax(table[:size]))] = False
+        xs = np.sort(np.array(draw(st.lists(st.floats(0, 1), min_size=width, max_size=width))))
+        vs = np.array(draw(st.lists(st.floats(0, 1), min_size=width, max_size=width))) + 1e-3
+        points[i, -1], values[i, -1] = xs, vs / vs.max()
+        ideal[i, -1] = xs[int(np.argmax(vs))]
+    raw = np.array(draw(st.lists(st.floats(0.01, 1), min_size=n * k, max_size=n * k))).reshape(n, k)
+    prefs = Preferences(tuple("ABC"[:n]), ideal, raw / raw.sum(axis=1, keepdims=True), np.ones(n),
+                        np.zeros((n, k)), np.ones((n, k)), np.zeros(n),
+                        tables=ValueTables(np.ones((n, k), dtype=bool), points, values),
+                        excluded=ExcludedOptions(space.sizes, excluded))
+    return prefs, space
+
+
+@settings(max_examples=100, deadline=None)
+@given(tabled_preferences(), st.floats(0, 1), st.floats(0, 1))
+def test_offers_on_value_tables_keep_aspiration_and_own_red_lines(case, aspiration, more):
+    prefs, space = case
+    path = offers.concession_path(prefs, space, 0)
+    x = offers.offer(path, 1.0 - aspiration)
+    assert prefs.utility(x)[0] >= aspiration - 1e-9
+    assert prefs.within_red_lines(x)[0]
+    np.testing.assert_allclose(space.snap(x), x)
+    others = np.array([0.0, 1.0, 1.0])
+    score = lambda y: offers.acceptability(prefs, y[:, None], others, 10.0).sum()  # noqa: E731
+    y = offers.offer(path, 1.0 - aspiration * (1 - more))
+    assert score(y) >= score(x) - 1e-9

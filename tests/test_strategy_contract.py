@@ -9,7 +9,10 @@ negotiator may see. For every strategy:
   ``reciprocal`` or ``learns_opponents``;
 * a fresh strategy and a reset one play exactly the same;
 * its sequence against the script is exactly the recorded one (``tests/golden/strategies.json``; regenerate
-  with ``python tests/test_strategy_contract.py`` only in a commit that says why the sequences change).
+  with ``python tests/test_strategy_contract.py`` only in a commit that says why the sequences change);
+* it works on every issue kind: on a table of categorical, ordinal and continuous issues valued by tables, with
+  red lines that exclude options, every package it tables is a package of the space, inside its own red lines
+  and worth at least its aspiration, and its classifier holds there too.
 """
 
 from __future__ import annotations
@@ -46,13 +49,39 @@ SCENARIO = from_dict({
 })
 
 
-def script(conceding: bool) -> list[np.ndarray]:
-    """B's packages, round by round: its ideal throughout, or conceding toward A's ideal on price and terms
+# Every issue kind: a categorical issue and an ordinal one valued by tables (A excludes an option), a continuous
+# issue with piecewise-linear values, and one with the single-peaked shape.
+KINDS = from_dict({
+    "name": "contract-kinds",
+    "protocol": {"deadline_round": 8, "horizon_round": 12},
+    "issues": {
+        "site": {"kind": "categorical", "options": ["north", "south", "east", "west"]},
+        "price": {"kind": "continuous", "bounds": [0.0, 100.0]},
+        "terms": {"kind": "ordinal", "levels": ["short", "medium", "long"]},
+        "volume": {"kind": "continuous", "bounds": [0.0, 10.0]},
+    },
+    "countries": {
+        "A": {"values": {"site": {"north": 10, "south": 6, "east": 2, "west": 0},
+                         "price": [[20.0, 0.0], [60.0, 1.0], [100.0, 0.8]],
+                         "terms": {"short": 2, "medium": 10, "long": 5}},
+              "ideal": {"volume": 0.0}, "reservation_value": 0.2, "red_lines": {"site": ["west"]},
+              "weights": {"site": 0.3, "price": 0.2, "terms": 0.2, "volume": 0.3}},
+        "B": {"values": {"site": {"north": 0, "south": 3, "east": 10, "west": 8},
+                         "price": [[0.0, 1.0], [50.0, 0.5], [100.0, 0.0]],
+                         "terms": {"short": 10, "medium": 3, "long": 0}},
+              "ideal": {"volume": 10.0}, "reservation_value": 0.2,
+              "weights": {"site": 0.3, "price": 0.3, "terms": 0.2, "volume": 0.2}},
+    },
+})
+
+
+def script(conceding: bool, scenario=SCENARIO) -> list[np.ndarray]:
+    """B's packages, round by round: its ideal throughout, or conceding toward A's ideal on every issue but volume
     while it holds its volume."""
-    prefs = SCENARIO.preferences
+    prefs = scenario.preferences
     steps = np.linspace(0.0, 0.8, ROUNDS) if conceding else np.zeros(ROUNDS)
-    moving = np.array([1.0, 0.0, 1.0])
-    return [SCENARIO.space.snap(prefs.ideal[1] + s * moving * (prefs.ideal[0] - prefs.ideal[1])) for s in steps]
+    moving = np.array([name != "volume" for name in scenario.space.names], dtype=float)
+    return [scenario.space.snap(prefs.ideal[1] + s * moving * (prefs.ideal[0] - prefs.ideal[1])) for s in steps]
 
 
 class Stand:
@@ -60,8 +89,9 @@ class Stand:
 
     code, row = "A", 0
 
-    def __init__(self, opponent: Strategy):
-        self.preferences, self.space = SCENARIO.preferences, SCENARIO.space
+    def __init__(self, opponent: Strategy, scenario=SCENARIO):
+        self.scenario = scenario
+        self.preferences, self.space = scenario.preferences, scenario.space
         self._clock = Clock(deadline_round=8, horizon_round=12, notice_rounds=0, threatened=False)
         self.walk_away, self.aspiration, self.offer = 0.3, 1.0, None
         self.opponent = opponent
@@ -76,7 +106,7 @@ class Stand:
         return float(self.preferences.utility(package)[self.row])
 
     def concession_path(self, preferences):
-        return SCENARIO.concession_path(self.row, preferences)
+        return self.scenario.concession_path(self.row, preferences)
 
     def package_at(self, aspiration):
         return offers.offer(self.concession_path(self.preferences), 1.0 - aspiration)
@@ -87,11 +117,11 @@ class Stand:
         return self.opponent
 
 
-def play(strategy: Strategy, conceding: bool = True) -> tuple[list[list], Stand]:
+def play(strategy: Strategy, conceding: bool = True, scenario=SCENARIO) -> tuple[list[list], Stand]:
     """Rounds of [aspiration, the package A tables, whether it accepts B's package] (to 10 decimals)."""
-    stand = Stand(opponent=STRATEGIES["linear"]())
+    stand = Stand(opponent=STRATEGIES["linear"](), scenario=scenario)
     sequence = []
-    for n, package in enumerate(script(conceding), start=1):
+    for n, package in enumerate(script(conceding, scenario), start=1):
         stand._clock.round = n
         stand.aspiration = min(max(strategy.aspiration(stand), stand.walk_away), 1.0)
         stand.offer = strategy.propose(stand)
@@ -113,11 +143,12 @@ def test_classifier_has_every_key(name):
     assert all(isinstance(classifier[k], bool) for k in CLASSIFIER)
 
 
+@pytest.mark.parametrize("scenario", [SCENARIO, KINDS], ids=["continuous-ordinal", "every-kind"])
 @pytest.mark.parametrize("name", registered())
-def test_classifier_is_true_to_the_code(name):
+def test_classifier_is_true_to_the_code(name, scenario):
     cls = STRATEGIES[name]
-    conceding, stand = play(cls())
-    stubborn, _ = play(cls(), conceding=False)
+    conceding, stand = play(cls(), scenario=scenario)
+    stubborn, _ = play(cls(), conceding=False, scenario=scenario)
     assert stand.read_clock == cls.classifier["time_dependent"]
     assert stand.inspected == cls.classifier["inspects_opponents"]
     responsive = cls.classifier["reciprocal"] or cls.classifier["learns_opponents"]
@@ -132,6 +163,22 @@ def test_fresh_and_reset_strategies_play_the_same(name):
     strategy.reset()
     assert play(strategy)[0] == first
     assert play(STRATEGIES[name]())[0] == first
+
+
+@pytest.mark.parametrize("name", registered())
+def test_every_issue_kind(name):
+    """On categorical, tabled ordinal and piecewise-linear issues, with an option A's red line excludes: every
+    package is a package of the space (on its options), inside A's red lines, worth at least its aspiration."""
+    sequence, stand = play(STRATEGIES[name](), scenario=KINDS)
+    space, prefs = KINDS.space, KINDS.preferences
+    assert prefs.tables is not None and prefs.excluded is not None
+    for aspiration, package, _ in sequence:
+        x = np.array(package)
+        np.testing.assert_allclose(space.snap(x), x, atol=1e-9)
+        assert prefs.within_red_lines(x)[0]
+        assert space.natural(x)["site"] != "west"
+        assert stand.utility(x) >= aspiration - 1e-9
+    assert len({tuple(p) for _, p, _ in sequence}) > 1 or name == "hard_liner" or name == "rubinstein"
 
 
 @pytest.mark.parametrize("name", registered())

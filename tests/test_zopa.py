@@ -32,7 +32,7 @@ def test_nafta_matches_brute_force(nafta):
     prefs, space = nafta.preferences, nafta.space
     floors = nafta.initial_walk_away
     z = zopa(nafta)
-    grids = [np.linspace(0, 1, 3) if o else np.linspace(0, 1, 6) for o in space.ordinal]
+    grids = [np.linspace(0, 1, 3) if o else np.linspace(0, 1, 6) for o in space.discrete]
     xs = np.array(list(itertools.product(*grids)))
     ok = prefs.within_red_lines(xs).all(axis=1)
     brute = (prefs.utility(xs[ok]) - floors).min(axis=1).max()

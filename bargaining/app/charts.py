@@ -69,7 +69,7 @@ def offers_chart(model) -> tuple[dict, int]:
         grids.append({"left": f"{col * width + 1}%", "width": f"{width - 3}%", "top": top + 28,
                       "height": PANEL_HEIGHT, "containLabel": True})
         xs.append(_x_axis(model, k))
-        if issue.is_ordinal:
+        if issue.discrete:
             ys.append({"gridIndex": k, "type": "category", "data": [_short(level, 22) for level in issue.levels],
                        "axisLabel": {"fontSize": FONT}})
             status_quo = _short(issue.status_quo, 22)
@@ -80,7 +80,7 @@ def offers_chart(model) -> tuple[dict, int]:
             status_quo = issue.status_quo
         data = _series_by_country(model, 5 + k)
         for n, (country, points) in enumerate(data.items()):
-            if issue.is_ordinal:
+            if issue.discrete:
                 points = [[r, None if v is None else _short(issue.levels[int(v)], 22)] for r, v in points]
             one = {"type": "line", "name": country, "xAxisIndex": k, "yAxisIndex": k, "data": points,
                    "symbolSize": 6, "color": colours[country], "connectNulls": False}

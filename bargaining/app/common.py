@@ -127,7 +127,7 @@ def PackageEditor(scenario, country: str, package: dict[str, Any], on_package: C
         red = ""
         if issue.name in spec.red_lines:
             lo, hi = prefs.lo[row, k], prefs.hi[row, k]
-            if issue.is_ordinal:
+            if issue.discrete:
                 red = "red line: not " + " or ".join(
                     f"'{level}'" for n, level in enumerate(issue.levels)
                     if not lo - 1e-9 <= n / (len(issue.levels) - 1) <= hi + 1e-9)
@@ -141,7 +141,7 @@ def PackageEditor(scenario, country: str, package: dict[str, Any], on_package: C
                 f"<b>{html.escape(issue.label or issue.name)}</b>: <span class='issue-value'>"
                 f"{html.escape(format_value(issue, value, quote=False))}</span>"
                 f"<br><span style='color:#555;font-size:13px'>{html.escape(' · '.join(notes))}</span>"))
-            if issue.is_ordinal:
+            if issue.discrete:
                 solara.ToggleButtonsSingle(value=value, values=list(issue.levels), on_value=set_value, dense=True)
             else:
                 lo, hi = issue.bounds
@@ -151,7 +151,7 @@ def PackageEditor(scenario, country: str, package: dict[str, Any], on_package: C
 
 def shown(scenario, package: dict[str, Any]) -> dict[str, Any]:
     """A package as the editor's controls show it (continuous values on their sliders' steps, ``on_step``)."""
-    return {i.name: package[i.name] if i.is_ordinal else on_step(i, package[i.name]) for i in scenario.space}
+    return {i.name: package[i.name] if i.discrete else on_step(i, package[i.name]) for i in scenario.space}
 
 
 def package_rows(scenario, package: dict[str, Any], country: str | None = None) -> list[list[str]]:

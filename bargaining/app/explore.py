@@ -110,7 +110,7 @@ def controls(scenario: Scenario) -> list[Control]:
         for name, bound in country.red_lines.items():
             issue = scenario.space.issues[scenario.space.index(name)]
             label = f"{code} red line: {issue.label or name}"
-            if issue.is_ordinal:
+            if issue.discrete:
                 out.append(Control(f"{code}.red_lines.{name}", label, bound, options=tuple(issue.levels), issue=issue))
             else:
                 out.append(Control(f"{code}.red_lines.{name}", label, float(bound), *issue.bounds, step_of(issue),

@@ -120,7 +120,7 @@ def forecast_figure(forecast: dict, runs: pd.DataFrame, scenario, path: Path) ->
             if frame.empty:
                 continue
             w = frame["weight"] / frame["weight"].sum()
-            if issue.is_ordinal:
+            if issue.discrete:
                 shares = [w[frame[column] == level].sum() for level in issue.levels]
                 ax.bar(np.arange(len(issue.levels)) - shift, shares, width=0.4, color=colour)
                 ax.set_xticks(range(len(issue.levels)))

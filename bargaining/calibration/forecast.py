@@ -136,7 +136,7 @@ def describe(runs: pd.DataFrame, problem: Problem) -> dict:
         values, ws = signed[f"agreed.{issue.name}"], signed["weight"].to_numpy()
         if not len(signed):
             agreement[issue.name] = None
-        elif issue.is_ordinal:
+        elif issue.discrete:
             agreement[issue.name] = {"levels": {level: float(ws[values.to_numpy() == level].sum() / ws.sum())
                                                 for level in issue.levels}}
         else:
@@ -174,7 +174,7 @@ def text(result: dict, scenario) -> str:
 def _fmt(issue, summary: dict | None) -> str:
     if summary is None:
         return "-"
-    if issue.is_ordinal:
+    if issue.discrete:
         return ", ".join(f"{level[:12]} {share:.0%}" for level, share in summary["levels"].items())
     q = summary["quantiles"]
     return f"mean {summary['mean']:.4g} [{q['5%']:.4g}, {q['95%']:.4g}]"

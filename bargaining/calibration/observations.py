@@ -240,7 +240,7 @@ def _offers(result: Result, issues: tuple[Issue, ...]) -> dict[tuple[int, str], 
     frame = result.rounds
     values = frame[[i.name for i in issues]].to_numpy(dtype=float)
     for k, issue in enumerate(issues):
-        values[:, k] = (values[:, k] / (len(issue.levels) - 1) if issue.is_ordinal
+        values[:, k] = (values[:, k] / (len(issue.levels) - 1) if issue.discrete
                         else (values[:, k] - issue.bounds[0]) / (issue.bounds[1] - issue.bounds[0]))
     return {(r, c): row for r, c, row in zip(frame["round"].tolist(), frame["country"].tolist(), values,
                                              strict=True)}
@@ -364,18 +364,18 @@ def _check_position(fact: Fact, issue: Issue, where: str, fail) -> None:
 
     if isinstance(fact, Tabled):
         if fact.between is not None:
-            if issue.is_ordinal:
+            if issue.discrete:
                 fail(f"{where}.between", f"{issue.name} is ordinal: expected level or levels, found between")
             for v in fact.between:
                 check("between", v)
         else:
-            if not issue.is_ordinal:
+            if not issue.discrete:
                 fail(f"{where}.level", f"{issue.name} is continuous: expected between = [low, high]")
             for v in fact.allowed_levels():
                 check("level", v)
     elif isinstance(fact, Agreed):
-        if issue.is_ordinal != (fact.level is not None):
-            fail(where, f"{issue.name} is {issue.kind}: expected {'level' if issue.is_ordinal else 'value'}")
+        if issue.discrete != (fact.level is not None):
+            fail(where, f"{issue.name} is {issue.kind}: expected {'level' if issue.discrete else 'value'}")
         check("level" if fact.level is not None else "value", fact.level if fact.level is not None else fact.value)
 
 

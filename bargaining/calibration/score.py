@@ -78,7 +78,7 @@ def score(out: str | Path, facts_path: str | Path) -> dict:
         if signed.empty:
             result["issues"][issue.name] = {"actual": actual, "forecast": None, "abs_error": None}
             continue
-        x = np.array([scale(v if issue.is_ordinal else float(v)) for v in signed[f"agreed.{issue.name}"]])
+        x = np.array([scale(v if issue.discrete else float(v)) for v in signed[f"agreed.{issue.name}"]])
         median = float(weighted_quantiles(x, signed["weight"].to_numpy(), [0.5])[0])
         result["issues"][issue.name] = {"actual": actual, "forecast": median, "abs_error": abs(median - actual)}
     errors = [v["abs_error"] for v in result["issues"].values() if v["abs_error"] is not None]

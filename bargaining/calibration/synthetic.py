@@ -39,7 +39,7 @@ def synthetic_facts(scenario: Scenario, result: Result, cutoff_round: int, round
                 if value != value:  # NaN: no offer
                     continue
                 fact = {"kind": "tabled", "country": row.country, "issue": issue.name, "date": date, **source}
-                if issue.is_ordinal:
+                if issue.discrete:
                     fact["level"] = issue.levels[int(value)]
                 else:
                     lo, hi = issue.bounds

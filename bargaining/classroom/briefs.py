@@ -64,6 +64,8 @@ def format_value(issue, value, quote: bool = True) -> str:
 def _range(issue) -> str:
     if issue.is_ordinal:
         return "options, in order: " + " < ".join(f"'{level}'" for level in issue.levels)
+    if issue.discrete:
+        return "options: " + ", ".join(f"'{option}'" for option in issue.levels)
     lo, hi = issue.bounds
     return f"from {format_value(issue, lo)} to {format_value(issue, hi)}"
 
@@ -171,7 +173,9 @@ def confidential_brief(scenario: Scenario, country: str) -> str:
 def _red_line(issue, lo: float, hi: float, bound) -> str:
     """A red line in words, from the country's acceptable interval [lo, hi] (normalised)."""
     label = issue.label or issue.name
-    if issue.is_ordinal:
+    if isinstance(bound, list):  # a set of unacceptable options
+        return f"**{label}**: you cannot accept {' or '.join(repr(str(option)) for option in bound)}."
+    if issue.discrete:
         allowed = [level for n, level in enumerate(issue.levels)
                    if lo - 1e-9 <= n / (len(issue.levels) - 1) <= hi + 1e-9]
         refused = [f"'{level}'" for level in issue.levels if level not in allowed]

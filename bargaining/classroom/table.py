@@ -140,7 +140,7 @@ def read_package(space, package: Mapping[str, Any]) -> np.ndarray:
         if issue.name not in package:
             raise ClassroomError(f"package.{issue.name}: required but missing")
         value = package[issue.name]
-        if not issue.is_ordinal and isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        if not issue.discrete and isinstance(value, int | float | np.number) and not isinstance(value, bool):
             value = float(value)
         try:
             x.append(issue.normalise(value))
@@ -152,7 +152,7 @@ def read_package(space, package: Mapping[str, Any]) -> np.ndarray:
 def clean_package(space, package: Mapping[str, Any]) -> dict[str, Any]:
     """The package as the log keeps it: checked (``read_package``), numbers as floats, in issue order."""
     read_package(space, package)
-    return {i.name: package[i.name] if i.is_ordinal else float(package[i.name]) for i in space}
+    return {i.name: package[i.name] if i.discrete else float(package[i.name]) for i in space}
 
 
 class _Waiting(Exception):

@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import UsageError
 from ..outcomes import Outcome
 from ..scenario import Scenario, load_scenario
+from ..scenario.checks import ideal_of
 from ..simulate import Result, run
 from .text import fmt_value, table
 
@@ -28,10 +29,14 @@ def summary(scenario: Scenario, result: Result) -> str:
         left_out = [c for c in codes if c not in result.signatories]
         lines.append(f"Signed by {', '.join(result.signatories)}; left out, with its termination value: "
                      f"{', '.join(left_out)}.")
+    if result.supporters is not None:
+        against = [c for c in codes if c not in result.supporters]
+        lines.append(f"Passed by {scenario.rule.describe(codes)}: for {', '.join(result.supporters)}"
+                     + (f"; against, and bound by it: {', '.join(against)}." if against else "."))
     lines.append("")
     rows = []
     for issue in space:
-        opening = [fmt_value(issue, scenario.spec.countries[c].ideal[issue.name]) for c in codes]
+        opening = [fmt_value(issue, ideal_of(issue, scenario.spec.countries[c])) for c in codes]
         agreed = fmt_value(issue, result.agreement[issue.name]) if result.agreement else "-"
         rows.append([issue.name, fmt_value(issue, issue.status_quo), *opening, agreed])
     lines.append(table(["issue", "status quo", *(f"{c} opening" for c in codes), "agreed"], rows))

@@ -1,45 +1,56 @@
-"""``bargaining show SCENARIO``: issues, positions, walk-away values, the zone of agreement and the Nash and
-Kalai-Smorodinsky deals, with and without domestic constraints."""
+"""``bargaining show SCENARIO``: issues, positions, walk-away values, the decision rule, the zone of agreement and
+the Nash, Kalai-Smorodinsky and maximum-welfare deals, with and without domestic constraints."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
+
 from ..domestic.zone import describe as describe_domestic
 from ..scenario import Scenario, load_scenario
+from ..scenario.checks import ideal_of
 from .text import fmt_value, table
 
 
 def describe(scenario: Scenario) -> dict:
-    """The ``show --json`` object."""
+    """The ``show --json`` object. Keys of features a scenario does not use (``rule`` other than unanimity,
+    ``values``, ``reservation_value``, ``discount``) appear only when it does."""
     prefs, space = scenario.preferences, scenario.space
-    u_sq = prefs.utility(space.status_quo)
+    u_sq = scenario.status_quo_utility
     walk_away = scenario.initial_walk_away
     zone = scenario.zopa()
     issues = []
     for issue in space:
         entry = {"name": issue.name, "label": issue.label, "kind": issue.kind, "unit": issue.unit}
-        entry.update({"levels": list(issue.levels)} if issue.is_ordinal else {"bounds": list(issue.bounds)})
+        labels = "levels" if issue.is_ordinal else "options"
+        entry.update({labels: list(issue.levels)} if issue.discrete else {"bounds": list(issue.bounds)})
         entry["status_quo"] = issue.status_quo
         issues.append(entry)
     countries = {}
     for n, (code, spec) in enumerate(scenario.spec.countries.items()):
         countries[code] = {
             "label": spec.label,
-            "ideal": {i.name: spec.ideal[i.name] for i in space},
+            "ideal": {i.name: ideal_of(i, spec) for i in space},
+            **({"values": dict(spec.values)} if spec.values else {}),
             "weights": {i.name: float(prefs.weights[n, k]) for k, i in enumerate(space)},
             "red_lines": dict(spec.red_lines),
             "termination_value": spec.termination_value,
+            **({"reservation_value": spec.reservation_value} if spec.reservation_value is not None else {}),
+            **({"discount": spec.discount} if spec.discount is not None else {}),
             "belief": spec.belief,
-            "status_quo_utility": float(u_sq[n]),
+            "status_quo_utility": None if np.isnan(u_sq[n]) else float(u_sq[n]),
             "walk_away": float(walk_away[n]),
             "strategy": {"name": spec.strategy.name, **spec.strategy.params},
         }
+    rule = scenario.rule
     return {
         "scenario": scenario.name,
         "issues": issues,
         "countries": countries,
         "threat": scenario.spec.threat.model_dump(),
+        **({} if rule.unanimous else {"rule": {"at_least": rule.at_least,
+                                               "veto": [scenario.countries[v] for v in rule.veto]}}),
         "deadline_round": scenario.spec.protocol.deadline_round,
         "zopa": bool(zone.exists),
         "zopa_slack": float(zone.slack),
@@ -71,14 +82,21 @@ def cmd_show(args) -> None:
     for code in codes:
         c = info["countries"][code]
         print(f"\n{code} ({c['label']})" if c["label"] else f"\n{code}")
-        print(table(["issue", "ideal", "weight", "red line"], [
+        values = c.get("values", {})
+        print(table(["issue", "ideal", "weight", "red line"] + (["values"] if values else []), [
             [i.name, fmt_value(i, c["ideal"][i.name]), f"{c['weights'][i.name]:.2f}",
-             fmt_value(i, c["red_lines"].get(i.name))] for i in space]))
+             fmt_value(i, c["red_lines"].get(i.name))] + ([_fmt_table(values.get(i.name))] if values else [])
+            for i in space]))
     print()
-    rows = [[code, f"{c['termination_value']:.3f}", "-" if c["belief"] is None else f"{c['belief']:.2f}",
-             f"{c['status_quo_utility']:.3f}", f"{c['walk_away']:.3f}", c["strategy"]["name"]]
+    optional = [key for key in ("reservation_value", "discount") if any(key in c for c in info["countries"].values())]
+    number = lambda v, digits=3: "-" if v is None else f"{v:.{digits}f}"  # noqa: E731
+    rows = [[code, number(c["termination_value"]), *(number(c.get(key)) for key in optional),
+             number(c["belief"], 2), number(c["status_quo_utility"]), f"{c['walk_away']:.3f}", c["strategy"]["name"]]
             for code, c in info["countries"].items()]
-    print(table(["country", "termination value", "belief", "u(status quo)", "walk-away", "strategy"], rows))
+    print(table(["country", "termination value", *(key.replace("_", " ") for key in optional), "belief",
+                 "u(status quo)", "walk-away", "strategy"], rows))
+    if not scenario.rule.unanimous:
+        print(f"\nDecision rule: {scenario.rule.describe(codes)}; a package that passes binds every country.")
     threat = scenario.spec.threat
     if threat.country:
         credible = info["countries"][threat.country]["termination_value"] > \
@@ -94,6 +112,16 @@ def cmd_show(args) -> None:
     else:
         print(f"\nNo zone of agreement at the initial walk-away values (best worst-off surplus "
               f"{info['zopa_slack']:+.3f}).")
+    welfare = scenario.solutions().max_welfare
+    points = [("Nash", info["nash"]), ("Kalai-Smorodinsky", info["kalai_smorodinsky"]),
+              ("Maximum welfare", None if welfare is None else {
+                  "package": space.natural(welfare.package),
+                  "utilities": dict(zip(codes, map(float, welfare.utilities), strict=True))})]
+    for label, point in points:
+        if point is not None:
+            print(f"\n{label}: " + ", ".join(f"{k}={fmt_value(space.issues[space.index(k)], v)}"
+                                             for k, v in point["package"].items()))
+            print("  utilities: " + ", ".join(f"{c} {u:.3f}" for c, u in point["utilities"].items()))
     show_domestic(scenario, info["domestic"])
 
 
@@ -109,3 +137,11 @@ def show_domestic(scenario: Scenario, info: dict) -> None:
                                for k, v in info["zopa_package"].items()))
     else:
         print(f"  no zone of agreement (best worst-off surplus {info['zopa_slack']:+.3f}).")
+
+
+def _fmt_table(values) -> str:
+    """A value table in a line: ``a 3, b 1`` or ``50: 0.2, 80: 1``; ``-`` without one."""
+    if values is None:
+        return "-"
+    pairs = values.items() if isinstance(values, dict) else values
+    return ", ".join(f"{k:g}: {v:g}" if not isinstance(k, str) else f"{k} {v:g}" for k, v in pairs)

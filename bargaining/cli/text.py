@@ -7,7 +7,9 @@ def fmt_value(issue, value) -> str:
     """A natural value with its unit, or a level label."""
     if value is None:
         return "-"
-    if issue.is_ordinal:
+    if isinstance(value, list):  # a red line as unacceptable options
+        return "not " + ", ".join(value)
+    if issue.discrete:
         return str(value)
     if issue.unit == "US$":
         return f"US${value:,.0f}"

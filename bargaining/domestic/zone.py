@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import analysis
-from ..preferences import Preferences, set_red_lines
+from ..preferences import ExcludedOptions, Preferences, ValueTables, set_red_lines
 from ..scenario import Scenario
 from ..scenario.schema import DOMESTIC_TABLES
 
@@ -31,7 +31,13 @@ def constrained_preferences(scenario: Scenario) -> tuple[Preferences, list[str]]
             rows.append((f"{code} Congress", space.normalise(ideal),
                          [c.congress.weights.get(i.name, 0.0) for i in space], c.congress.threshold))
             labels.append(f"{code} Congress (threshold {c.congress.threshold:g})")
-    k = len(space)
+    k, extra = len(space), len(rows)
+    tables, excluded = prefs.tables, prefs.excluded  # Congress values every issue by its single-peaked shape
+    grow = lambda a: np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)])  # noqa: E731
+    if tables is not None and extra:
+        tables = ValueTables(grow(tables.tabled), grow(tables.points), grow(tables.values))
+    if excluded is not None and extra:
+        excluded = ExcludedOptions(excluded.sizes, grow(excluded.mask))
     constrained = Preferences(
         countries=prefs.countries + tuple(r[0] for r in rows),
         ideal=np.vstack([prefs.ideal, *[r[1] for r in rows]]),
@@ -40,14 +46,19 @@ def constrained_preferences(scenario: Scenario) -> tuple[Preferences, list[str]]
         lo=np.vstack([lo, np.zeros((len(rows), k))]),
         hi=np.vstack([hi, np.ones((len(rows), k))]),
         termination=np.concatenate([prefs.termination, [r[3] for r in rows]]),
+        tables=tables,
+        excluded=excluded,
     )
     return constrained, labels
 
 
 def domestic_zopa(scenario: Scenario) -> analysis.Zopa:
     """The zone of possible agreement with domestic constraints (``constrained_preferences``), at the
-    initial walk-away values; a Congress' floor is its threshold."""
-    prefs, _ = constrained_preferences(scenario)
+    initial walk-away values; a Congress' floor is its threshold. Without domestic constraints, the scenario's own
+    zone (under its decision rule)."""
+    prefs, labels = constrained_preferences(scenario)
+    if not labels:
+        return scenario.zopa()
     n = len(scenario.countries)
     floors = np.concatenate([scenario.initial_walk_away, prefs.termination[n:]])
     return analysis.max_min_slack(prefs, scenario.space, floors)

@@ -3,7 +3,8 @@
 A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
 (a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
 ``notice_round``, ``agreed.ISSUE`` (natural value, or the level label of an ordinal issue),
-``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, the efficiency of a deal
+``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, ``supporters`` (under a quota
+rule, the countries that voted for the deal, comma-separated; None under unanimity), the efficiency of a deal
 (``analysis.deal_metrics``: Pareto, Nash and Kalai-Smorodinsky distances, joint gain) when the experiment
 records ``distances`` (an LP per deal: slow), and ``error``: None, or ``"Type: message"`` of a run that
 raised (its outcome is ``"error"``).
@@ -45,7 +46,7 @@ class Layout:
     def of(cls, scenario: Scenario, parameters: dict, outcomes: list[str]) -> Layout:
         extras = DISTANCES if "distances" in outcomes else ()
         return cls(tuple((name, p.kind) for name, p in parameters.items()), tuple(outcomes),
-                   tuple((i.name, i.is_ordinal) for i in scenario.space), scenario.countries, extras)
+                   tuple((i.name, i.discrete) for i in scenario.space), scenario.countries, extras)
 
     def schema(self) -> pa.Schema:
         fields = [("run", pa.int64()), ("cell", pa.int64()), ("replication", pa.int32()), ("seed", pa.int64())]
@@ -60,7 +61,7 @@ class Layout:
         if "walk_away" in self.outcomes:
             fields += [(f"walk_away.{c}", pa.float64()) for c in self.countries]
         fields += [(f"ratified.{c}", pa.bool_()) for c in self.countries]
-        fields += [("signatories", pa.string())]
+        fields += [("signatories", pa.string()), ("supporters", pa.string())]
         fields += [(name, pa.float64()) for name in self.extras]
         fields += [("error", pa.string())]
         return pa.schema(fields)
@@ -85,6 +86,8 @@ class Layout:
             row[f"ratified.{c}"] = ratified.get(c)
         signed = None if result is None else result.signatories
         row["signatories"] = None if signed is None else ",".join(signed)
+        supporters = None if result is None else result.supporters
+        row["supporters"] = None if supporters is None else ",".join(supporters)
         if self.extras:
             deal = result is not None and result.outcome == Outcome.DEAL and result.package is not None
             row.update(scenario.deal_metrics(result.package) if deal else dict.fromkeys(self.extras))

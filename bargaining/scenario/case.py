@@ -16,9 +16,18 @@ from ..cache import Cache
 from ..errors import ScenarioError
 from ..issues import IssueSpace
 from ..offers import ConcessionPath, concession_path
-from ..preferences import SHAPES, Preferences, initial_beliefs, set_red_lines, walk_away_values
+from ..preferences import (
+    SHAPES,
+    ExcludedOptions,
+    Preferences,
+    ValueTables,
+    initial_beliefs,
+    set_red_lines,
+    walk_away_values,
+)
+from ..rules import Rule
 from ..strategies import STRATEGIES, StrategyParams
-from .checks import check, validation_message
+from .checks import check, ideal_of, validation_message, value_table
 from .overrides import apply_override, parse_override
 from .schema import ScenarioSpec
 
@@ -56,11 +65,24 @@ class Scenario:
 
     @cached_property
     def preferences(self) -> Preferences:
-        space, countries = self.space, self.spec.countries.values()
-        ideal = np.array([space.normalise(c.ideal) for c in countries])
+        space, countries = self.space, list(self.spec.countries.values())
+        n, k = len(countries), len(space)
+        ideal = np.array([[i.normalise(ideal_of(i, c)) for i in space] for c in countries])
         lo, hi = np.zeros_like(ideal), np.ones_like(ideal)
-        for n, c in enumerate(countries):
-            set_red_lines(lo, hi, n, ideal[n], self.normalised(c.red_lines))
+        excluded = np.zeros((n, k, int(space.sizes.max(initial=0)) + 1), dtype=bool)
+        tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        for row, c in enumerate(countries):
+            bounds = {name: v for name, v in c.red_lines.items() if not isinstance(v, list)}
+            set_red_lines(lo, hi, row, ideal[row], self.normalised(bounds))
+            for name, options in c.red_lines.items():
+                if isinstance(options, list):
+                    issue = space.issues[space.index(name)]
+                    excluded[row, space.index(name), [issue.levels.index(o) for o in options]] = True
+            for col, issue in enumerate(space):
+                if issue.name in c.values:
+                    tables[row, col] = value_table(issue, c.values[issue.name])
+                elif issue.kind == "categorical":  # an ideal option only: worth 1, the others 0
+                    tables[row, col] = space.positions(col), (space.positions(col) == ideal[row, col]).astype(float)
         return Preferences(
             countries=self.countries,
             ideal=ideal,
@@ -68,7 +90,9 @@ class Scenario:
             exponent=np.array([SHAPES[c.shape] for c in countries]),
             lo=lo,
             hi=hi,
-            termination=np.array([c.termination_value for c in countries]),
+            termination=np.array([c.no_deal_value for c in countries], dtype=float),
+            tables=_value_tables(tables, n, k),
+            excluded=ExcludedOptions(space.sizes, excluded) if excluded.any() else None,
         )
 
     def normalised(self, package: dict[str, float | str]) -> dict[int, float]:
@@ -82,17 +106,37 @@ class Scenario:
         return None if country is None else self.countries.index(country)
 
     @cached_property
+    def rule(self) -> Rule:
+        """The decision rule (``protocol.rule``)."""
+        spec = self.spec.protocol.rule
+        return Rule(len(self.countries), spec.at_least or len(self.countries),
+                    tuple(self.countries.index(code) for code in spec.veto))
+
+    @cached_property
+    def no_deal_termination(self) -> np.ndarray:
+        """(N,) whether ending without a deal gives each country its termination (or reservation) value rather
+        than the status quo, when no threat is carried out: ``protocol.no_deal = "termination"``, or a
+        reservation value."""
+        everyone = self.spec.protocol.no_deal == "termination"
+        return np.array([everyone or c.reservation_value is not None for c in self.spec.countries.values()])
+
+    @cached_property
+    def status_quo_utility(self) -> np.ndarray:
+        """(N,) utilities of the status quo; NaN when the scenario has none."""
+        status_quo = self.space.status_quo
+        return np.full(len(self.countries), np.nan) if status_quo is None else self.preferences.utility(status_quo)
+
+    @cached_property
     def initial_beliefs(self) -> np.ndarray:
         """Every country's belief in the threat at the start of talks, before noise (NaN for the threatener)."""
         return initial_beliefs(self.countries, self.spec.threat.country,
                                {code: c.belief for code, c in self.spec.countries.items()},
-                               self.spec.protocol.no_deal == "termination")
+                               self.no_deal_termination)
 
     @cached_property
     def initial_walk_away(self) -> np.ndarray:
         """Walk-away values at the start of talks (scenario beliefs, no noise)."""
-        prefs = self.preferences
-        return walk_away_values(prefs.termination, prefs.utility(self.space.status_quo), self.threatener,
+        return walk_away_values(self.preferences.termination, self.status_quo_utility, self.threatener,
                                 np.nan_to_num(self.initial_beliefs))
 
     # -------------------------------------------------------------------------------------- derived, cached
@@ -112,16 +156,17 @@ class Scenario:
         return self.cached(("path", row, prefs.fingerprint), lambda: concession_path(prefs, self.space, row))
 
     def zopa(self) -> analysis.Zopa:
-        """The zone of possible agreement at the initial walk-away values."""
-        return analysis.zopa(self.preferences, self.space, self.initial_walk_away)
+        """The zone of possible agreement at the initial walk-away values, under the decision rule."""
+        return self.solutions().zopa
 
     def solutions(self) -> analysis.Solutions:
-        """ZOPA, Nash and Kalai-Smorodinsky points at the initial walk-away values."""
-        return analysis.solutions(self.preferences, self.space, self.initial_walk_away)
+        """ZOPA, Nash, Kalai-Smorodinsky and maximum-welfare points at the initial walk-away values, under the
+        decision rule."""
+        return analysis.solutions(self.preferences, self.space, self.initial_walk_away, self.rule)
 
     def deal_metrics(self, package: np.ndarray) -> dict[str, float | None]:
         """Efficiency of an agreed package at the initial walk-away values (``analysis.deal_metrics``)."""
-        return analysis.deal_metrics(self.preferences, self.space, self.initial_walk_away, package)
+        return analysis.deal_metrics(self.preferences, self.space, self.initial_walk_away, package, self.rule)
 
     # -------------------------------------------------------------------------------------- parameters
 
@@ -144,6 +189,20 @@ class Scenario:
         for path, value in items:
             apply_override(raw, path, value, self.origin)
         return from_dict(raw, self.origin, self.sources)
+
+
+def _value_tables(tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], n: int, k: int
+                  ) -> ValueTables | None:
+    """The (row, issue) -> (points, values) tables as padded arrays (a shorter table repeats its last point)."""
+    if not tables:
+        return None
+    width = max(len(p) for p, _ in tables.values())
+    tabled, points, values = np.zeros((n, k), dtype=bool), np.zeros((n, k, width)), np.zeros((n, k, width))
+    for (row, col), (p, v) in tables.items():
+        tabled[row, col] = True
+        points[row, col] = np.concatenate([p, np.full(width - len(p), p[-1])])
+        values[row, col] = np.concatenate([v, np.full(width - len(v), v[-1])])
+    return ValueTables(tabled, points, values)
 
 
 def from_dict(raw: dict, origin: str = "<scenario>", sources: dict[str, str] | None = None) -> Scenario:

@@ -2,8 +2,9 @@
 
 A path that starts with a country code is looked up under ``countries``: ``US.termination_value=0.6``,
 ``CA.weights.dispute_settlement=0.5``, ``CA.red_lines.us_content=10``, ``MX.strategy.beta=2``,
-``protocol.deadline_round=10``. An override of one weight keeps the value given and rescales the country's
-other weights so that they again sum to 1. Unknown paths raise ScenarioError naming what is allowed.
+``protocol.deadline_round=10``, ``A.values.site.north=3``, ``protocol.rule.at_least=4``. An override of one
+weight keeps the value given and rescales the country's other weights so that they again sum to 1. Unknown
+paths raise ScenarioError naming what is allowed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .schema import (
     NoiseSpec,
     ProtocolSpec,
     RatificationSpec,
+    RuleSpec,
     ThreatSpec,
 )
 
@@ -62,7 +64,9 @@ def _allowed_keys(raw: dict, keys: list[str], node: dict) -> set[str]:
         allowed |= set(_TABLE_FIELDS[keys[0]].model_fields)
     elif len(keys) == 2 and keys[0] == "countries":
         allowed |= set(CountrySpec.model_fields)
-    elif len(keys) == 3 and keys[0] == "countries" and keys[2] in ("ideal", "weights", "red_lines"):
+    elif keys == ["protocol", "rule"]:
+        allowed |= set(RuleSpec.model_fields)
+    elif len(keys) == 3 and keys[0] == "countries" and keys[2] in ("ideal", "values", "weights", "red_lines"):
         allowed |= set(raw.get("issues", {}))
     elif len(keys) == 3 and keys[0] == "countries" and keys[2] == "strategy":
         strategy = STRATEGIES.get(node.get("name", "time_dependent"))
@@ -92,6 +96,8 @@ def apply_override(raw: dict, path: str, value: Any, origin: str = "<scenario>")
                                 f"expected one of {sorted(allowed)}")
         if depth == len(keys) - 1:
             break
+        if keys[:depth + 1] == ["protocol", "rule"] and node.get(key) == "unanimity":
+            node[key] = {}  # rule = "unanimity" is the table with no quota
         node = node.setdefault(key, {})
         if not isinstance(node, dict):
             raise ScenarioError(f"{origin}: unknown override path {path!r}: {'.'.join(keys[:depth + 1])} "

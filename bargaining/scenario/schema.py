@@ -1,6 +1,8 @@
-"""The scenario file's schema: one pydantic model per table.
+"""The scenario file's schema: one pydantic model per table (the format: docs/model.md, "The scenario file").
 
-``[calendar]``, ``[protocol]``, ``[threat]``, ``[noise]``, ``[issues.NAME]``, ``[countries.CODE]`` and, for
+``[calendar]``, ``[protocol]`` (with its decision ``rule``), ``[threat]``, ``[noise]``, ``[issues.NAME]``
+(continuous, ordinal or categorical), ``[countries.CODE]`` (ideal points or value tables, red lines, walk-away
+values) and, for
 domestic politics (what they do: ``bargaining/domestic/``, docs/domestic-politics.md), a country's optional
 ``congress``, ``lobby``, ``auto_workers``, ``election`` and ``audience_costs`` tables, ``[[events]]`` and
 ``[ratification]``. Checks that span tables (issue names, values within range) are in ``checks.py``.
@@ -103,6 +105,23 @@ class CalendarSpec(_Strict):
     months_per_round: float = Field(1.0, gt=0)
 
 
+class RuleSpec(_Strict):
+    """The decision rule: ``rule = "unanimity"`` (the default) or ``rule = { at_least = 5, veto = ["A", "B"] }``."""
+
+    at_least: int | None = Field(None, ge=1, description="parties whose yes passes a package; default every "
+                                 "party (unanimity)")
+    veto: list[str] = Field([], description="parties whose yes every passing package needs")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unanimity(cls, data):
+        if isinstance(data, str):
+            if data != "unanimity":
+                raise ValueError(f'expected "unanimity" or a table {{ at_least = K, veto = [...] }}, found {data!r}')
+            return {}
+        return data
+
+
 class ProtocolSpec(_Strict):
     name: str = "alternating_offers"
     deadline_round: int = Field(ge=1, description="round by which a deal is due")
@@ -110,7 +129,10 @@ class ProtocolSpec(_Strict):
     random_order: bool = Field(True, description="shuffle who proposes first each round")
     no_deal: Literal["status_quo", "termination"] = Field(
         "status_quo", description="what talks ending without a deal or withdrawal leave: the status quo "
-        "(NAFTA continues) or nothing (every country gets its termination value)")
+        "(NAFTA continues) or nothing (every country gets its termination value); a country with a "
+        "reservation_value gets that either way")
+    rule: RuleSpec = Field(RuleSpec(), description='who must accept: "unanimity" or { at_least = K, veto = [...] }; '
+                           "a package that passes binds every party")
 
     @field_validator("name")
     @classmethod
@@ -134,30 +156,36 @@ class NoiseSpec(_Strict):
 
 class IssueSpec(_Strict):
     label: str = ""
-    kind: Literal["continuous", "ordinal"]
+    kind: Literal["continuous", "ordinal", "categorical"]
     unit: str = ""
     bounds: tuple[float, float] | None = None
-    levels: list[str] | None = None
-    status_quo: float | str
+    levels: list[str] | None = Field(None, description="an ordinal issue's levels, in order")
+    options: list[str] | None = Field(None, description="a categorical issue's options (unordered)")
+    status_quo: float | str | None = Field(None, description="what holds without a new agreement; required with "
+                                           "a threatener, or where no deal means the status quo")
 
     @model_validator(mode="after")
     def _check(self):
+        given = {"bounds": self.bounds, "levels": self.levels, "options": self.options}
+        needs = {"continuous": "bounds", "ordinal": "levels", "categorical": "options"}[self.kind]
+        article = "an" if self.kind == "ordinal" else "a"
+        for key, value in given.items():
+            if key != needs and value is not None:
+                raise ValueError(f"{article} {self.kind} issue has {needs}, not {key} (found {key} = {value!r})")
         if self.kind == "continuous":
             if self.bounds is None or not self.bounds[0] < self.bounds[1]:
                 raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, "
                                  f"found {self.bounds}")
-            if self.levels is not None:
-                raise ValueError("a continuous issue has bounds, not levels")
         else:
-            if not self.levels or len(self.levels) < 2 or len(set(self.levels)) != len(self.levels):
-                raise ValueError(f"an ordinal issue needs at least two distinct levels, found {self.levels}")
-            if self.bounds is not None:
-                raise ValueError("an ordinal issue has levels, not bounds")
+            labels = given[needs]
+            if not labels or len(labels) < 2 or len(set(labels)) != len(labels):
+                raise ValueError(f"{article} {self.kind} issue needs at least two distinct {needs}, found {labels}")
         return self
 
     def issue(self, name: str) -> Issue:
+        labels = self.levels or self.options
         return Issue(name=name, kind=self.kind, status_quo=self.status_quo, label=self.label,
-                     unit=self.unit, bounds=self.bounds, levels=tuple(self.levels) if self.levels else None)
+                     unit=self.unit, bounds=self.bounds, levels=tuple(labels) if labels else None)
 
 
 class StrategySpec(BaseModel):
@@ -180,10 +208,19 @@ class StrategySpec(BaseModel):
 
 class CountrySpec(_Strict):
     label: str = ""
-    ideal: dict[str, float | str]
+    ideal: dict[str, float | str] = Field({}, description="ideal point per issue; optional where values are given")
+    values: dict[str, dict[str, float] | list[tuple[float, float]]] = Field(
+        {}, description="value table per issue: { option = number } (ordinal, categorical) or [[x, v], ...] "
+        "(continuous, piecewise linear); normalised by the largest")
     weights: dict[str, float]
-    red_lines: dict[str, float | str] = {}
-    termination_value: float = Field(ge=0, le=1, description="utility if NAFTA ends")
+    red_lines: dict[str, float | str | list[str]] = Field({}, description="per issue: a bound, or a list of "
+                                                          "unacceptable options")
+    termination_value: float | None = Field(None, ge=0, le=1, description="utility if the agreement ends "
+                                            "(NAFTA: MFN tariffs); required unless reservation_value is given")
+    reservation_value: float | None = Field(None, ge=0, le=1, description="without a threatener: the fixed "
+                                            "walk-away value, what no deal gives the country")
+    discount: float | None = Field(None, gt=0, le=1, description="discount factor per round (Genius's); "
+                                   "recorded and shown, not used by the engine")
     belief: float | None = Field(None, ge=0, le=1, description="belief that the threat is real")
     shape: Literal["linear", "quadratic"] = "linear"
     strategy: StrategySpec = StrategySpec()
@@ -193,6 +230,12 @@ class CountrySpec(_Strict):
     auto_workers: AutoWorkersSpec | None = None
     election: ElectionSpec | None = None
     audience_costs: AudienceCostsSpec | None = None
+
+    @property
+    def no_deal_value(self) -> float:
+        """What ending without a deal gives it when that is not the status quo: its reservation value, or else
+        its termination value."""
+        return self.reservation_value if self.reservation_value is not None else self.termination_value
 
     @field_validator("weights")
     @classmethod

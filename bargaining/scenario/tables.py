@@ -108,7 +108,6 @@ def imported(name: str, description: str, issues: dict[str, dict], countries: di
     deal leaving every party its reservation value (``no_deal = "termination"``)."""
     for country in countries.values():
         country.setdefault("ideal", {})
-        country["termination_value"] = country["reservation_value"]
     return {
         "name": name,
         "description": description,
@@ -126,7 +125,7 @@ def imported_sources(countries: dict[str, dict], files: dict[str, str], fmt: str
               f"{DEFAULT_ROUNDS} rounds")
     sources = {"protocol.deadline_round": rounds, "protocol.horizon_round": rounds}
     for code in countries:
-        for key in ("reservation_value", "termination_value", "discount"):
+        for key in ("reservation_value", "discount"):
             sources[f"countries.{code}.{key}"] = f"{fmt}: {files[code]}"
     return sources
 
