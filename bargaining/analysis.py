@@ -15,21 +15,43 @@ point) and the distance of a deal to the frontier (the ray from the deal's utili
 maximises sum_n log(u_n - walk_away_n) over the same constraints (SLSQP). Exact for linear value
 functions; for quadratic ones the tangent lines are an outer approximation (TANGENTS per function).
 See docs/theory.md.
+
+The solvers run with one BLAS thread (``one_blas_thread``): a multithreaded BLAS adds up in an order that
+depends on its thread count, which changes the last bits of SLSQP's result, so without it the same deal would
+have a different Nash distance on a laptop, a server and a Dask worker.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog, minimize
+from threadpoolctl import ThreadpoolController
 
 from .cache import Cache, fingerprint
 from .issues import IssueSpace
 from .preferences import Preferences
 
 TANGENTS = 33  # tangent lines per value function for non-linear shapes
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # the BLAS libraries numpy and scipy have loaded (both are by now)
+
+
+def one_blas_thread(solver):
+    """Run ``solver`` with every BLAS library limited to one thread, so that its result does not depend on the
+    machine's number of cores or on ``OPENBLAS_NUM_THREADS`` (threadpoolctl; the limit costs microseconds)."""
+    @functools.wraps(solver)
+    def limited(*args, **kwargs):
+        with _blas().limit(limits=1, user_api="blas"):
+            return solver(*args, **kwargs)
+
+    return limited
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,7 @@ def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
     return best
 
 
+@one_blas_thread
 def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray,
         direction: np.ndarray | None = None, objective: int | None = None):
     """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s.
@@ -250,6 +273,7 @@ def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | N
     return Point(best, prefs.utility(best))
 
 
+@one_blas_thread
 def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
     """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents."""
     n, c = prefs.weights.shape[0], len(issues)
