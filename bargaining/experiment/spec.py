@@ -240,7 +240,7 @@ def from_dict(raw: dict, origin: str = "<experiment>", base: Path | None = None,
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ExperimentError(f"{origin}: {validation_message(exc)}") from None
+        raise ExperimentError(f"{origin}: {validation_message(exc, raw)}") from None
     scenario_path = spec.scenario
     if scenario_path.endswith(".toml") and base is not None and not Path(scenario_path).is_absolute():
         scenario_path = str(base / scenario_path)

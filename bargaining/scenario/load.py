@@ -32,6 +32,9 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | dict | None =
     Raises:
         ScenarioError: With one message naming the file, the key, what was expected and what was found.
     """
+    if not isinstance(name_or_path, str | Path):
+        raise ScenarioError(f"scenario: expected a bundled scenario name or a path to a .toml file, "
+                            f"found {name_or_path!r:.80}")
     path = Path(name_or_path)
     if path.suffix != ".toml" or not path.exists():
         names = bundled()

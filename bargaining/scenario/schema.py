@@ -8,6 +8,7 @@ domestic politics (what they do: ``bargaining/domestic/``, docs/domestic-politic
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,9 +19,14 @@ from ..strategies import STRATEGIES
 
 Value = float | str
 
+#: Most rounds talks may last (``protocol.horizon_round``, ``threat.notice_rounds``): about 7 s of one run.
+MAX_ROUNDS = 10_000
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are mistakes; numbers are finite, and a boolean or a string is not a number (strict mode)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # ------------------------------------------------------------------------------------------ domestic politics
@@ -106,7 +112,7 @@ class CalendarSpec(_Strict):
 class ProtocolSpec(_Strict):
     name: str = "alternating_offers"
     deadline_round: int = Field(ge=1, description="round by which a deal is due")
-    horizon_round: int = Field(ge=1, description="last round if no notice of withdrawal is given")
+    horizon_round: int = Field(ge=1, le=MAX_ROUNDS, description="last round if no notice of withdrawal is given")
     random_order: bool = Field(True, description="shuffle who proposes first each round")
     no_deal: Literal["status_quo", "termination"] = Field(
         "status_quo", description="what talks ending without a deal or withdrawal leave: the status quo "
@@ -122,7 +128,7 @@ class ProtocolSpec(_Strict):
 
 class ThreatSpec(_Strict):
     country: str | None = Field(None, description="the country that can withdraw (NAFTA Art. 2205)")
-    notice_rounds: int = Field(6, ge=0, description="rounds between notice and withdrawal")
+    notice_rounds: int = Field(6, ge=0, le=MAX_ROUNDS, description="rounds between notice and withdrawal")
     belief_erosion: float = Field(0.0, ge=0, le=1, description="share of belief lost each round past the "
                                   "deadline without a notice")
 
@@ -136,16 +142,16 @@ class IssueSpec(_Strict):
     label: str = ""
     kind: Literal["continuous", "ordinal"]
     unit: str = ""
-    bounds: tuple[float, float] | None = None
+    bounds: tuple[float, float] | None = Field(None, strict=False)  # a TOML array: a list, not a tuple
     levels: list[str] | None = None
     status_quo: float | str
 
     @model_validator(mode="after")
     def _check(self):
         if self.kind == "continuous":
-            if self.bounds is None or not self.bounds[0] < self.bounds[1]:
-                raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, "
-                                 f"found {self.bounds}")
+            if self.bounds is None or not 0 < self.bounds[1] - self.bounds[0] < math.inf:
+                raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, a finite "
+                                 f"range apart, found {self.bounds}")
             if self.levels is not None:
                 raise ValueError("a continuous issue has bounds, not levels")
         else:
