@@ -57,7 +57,7 @@ def run_sweep(experiment: Experiment, out: Path, args: argparse.Namespace, again
         return sweep(experiment, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                      resume=args.resume, progress=not args.no_progress)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the finished batches are in {out}; continue with\n  {again}", file=sys.stderr)
+        print(f"interrupted: the finished batches are in {out}; continue with: {again}", file=sys.stderr)
         raise SystemExit(130) from None
 
 
