@@ -177,7 +177,7 @@ def test_experiment_script_quick(tmp_path):
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     script.main(["--quick", "--workers", "1", "--out", str(tmp_path)])
-    assert {p.name for p in tmp_path.iterdir()} == {".lock", "experiment.json", "runs", "standings.csv", "tournament.png",
-                                                   "summary.md"}
+    assert {p.name for p in tmp_path.iterdir()} == {".lock", "experiment.json", "runs", "standings.csv",
+                                                   "tournament.png", "summary.md"}
     assert len(read_runs(tmp_path)) == 3**3 * 2
     assert "**US**: best with" in (tmp_path / "summary.md").read_text()
