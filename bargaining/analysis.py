@@ -229,10 +229,14 @@ def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray)
         zone = max_min_slack(prefs, space, floors)
         return Point(zone.package, prefs.utility(zone.package))
     # Lexicographic extension for more than two countries (Imai 1983): once the ray stops, the countries
-    # that could still gain (others held at their level) go on along their own directions.
+    # that could still gain (others held at their level) go on along their own directions. Each stage stops at
+    # least one more country, so there are at most N stages (with quadratic shapes the tangent lines overstate
+    # what a country could still gain, and without the bound the stages would never end).
     level, free = floors.astype(float), gains > 1e-12
     package = None
-    while free.any():
+    for _ in range(len(floors)):
+        if not free.any():
+            break
         hit = max_min_slack(prefs, space, level, direction=np.where(free, gains, 0.0))
         if hit.package is None or hit.slack < -1e-9:
             break

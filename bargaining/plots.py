@@ -25,11 +25,13 @@ def figure_format(path: str | Path) -> str:
     """The format a figure file's suffix names (``png`` without one).
 
     Raises:
-        UsageError: ``path`` is a folder, or its suffix names no format matplotlib writes.
+        UsageError: ``path`` is a folder or a special file (``/dev/null``, which a figure must not replace), or
+            its suffix names no format matplotlib writes.
     """
     path = Path(path)
-    if path.is_dir():
-        raise UsageError(f"{path}: expected a figure file name, found a folder")
+    if path.exists() and not path.is_file():
+        found = "a folder" if path.is_dir() else "a special file"
+        raise UsageError(f"{path}: expected a figure file name, found {found}")
     fmt = path.suffix[1:].lower() or "png"
     if fmt not in FigureCanvasBase.get_supported_filetypes():
         raise UsageError(f"{path}: expected a figure file ending in one of "

@@ -197,3 +197,12 @@ def test_cli_json_gains_nash_ks_and_distances(capsys):
     expected = bargaining.load_scenario("nafta-2017").deal_metrics(result.package)
     assert info["pareto_distance"] == pytest.approx(expected["pareto_distance"])
     assert info["nash_distance"] == pytest.approx(expected["nash_distance"])
+
+
+def test_kalai_smorodinsky_ends_with_quadratic_shapes(nafta):
+    """With quadratic value functions the tangent lines overstate what a country could still gain, so Imai's
+    stages once never ended; there are at most N of them."""
+    s = nafta.with_overrides({f"{c}.shape": "quadratic" for c in nafta.countries})
+    point = analysis.kalai_smorodinsky(s.preferences, s.space, s.initial_walk_away)
+    assert np.all(point.utilities >= s.initial_walk_away - 1e-9) and s.preferences.within_red_lines(point.package).all()
+    assert np.all(point.utilities > s.initial_walk_away + 0.1)  # well inside the zone, on its way to the frontier

@@ -1,5 +1,7 @@
 """The app's model and controls, without a browser (the browser test is test_app_browser.py)."""
 
+import os
+
 import ipywidgets
 import pytest
 import solara
@@ -44,6 +46,32 @@ def test_explorer_model_applies_sliders_and_stops_at_its_outcome():
 def test_app_command_refuses_a_bad_port(capsys):
     assert main(["app", "--port", "70000"]) == 2
     assert capsys.readouterr().err == "error: --port: expected a port number in 1..65535, found 70000\n"
+
+
+def test_app_command_refuses_a_host_or_port_it_cannot_serve_on(capsys):
+    import socket
+
+    assert main(["app", "--host", "999.1.1.1"]) == 2
+    assert capsys.readouterr().err.startswith("error: --host 999.1.1.1 --port 8765: cannot serve there: ")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --host 127.0.0.1 --port {port}: cannot serve there: Address already in use")
+        assert err.count("\n") == 1
+
+
+def test_app_turns_solaras_telemetry_and_version_check_off():
+    import subprocess
+    import sys
+
+    from bargaining.app_cli import QUIET, command
+
+    assert "--no-check-version" in command("127.0.0.1", 8765)
+    check = "from solara.server import settings; print(settings.telemetry.mixpanel_enable)"
+    out = subprocess.run([sys.executable, "-c", check], env={**os.environ, **QUIET}, capture_output=True, text=True,
+                         check=True).stdout
+    assert out == "False\n"
 
 
 def test_rejected_slider_values_are_reported_not_raised():

@@ -67,7 +67,7 @@ def write_report(root: str | Path) -> Path:
             recover), or the report cannot be written.
     """
     root = Path(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(root) if root.is_dir() else None
     if manifest is None:
         raise ExperimentError(f"{root}: not a results folder (expected {root / MANIFEST}; run `bargaining sweep` "
                               f"first)")

@@ -252,8 +252,12 @@ def _unreadable(files: list[Path], exc: Exception) -> tuple[Path, str]:
         try:
             found = pq.read_table(part).schema.remove_metadata()
         except (OSError, ValueError, pa.ArrowException) as error:
-            return part, str(error).splitlines()[0]
+            return part, _first_line(error)
         if schema is not None and not found.equals(schema):
             return part, "its columns differ from the other parts'"
         schema = schema or found
-    return files[0], str(exc).splitlines()[0]
+    return files[0], _first_line(exc)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -22,7 +22,7 @@ def bundled() -> dict[str, str]:
     for entry in sorted(resources.files("bargaining.scenarios").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text())
-            out[entry.name.removesuffix(".toml")] = data.get("description", "").strip().splitlines()[0]
+            out[entry.name.removesuffix(".toml")] = (data.get("description", "").strip().splitlines() or [""])[0]
     return out
 
 
