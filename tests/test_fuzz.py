@@ -111,7 +111,7 @@ def check_exit(code: int, out: str, err: str) -> None:
         assert out == "" and err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1, err
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=300, **SETTINGS)
 @given(case=mutated(SCENARIOS), command=st.sampled_from(["run", "show"]), json_out=st.booleans(),
        seed=st.integers(0, 2**64))
 def test_any_mutated_scenario_runs_or_gives_one_line(tmp_path, case, command, json_out, seed):
@@ -133,7 +133,7 @@ def small_sweeps(monkeypatch):
     monkeypatch.setattr(designs, "MAX_RUNS", 64)
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=60, **SETTINGS)
 @given(case=mutated(EXPERIMENTS))
 def test_any_mutated_experiment_sweeps_or_gives_one_line(tmp_path_factory, small_sweeps, case):
     name, raw, mutations = case
