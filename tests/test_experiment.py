@@ -354,14 +354,16 @@ def test_a_damaged_part_is_named_by_report_and_redone_by_resume(tmp_path, capsys
     assert read_runs(out).equals(read_runs(tmp_path / "reference"))
 
 
-@pytest.mark.parametrize("damage", ["{not json", "[]", '{"spec": 1}'])
+@pytest.mark.parametrize("damage", ["{not json", "[]", '{"spec": 1}', "spec"])
 def test_a_damaged_record_is_named_and_the_runs_are_kept(tmp_path, capsys, damage):
     exp = write_toml(tmp_path / "exp.toml", 'name = "small"\nscenario = "nafta-2017"\nreplications = 2\n'
                      '[parameters."US.termination_value"]\nlevels = [0.1, 0.9]\n')
     out = tmp_path / "out"
     assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress", "--no-report"]) == 0
     table = read_runs(out)
-    (out / "experiment.json").write_text(damage)
+    manifest = json.loads((out / "experiment.json").read_text())
+    (out / "experiment.json").write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "design": "grille"}})
+                                         if damage == "spec" else damage)
     advice = (f"error: {out / 'experiment.json'}: cannot read the record of the sweep (")
     for argv in (["report", str(out)], ["sweep", str(exp), "--out", str(out), "--resume", "--workers", "1"]):
         assert main(argv) == 2
@@ -393,7 +395,8 @@ def test_a_full_disk_stops_the_sweep_with_one_line_and_resume_finishes_it(tmp_pa
     monkeypatch.setattr(pq, "write_table", fills_up)
     assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
     assert capsys.readouterr().err == (f"error: {out}: cannot write results: No space left on device; the runs "
-                                       "stored so far are kept: free some space and continue with --resume\n")
+                                       "stored so far are kept: continue with --resume once the folder can be "
+                                       "written\n")
     assert sorted((out / "runs").iterdir()) == sorted(Path(p).with_suffix(".parquet") for p in written)  # no .tmp
     monkeypatch.undo()
     assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress", "--resume"]) == 0

@@ -20,9 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
-from ..scenario import validation_message
 from .discovery import prim_boxes
 from .figures import plot_deadline, plot_heatmaps, plot_lines, plot_marginals, plot_prim, plot_sobol
 from .runs import ERROR
@@ -71,12 +69,7 @@ def write_report(root: str | Path) -> Path:
     if manifest is None:
         raise ExperimentError(f"{root}: not a results folder (expected {root / MANIFEST}; run `bargaining sweep` "
                               f"first)")
-    try:
-        spec = ExperimentSpec.model_validate(manifest["spec"])
-    except ValidationError as exc:
-        raise ExperimentError(f"{root / MANIFEST}: cannot read the record of the sweep (spec.{validation_message(exc)}"
-                              f"); delete it and run the sweep again with --out {root} --resume: the stored runs "
-                              "are kept") from None
+    spec = ExperimentSpec.model_validate(manifest["spec"])  # read_manifest checked it
     runs = read_runs(root)
     try:
         return _write(root, manifest, spec, runs)

@@ -28,8 +28,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
+from pydantic import ValidationError
 
-from .spec import Experiment, ExperimentError
+from ..scenario import validation_message
+from .spec import Experiment, ExperimentError, ExperimentSpec
 
 MANIFEST = "experiment.json"
 LOCK = ".lock"
@@ -67,11 +69,15 @@ def read_manifest(root: str | Path) -> dict | None:
     except (OSError, ValueError) as exc:
         problem = str(exc)
     else:
-        if (isinstance(manifest, dict) and MANIFEST_KEYS <= set(manifest) and isinstance(manifest["spec"], dict)
-                and isinstance(manifest["fingerprint"], str)
+        if (isinstance(manifest, dict) and MANIFEST_KEYS <= set(manifest) and isinstance(manifest["fingerprint"], str)
                 and all(type(manifest[k]) is int for k in ("n_runs", "n_cells", "replications"))):
-            return manifest
-        problem = f"expected an object with the keys {sorted(MANIFEST_KEYS)}"
+            try:
+                ExperimentSpec.model_validate(manifest["spec"])
+                return manifest
+            except ValidationError as exc:
+                problem = f"spec.{validation_message(exc, manifest['spec'])}"
+        else:
+            problem = f"expected an object with the keys {sorted(MANIFEST_KEYS)}"
     raise ExperimentError(f"{path}: cannot read the record of the sweep ({problem}); delete it and run the "
                           f"sweep again with --out {root} --resume: the stored runs are kept")
 
@@ -169,8 +175,8 @@ class Store:
         try:
             write_file(self.root / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         except OSError as exc:
-            raise ExperimentError(f"{self.root}: cannot write {MANIFEST}: {exc.strerror or exc}; free some "
-                                  "space and continue with --resume") from None
+            raise ExperimentError(f"{self.root}: cannot write {MANIFEST}: {exc.strerror or exc}; continue with "
+                                  "--resume once the folder can be written") from None
 
     def mark_complete(self) -> None:
         self._write_manifest({**self._manifest, "complete": True})
@@ -209,7 +215,7 @@ class Store:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise ExperimentError(f"{self.root}: cannot write results: {exc.strerror or exc}; the runs stored "
-                                  "so far are kept: free some space and continue with --resume") from None
+                                  "so far are kept: continue with --resume once the folder can be written") from None
         return table.num_rows
 
     # ------------------------------------------------------------------------------------ reading
