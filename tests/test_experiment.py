@@ -210,6 +210,9 @@ def test_dask_local_cluster_option(tmp_path):
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr("bargaining.experiment.executors.CONNECT_TIMEOUT", "1s")
     experiment = from_dict(small(replications=1))
+    for option in ({"workers": 0}, {"dask_local": 10_000}):
+        with pytest.raises(ExperimentError, match=f"{next(iter(option))}: expected a number of processes in 1.."):
+            sweep(experiment, tmp_path / "x", progress=False, **option)
     for address in ("tcp://127.0.0.1:9", "not a url", "tcp://[::1"):
         with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
             sweep(experiment, tmp_path / "x", scheduler=address, progress=False)

@@ -44,18 +44,11 @@ def run_sweep(experiment: Experiment, out: Path, args: argparse.Namespace, again
         The ``SweepSummary``.
 
     Raises:
-        ExperimentError: A bad option, or what ``sweep`` raises.
+        ExperimentError: What ``sweep`` raises.
         SystemExit: 130 after Ctrl-C, once the finished batches are stored.
     """
-    from .executors import default_workers
-    from .spec import ExperimentError
     from .sweep import sweep
 
-    most = 4 * default_workers()  # more processes than that only slow the sweep down
-    for option, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
-        if value is not None and not 1 <= value <= most:
-            raise ExperimentError(f"{option}: expected a number of processes in 1..{most} (4 per core), "
-                                  f"found {value}")
     try:
         return sweep(experiment, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                      resume=args.resume, progress=not args.no_progress)

@@ -229,6 +229,8 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     Raises:
         ExperimentError: With one message naming the file, the key, what was expected and what was found.
     """
+    if not isinstance(path, str | Path):
+        raise ExperimentError(f"experiment: expected a path to a .toml file, found {path!r:.80}")
     path = Path(path)
     origin = str(path)
     try:

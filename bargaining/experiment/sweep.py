@@ -18,9 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from .designs import Design, run_seed
-from .executors import open_executor
+from .executors import default_workers, open_executor
 from .runs import Batch, Layout, run_batch
-from .spec import Experiment
+from .spec import Experiment, ExperimentError
 from .store import Store
 
 
@@ -97,10 +97,16 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
         progress: Show a progress bar (tqdm, on stderr).
 
     Raises:
-        ExperimentError: The experiment is too large; ``out`` is not this experiment's (a stranger's files,
-            other results), another sweep is writing to it, or it cannot be written; the scheduler is unreachable.
+        ExperimentError: A number of workers out of range; the experiment is too large; ``out`` is not this
+            experiment's (a stranger's files, other results), another sweep is writing to it, or it cannot be
+            written; the scheduler is unreachable.
         KeyboardInterrupt: After the finished batches are stored.
     """
+    most = 4 * default_workers()  # more processes than that only slow the sweep down
+    for option, value in (("workers", workers), ("dask_local", dask_local)):
+        if value is not None and not 1 <= value <= most:
+            raise ExperimentError(f"{option}: expected a number of processes in 1..{most} (4 per core), "
+                                  f"found {value}")
     design = Design(experiment)
     layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
     size = {"n_runs": design.n_runs, "n_cells": design.n_cells, "replications": design.replications}
