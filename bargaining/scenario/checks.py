@@ -4,6 +4,7 @@ the file, the key, what was expected and what was found."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ def validation_message(exc: ValidationError, data: Any = None) -> str:
     msg = err["msg"].removeprefix("Value error, ")
     if msg.startswith("Input should be"):
         msg = "expected" + msg.removeprefix("Input should be")
+    msg = re.sub(r"^(String|List|Dictionary|Tuple) should ", lambda m: f"expected a {m[1].lower()} to ", msg)
     if err["type"] == "missing":
         return f"{key}: required but missing"
     if err["type"] == "extra_forbidden":
