@@ -150,7 +150,7 @@ def test_cli_interrupted_then_resumed_gives_the_uninterrupted_table(tmp_path, ca
 @pytest.mark.parametrize("argv, message", [
     (["--strategies", "linear,nope"], "nope"),
     (["--seeds", "0"], "seeds"),
-    (["--workers", "0"], "--workers"),
+    (["--workers", "0"], "workers: expected a number of processes in 1.."),
 ])
 def test_cli_bad_input_exit_2_nothing_written(tmp_path, capsys, argv, message):
     out = tmp_path / "t"
