@@ -23,16 +23,22 @@ Two engines compute the solution concepts exactly (docs/theory.md):
 The same programmes, with the surplus measured along a direction d (u_n >= floor_n + s d_n), trace the Pareto
 frontier (rays from a reference point), give the Kalai-Smorodinsky point (the ray toward the utopia point) and
 the distance of a deal to the frontier (the ray from the deal's utilities).
+
+The solvers run with one BLAS thread (``one_blas_thread``): a multithreaded BLAS adds up in an order that
+depends on its thread count, which changes the last bits of SLSQP's result, so without it the same deal would
+have a different Nash distance on a laptop, a server and a Dask worker.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linprog, minimize
+from threadpoolctl import ThreadpoolController
 
 from . import solvers
 from .cache import Cache, fingerprint
@@ -42,6 +48,22 @@ from .rules import Rule
 from .solvers import tangents
 
 LP_COMBINATIONS = 64  # today's shape with at most this many combinations of levels: one LP per combination
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()  # the BLAS libraries numpy and scipy have loaded (both are by now)
+
+
+def one_blas_thread(solver):
+    """Run ``solver`` with every BLAS library limited to one thread, so that its result does not depend on the
+    machine's number of cores or on ``OPENBLAS_NUM_THREADS`` (threadpoolctl; the limit costs microseconds)."""
+    @functools.wraps(solver)
+    def limited(*args, **kwargs):
+        with _blas().limit(limits=1, user_api="blas"):
+            return solver(*args, **kwargs)
+
+    return limited
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,7 @@ def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
     return best
 
 
+@one_blas_thread
 def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray,
         direction: np.ndarray | None = None, objective: int | np.ndarray | None = None):
     """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s.
@@ -205,10 +228,14 @@ def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndar
         zone = _lp_max_min_slack(prefs, space, floors)
         return Point(zone.package, prefs.utility(zone.package))
     # Lexicographic extension for more than two countries (Imai 1983): once the ray stops, the countries
-    # that could still gain (others held at their level) go on along their own directions.
+    # that could still gain (others held at their level) go on along their own directions. Each stage stops at
+    # least one more country, so there are at most N stages (with quadratic shapes the tangent lines overstate
+    # what a country could still gain, and without the bound the stages would never end).
     level, free = floors.astype(float), gains > 1e-12
     package = None
-    while free.any():
+    for _ in range(len(floors)):
+        if not free.any():
+            break
         hit = _lp_max_min_slack(prefs, space, level, direction=np.where(free, gains, 0.0))
         if hit.package is None or hit.slack < -1e-9:
             break
@@ -262,6 +289,7 @@ def _lp_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Po
     return None if best is None else Point(best, prefs.utility(best))
 
 
+@one_blas_thread
 def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
     """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents."""
     n, c = prefs.weights.shape[0], len(issues)

@@ -9,7 +9,11 @@ instructor's link; classes live in the store (``--db``), so a restarted app resu
 from __future__ import annotations
 
 import os
+import socket
 import sys
+
+#: Solara reports usage to Mixpanel unless told not to (its telemetry settings, read from the environment).
+QUIET = {"SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
 
 
 def register(subparsers) -> None:
@@ -25,14 +29,14 @@ def register(subparsers) -> None:
 
 
 def command(host: str, port: int) -> list[str]:
-    """The solara command that serves the app."""
+    """The solara command that serves the app, without solara's check for a newer version on PyPI."""
     return [sys.executable, "-m", "solara", "run", "bargaining.app:Page", "--host", host, "--port", str(port),
-            "--production", "--no-open", "--log-level", "warning"]
+            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
 def serve(args) -> None:
     """Check the options, open (or create) the class store, print the URLs and the token, then become the solara
-    server (signals such as Ctrl-C go straight to it)."""
+    server (signals such as Ctrl-C go straight to it) with its telemetry off (``QUIET``)."""
     import importlib.util
 
     from .classroom.service import new_token
@@ -45,6 +49,11 @@ def serve(args) -> None:
                              "pip install -e '.[teaching]'")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port: expected a port number in 1..65535, found {args.port}")
+    try:  # fail here, in one line, rather than in the server
+        family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
+        socket.create_server((args.host, args.port), family=family).close()
+    except OSError as exc:
+        raise UsageError(f"--host {args.host} --port {args.port}: cannot serve there: {exc.strerror or exc}") from None
     db = os.path.abspath(args.db) if args.db else str(default_path())
     try:
         Store(db).close()
@@ -59,4 +68,4 @@ def serve(args) -> None:
               "needs its code, the instructor's page the token", flush=True)
     os.environ.update(BARGAINING_DB=db, BARGAINING_TOKEN=token)
     cmd = command(args.host, args.port)
-    os.execv(cmd[0], cmd)
+    os.execve(cmd[0], cmd, {**os.environ, **QUIET})

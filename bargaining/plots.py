@@ -13,9 +13,31 @@ from pathlib import Path
 
 import matplotlib.ticker
 import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
+from .errors import UsageError
+
 COLOURS = ["#1f4e9c", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#566573"]
+
+
+def figure_format(path: str | Path) -> str:
+    """The format a figure file's suffix names (``png`` without one).
+
+    Raises:
+        UsageError: ``path`` is a folder or a special file (``/dev/null``, which a figure must not replace), or
+            its suffix names no format matplotlib writes.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        found = "a folder" if path.is_dir() else "a special file"
+        raise UsageError(f"{path}: expected a figure file name, found {found}")
+    fmt = path.suffix[1:].lower() or "png"
+    if fmt not in FigureCanvasBase.get_supported_filetypes():
+        raise UsageError(f"{path}: expected a figure file ending in one of "
+                         f"{', '.join('.' + f for f in sorted(FigureCanvasBase.get_supported_filetypes()))}, "
+                         f"found {path.suffix!r}")
+    return fmt
 
 
 def save_figure(fig: Figure, path: str | Path, dpi: float) -> Path:
@@ -27,13 +49,18 @@ def save_figure(fig: Figure, path: str | Path, dpi: float) -> Path:
 
     Returns:
         ``path`` as a Path.
+
+    Raises:
+        UsageError: An unknown format or a folder (``figure_format``).
+        OSError: The file cannot be written.
     """
     path = Path(path)
+    fmt = figure_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(temporary, "xb") as file:
-            fig.savefig(file, format=path.suffix[1:] or None, dpi=dpi)
+            fig.savefig(file, format=fmt, dpi=dpi)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

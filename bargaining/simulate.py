@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pandas as pd
 
 from .model import NegotiationModel
 from .outcomes import Outcome
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario
 
 
 @dataclass
@@ -92,7 +93,13 @@ def run(
         overrides: Dotted-path overrides, ``["US.termination_value=0.6"]`` or ``{"US.termination_value": 0.6}``.
         seed: Seed of the model's random number generator; the same seed gives the same result.
         record: Keep per-round records (``Result.rounds``, ``Result.tabled``); off for sweeps.
+
+    Raises:
+        ScenarioError: A bad scenario, override or seed, with one message naming what was expected and found.
     """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ScenarioError(f"seed: expected an integer >= 0, found {seed!r:.80}")
+    seed = None if seed is None else int(seed)  # numpy integers too
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario = scenario.with_overrides(overrides)

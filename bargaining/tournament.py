@@ -27,7 +27,7 @@ import pandas as pd
 from .errors import UsageError
 from .experiment.cli import add_sweep_options, run_sweep
 from .experiment.spec import Experiment, from_dict
-from .experiment.store import read_runs
+from .experiment.store import read_runs, write_file
 from .outcomes import Outcome
 from .scenario import Scenario, ScenarioError, load_scenario, parse_override
 from .strategies import STRATEGIES
@@ -78,7 +78,7 @@ def tournament_experiment(
     if seeds < 1:
         raise ScenarioError(f"seeds: expected at least 1, found {seeds}")
     raw = {
-        "name": "tournament-" + re.sub(r"[^A-Za-z0-9_.-]", "_", base.name),
+        "name": "tournament-" + re.sub(r"[^A-Za-z0-9_.-]", "_", base.name)[:80],
         "description": f"Tournament: every assignment of {', '.join(strategies)} to "
                        f"{', '.join(base.countries)}, over {seeds} seeds.",
         "scenario": str(scenario),
@@ -154,7 +154,7 @@ def write_results(scenario: Scenario, runs: pd.DataFrame, out: str | Path) -> pd
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out / STANDINGS, index=False)
+        write_file(out / STANDINGS, table.to_csv(index=False))
         figure(scenario, table, out / FIGURE)
     except OSError as exc:
         raise UsageError(f"{out}: cannot write the standings: {exc.strerror or exc}") from None

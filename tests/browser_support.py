@@ -1,7 +1,9 @@
 """What the browser tests share: Debian's chromium through Playwright (never a downloaded browser), and
 ``bargaining app`` served on a free loopback port, which a test may kill and start again.
 
-A test skips (with the reason) when /usr/bin/chromium or playwright is missing, unless
+Every wait is for what the page shows (a text, a changed plot), never for a fixed time, and is bounded by
+``WAIT`` ms (BARGAINING_BROWSER_TIMEOUT seconds, default 120): a busy machine slows the tests down without failing
+them. A test skips (with the reason) when /usr/bin/chromium or playwright is missing, unless
 BARGAINING_REQUIRE_BROWSER=1 (set by .ci/run), in which case a missing browser fails it.
 """
 
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+WAIT = int(float(os.environ.get("BARGAINING_BROWSER_TIMEOUT", "120")) * 1000)  # ms, for every wait
 CHROMIUM = os.environ.get("BARGAINING_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "output"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -88,7 +91,8 @@ def launch(playwright):
 
 
 def watch(page) -> list[str]:
-    """Console errors, page errors and failed requests of a page, as they happen."""
+    """Console errors, page errors and failed requests of a page, as they happen; its waits bounded by WAIT."""
+    page.set_default_timeout(WAIT)
     problems = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))

@@ -288,3 +288,13 @@ def test_initial_walk_away_values_follow_the_threat_and_the_beliefs():
     u_sq = s.preferences.utility(s.space.status_quo)
     expected = [max(0.12, u_sq[0]), 0.4 * 0.45 + 0.6 * u_sq[1], 0.5 * 0.35 + 0.5 * u_sq[2]]
     np.testing.assert_allclose(s.initial_walk_away, expected, atol=1e-12)
+
+
+def test_kalai_smorodinsky_ends_with_quadratic_shapes():
+    """With quadratic value functions the tangent lines overstate what a country could still gain, so Imai's
+    stages once never ended; there are at most N of them."""
+    nafta = bargaining.load_scenario("nafta-2017")
+    s = nafta.with_overrides({f"{c}.shape": "quadratic" for c in nafta.countries})
+    point = analysis.kalai_smorodinsky(s.preferences, s.space, s.initial_walk_away)
+    assert np.all(point.utilities >= s.initial_walk_away - 1e-9) and s.preferences.within_red_lines(point.package).all()
+    assert np.all(point.utilities > s.initial_walk_away + 0.1)  # well inside the zone, on its way to the frontier

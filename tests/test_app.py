@@ -2,6 +2,7 @@
 test_classroom_browser.py)."""
 
 import math
+import os
 from importlib import resources
 
 import ipyvuetify
@@ -79,6 +80,32 @@ def test_app_command_refuses_a_bad_port_and_store(capsys, tmp_path):
     bad.write_text("not a database")
     assert main(["app", "--db", str(bad)]) == 2
     assert capsys.readouterr().err.startswith(f"error: --db {bad}: cannot open the class store")
+
+
+def test_app_command_refuses_a_host_or_port_it_cannot_serve_on(capsys):
+    import socket
+
+    assert main(["app", "--host", "999.1.1.1"]) == 2
+    assert capsys.readouterr().err.startswith("error: --host 999.1.1.1 --port 8765: cannot serve there: ")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --host 127.0.0.1 --port {port}: cannot serve there: Address already in use")
+        assert err.count("\n") == 1
+
+
+def test_app_turns_solaras_telemetry_and_version_check_off():
+    import subprocess
+    import sys
+
+    from bargaining.app_cli import QUIET, command
+
+    assert "--no-check-version" in command("127.0.0.1", 8765)
+    check = "from solara.server import settings; print(settings.telemetry.mixpanel_enable)"
+    out = subprocess.run([sys.executable, "-c", check], env={**os.environ, **QUIET}, capture_output=True, text=True,
+                         check=True).stdout
+    assert out == "False\n"
 
 
 def test_rejected_control_values_are_reported_not_raised():

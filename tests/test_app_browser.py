@@ -12,7 +12,7 @@ import statistics
 import time
 
 import pytest
-from browser_support import SCREENSHOTS, App, launch, need_browser, watch
+from browser_support import SCREENSHOTS, WAIT, App, launch, need_browser, watch
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,10 @@ def _open(browser, url):
 
 def _round(page, n: int) -> None:
     """Wait until the status line says round n (the bold "Round n")."""
-    page.locator("b", has_text=re.compile(rf"^Round {n}$")).first.wait_for(timeout=30_000)
+    page.locator("b", has_text=re.compile(rf"^Round {n}$")).first.wait_for(timeout=WAIT)
 
 
-def _changed(locator, before: bytes, timeout: float = 20.0) -> bytes:
+def _changed(locator, before: bytes, timeout: float = WAIT / 1000) -> bytes:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         now = locator.screenshot()
@@ -59,7 +59,7 @@ def _changed(locator, before: bytes, timeout: float = 20.0) -> bytes:
 def test_explorer_step_controls_reset_and_scenarios(app_url, browser):
     page, problems = _open(browser, app_url)
     offers = page.locator(".solara-echarts").first
-    offers.locator("canvas").first.wait_for(timeout=60_000)
+    offers.locator("canvas").first.wait_for(timeout=WAIT)
     _round(page, 0)
     before = offers.screenshot()
 
@@ -85,21 +85,21 @@ def test_explorer_step_controls_reset_and_scenarios(app_url, browser):
         page.keyboard.press("ArrowRight")
     page.get_by_text("Deadline round: 12").wait_for()
     page.get_by_role("button", name="Reset").click()
-    page.get_by_text("deadline round 12").first.wait_for(timeout=30_000)
+    page.get_by_text("deadline round 12").first.wait_for(timeout=WAIT)
     _round(page, 0)
     page.screenshot(path=str(SCREENSHOTS / "app-explore.png"), full_page=True)
 
     # Play to the outcome: Step and ▶ are disabled; another scenario brings them back (the bug of issue 11).
     page.get_by_role("button", name="▶").click()
-    page.get_by_text("Outcome: deal").first.wait_for(timeout=90_000)
+    page.get_by_text("Outcome: deal").first.wait_for(timeout=WAIT)
     assert page.get_by_role("button", name="Step").is_disabled()
     page.locator(".v-select").first.click()
     page.get_by_role("option", name="pie-split").click()
-    page.get_by_text("deadline round 10").first.wait_for(timeout=30_000)
-    page.get_by_text("A termination value: 0.00").wait_for(timeout=30_000)  # the controls follow the scenario
+    page.get_by_text("deadline round 10").first.wait_for(timeout=WAIT)
+    page.get_by_text("A termination value: 0.00").wait_for(timeout=WAIT)  # the controls follow the scenario
     assert page.get_by_role("button", name="Step").is_enabled() and page.get_by_role("button", name="▶").is_enabled()
     page.get_by_role("button", name="▶").click()
-    page.get_by_text("Outcome: deal").first.wait_for(timeout=60_000)
+    page.get_by_text("Outcome: deal").first.wait_for(timeout=WAIT)
     _round(page, 6)  # pie-split, seed 0: A's Linear concession meets B's in round 6
     assert page.get_by_role("button", name="Step").is_disabled()
     assert problems == []
@@ -110,13 +110,13 @@ def test_practice_seat_plays_to_the_end_and_scores(app_url, browser):
     page, problems = _open(browser, app_url)
     # Let the explorer's charts load first: solara's ECharts component raises "invalid dom" when it is removed
     # in the moment before ECharts has loaded (a race in solara 1.58, harmless to the page).
-    page.locator(".solara-echarts canvas").first.wait_for(timeout=60_000)
+    page.locator(".solara-echarts canvas").first.wait_for(timeout=WAIT)
     page.get_by_role("tab", name="Practice").click()
     page.locator(".v-select").nth(0).click()
     page.get_by_role("option", name="pie-split").click()
-    page.get_by_text("Take B's seat in pie-split").wait_for(timeout=30_000)  # the seat follows the scenario
+    page.get_by_text("Take B's seat in pie-split").wait_for(timeout=WAIT)  # the seat follows the scenario
     page.get_by_role("button", name="Start the talks").click()
-    page.get_by_text("Round 1 (2025-01), you are B").wait_for(timeout=30_000)
+    page.get_by_text("Round 1 (2025-01), you are B").wait_for(timeout=WAIT)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "app-practice.png"), full_page=True)
     # The student rejects every offer and tables the package the controls show (the simulated negotiator's,
@@ -127,8 +127,8 @@ def test_practice_seat_plays_to_the_end_and_scores(app_url, browser):
         button = page.get_by_role("button", name=re.compile("^(Reject|Table this package)$")).first
         before = page.locator("body").inner_text()
         button.click()
-        page.wait_for_function("(before) => document.body.innerText !== before", arg=before, timeout=30_000)
-    page.get_by_text("Talks over").wait_for(timeout=30_000)
+        page.wait_for_function("(before) => document.body.innerText !== before", arg=before, timeout=WAIT)
+    page.get_by_text("Talks over").wait_for(timeout=WAIT)
     text = page.locator("pre").inner_text()
     # Tabling the hint and rejecting A's offers: A accepts B's package in round 6, as without the student.
     assert "B: deal in round 6" in text and "simulated negotiator in your seat (deal in round 6)" in text

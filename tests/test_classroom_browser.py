@@ -13,7 +13,7 @@ import json
 import re
 
 import pytest
-from browser_support import SCREENSHOTS, App, launch, need_browser, watch
+from browser_support import SCREENSHOTS, WAIT, App, launch, need_browser, watch
 
 import bargaining
 from bargaining.app.common import shown
@@ -35,7 +35,7 @@ def _body_changes(page, action) -> None:
     """Do ``action`` and wait until the page's text changes (the server has answered)."""
     before = page.locator("body").inner_text()
     action()
-    page.wait_for_function("(before) => document.body.innerText !== before", arg=before, timeout=30_000)
+    page.wait_for_function("(before) => document.body.innerText !== before", arg=before, timeout=WAIT)
 
 
 def _join(page, url, code, country, problems):
@@ -44,7 +44,7 @@ def _join(page, url, code, country, problems):
     page.get_by_label("Your name").fill(f"Student {country}")
     page.get_by_role("button", name="Find the class").click()
     page.get_by_role("button", name=re.compile(f"^Table 1: {country} ")).click()
-    page.get_by_text("Table 1: you are").wait_for(timeout=30_000)
+    page.get_by_text("Table 1: you are").wait_for(timeout=WAIT)
     return re.search(r"Your seat key is (\S+):", page.locator("body").inner_text()).group(1)
 
 
@@ -53,18 +53,18 @@ def _back(page, url, code, key):
     page.get_by_text("Back to your seat").click()
     page.get_by_label("Seat key").fill(key)
     page.get_by_role("button", name="Back to my seat").click()
-    page.get_by_text("Table 1: you are").wait_for(timeout=30_000)
+    page.get_by_text("Table 1: you are").wait_for(timeout=WAIT)
 
 
 def _act(page, request, scenario):
     """Wait until the page shows this request, then play the hint."""
-    page.locator("h4", has_text=re.compile(rf"^Round {request.round} \(")).first.wait_for(timeout=30_000)
+    page.locator("h4", has_text=re.compile(rf"^Round {request.round} \(")).first.wait_for(timeout=WAIT)
     if request.kind == "propose":
-        page.get_by_text("Your turn: build a package and table it").wait_for(timeout=30_000)
+        page.get_by_text("Your turn: build a package and table it").wait_for(timeout=WAIT)
         _body_changes(page, page.get_by_role("button", name="Table this package").click)
     else:
         page.get_by_text(f"{request.proposer} tables a package worth {request.utility:.3f} to you").wait_for(
-            timeout=30_000)
+            timeout=WAIT)
         assert f"would {'accept' if request.hint else 'reject'}" in page.locator("body").inner_text()
         _body_changes(page, page.get_by_role("button", name="Accept" if request.hint else "Reject").click)
 
@@ -82,12 +82,12 @@ def test_a_class_plays_a_table_to_its_outcome_through_a_server_crash(app, tmp_pa
         instructor = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         problems += watch(instructor)
         instructor.goto(f"{app.url}?token=wrong")
-        instructor.get_by_text("wrong instructor token").wait_for(timeout=60_000)
+        instructor.get_by_text("wrong instructor token").wait_for(timeout=WAIT)
         instructor.goto(f"{app.url}?token={app.token}")
         instructor.get_by_label("Seed (the same at every table)").fill(str(SEED))
         instructor.get_by_label("Seed (the same at every table)").press("Enter")
         instructor.get_by_role("button", name="Create the class").click()
-        instructor.get_by_text("Join code:").wait_for(timeout=30_000)
+        instructor.get_by_text("Join code:").wait_for(timeout=WAIT)
         code = re.search(r"Join code: (\w+)", instructor.locator("body").inner_text()).group(1)
         instructor.get_by_text(f"seed {SEED}, 1 table(s)").wait_for()
 
@@ -95,12 +95,12 @@ def test_a_class_plays_a_table_to_its_outcome_through_a_server_crash(app, tmp_pa
         stranger = browser.new_context().new_page()
         stranger.goto(f"{app.url}?code=ZZZZZZ")
         stranger.get_by_role("button", name="Find the class").click()
-        stranger.get_by_text("no class has the code 'ZZZZZZ'").wait_for(timeout=30_000)
+        stranger.get_by_text("no class has the code 'ZZZZZZ'").wait_for(timeout=WAIT)
         pages, keys = {}, {}
         for country in scenario.countries:
             pages[country] = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
             keys[country] = _join(pages[country], app.url, code, country, problems)
-        instructor.get_by_text("US: Student US; CA: Student CA; MX: Student MX").wait_for(timeout=30_000)
+        instructor.get_by_text("US: Student US; CA: Student CA; MX: Student MX").wait_for(timeout=WAIT)
 
         def play_until(stop):
             while not shadow.over and not stop():
@@ -118,7 +118,7 @@ def test_a_class_plays_a_table_to_its_outcome_through_a_server_crash(app, tmp_pa
         app.start()
         for country, page in pages.items():  # every student comes back with the seat key
             _back(page, app.url, code, keys[country])
-            page.locator("h4", has_text=re.compile(r"^Round 4 \(")).first.wait_for(timeout=30_000)
+            page.locator("h4", has_text=re.compile(r"^Round 4 \(")).first.wait_for(timeout=WAIT)
             assert page.locator("table.transcript tr").count() == 1 + tabled  # the same packages, kept
         waiting = shadow.pending[0].country
         assert any(p.get_by_text(f"Waiting for {waiting}.").count() for c, p in pages.items() if c != waiting)
@@ -126,17 +126,17 @@ def test_a_class_plays_a_table_to_its_outcome_through_a_server_crash(app, tmp_pa
         play_until(lambda: False)
         assert (shadow.model.outcome, shadow.round) == ("deal", 7)  # as bargaining.run with seed 7
         for country, page in pages.items():
-            page.get_by_text("Talks over").wait_for(timeout=30_000)
+            page.get_by_text("Talks over").wait_for(timeout=WAIT)
             assert f"{country}: deal in round 7" in page.locator("pre").inner_text()
         pages["MX"].screenshot(path=str(SCREENSHOTS / "class-student-score.png"), full_page=True)
 
         # The instructor's page (reloaded after the restart) shows the outcome and the debrief.
         instructor.goto(f"{app.url}?token={app.token}")
-        instructor.locator("table.overview").get_by_text("deal").wait_for(timeout=30_000)
+        instructor.locator("table.overview").get_by_text("deal").wait_for(timeout=WAIT)
         debrief = instructor.locator("table.debrief")
-        debrief.wait_for(timeout=30_000)
+        debrief.wait_for(timeout=WAIT)
         assert debrief.locator("tr").count() == 1 + 3 and "Student MX" in debrief.inner_text()
-        instructor.locator("img").first.wait_for(timeout=30_000)  # the class figure
+        instructor.locator("img").first.wait_for(timeout=WAIT)  # the class figure
         instructor.screenshot(path=str(SCREENSHOTS / "class-debrief.png"), full_page=True)
         browser.close()
     assert problems == []

@@ -1,11 +1,15 @@
 """The `bargaining` command as a user meets it."""
 
 import json
+import os
+import stat
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+import bargaining
 from bargaining.cli import main
 
 
@@ -68,3 +72,80 @@ def test_scenarios_lists_bundled(capsys):
     assert main(["scenarios"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("nafta-2017") and "pie-split" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "nafta-2017", "--set", "CA.weights.auto_rvc=nan"],
+     "nafta-2017: countries.CA.weights.auto_rvc: expected a finite number, found nan"),
+    (["show", "nafta-2017", "--set", "US.congress.weights.sunset=nan"],
+     "nafta-2017: countries.US.congress.weights.sunset: expected a finite number, found nan"),
+    (["run", "nafta-2017", "--set", "issues.customs.bounds=[0.0, inf]"],
+     "nafta-2017: issues.customs.bounds.1: expected a finite number, found inf"),
+    (["run", "nafta-2017", "--set", "US.strategy.beta=inf"],
+     "nafta-2017: countries.US.strategy.beta: expected a finite number, found inf"),
+    (["run", "nafta-2017", "--set", "US.ideal.auto_rvc=true"],
+     "nafta-2017: countries.US.ideal.auto_rvc: expected a valid number, found True"),
+    (["run", "nafta-2017", "--set", "protocol.deadline_round=8.0"],
+     "nafta-2017: protocol.deadline_round: expected a valid integer, found 8.0"),
+    (["run", "nafta-2017", "--seed", "-1"], "seed: expected an integer >= 0, found -1"),
+    (["run", "nafta-2017", "--set", "calendar.months_per_round=inf"],
+     "nafta-2017: calendar.months_per_round: expected a finite number, found inf"),
+    (["run", "nafta-2017", "--set", "calendar.months_per_round=1e300"],
+     "nafta-2017: calendar.months_per_round: expected a calendar whose last possible round (30) falls by the year "
+     "9999, found 1e+300 months a round"),
+    (["run", "nafta-2017", "--set", "protocol.horizon_round=1000000000"],
+     "nafta-2017: protocol.horizon_round: expected less than or equal to 10000, found 1000000000"),
+    (["run", "nafta-2017", "--set", "MX.election.strategy.name=[1,2]"],
+     "nafta-2017: countries.MX.election.strategy.name: expected one of ['boulware', 'conceder', 'hard_liner', "
+     "'linear', 'opponent_model', 'rubinstein', 'time_dependent', 'tit_for_tat', 'tit_for_tat_absolute', "
+     "'tit_for_tat_relative'], found [1, 2]"),
+    (["run", "nafta-2017", "--set", "MX.strategy.name=opponent_model", "--set", "MX.strategy.resolution=1e-300"],
+     "nafta-2017: countries.MX.strategy.resolution: expected greater than or equal to 0.000001, found 1e-300"),
+    (["run", "nafta-2017", "--plot", "f.xyz"], "f.xyz: expected a figure file ending in one of .avif, .eps, "),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"error: {message}") and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_figure_never_replaces_a_folder_or_a_special_file(tmp_path, capsys):
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)  # as /dev/null is: writing the figure must not replace it
+    for target, found in ((tmp_path, "a folder"), (fifo, "a special file")):
+        assert main(["run", "pie-split", "--plot", str(target)]) == 2
+        assert capsys.readouterr().err == f"error: {target}: expected a figure file name, found {found}\n"
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and sorted(tmp_path.iterdir()) == [fifo]
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bargaining.cli.run.run", interrupted)
+    assert main(["run", "pie-split"]) == 130
+    assert capsys.readouterr() == ("", "interrupted\n")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"seed": -1}, "seed: expected an integer >= 0, found -1"),
+    ({"seed": 1.5}, "seed: expected an integer >= 0, found 1.5"),
+    ({"seed": True}, "seed: expected an integer >= 0, found True"),
+    ({"overrides": 5}, "overrides: expected a list of 'PATH=VALUE' strings or a dict {PATH: value}, found 5"),
+    ({"overrides": "US.termination_value=0.6"}, "overrides: expected a list of 'PATH=VALUE' strings or a dict "
+     "{PATH: value}, found 'US.termination_value=0.6'"),
+    ({"overrides": {"US.termination_value": float("nan")}},
+     "nafta-2017: countries.US.termination_value: expected a finite number, found nan"),
+])
+def test_python_api_raises_the_packages_error_with_the_same_message(kwargs, message):
+    with pytest.raises(bargaining.ScenarioError) as err:
+        bargaining.run("nafta-2017", **kwargs)
+    assert str(err.value) == message
+
+
+def test_numpy_values_are_plain_values():
+    result = bargaining.run("pie-split", {"A.termination_value": np.float64(0.1)}, seed=np.int64(3))
+    assert result.seed == 3 and type(result.seed) is int
+    assert result.to_dict() == bargaining.run("pie-split", {"A.termination_value": 0.1}, seed=3).to_dict()

@@ -456,7 +456,7 @@ def test_override_paths_reach_every_domestic_table(nafta):
      "[50, 85], found 99"),
     ("CA.audience_costs.set_points.procurement=closed", "countries.CA.audience_costs.set_points.procurement: "
      "expected one of ['open', 'partly capped', \"capped at partners' own market size\"], found 'closed'"),
-    ("MX.election.strategy.beta=-1", "countries.MX.election.strategy.beta: Input should be greater than 0, "
+    ("MX.election.strategy.beta=-1", "countries.MX.election.strategy.beta: expected greater than 0, "
      "found -1"),
     ("MX.election.strategy.name=psychic", "countries.MX.election.strategy.name: expected one of"),
     ("CA.congress.threshold=0.5", "countries.CA.congress.weights: required but missing"),

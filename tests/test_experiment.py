@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -157,11 +158,16 @@ def test_sampled_designs_respect_ranges_integers_and_levels():
 
 # ------------------------------------------------------------------------------------------ executors
 
-def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+def test_serial_processes_and_dask_give_identical_tables_efficiency_included(tmp_path):
+    """The quick threat_credibility sweep, whose Nash distances once differed in the last bits with the number of
+    BLAS threads: serially with four BLAS threads, on two processes (the machine's default) and on Dask (one)."""
     from distributed import LocalCluster
+    from threadpoolctl import threadpool_limits
 
-    experiment = from_dict(small(replications=4, batch=5))
-    serial = sweep(experiment, tmp_path / "serial", workers=1, progress=False)
+    experiment = load_experiment(ROOT / "experiments" / "threat_credibility.toml", quick=True)
+    assert "distances" in experiment.spec.outcomes
+    with threadpool_limits(limits=4, user_api="blas"):
+        serial = sweep(experiment, tmp_path / "serial", workers=1, progress=False)
     sweep(experiment, tmp_path / "pool", workers=2, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
@@ -169,11 +175,12 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path):
         dask = sweep(experiment, tmp_path / "dask", scheduler=cluster.scheduler_address, progress=False)
     assert "Dask scheduler tcp://127.0.0.1" in dask.executor
     table = read_runs(tmp_path / "serial")
-    assert len(table) == 24 and list(table["run"]) == list(range(24))
-    assert {"deal", "withdrawal"} <= set(table["outcome"])
-    assert serial.outcomes == table["outcome"].value_counts().to_dict()
+    assert len(table) == 18 and list(table["run"]) == list(range(18))
+    assert serial.outcomes == {"deal": 12, "withdrawal": 6} == table["outcome"].value_counts().to_dict()
+    distances = table.loc[table["outcome"] == "deal", "nash_distance"].dropna()
+    assert len(distances) == 10 and distances.between(0.05, 0.5).all()
     for other in ("pool", "dask"):
-        pd.testing.assert_frame_equal(table, read_runs(tmp_path / other), check_exact=True)
+        assert table.equals(read_runs(tmp_path / other)), other
 
 
 def test_results_do_not_depend_on_the_batch_size(tmp_path):
@@ -203,8 +210,12 @@ def test_dask_local_cluster_option(tmp_path):
 def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr("bargaining.experiment.executors.CONNECT_TIMEOUT", "1s")
     experiment = from_dict(small(replications=1))
-    with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
-        sweep(experiment, tmp_path / "x", scheduler="tcp://127.0.0.1:9", progress=False)
+    for option in ({"workers": 0}, {"dask_local": 10_000}):
+        with pytest.raises(ExperimentError, match=f"{next(iter(option))}: expected a number of processes in 1.."):
+            sweep(experiment, tmp_path / "x", progress=False, **option)
+    for address in ("tcp://127.0.0.1:9", "not a url", "tcp://[::1"):
+        with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
+            sweep(experiment, tmp_path / "x", scheduler=address, progress=False)
     assert not (tmp_path / "x").exists()  # nothing half-written
 
 
@@ -273,8 +284,148 @@ def test_out_folder_guards(tmp_path):
     assert len(read_runs(tmp_path)) == 6
 
 
+def test_a_folder_with_a_strangers_files_is_refused_and_left_as_it_was(tmp_path, capsys):
+    exp = write_toml(tmp_path / "exp.toml", 'name = "small"\nscenario = "nafta-2017"\n'
+                     '[parameters."US.termination_value"]\nlevels = [0.1, 0.9]\n')
+    stranger = tmp_path / "stranger"
+    (stranger / "runs").mkdir(parents=True)
+    (stranger / "notes.txt").write_text("mine")
+    pd.DataFrame({"run": [0, 1]}).to_parquet(stranger / "runs" / "part-000000000-000000001.parquet")
+    before = sorted((p.relative_to(stranger), p.stat().st_mtime_ns) for p in stranger.rglob("*"))
+    for resume in ([], ["--resume"]):
+        assert main(["sweep", str(exp), "--out", str(stranger), "--workers", "1", "--no-progress", *resume]) == 2
+        assert capsys.readouterr().err == (f"error: {stranger}: holds files this experiment did not write (e.g. "
+                                           "'notes.txt'); expected a new or empty folder, or the results folder "
+                                           "of this experiment\n")
+    (stranger / "notes.txt").unlink()  # foreign parts alone are not this experiment's either
+    assert main(["sweep", str(exp), "--out", str(stranger), "--workers", "1", "--no-progress", "--resume"]) == 2
+    assert "holds files this experiment did not write (e.g. 'runs')" in capsys.readouterr().err
+    assert sorted((p.relative_to(stranger), p.stat().st_mtime_ns) for p in stranger.rglob("*")) == before[1:]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["sweep", str(exp), "--out", str(empty), "--workers", "1", "--no-progress", "--no-report"]) == 0
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "-rf", "a/b", "x" * 101, ""])
+def test_experiment_names_are_plain_file_names(name):
+    with pytest.raises(ExperimentError, match="name: expected a string to "):
+        from_dict(small(name=name), "exp.toml")
+
+
+def test_a_grid_too_large_is_refused_before_anything_is_allocated_or_written(tmp_path):
+    experiment = from_dict(small(replications=1000, parameters={
+        "US.termination_value": {"range": [0.0, 1.0], "steps": 1000},
+        "CA.belief": {"range": [0.0, 1.0], "steps": 1000}}))
+    with pytest.raises(ExperimentError) as err:
+        sweep(experiment, tmp_path / "out", workers=1, progress=False)
+    assert str(err.value) == ("<experiment>: expected at most 1,000,000 parameter cells and 10,000,000 runs, "
+                              "found 1,000,000 cells x 1,000 replications = 1,000,000,000 runs")
+    sobol = from_dict(small(design="sobol", samples=2**19, parameters={
+        "US.termination_value": {"range": [0.0, 1.0]}, "CA.belief": {"range": [0.0, 1.0]}}))
+    with pytest.raises(ExperimentError, match="found 2,097,152 cells x 3 replications"):
+        Design(sobol)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_locked_folder_is_refused(tmp_path):
+    from filelock import FileLock
+
+    experiment = from_dict(small(replications=1))
+    with FileLock(tmp_path / ".lock", timeout=0):  # as another sweep holds it
+        with pytest.raises(ExperimentError, match="another sweep is writing to this folder"):
+            sweep(experiment, tmp_path, workers=1, progress=False)
+    assert sweep(experiment, tmp_path, workers=1, progress=False).ran == 6
+
+
+@pytest.mark.parametrize("damage", [b"", b"PAR1 garbage", "truncated"])
+def test_a_damaged_part_is_named_by_report_and_redone_by_resume(tmp_path, capsys, damage):
+    experiment = from_dict(small(replications=2, batch=3))
+    sweep(experiment, tmp_path / "reference", workers=1, progress=False)
+    out = tmp_path / "out"
+    sweep(experiment, out, workers=1, progress=False)
+    part = sorted((out / "runs").glob("part-*.parquet"))[1]
+    part.write_bytes(part.read_bytes()[:-40] if damage == "truncated" else damage)
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {part}: cannot read this part of the results (") and err.count("\n") == 1
+    assert err.endswith(f"continue the sweep with --out {out} --resume: it sets the part aside and runs its runs "
+                        "again\n")
+    resumed = sweep(experiment, out, resume=True, workers=1, progress=False)
+    assert resumed.ran == 3 and resumed.resumed == 9 and resumed.set_aside == [str(part)]
+    assert "unreadable part set aside (renamed *.corrupt)" in resumed.text()
+    assert part.with_name(part.name + ".corrupt").exists()
+    assert read_runs(out).equals(read_runs(tmp_path / "reference"))
+
+
+@pytest.mark.parametrize("damage", ["{not json", "[]", '{"spec": 1}', "spec"])
+def test_a_damaged_record_is_named_and_the_runs_are_kept(tmp_path, capsys, damage):
+    exp = write_toml(tmp_path / "exp.toml", 'name = "small"\nscenario = "nafta-2017"\nreplications = 2\n'
+                     '[parameters."US.termination_value"]\nlevels = [0.1, 0.9]\n')
+    out = tmp_path / "out"
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress", "--no-report"]) == 0
+    table = read_runs(out)
+    manifest = json.loads((out / "experiment.json").read_text())
+    (out / "experiment.json").write_text(json.dumps({**manifest, "spec": {**manifest["spec"], "design": "grille"}})
+                                         if damage == "spec" else damage)
+    advice = (f"error: {out / 'experiment.json'}: cannot read the record of the sweep (")
+    for argv in (["report", str(out)], ["sweep", str(exp), "--out", str(out), "--resume", "--workers", "1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(advice) and err.count("\n") == 1
+        assert err.endswith(f"); delete it and run the sweep again with --out {out} --resume: the stored runs are "
+                            "kept\n")
+    (out / "experiment.json").unlink()  # as the message says
+    assert main(["sweep", str(exp), "--out", str(out), "--resume", "--workers", "1", "--no-progress"]) == 0
+    assert "4 runs were already done" in capsys.readouterr().out
+    assert json.loads((out / "experiment.json").read_text())["complete"] and read_runs(out).equals(table)
+
+
+def test_a_full_disk_stops_the_sweep_with_one_line_and_resume_finishes_it(tmp_path, monkeypatch, capsys):
+    import pyarrow.parquet as pq
+
+    exp = write_toml(tmp_path / "exp.toml", 'name = "small"\nscenario = "nafta-2017"\nreplications = 2\n'
+                     'batch = 1\n[parameters."US.termination_value"]\nlevels = [0.1, 0.5, 0.9]\n')
+    out = tmp_path / "out"
+    write_table, written = pq.write_table, []
+
+    def fills_up(table, where, **kwargs):
+        if len(written) == 2:
+            Path(where).write_bytes(b"PAR1")  # the start of a part, then the disk is full
+            raise OSError(28, "No space left on device")
+        written.append(where)
+        return write_table(table, where, **kwargs)
+
+    monkeypatch.setattr(pq, "write_table", fills_up)
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress"]) == 2
+    assert capsys.readouterr().err == (f"error: {out}: cannot write results: No space left on device; the runs "
+                                       "stored so far are kept: continue with --resume once the folder can be "
+                                       "written\n")
+    assert sorted((out / "runs").iterdir()) == sorted(Path(p).with_suffix(".parquet") for p in written)  # no .tmp
+    monkeypatch.undo()
+    assert main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress", "--resume"]) == 0
+    assert "2 runs were already done" in capsys.readouterr().out and len(read_runs(out)) == 6
+
+
+def test_ctrl_c_under_dask_local_is_one_line(tmp_path):
+    exp = write_toml(tmp_path / "exp.toml", 'name = "dask"\nscenario = "nafta-2017"\nreplications = 200\n'
+                     'batch = 2\n[parameters."US.termination_value"]\nlevels = [0.1, 0.9]\n')
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
+                             "--dask-local", "1", "--no-report", "--no-progress"],
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list((out / "runs").glob("part-*.parquet")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stderr = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130
+    assert stderr == (f"interrupted: the finished batches are in {out}; continue with: "
+                      f"bargaining sweep {exp} --out {out} --resume\n")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
-def test_interrupted_midway_then_resume_gives_the_uninterrupted_table(tmp_path, sig):
+def test_interrupted_midway_then_resume_gives_the_uninterrupted_table(tmp_path, sig, capsys):
     exp = write_toml(tmp_path / "kill.toml", """
 name = "kill"
 scenario = "nafta-2017"
@@ -292,17 +443,26 @@ levels = [0.0, 0.5, 1.0, 0.25]
     proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                              "--workers", "2", "--no-report", "--no-progress"],
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while len(list((out / "runs").glob("part-*.parquet"))) < 10 and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C does
-    stderr = proc.communicate(timeout=60)[1]
+    # a second sweep of the same folder meanwhile is refused, and writes nothing
+    assert main(["sweep", str(exp), "--out", str(out), "--resume", "--workers", "1", "--no-progress"]) == 2
+    assert f"{out}: another sweep is writing to this folder" in capsys.readouterr().err
+    workers = psutil.Process(proc.pid).children(recursive=True)
     if sig == signal.SIGKILL:
+        os.kill(proc.pid, sig)  # the sweep's process alone: its workers must end with it
+        stderr = proc.communicate(timeout=60)[1]
         assert proc.returncode == -signal.SIGKILL, stderr
+        gone, alive = psutil.wait_procs(workers, timeout=30)
+        assert workers and not alive
     else:
+        os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C does
+        stderr = proc.communicate(timeout=60)[1]
         assert proc.returncode == 130 and "Traceback" not in stderr, stderr
-        assert stderr.strip().endswith(f"bargaining sweep {exp} --out {out} --resume")
+        assert stderr.strip() == (f"interrupted: the finished batches are in {out}; continue with: "
+                                  f"bargaining sweep {exp} --out {out} --resume")
     manifest = json.loads((out / "experiment.json").read_text())
     partial = read_runs(out)
     assert not manifest["complete"] and 80 <= len(partial) < 1000

@@ -94,7 +94,7 @@ def test_cli_writes_the_sweep_folder_standings_and_figure(tmp_path, capsys):
     assert cli.main([*PIE, "--workers", "1", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "hard_liner" in printed and "deal rate" in printed and "8 runs in" in printed
-    assert {p.name for p in out.iterdir()} == {"experiment.json", "runs", "standings.csv", "tournament.png"}
+    assert {p.name for p in out.iterdir()} == {".lock", "experiment.json", "runs", "standings.csv", "tournament.png"}
     manifest = json.loads((out / "experiment.json").read_text())
     assert manifest["complete"] and manifest["n_runs"] == 8 and manifest["spec"]["name"] == "tournament-pie-split"
     runs = read_runs(out)
@@ -136,7 +136,9 @@ def test_cli_interrupted_then_resumed_gives_the_uninterrupted_table(tmp_path, ca
     assert exit_.value.code == 130
     partial = read_runs(out)
     assert 0 < len(partial) < 8 and not json.loads((out / "experiment.json").read_text())["complete"]
-    again = capsys.readouterr().err.strip().splitlines()[-1].strip()
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f"interrupted: the finished batches are in {out}; continue with: ")
+    again = last.split("continue with: ")[1]
     assert again.startswith("bargaining tournament pie-split ") and again.endswith(f"--out {out} --resume")
     monkeypatch.undo()
     assert cli.main([*shlex.split(again)[1:], "--workers", "1", "--no-progress"]) == 0
@@ -148,7 +150,7 @@ def test_cli_interrupted_then_resumed_gives_the_uninterrupted_table(tmp_path, ca
 @pytest.mark.parametrize("argv, message", [
     (["--strategies", "linear,nope"], "nope"),
     (["--seeds", "0"], "seeds"),
-    (["--workers", "0"], "--workers"),
+    (["--workers", "0"], "workers: expected a number of processes in 1.."),
 ])
 def test_cli_bad_input_exit_2_nothing_written(tmp_path, capsys, argv, message):
     out = tmp_path / "t"
@@ -175,7 +177,7 @@ def test_experiment_script_quick(tmp_path):
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     script.main(["--quick", "--workers", "1", "--out", str(tmp_path)])
-    assert {p.name for p in tmp_path.iterdir()} == {"experiment.json", "runs", "standings.csv", "tournament.png",
-                                                   "summary.md"}
+    assert {p.name for p in tmp_path.iterdir()} == {".lock", "experiment.json", "runs", "standings.csv",
+                                                   "tournament.png", "summary.md"}
     assert len(read_runs(tmp_path)) == 3**3 * 2
     assert "**US**: best with" in (tmp_path / "summary.md").read_text()

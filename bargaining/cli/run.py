@@ -51,11 +51,13 @@ def summary(scenario: Scenario, result: Result) -> str:
 
 
 def cmd_run(args) -> None:
+    if args.plot:
+        from ..plots import figure_format, trajectory  # only now: a run without a figure needs no matplotlib
+
+        figure_format(args.plot)  # before the run: a bad name fails at once
     scenario = load_scenario(args.scenario, args.set)
     result = run(scenario, seed=args.seed, record=bool(args.plot) or not args.json)
     if args.plot:
-        from ..plots import trajectory  # only now: a run without a figure needs no matplotlib
-
         try:
             trajectory(scenario, result, args.plot)
         except OSError as exc:

@@ -76,7 +76,8 @@ def cmd_show(args) -> None:
         print(json.dumps(info, indent=2))
         return
     space, codes = scenario.space, scenario.countries
-    print(f"{scenario.name}: {scenario.spec.description.strip().splitlines()[0]}\n")
+    summary = scenario.spec.description.strip().splitlines()
+    print(f"{scenario.name}: {summary[0]}\n" if summary else f"{scenario.name}\n")
     print(table(["issue", "range", "status quo"],
                 [[i.name, i.describe(), fmt_value(i, i.status_quo)] for i in space]))
     for code in codes:

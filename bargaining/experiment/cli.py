@@ -44,20 +44,16 @@ def run_sweep(experiment: Experiment, out: Path, args: argparse.Namespace, again
         The ``SweepSummary``.
 
     Raises:
-        ExperimentError: A bad option, or what ``sweep`` raises.
+        ExperimentError: What ``sweep`` raises.
         SystemExit: 130 after Ctrl-C, once the finished batches are stored.
     """
-    from .spec import ExperimentError
     from .sweep import sweep
 
-    for option, value in (("--workers", args.workers), ("--dask-local", args.dask_local)):
-        if value is not None and value < 1:
-            raise ExperimentError(f"{option}: expected a number >= 1, found {value}")
     try:
         return sweep(experiment, out, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                      resume=args.resume, progress=not args.no_progress)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the finished batches are in {out}; continue with\n  {again}", file=sys.stderr)
+        print(f"interrupted: the finished batches are in {out}; continue with: {again}", file=sys.stderr)
         raise SystemExit(130) from None
 
 

@@ -8,13 +8,14 @@ give, so a run's result depends on neither the executor, nor the chunking, nor a
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 
 import numpy as np
 from SALib.sample import latin
 from SALib.sample import sobol as sobol_sample
 
-from .spec import Experiment, ParameterSpec
+from .spec import MAX_CELLS, MAX_RUNS, Experiment, ExperimentError, ParameterSpec
 
 
 def problem(parameters: dict[str, ParameterSpec]) -> dict:
@@ -64,6 +65,9 @@ class Design:
         levels: Grid levels per parameter (grid design).
         points: Sampled points (lhs/sobol), SALib's order.
         n_cells: Number of parameter cells; ``n_runs = n_cells * replications``.
+
+    Raises:
+        ExperimentError: More than ``MAX_CELLS`` cells or ``MAX_RUNS`` runs (checked before anything is sampled).
     """
 
     def __init__(self, experiment: Experiment):
@@ -72,13 +76,19 @@ class Design:
         self.names = list(self.parameters)
         self.replications = experiment.replications
         self.master = experiment.spec.seed
-        self.points = sample(experiment)
-        if self.points is None:
+        self.levels, self.points = None, None
+        if experiment.spec.design == "grid":
             self.levels = [p.grid_levels(experiment.max_levels) for p in self.parameters.values()]
-            self.n_cells = int(np.prod([len(v) for v in self.levels]))
+            self.n_cells = math.prod(len(v) for v in self.levels)
         else:
-            self.levels = None
-            self.n_cells = len(self.points)
+            sobol = experiment.spec.design == "sobol"
+            self.n_cells = experiment.samples * (len(self.parameters) + 2 if sobol else 1)
+        if self.n_cells > MAX_CELLS or self.n_runs > MAX_RUNS:
+            raise ExperimentError(f"{experiment.origin}: expected at most {MAX_CELLS:,} parameter cells and "
+                                  f"{MAX_RUNS:,} runs, found {self.n_cells:,} cells x {self.replications:,} "
+                                  f"replications = {self.n_runs:,} runs")
+        if self.levels is None:
+            self.points = sample(experiment)
 
     @property
     def n_runs(self) -> int:

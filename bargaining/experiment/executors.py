@@ -6,14 +6,18 @@
   of ``dask_local`` worker processes that lives as long as the sweep.
 
 Every task is a batch of runs whose seeds are fixed in advance, so the results do not depend on the executor.
+Workers are the sweep's own: they ignore Ctrl-C (the sweep stops them once the finished batches are stored) and
+end when the sweep's process dies, however it dies (Dask's worker processes watch their nanny the same way).
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,17 +70,40 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, dask
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bargaining.experiment.runs"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker)
     try:
         yield Backend(pool, workers, f"{workers} local processes")
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ignore_interrupts() -> None:
-    """Worker processes ignore Ctrl-C (SIGINT reaches the whole process group): the main process handles
-    it, cancels what has not started and lets the running batches finish, so no worker dies mid-task."""
+def _start_worker() -> None:
+    """A pool worker ignores Ctrl-C (SIGINT reaches the whole process group: the main process handles it,
+    cancels what has not started and lets the running batches finish) and ends as soon as the sweep's process
+    does, however it ends (even by SIGKILL): a thread waits on the parent's sentinel, a pipe that only the
+    parent holds open."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
+
+@contextmanager
+def _ignoring_interrupts():
+    """SIGINT ignored meanwhile (in the main thread), so that processes started now inherit that."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextmanager
@@ -85,14 +112,15 @@ def _dask(scheduler: str | None, dask_local: int | None):
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        with _ignoring_interrupts():  # Ctrl-C is the sweep's to handle, not the workers'
+            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         address = cluster.scheduler_address
     else:
         address = scheduler
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, or not an address
         if cluster is not None:
             cluster.close()
         raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "

@@ -18,7 +18,6 @@ The tables come from ``experiment.tables`` (which also says what a metric name m
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ from .figures import plot_deadline, plot_dominant, plot_heatmaps, plot_lines, pl
 from .runs import ERROR
 from .sensitivity import sensitivity_table
 from .spec import ExperimentError, ExperimentSpec
-from .store import MANIFEST, read_runs
+from .store import MANIFEST, read_manifest, read_runs, write_file
 from .tables import aggregate, binned, cell_table, metric_column, metric_values, outcomes_of, prim_table, wilson
 
 FEW_RUNS = 20  # fewer runs in a cell: an outcome share's 95 % interval is wider than about +-0.2
@@ -67,15 +66,23 @@ def write_report(root: str | Path) -> Path:
     """Write tables, figures and ``summary.md`` for a results folder; return the summary's path.
 
     Raises:
-        ExperimentError: The folder holds no results.
+        ExperimentError: The folder holds no results, a file of them cannot be read (named, with how to
+            recover), or the report cannot be written.
     """
     root = Path(root)
-    if not (root / MANIFEST).exists():
+    manifest = read_manifest(root) if root.is_dir() else None
+    if manifest is None:
         raise ExperimentError(f"{root}: not a results folder (expected {root / MANIFEST}; run `bargaining sweep` "
                               f"first)")
-    manifest = json.loads((root / MANIFEST).read_text())
-    spec = ExperimentSpec.model_validate(manifest["spec"])
+    spec = ExperimentSpec.model_validate(manifest["spec"])  # read_manifest checked it
     runs = read_runs(root)
+    try:
+        return _write(root, manifest, spec, runs)
+    except OSError as exc:
+        raise ExperimentError(f"{root}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def _write(root: Path, manifest: dict, spec: ExperimentSpec, runs: pd.DataFrame) -> Path:
     names = list(spec.parameters)
     countries = [c.removeprefix("utility.") for c in runs.columns if c.startswith("utility.")]
     metrics = list(spec.report.metrics)
@@ -86,7 +93,7 @@ def write_report(root: str | Path) -> Path:
     ok = runs[runs["outcome"] != ERROR]
 
     cells = cell_table(runs, spec, countries)
-    cells.to_csv(root / "cells.csv", index=False)
+    write_file(root / "cells.csv", cells.to_csv(index=False))
     figures = []
     x = spec.report.x or names[0]
     others = [n for n in names if n != x]
@@ -113,7 +120,7 @@ def write_report(root: str | Path) -> Path:
     sobol = None
     if spec.design == "sobol" and cells["errors"].eq(0).all() and len(cells) == manifest["n_cells"]:
         sobol = sensitivity_table(spec.parameters, cells, tuple(countries), seed=spec.seed)
-        sobol.to_csv(root / "sobol.csv", index=False)
+        write_file(root / "sobol.csv", sobol.to_csv(index=False))
         if len(sobol):
             plot_sobol(sobol, root / "sobol.png")
             figures.append("sobol.png")
@@ -122,14 +129,14 @@ def write_report(root: str | Path) -> Path:
     target = spec.report.prim
     if target:
         boxes = prim_boxes(cells, spec.parameters, f"P({target})", spec.report.prim_threshold)
-        prim_table(boxes).to_csv(root / "prim.csv", index=False)
+        write_file(root / "prim.csv", prim_table(boxes).to_csv(index=False))
         if boxes:
             plot_prim(boxes, target, root / "prim.png")
             figures.append("prim.png")
 
     summary = _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures, few,
                        never)
-    (root / "summary.md").write_text(summary)
+    write_file(root / "summary.md", summary)
     return root / "summary.md"
 
 

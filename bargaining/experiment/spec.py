@@ -44,6 +44,9 @@ from ..scenario import Scenario, ScenarioError, load_scenario, validation_messag
 
 #: What a run can record: the outcome itself is always recorded.
 OUTCOME_GROUPS = ("outcome", "round", "agreement", "utilities", "walk_away", "distances")
+#: Most parameter cells and runs of one experiment: a sweep keeps each cell's sampled values and a flag per run
+#: in memory (at most about 100 MB).
+MAX_CELLS, MAX_RUNS = 1_000_000, 10_000_000
 
 
 class ExperimentError(ScenarioError):
@@ -51,16 +54,18 @@ class ExperimentError(ScenarioError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are mistakes; numbers are finite, and a boolean or a string is not a number (strict mode)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ParameterSpec(_Strict):
     """One swept parameter: grid ``levels``, or a ``range`` (sampled, or ``steps`` grid levels)."""
 
     paths: list[str] = Field(default_factory=list, description="dotted override paths it sets")
-    levels: list[Any] | None = None
-    range: tuple[float, float] | None = None
-    steps: int | None = Field(None, ge=2)
+    levels: list[Any] | None = Field(None, max_length=MAX_CELLS)
+    range: tuple[float, float] | None = Field(None, strict=False)  # a TOML array: a list, not a tuple
+    steps: int | None = Field(None, ge=2, le=MAX_CELLS)
     integer: bool = False
 
     @model_validator(mode="after")
@@ -113,9 +118,9 @@ class ParameterSpec(_Strict):
 
 
 class QuickSpec(_Strict):
-    replications: int | None = Field(None, ge=1)
-    steps: int | None = Field(None, ge=2, description="at most this many grid levels per parameter")
-    samples: int | None = Field(None, ge=2)
+    replications: int | None = Field(None, ge=1, le=MAX_RUNS)
+    steps: int | None = Field(None, ge=2, le=MAX_CELLS, description="at most this many grid levels per parameter")
+    samples: int | None = Field(None, ge=2, le=MAX_CELLS)
 
 
 class ReportSpec(_Strict):
@@ -127,18 +132,20 @@ class ReportSpec(_Strict):
 
 
 class ExperimentSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=100,
+                      description="a plain file name: the default results folder is results/NAME")
     description: str = ""
     scenario: str
     design: Literal["grid", "lhs", "sobol"] = "grid"
-    samples: int | None = Field(None, ge=2, description="lhs: points; sobol: base sample size N (power of 2)")
-    replications: int = Field(1, ge=1)
-    seed: int = Field(0, ge=0)
+    samples: int | None = Field(None, ge=2, le=MAX_CELLS,
+                                description="lhs: points; sobol: base sample size N (power of 2)")
+    replications: int = Field(1, ge=1, le=MAX_RUNS)
+    seed: int = Field(0, ge=0, lt=2**128)
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides for every run")
     outcomes: list[str] = Field(default_factory=lambda: [g for g in OUTCOME_GROUPS if g != "distances"],
                                 description="groups to record; `distances` (efficiency of a deal) costs an LP "
                                 "per deal")
-    batch: int | None = Field(None, ge=1, description="runs per task (default: from the sweep size)")
+    batch: int | None = Field(None, ge=1, le=MAX_RUNS, description="runs per task (default: from the sweep size)")
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
     quick: QuickSpec = QuickSpec()
     report: ReportSpec = ReportSpec()
@@ -222,6 +229,8 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     Raises:
         ExperimentError: With one message naming the file, the key, what was expected and what was found.
     """
+    if not isinstance(path, str | Path):
+        raise ExperimentError(f"experiment: expected a path to a .toml file, found {path!r:.80}")
     path = Path(path)
     origin = str(path)
     try:
@@ -240,7 +249,7 @@ def from_dict(raw: dict, origin: str = "<experiment>", base: Path | None = None,
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ExperimentError(f"{origin}: {validation_message(exc)}") from None
+        raise ExperimentError(f"{origin}: {validation_message(exc, raw)}") from None
     scenario_path = spec.scenario
     if base is not None and not Path(scenario_path).is_absolute() and \
             (scenario_path.endswith(".toml") or (base / scenario_path).is_dir()):  # a file or a Genius folder

@@ -18,9 +18,9 @@ import numpy as np
 from tqdm import tqdm
 
 from .designs import Design, run_seed
-from .executors import open_executor
+from .executors import default_workers, open_executor
 from .runs import Batch, Layout, run_batch
-from .spec import Experiment
+from .spec import Experiment, ExperimentError
 from .store import Store
 
 
@@ -37,14 +37,17 @@ class SweepSummary:
     outcomes: Counter = field(default_factory=Counter)
     errors: int = 0
     first_error: str | None = None
+    set_aside: list[str] = field(default_factory=list)
 
     @property
     def runs_per_second(self) -> float:
         return self.ran / self.seconds if self.seconds > 0 else float("nan")
 
     def text(self) -> str:
-        lines = [f"{self.ran:,} runs in {self.seconds:.1f} s ({self.runs_per_second:,.0f} runs/s) on "
-                 f"{self.executor}" + (f"; {self.resumed:,} runs were already done" if self.resumed else "")]
+        lines = [f"unreadable part set aside (renamed *.corrupt), its runs run again: {part}"
+                 for part in self.set_aside]
+        lines += [f"{self.ran:,} runs in {self.seconds:.1f} s ({self.runs_per_second:,.0f} runs/s) on "
+                  f"{self.executor}" + (f"; {self.resumed:,} runs were already done" if self.resumed else "")]
         total = sum(self.outcomes.values())
         if total:
             shares = ", ".join(f"{k} {v / total:.1%}" for k, v in sorted(self.outcomes.items()))
@@ -94,24 +97,32 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
         progress: Show a progress bar (tqdm, on stderr).
 
     Raises:
-        ExperimentError: ``out`` holds other results, cannot be written, or the scheduler is unreachable.
+        ExperimentError: A number of workers out of range; the experiment is too large; ``out`` is not this
+            experiment's (a stranger's files, other results), another sweep is writing to it, or it cannot be
+            written; the scheduler is unreachable.
         KeyboardInterrupt: After the finished batches are stored.
     """
+    most = 4 * default_workers()  # more processes than that only slow the sweep down
+    for option, value in (("workers", workers), ("dask_local", dask_local)):
+        if value is not None and not 1 <= value <= most:
+            raise ExperimentError(f"{option}: expected a number of processes in 1..{most} (4 per core), "
+                                  f"found {value}")
     design = Design(experiment)
     layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
     size = {"n_runs": design.n_runs, "n_cells": design.n_cells, "replications": design.replications}
     store = Store.open(out, experiment, size, layout.schema(), resume=resume)
     start = time.perf_counter()
-    with open_executor(workers, scheduler, dask_local) as backend:
-        store.start()  # only once the executor is up: a failed start writes nothing
+    # the folder is written only once the executor is up (a failed start writes nothing), under its lock
+    with open_executor(workers, scheduler, dask_local) as backend, store.writing(resume):
         done = store.done(design.n_runs)
         todo = np.flatnonzero(~done)
-        summary = SweepSummary(Path(out), backend.name, design.n_runs, 0, int(done.sum()), 0.0)
+        summary = SweepSummary(Path(out), backend.name, design.n_runs, 0, int(done.sum()), 0.0,
+                               set_aside=[str(p) for p in store.set_aside])
         with tqdm(total=design.n_runs, initial=summary.resumed, unit="run", desc=experiment.name,
                   disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
             _farm_out(backend, batches(experiment, design, layout, todo), store, summary, bar)
+        store.mark_complete()
     summary.seconds = time.perf_counter() - start
-    store.mark_complete()
     return summary
 
 

@@ -181,13 +181,26 @@ class Scenario:
         return f"{year + m // 12:04d}-{m % 12 + 1:02d}"
 
     def with_overrides(self, overrides: list[str] | dict[str, Any] | None) -> Scenario:
-        """A new scenario with dotted-path overrides applied (``["US.termination_value=0.6"]`` or a dict)."""
-        if not overrides:
+        """A new scenario with dotted-path overrides applied (``["US.termination_value=0.6"]`` or a dict).
+
+        Raises:
+            ScenarioError: ``overrides`` is neither a list of ``PATH=VALUE`` strings nor a dict keyed by paths,
+                or an override is unknown or invalid.
+        """
+        if isinstance(overrides, dict) and all(isinstance(path, str) for path in overrides):
+            items = list(overrides.items())
+        elif isinstance(overrides, list | tuple) and all(isinstance(text, str) for text in overrides):
+            items = list(map(parse_override, overrides))
+        elif overrides is None:
+            items = []
+        else:
+            raise ScenarioError(f"overrides: expected a list of 'PATH=VALUE' strings or a dict {{PATH: value}}, "
+                                f"found {overrides!r:.80}")
+        if not items:
             return self
         raw = copy.deepcopy(self.raw)
-        items = overrides.items() if isinstance(overrides, dict) else map(parse_override, overrides)
         for path, value in items:
-            apply_override(raw, path, value, self.origin)
+            apply_override(raw, path, value.item() if isinstance(value, np.generic) else value, self.origin)
         return from_dict(raw, self.origin, self.sources)
 
 
@@ -214,6 +227,6 @@ def from_dict(raw: dict, origin: str = "<scenario>", sources: dict[str, str] | N
     try:
         spec = ScenarioSpec.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(f"{origin}: {validation_message(exc)}") from None
+        raise ScenarioError(f"{origin}: {validation_message(exc, raw)}") from None
     check(spec, origin)
     return Scenario(spec=spec, raw=raw, origin=origin, sources=dict(sources or {}))

@@ -4,7 +4,9 @@ Each failure is one ScenarioError naming the file, the key, what was expected an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -73,19 +75,39 @@ def ideal_of(issue: Issue, country: CountrySpec) -> Value:
     return issue.levels[n] if issue.discrete else issue.natural(points[n])
 
 
-def validation_message(exc: ValidationError) -> str:
-    """The first pydantic error as ``key: expected ..., found ...``."""
+def validation_message(exc: ValidationError, data: Any = None) -> str:
+    """The first pydantic error as ``key: expected ..., found ...``.
+
+    Args:
+        data: The validated input: the key then leaves out the type names pydantic adds to the location of an
+            error inside a union (``ideal.auto_rvc``, not ``ideal.auto_rvc.float``).
+    """
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "scenario"
+    key = ".".join(map(str, _keys(err["loc"], data))) or "scenario"
     msg = err["msg"].removeprefix("Value error, ")
     if msg.startswith("Input should be"):
         msg = "expected" + msg.removeprefix("Input should be")
+    msg = re.sub(r"^(String|List|Dictionary|Tuple) should ", lambda m: f"expected a {m[1].lower()} to ", msg)
     if err["type"] == "missing":
         return f"{key}: required but missing"
     if err["type"] == "extra_forbidden":
         return f"{key}: unknown key (found {err['input']!r})"
     found = "" if "found" in msg else f", found {err['input']!r}"
     return f"{key}: {msg}{found}"
+
+
+def _keys(loc: tuple, data: Any) -> tuple:
+    """The part of an error location that names keys of ``data`` (a missing key included)."""
+    if data is None:
+        return loc
+    keys, node = [], data
+    for part in loc:
+        if isinstance(node, dict) or isinstance(node, list) and isinstance(part, int):
+            keys.append(part)
+            node = node.get(part) if isinstance(node, dict) else node[part] if part < len(node) else None
+        else:
+            break  # a value, not a table: the rest names union members
+    return tuple(keys)
 
 
 def check(spec: ScenarioSpec, origin: str) -> None:
@@ -111,17 +133,17 @@ def check(spec: ScenarioSpec, origin: str) -> None:
         total = sum(c.weights.values())
         if abs(total - 1.0) > 1e-6:
             fail(f"countries.{code}.weights", f"expected weights summing to 1, found a sum of {total:.6g}")
-        try:
-            STRATEGIES[c.strategy.name].Params(**c.strategy.params)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            fail(f"countries.{code}.strategy.{'.'.join(map(str, err['loc']))}",
-                 validation_message(exc).split(": ", 1)[1])
+        strategy_params(f"countries.{code}.strategy", c.strategy.name, c.strategy.params, fail)
     if spec.threat.country is not None and spec.threat.country not in spec.countries:
         fail("threat.country", f"expected one of {sorted(spec.countries)}, found {spec.threat.country!r}")
     if spec.protocol.horizon_round < spec.protocol.deadline_round:
         fail("protocol.horizon_round", f"expected >= deadline_round ({spec.protocol.deadline_round}), "
              f"found {spec.protocol.horizon_round}")
+    last = spec.protocol.horizon_round + spec.threat.notice_rounds  # the latest round talks can reach
+    year, month = map(int, spec.calendar.start.split("-"))
+    if year + (month - 1 + int((last - 1) * spec.calendar.months_per_round)) // 12 > 9999:
+        fail("calendar.months_per_round", f"expected a calendar whose last possible round ({last}) falls by the "
+             f"year 9999, found {spec.calendar.months_per_round:g} months a round")
     check_rule(spec, fail)
     check_walk_away(spec, fail)
     check_domestic(spec, fail)
@@ -208,6 +230,15 @@ def check_walk_away(spec: ScenarioSpec, fail: Fail) -> None:
                 fail(f"issues.{name}.status_quo", f"required but missing: {reason}")
 
 
+def strategy_params(key: str, name: str, params: dict, fail: Callable[[str, str], None]) -> None:
+    """The parameters of strategy ``name`` (written under ``key``) must validate."""
+    try:
+        STRATEGIES[name].Params(**params)
+    except ValidationError as exc:
+        where = ".".join(map(str, _keys(exc.errors()[0]["loc"], params)))
+        fail(f"{key}.{where}" if where else key, validation_message(exc, params).split(": ", 1)[1])
+
+
 def check_domestic(spec: ScenarioSpec, fail: Fail) -> None:
     """Cross-field checks of the domestic tables and events (issue names, values within range)."""
     issues = {name: s.issue(name) for name, s in spec.issues.items()}
@@ -263,14 +294,10 @@ def check_domestic(spec: ScenarioSpec, fail: Fail) -> None:
                 if issues[name].kind == "categorical":
                     fail(f"{where}.election.red_lines.{name}", f"expected a bound on an ordered issue, found {value!r}")
             name = c.election.strategy.get("name", "time_dependent")
-            if name not in STRATEGIES:
+            if not isinstance(name, str) or name not in STRATEGIES:
                 fail(f"{where}.election.strategy.name", f"expected one of {sorted(STRATEGIES)}, found {name!r}")
-            try:
-                STRATEGIES[name].Params(**{k: v for k, v in c.election.strategy.items() if k != "name"})
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                fail(f"{where}.election.strategy.{'.'.join(map(str, err['loc']))}",
-                     f"{err['msg'].removeprefix('Value error, ')}, found {err['input']!r}")
+            strategy_params(f"{where}.election.strategy", name,
+                            {k: v for k, v in c.election.strategy.items() if k != "name"}, fail)
     for n, event in enumerate(spec.events):
         if event.country not in spec.countries:
             fail(f"events.{n}.country", f"expected one of {sorted(spec.countries)}, found {event.country!r}")

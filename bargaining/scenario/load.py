@@ -40,7 +40,7 @@ def bundled() -> dict[str, str]:
         if entry.name.endswith(".toml"):
             data = tomllib.loads(entry.read_text())
             if "countries" in data:
-                out[entry.name.removesuffix(".toml")] = data.get("description", "").strip().splitlines()[0]
+                out[entry.name.removesuffix(".toml")] = (data.get("description", "").strip().splitlines() or [""])[0]
     return out
 
 
@@ -51,6 +51,9 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | dict | None =
     Raises:
         ScenarioError: With one message naming the file, the key, what was expected and what was found.
     """
+    if not isinstance(name_or_path, str | Path):
+        raise ScenarioError(f"scenario: expected a bundled scenario name or a path to a .toml file, "
+                            f"found {name_or_path!r:.80}")
     path = Path(name_or_path)
     if path.is_dir():
         raw, sources = read_folder(path)

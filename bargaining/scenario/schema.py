@@ -10,7 +10,8 @@ domestic politics (what they do: ``bargaining/domestic/``, docs/domestic-politic
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import math
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,9 +21,14 @@ from ..strategies import STRATEGIES
 
 Value = float | str
 
+#: Most rounds talks may last (``protocol.horizon_round``, ``threat.notice_rounds``): about 7 s of one run.
+MAX_ROUNDS = 10_000
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown keys are mistakes; numbers are finite, and a boolean or a string is not a number (strict mode)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 # ------------------------------------------------------------------------------------------ domestic politics
@@ -125,7 +131,7 @@ class RuleSpec(_Strict):
 class ProtocolSpec(_Strict):
     name: str = "alternating_offers"
     deadline_round: int = Field(ge=1, description="round by which a deal is due")
-    horizon_round: int = Field(ge=1, description="last round if no notice of withdrawal is given")
+    horizon_round: int = Field(ge=1, le=MAX_ROUNDS, description="last round if no notice of withdrawal is given")
     random_order: bool = Field(True, description="shuffle who proposes first each round")
     no_deal: Literal["status_quo", "termination"] = Field(
         "status_quo", description="what talks ending without a deal or withdrawal leave: the status quo "
@@ -144,7 +150,7 @@ class ProtocolSpec(_Strict):
 
 class ThreatSpec(_Strict):
     country: str | None = Field(None, description="the country that can withdraw (NAFTA Art. 2205)")
-    notice_rounds: int = Field(6, ge=0, description="rounds between notice and withdrawal")
+    notice_rounds: int = Field(6, ge=0, le=MAX_ROUNDS, description="rounds between notice and withdrawal")
     belief_erosion: float = Field(0.0, ge=0, le=1, description="share of belief lost each round past the "
                                   "deadline without a notice")
 
@@ -158,7 +164,7 @@ class IssueSpec(_Strict):
     label: str = ""
     kind: Literal["continuous", "ordinal", "categorical"]
     unit: str = ""
-    bounds: tuple[float, float] | None = None
+    bounds: tuple[float, float] | None = Field(None, strict=False)  # a TOML array: a list, not a tuple
     levels: list[str] | None = Field(None, description="an ordinal issue's levels, in order")
     options: list[str] | None = Field(None, description="a categorical issue's options (unordered)")
     status_quo: float | str | None = Field(None, description="what holds without a new agreement; required with "
@@ -173,9 +179,9 @@ class IssueSpec(_Strict):
             if key != needs and value is not None:
                 raise ValueError(f"{article} {self.kind} issue has {needs}, not {key} (found {key} = {value!r})")
         if self.kind == "continuous":
-            if self.bounds is None or not self.bounds[0] < self.bounds[1]:
-                raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, "
-                                 f"found {self.bounds}")
+            if self.bounds is None or not 0 < self.bounds[1] - self.bounds[0] < math.inf:
+                raise ValueError(f"a continuous issue needs bounds = [lower, upper] with lower < upper, a finite "
+                                 f"range apart, found {self.bounds}")
         else:
             labels = given[needs]
             if not labels or len(labels) < 2 or len(set(labels)) != len(labels):
@@ -209,7 +215,7 @@ class StrategySpec(BaseModel):
 class CountrySpec(_Strict):
     label: str = ""
     ideal: dict[str, float | str] = Field({}, description="ideal point per issue; optional where values are given")
-    values: dict[str, dict[str, float] | list[tuple[float, float]]] = Field(
+    values: dict[str, dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = Field(
         {}, description="value table per issue: { option = number } (ordinal, categorical) or [[x, v], ...] "
         "(continuous, piecewise linear); normalised by the largest")
     weights: dict[str, float]

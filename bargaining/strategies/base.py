@@ -16,9 +16,10 @@ from ..views import Negotiator
 
 
 class StrategyParams(BaseModel):
-    """Parameters of a strategy, as written under ``[countries.X.strategy]``."""
+    """Parameters of a strategy, as written under ``[countries.X.strategy]``: finite numbers, no booleans or
+    strings for numbers (strict mode)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 #: Classifier keys, each false unless a strategy says otherwise. ``tests/test_strategy_contract.py`` holds every

@@ -38,9 +38,9 @@ class OpponentModel(Strategy):
         beta: float = Field(0.5, gt=0, description="Faratin concession exponent of the aspiration")
         deadline: int | None = Field(None, ge=1, description="round it reaches its walk-away value; "
                                      "default protocol.deadline_round")
-        learning_rate: float = Field(0.2, gt=0, description="weight added, over K, to each issue still at "
-                                     "the opening demand (HardHeaded's learnCoef)")
-        resolution: float = Field(0.02, gt=0, description="estimated weights are rounded to this step "
+        learning_rate: float = Field(0.2, gt=0, le=100, description="weight added, over K, to each issue still "
+                                     "at the opening demand (HardHeaded's learnCoef)")
+        resolution: float = Field(0.02, ge=1e-6, le=1, description="estimated weights are rounded to this step "
                                   "before a concession path is built on them (paths are shared between runs)")
 
     def __init__(self, params=None):

@@ -5,8 +5,9 @@ strategies (every country playing it).
     python tests/golden/generate.py > tests/golden/runs.txt      # after a change that is meant to alter results
 
 The list of cases is written out here, not read from the registries, so a new strategy or protocol does not change
-the file. ``tests/test_golden.py`` runs this script with one BLAS thread (the efficiency columns solve LPs whose
-last bits depend on the thread count) and compares its output with ``runs.txt`` byte for byte.
+the file. ``tests/test_golden.py`` runs this script with several BLAS threads and compares its output with
+``runs.txt`` byte for byte: the efficiency columns' solvers run with one BLAS thread whatever the environment
+(``analysis.one_blas_thread``), so the output does not depend on the thread count.
 """
 
 from __future__ import annotations
