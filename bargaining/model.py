@@ -138,9 +138,10 @@ class NegotiationModel(mesa.Model):
 
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country."""
-        preferences = shock.applied_to(self.preferences)
+        old, preferences = self.preferences, shock.applied_to(self.preferences)
         if preferences is not None:
-            self.set_preferences(preferences, positions=shock.moves_positions)
+            moved = any(getattr(preferences, key) is not getattr(old, key) for key in ("ideal", "lo", "hi"))
+            self.set_preferences(preferences, positions=moved)
         agent = self.countries[self.preferences.index(shock.country)]
         if shock.belief_shift:
             agent.belief = min(max(agent.belief + shock.belief_shift, 0.0), 1.0)

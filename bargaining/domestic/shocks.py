@@ -41,13 +41,9 @@ class Shock:
     aspiration_floor: float | None = None
     strategy: Any = None
 
-    @property
-    def moves_positions(self) -> bool:
-        """Whether it changes ideal points or red lines (every concession path must then be rebuilt)."""
-        return bool(self.ideal or self.red_lines)
-
     def applied_to(self, prefs: Preferences) -> Preferences | None:
-        """The preferences after the shock (a changed copy), or None if it leaves them as they are."""
+        """The preferences after the shock (a copy sharing every array it leaves as it is), or None if it changes
+        nothing (e.g. a red line asserted again where it already is)."""
         row = prefs.index(self.country)
         changes: dict[str, np.ndarray] = {}
         if self.termination is not None or self.termination_shift:
@@ -64,6 +60,7 @@ class Shock:
             ideal = changes["ideal"][row] if "ideal" in changes else prefs.ideal[row]
             set_red_lines(lo, hi, row, ideal, self.red_lines, self.tighten)
             changes.update(lo=lo, hi=hi)
+        changes = {key: new for key, new in changes.items() if not np.array_equal(new, getattr(prefs, key))}
         return dataclasses.replace(prefs, **changes) if changes else None
 
 
