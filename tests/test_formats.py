@@ -266,13 +266,22 @@ def test_a_geniusweb_folder_becomes_the_table_form():
     assert raw["countries"]["council"]["reservation_value"] == 0.0  # reservationBid null
 
 
+def test_geniusweb_type_names_discreteutils_and_numberutils_are_read(tmp_path):
+    """GeniusWeb writes value set utilities under their JSON type names (as its competition profiles do)."""
+    folder = Path(shutil.copytree(ALLOTMENT, tmp_path / "allotment"))
+    for f in folder.glob("*.json"):
+        f.write_text(f.read_text().replace("DiscreteValueSetUtilities", "discreteutils")
+                     .replace("NumberValueSetUtilities", "numberutils"))
+    assert geniusweb.read(folder) == geniusweb.read(ALLOTMENT)
+
+
 def test_geniusweb_number_ranges_are_written_back_as_ranges(tmp_path):
     raw, _ = geniusweb.read(ALLOTMENT)
     files, notes = export_files(raw, "geniusweb")
     domain = json.loads(files["allotment_domain.json"])
     assert domain["issuesValues"]["rent"] == {"range": {"low": 20, "high": 40, "step": 5}}
     profile = json.loads(files["allotment_gardener.json"])["LinearAdditiveUtilitySpace"]
-    assert profile["issueUtilities"]["rent"] == {"NumberValueSetUtilities": {
+    assert profile["issueUtilities"]["rent"] == {"numberutils": {
         "lowValue": 20, "lowUtility": 1.0, "highValue": 40, "highUtility": 0.0}}
     back, _ = geniusweb.read(write(tmp_path / "a", files))
     assert back["countries"]["gardener"]["reservation_value"] == pytest.approx(0.225, abs=1e-12)
@@ -382,6 +391,13 @@ def test_bad_genius_folders_fail_with_one_line_naming_file_key_expected_found(ca
     assert main(["show", str(folder)]) == 2  # the command line: the same line, exit 2, no traceback
     out = capsys.readouterr()
     assert out.err.startswith("error: ") and message in out.err and "Traceback" not in out.err
+
+
+def test_a_genius_folders_pareto_file_is_skipped(tmp_path):
+    """ANAC 2014 folders keep the Pareto frontier in pareto.xml, lines of utilities, not XML."""
+    folder = genius_copy(tmp_path)
+    (folder / "pareto.xml").write_text("\n0.6, 1.0\n1.0, 0.5\n")
+    assert genius.read(folder)[0] == genius.read(HARBOUR)[0]
 
 
 BAD_GENIUSWEB = {

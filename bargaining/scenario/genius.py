@@ -32,6 +32,10 @@ from .tables import (
     weights_summing_to_one,
 )
 
+#: Files the ANAC folders keep beside the domain and profiles, skipped: ``pareto.xml`` (ANAC 2014) is the Pareto
+#: frontier as lines of comma-separated utilities, not XML.
+COMPANIONS = {"pareto.xml"}
+
 
 def read(folder: Path) -> tuple[dict, dict[str, str]]:
     """A Genius folder -> (scenario dict in the table form, sources by dotted path).
@@ -39,7 +43,7 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
     Raises:
         ScenarioError: One line naming the file, the key, what was expected and what was found.
     """
-    files = sorted(folder.glob("*.xml"))
+    files = sorted(f for f in folder.glob("*.xml") if f.name.lower() not in COMPANIONS)
     roots = {f: _parse(f) for f in files}
     for f, root in roots.items():
         if root.get("type") == "nonlinear" or root.find(".//ufun") is not None:

@@ -2,10 +2,12 @@
 
 A domain is ``{"name": ..., "issuesValues": {ISSUE: {"values": [...]} or {"range": {"low", "high",
 "step"}}}}`` (``DiscreteValueSet``, ``NumberValueSet``). A profile is ``{"LinearAdditiveUtilitySpace":
-{"issueUtilities": {ISSUE: {"DiscreteValueSetUtilities": {"valueUtilities": {value: u}}} or
-{"NumberValueSetUtilities": {"lowValue", "lowUtility", "highValue", "highUtility"}}}, "issueWeights": {...},
+{"issueUtilities": {ISSUE: {"discreteutils": {"valueUtilities": {value: u}}} or
+{"numberutils": {"lowValue", "lowUtility", "highValue", "highUtility"}}}, "issueWeights": {...},
 "domain": {...}, "name": ..., "reservationBid": null or {"issuevalues": {ISSUE: value}}}}``; a number issue's
 utility is interpolated linearly between its low and high values (GeniusWeb ``NumberValueSetUtilities``).
+``discreteutils`` and ``numberutils`` are the JSON type names GeniusWeb writes (as in its competition profiles);
+the class names ``DiscreteValueSetUtilities`` and ``NumberValueSetUtilities`` are accepted too.
 The domain file may be left out when the profiles carry it.
 
 Imported, discrete value sets become categorical issues, number ranges ordinal levels (``"12.2"``,
@@ -26,6 +28,8 @@ import numpy as np
 from .tables import checked_table, fail, imported, imported_sources, number, party_codes, weights_summing_to_one
 
 PROFILE = "LinearAdditiveUtilitySpace"
+#: The JSON type names of GeniusWeb's value set utilities, and the class names also accepted.
+DISCRETE, NUMBER = ("discreteutils", "DiscreteValueSetUtilities"), ("numberutils", "NumberValueSetUtilities")
 #: Outcomes of each half of the issues searched for a reservation bid (below: exact; above: greedy).
 SEARCH_LIMIT = 2_000_000
 
@@ -125,10 +129,9 @@ def _profile(path: Path, profile: dict, domain: dict, issues: dict, numbers: dic
     for name, issue in issues.items():
         key, spec = f"issueUtilities.{name}", utilities[name]
         if issue["kind"] == "categorical":
-            table = (spec.get("DiscreteValueSetUtilities") or {}).get("valueUtilities") \
-                if isinstance(spec, dict) else None
+            table = (_typed(spec, DISCRETE) or {}).get("valueUtilities")
             if not isinstance(table, dict):
-                fail(path, key, f"expected DiscreteValueSetUtilities with valueUtilities, found {spec!r}")
+                fail(path, key, f"expected {{\"discreteutils\": {{\"valueUtilities\": ...}}}}, found {spec!r}")
             if set(table) != set(issue["options"]):
                 fail(path, key, f"expected the domain's values {sorted(issue['options'])}, found {sorted(table)}")
             table = {o: number(table[o], path, f"{key}.{o}") for o in issue["options"]}
@@ -143,10 +146,17 @@ def _profile(path: Path, profile: dict, domain: dict, issues: dict, numbers: dic
             "discount": 1.0}
 
 
+def _typed(spec, names: tuple[str, str]):
+    """The body of a value set utilities object under either of its names, or None."""
+    if not isinstance(spec, dict):
+        return None
+    return next((spec[n] for n in names if n in spec), None)
+
+
 def _number_utilities(path: Path, key: str, spec, values: list[Decimal], levels: list[str]) -> dict[str, float]:
-    s = spec.get("NumberValueSetUtilities") if isinstance(spec, dict) else None
+    s = _typed(spec, NUMBER)
     if not isinstance(s, dict):
-        fail(path, key, f"expected NumberValueSetUtilities (the issue is a number range), found {spec!r}")
+        fail(path, key, f"expected {{\"numberutils\": {{...}}}} (the issue is a number range), found {spec!r}")
     low, low_u, high, high_u = (number(s.get(k), path, f"{key}.{k}")
                                 for k in ("lowValue", "lowUtility", "highValue", "highUtility"))
     if not low < high:
@@ -197,11 +207,11 @@ def write(tables: dict) -> tuple[dict[str, str], list[str]]:
             table = c["values"][n]
             if ranges[n]:
                 levels = issue["levels"]
-                utilities[n] = {"NumberValueSetUtilities": {
+                utilities[n] = {NUMBER[0]: {
                     "lowValue": ranges[n]["low"], "lowUtility": table[levels[0]],
                     "highValue": ranges[n]["high"], "highUtility": table[levels[-1]]}}
             else:
-                utilities[n] = {"DiscreteValueSetUtilities": {"valueUtilities": dict(table)}}
+                utilities[n] = {DISCRETE[0]: {"valueUtilities": dict(table)}}
         bid, utility = reservation_bid(issues, c)
         if abs(utility - c["reservation_value"]) > 1e-9:
             notes.append(f"{code}: reservation value {c['reservation_value']:.6g} written as a reservation bid of "
