@@ -101,7 +101,9 @@ def _keys(loc: tuple, data: Any) -> tuple:
     if data is None:
         return loc
     keys, node = [], data
-    for part in loc:
+    for n, part in enumerate(loc):
+        if isinstance(node, dict) and part not in node and n + 1 < len(loc):
+            continue  # a union member's name (``dict[str,float]``) between a table and its keys
         if isinstance(node, dict) or isinstance(node, list) and isinstance(part, int):
             keys.append(part)
             node = node.get(part) if isinstance(node, dict) else node[part] if part < len(node) else None
