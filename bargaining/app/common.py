@@ -153,18 +153,21 @@ def shown(scenario, package: dict[str, Any]) -> dict[str, Any]:
 
 
 def package_rows(scenario, package: dict[str, Any], country: str | None = None) -> list[list[str]]:
-    """Rows issue | value | status quo (| the seat's ideal) for a package table."""
+    """Rows issue | value | status quo (where the scenario has one) (| the seat's ideal) for a package table."""
+    status_quo, best = scenario.space.status_quo is not None, country and ideal(scenario, country)
     rows = []
     for issue in scenario.space:
-        row = [issue.label or issue.name, format_value(issue, package[issue.name], quote=False),
-               format_value(issue, issue.status_quo, quote=False)]
+        row = [issue.label or issue.name, format_value(issue, package[issue.name], quote=False)]
+        if status_quo:
+            row.append(format_value(issue, issue.status_quo, quote=False))
         if country is not None:
-            row.append(format_value(issue, ideal(scenario, country)[issue.name], quote=False))
+            row.append(format_value(issue, best[issue.name], quote=False))
         rows.append(row)
     return rows
 
 
 def PackageTable(scenario, package: dict[str, Any], country: str | None = None):
     """A package as a table: each issue's value with units, beside the status quo and the seat's ideal."""
-    header = ["issue", "on the table", "status quo"] + (["your ideal"] if country else [])
+    header = ["issue", "on the table"] + (["status quo"] if scenario.space.status_quo is not None else []) \
+        + (["your ideal"] if country else [])
     return HtmlTable(header, package_rows(scenario, package, country), classes="package")
