@@ -53,10 +53,7 @@ def on_step(issue, value: float) -> float:
 
 
 def format_value(issue, value, quote: bool = True) -> str:
-    """A natural value with its unit, to the issue's step (``65.5 %``, ``US$ 40``), a level label (quoted), or
-    ``-`` for none (an issue without a status quo)."""
-    if value is None:
-        return "-"
+    """A natural value with its unit, to the issue's step (``65.5 %``, ``US$ 40``), or a level label (quoted)."""
     if isinstance(value, str):
         return f"'{value}'" if quote else value
     decimals = max(0, -int(np.floor(np.log10(step_of(issue)))))
