@@ -87,9 +87,12 @@ STYLES = {"congress": "-", "lobby": (0, (5, 1)), "auto_workers": "-.", "election
 
 def domestic_panel(ax, scenario, result, colours) -> None:
     """Two-level game panel: each constituency's pressure (``domestic/``) and each partner's
-    belief in the threat (thin dashed, with markers)."""
+    belief in the threat (thin dashed, with markers); left blank in a scenario with neither."""
+    if scenario.threatener is None and (result.domestic is None or result.domestic.empty):
+        ax.axis("off")
+        return
     for country, frame in result.rounds.groupby("country", sort=False):
-        if frame["belief"].notna().any():
+        if scenario.threatener is not None and frame["belief"].notna().any():
             ax.plot(frame["round"], frame["belief"], color=colours[country], ls="--", lw=1, marker=".",
                     label=f"{country} belief")
     if result.domestic is not None:
@@ -109,10 +112,15 @@ def _shorten(text: str, width: int) -> str:
 
 def offers_panel(ax, issue, rounds, colours: dict[str, str], fontsize: float = 9) -> None:
     """One issue's panel: each country's offers over the rounds (``rounds`` as ``Result.rounds``; None
-    draws none yet), the status quo (dash-dot), level labels on an ordinal axis, and a short title."""
+    draws none yet), the status quo (dash-dot), level or option labels on a discrete axis, and a short title.
+    On a categorical issue the options are unordered: offers are dots, not joined, each country's a little
+    apart from the others' so that all show."""
     if rounds is not None:
-        for country, frame in rounds.groupby("country", sort=False):
-            ax.plot(frame["round"], frame[issue.name], marker="o", ms=3, color=colours[country], label=country)
+        categorical = issue.kind == "categorical"
+        for n, (country, frame) in enumerate(rounds.groupby("country", sort=False)):
+            offset = 0.3 * (n / max(len(colours) - 1, 1) - 0.5) if categorical else 0.0
+            ax.plot(frame["round"], frame[issue.name] + offset, marker="o", ms=3, color=colours[country],
+                    label=country, ls="none" if categorical else "-")
     if issue.status_quo is not None:
         ax.axhline(issue.numeric(issue.normalise(issue.status_quo)), color="grey", lw=0.8, ls="-.")
     if issue.discrete:
@@ -165,8 +173,10 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9, frameon=False)
     axes[0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    title = (f"{scenario.name}, seed {result.seed}: {result.outcome} in round {result.round} ({result.month})\n"
-             "dotted: deadline   dashed red: notice of withdrawal   grey band: outcome   dash-dot: status quo")
+    passed = f" (accepted by {' '.join(result.supporters)})" if result.supporters else ""
+    title = (f"{scenario.name}, seed {result.seed}: {result.outcome}{passed} in round {result.round} "
+             f"({result.month})\ndotted: deadline   dashed red: notice of withdrawal   grey band: outcome"
+             + ("" if space.status_quo is None else "   dash-dot: status quo"))
     fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     return save_figure(fig, path, dpi=110)

@@ -35,8 +35,9 @@ def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarra
     """Deterministic quasi-random packages (unscrambled Sobol, snapped to levels).
 
     With ``within_red_lines`` they cover the box that every country's red lines leave open (where any
-    deal must lie), else all of [0, 1]^K. The countries' ideal packages, the status quo and any
-    ``include`` packages are added, so that the corners of the bargaining set are always present.
+    deal must lie under unanimity; a quota deal may cross the red lines of those it outvotes, so under a quota
+    rule, and without ``within_red_lines``, they cover all of [0, 1]^K). The countries' ideal packages, the
+    status quo and any ``include`` packages are added, so that the corners of the bargaining set are always present.
 
     Returns:
         (M, K) packages.
@@ -44,7 +45,7 @@ def sample_packages(scenario, log2_n: int = SAMPLE_LOG2, include: list[np.ndarra
     space, prefs = scenario.space, scenario.preferences
     x = qmc.Sobol(d=len(space), scramble=False).random_base2(log2_n)
     lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
-    if within_red_lines and np.all(lo <= hi):
+    if within_red_lines and scenario.rule.unanimous and np.all(lo <= hi):
         x = lo + (hi - lo) * x
     status_quo = [] if space.status_quo is None else [space.status_quo[None, :]]
     extra = [prefs.ideal, *status_quo] + [np.atleast_2d(p) for p in include or []]

@@ -2,7 +2,8 @@
 
 * ``zone_slice``: a 2-D slice of the package space (two issues varied, the others held at a package)
   shaded with each country's acceptable region: utility >= walk-away value and within its red lines
-  (``bargaining.sampled.acceptable``). Where all regions overlap is the zone of agreement on that slice.
+  (``bargaining.sampled.acceptable``). Where all regions overlap (under a quota rule: where enough of them
+  do, every veto party's among them) is the zone of agreement on that slice.
 * ``utility_triangle``: the utilities of three countries in one view, as barycentric (ternary)
   coordinates of their surpluses over their walk-away values, and ``utility_cloud``: the same packages
   as a 3-D scatter with the Pareto frontier highlighted.
@@ -87,12 +88,12 @@ def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
         ax.imshow(rgba, origin="lower", aspect="auto", interpolation="nearest",
                   extent=_extent(extent_x, extent_y))
         if ok[..., n_].any() and not ok[..., n_].all():
-            ax.contour(extent_x, extent_y, ok[..., n_].astype(float), levels=[0.5], colors=colours[code],
-                       linewidths=1.2, linestyles="--")
+            _outline(ax, ix, iy, extent_x, extent_y, ok[..., n_], colors=colours[code], linewidths=1.2,
+                     linestyles="--")
         ax.plot([], [], color=colours[code], lw=8, alpha=0.4, label=f"{code} accepts (u >= {d[n_]:.2f})")
-    zone = ok.all(axis=-1)
+    zone = scenario.rule.passes(ok)  # under a quota rule: enough countries, every veto among them
     if zone.any():
-        ax.contour(extent_x, extent_y, zone.astype(float), levels=[0.5], colors="black", linewidths=1.5)
+        _outline(ax, ix, iy, extent_x, extent_y, zone, colors="black", linewidths=1.5)
         ax.plot([], [], color="black", lw=1.5, label="zone of agreement")
     for label, package in (marks or {}).items():
         p = np.asarray(package, dtype=float)
@@ -109,6 +110,22 @@ def zone_slice(scenario, x_issue: str, y_issue: str, at: np.ndarray | None = Non
     ax.set_title(f"{scenario.name}: {share}", fontsize=10)
     ax.legend(fontsize=7, loc="best")
     return _save(fig, path)
+
+
+def _outline(ax, ix, iy, xs, ys, mask, **style):
+    """The boundary of a region of the slice grid. Along a categorical issue it follows the cells' edges (an
+    unordered option has no neighbour to interpolate towards): each option's cell is sampled 16 times across, so
+    that the contour steps between cells instead of cutting across them."""
+    axes = []
+    for issue, v in ((ix, xs), (iy, ys)):
+        v = np.asarray(v, dtype=float)
+        if issue.kind == "categorical":
+            index = np.repeat(np.arange(len(v)), 16)
+            axes.append((index, v[index] + np.tile(np.linspace(-0.499, 0.499, 16), len(v))))
+        else:
+            axes.append((np.arange(len(v)), v))
+    (fx, cx), (fy, cy) = axes
+    ax.contour(cx, cy, mask[np.ix_(fy, fx)].astype(float), levels=[0.5], **style)
 
 
 def _extent(xs, ys):

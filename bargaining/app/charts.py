@@ -2,8 +2,9 @@
 updates them in place, so a Step costs the server the model's round and a few kilobytes of JSON (the
 matplotlib PNGs they replace took about a second a step on nafta-2017).
 
-* ``offers_chart``: small multiples, one panel per issue with its own axis in natural units (level labels on
-  ordinal issues): every country's offers over the rounds, the status quo (grey) and the deadline (dotted);
+* ``offers_chart``: small multiples, one panel per issue with its own axis in natural units (level or option
+  labels on ordinal and categorical issues): every country's offers over the rounds, the status quo (grey, if
+  the scenario has one) and the deadline (dotted);
 * ``utilities_chart``: each country's aspiration (solid), walk-away value (dashed), the utility of its own
   offer (dots) and the outcome (diamonds).
 
@@ -72,7 +73,7 @@ def offers_chart(model) -> tuple[dict, int]:
         if issue.discrete:
             ys.append({"gridIndex": k, "type": "category", "data": [_short(level, 22) for level in issue.levels],
                        "axisLabel": {"fontSize": FONT}})
-            status_quo = _short(issue.status_quo, 22)
+            status_quo = None if issue.status_quo is None else _short(issue.status_quo, 22)
         else:
             ys.append({"gridIndex": k, "type": "value", "min": issue.bounds[0], "max": issue.bounds[1],
                        "name": issue.unit, "nameGap": 6, "axisLabel": {"fontSize": FONT},
@@ -85,8 +86,10 @@ def offers_chart(model) -> tuple[dict, int]:
             one = {"type": "line", "name": country, "xAxisIndex": k, "yAxisIndex": k, "data": points,
                    "symbolSize": 6, "color": colours[country], "connectNulls": False}
             if n == 0:
-                one["markLine"] = {"silent": True, "symbol": "none", "label": {"show": False}, "data": [
-                    {"yAxis": status_quo, "lineStyle": {"type": "dashed", "color": "#999"}}, *_clock_marks(model)]}
+                marks = [] if status_quo is None else [{"yAxis": status_quo, "lineStyle": {"type": "dashed",
+                                                                                            "color": "#999"}}]
+                one["markLine"] = {"silent": True, "symbol": "none", "label": {"show": False},
+                                   "data": [*marks, *_clock_marks(model)]}
             series.append(one)
     option = {"animation": False, "legend": {"top": 0, "textStyle": {"fontSize": 13}},
               "tooltip": {"trigger": "item"}, "title": titles, "grid": grids, "xAxis": xs, "yAxis": ys,

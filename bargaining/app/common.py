@@ -17,7 +17,7 @@ from typing import Any
 
 import solara
 
-from ..classroom.briefs import format_value, on_step, step_of
+from ..classroom.briefs import format_value, ideal, on_step, refused, step_of
 from ..classroom.service import ClassService, new_token
 from ..classroom.store import default_path
 
@@ -115,8 +115,8 @@ def utilities_text(utilities: dict[str, float], walk_away: dict[str, float] | No
 @solara.component
 def PackageEditor(scenario, country: str, package: dict[str, Any], on_package: Callable[[dict], None]):
     """One control per issue in natural units or level labels, each with its value (unit, sensible
-    precision) and, beside it, the status quo, the seat's ideal and its red line."""
-    spec = scenario.spec.countries[country]
+    precision) and, beside it, the status quo (if any), the seat's ideal and its red line."""
+    spec, best = scenario.spec.countries[country], ideal(scenario, country)
     prefs, row = scenario.preferences, scenario.countries.index(country)
     for k, issue in enumerate(scenario.space):
         value = package[issue.name]
@@ -128,14 +128,12 @@ def PackageEditor(scenario, country: str, package: dict[str, Any], on_package: C
         if issue.name in spec.red_lines:
             lo, hi = prefs.lo[row, k], prefs.hi[row, k]
             if issue.discrete:
-                red = "red line: not " + " or ".join(
-                    f"'{level}'" for n, level in enumerate(issue.levels)
-                    if not lo - 1e-9 <= n / (len(issue.levels) - 1) <= hi + 1e-9)
+                red = "red line: not " + " or ".join(f"'{level}'" for level in refused(scenario, country, k))
             else:
                 red = f"red line: {'at most' if hi < 1 else 'at least'} " \
                       f"{format_value(issue, issue.natural(hi if hi < 1 else lo))}"
-        notes = [f"status quo {format_value(issue, issue.status_quo)}",
-                 f"your ideal {format_value(issue, spec.ideal[issue.name])}"] + ([red] if red else [])
+        notes = ([] if issue.status_quo is None else [f"status quo {format_value(issue, issue.status_quo)}"]) \
+            + [f"your ideal {format_value(issue, best[issue.name])}"] + ([red] if red else [])
         with solara.Column(gap="0px", classes=["issue-control"]):
             solara.HTML(tag="div", unsafe_innerHTML=(
                 f"<b>{html.escape(issue.label or issue.name)}</b>: <span class='issue-value'>"
@@ -155,18 +153,21 @@ def shown(scenario, package: dict[str, Any]) -> dict[str, Any]:
 
 
 def package_rows(scenario, package: dict[str, Any], country: str | None = None) -> list[list[str]]:
-    """Rows issue | value | status quo (| the seat's ideal) for a package table."""
+    """Rows issue | value | status quo (where the scenario has one) (| the seat's ideal) for a package table."""
+    status_quo, best = scenario.space.status_quo is not None, country and ideal(scenario, country)
     rows = []
     for issue in scenario.space:
-        row = [issue.label or issue.name, format_value(issue, package[issue.name], quote=False),
-               format_value(issue, issue.status_quo, quote=False)]
+        row = [issue.label or issue.name, format_value(issue, package[issue.name], quote=False)]
+        if status_quo:
+            row.append(format_value(issue, issue.status_quo, quote=False))
         if country is not None:
-            row.append(format_value(issue, scenario.spec.countries[country].ideal[issue.name], quote=False))
+            row.append(format_value(issue, best[issue.name], quote=False))
         rows.append(row)
     return rows
 
 
 def PackageTable(scenario, package: dict[str, Any], country: str | None = None):
     """A package as a table: each issue's value with units, beside the status quo and the seat's ideal."""
-    header = ["issue", "on the table", "status quo"] + (["your ideal"] if country else [])
+    header = ["issue", "on the table"] + (["status quo"] if scenario.space.status_quo is not None else []) \
+        + (["your ideal"] if country else [])
     return HtmlTable(header, package_rows(scenario, package, country), classes="package")

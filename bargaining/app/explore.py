@@ -1,7 +1,8 @@
 """The explorer: pick a scenario, set its main parameters, step or play the rounds, watch offers and utilities.
 
-Each control is a dotted-path override (``US.termination_value``, ``CA.red_lines.us_content``) applied when
-you press **Reset**; **Step** plays one round, **▶** plays on until the outcome. Controls show their value
+Each control is a dotted-path override (``US.termination_value``, ``PA.reservation_value``,
+``CA.red_lines.us_content``, ``EC.red_lines.environment``) applied when you press **Reset**; **Step** plays one
+round, **▶** plays on until the outcome. Controls show their value
 with its unit. ``ExplorerModel`` is an ordinary Mesa model (``NegotiationModel`` built from a scenario name
 and override keywords), so it also runs in Mesa's own ``SolaraViz``.
 """
@@ -83,9 +84,12 @@ class Control:
     step: float = 0.01
     unit: str = ""
     options: tuple[str, ...] | None = None
+    many: bool = False  # several options may be picked (a red line as a list of unacceptable options)
     issue: Any = None  # the issue, for red lines (to show the value in its units)
 
     def show(self, value) -> str:
+        if self.many:
+            return ", ".join(value) or "none"
         if self.issue is not None:
             return format_value(self.issue, value, quote=False)
         if isinstance(value, int) or self.step >= 1:
@@ -94,14 +98,18 @@ class Control:
 
 
 def controls(scenario: Scenario) -> list[Control]:
-    """The explorer's controls for a scenario: the deadline; per country the termination value, the belief
-    in the threat, the strategy's beta and each red line."""
+    """The explorer's controls for a scenario: the deadline; per country the termination value (or its
+    reservation value), the belief in the threat, the strategy's beta and each red line (a bound, a level, or the
+    options it refuses)."""
     spec = scenario.spec
     out = [Control("protocol.deadline_round", "Deadline round", spec.protocol.deadline_round, 1,
                    spec.protocol.horizon_round, 1)]
     threat = spec.threat.country
     for code, country in spec.countries.items():
-        out.append(Control(f"{code}.termination_value", f"{code} termination value", country.termination_value))
+        if country.reservation_value is not None:
+            out.append(Control(f"{code}.reservation_value", f"{code} reservation value", country.reservation_value))
+        else:
+            out.append(Control(f"{code}.termination_value", f"{code} termination value", country.termination_value))
         if threat and code != threat:
             out.append(Control(f"{code}.belief", f"{code} belief in the threat", country.belief or 0.0, step=0.05))
         if "beta" in country.strategy.params:
@@ -110,7 +118,10 @@ def controls(scenario: Scenario) -> list[Control]:
         for name, bound in country.red_lines.items():
             issue = scenario.space.issues[scenario.space.index(name)]
             label = f"{code} red line: {issue.label or name}"
-            if issue.discrete:
+            if isinstance(bound, list):
+                out.append(Control(f"{code}.red_lines.{name}", label + " (refused)", list(bound),
+                                   options=tuple(issue.levels), many=True, issue=issue))
+            elif issue.discrete:
                 out.append(Control(f"{code}.red_lines.{name}", label, bound, options=tuple(issue.levels), issue=issue))
             else:
                 out.append(Control(f"{code}.red_lines.{name}", label, float(bound), *issue.bounds, step_of(issue),
@@ -126,8 +137,9 @@ def status_lines(model: ExplorerModel) -> str:
         threat = (f"; {code}'s threat {'credible' if model.threat_credible else 'not credible'} (termination "
                   f"value {model.preferences.termination[model.threatener]:.2f} vs u(status quo) "
                   f"{model.status_quo_utility[model.threatener]:.2f})")
+    rule = "" if model.rule.unanimous else f"; decision rule: {model.rule.describe(model.case.countries)}"
     lines = [f"**Round {model.round}** ({model.case.month(max(model.round, 1))}), "
-             f"deadline round {model.deadline_round}{threat}."]
+             f"deadline round {model.deadline_round}{threat}{rule}."]
     if model.error:
         lines.insert(0, f"**Error**: {model.error}")
     if model.notice_round is not None:
@@ -141,6 +153,9 @@ def status_lines(model: ExplorerModel) -> str:
             deal = model.space.natural(model.agreement.package)
             lines.append("Agreed: " + "; ".join(f"{i.label or i.name} {format_value(i, deal[i.name], quote=False)}"
                                                for i in model.space))
+            supporters = model.agreement.supporters
+            if supporters is not None and len(supporters) < len(model.countries):
+                lines.append(f"Accepted by {', '.join(supporters)}; it binds every party.")
     return "\n\n".join(lines)
 
 
@@ -148,7 +163,9 @@ def status_lines(model: ExplorerModel) -> str:
 def ControlInput(control: Control, value, on_value):
     """A control with its current value and unit always visible."""
     solara.HTML(tag="div", unsafe_innerHTML=f"{control.label}: <b class='control-value'>{control.show(value)}</b>")
-    if control.options is not None:
+    if control.many:
+        solara.SelectMultiple("", values=list(value), all_values=list(control.options), on_value=on_value, dense=True)
+    elif control.options is not None:
         solara.Select("", value=value, values=list(control.options), on_value=on_value, dense=True)
     elif control.step >= 1 and float(control.step).is_integer():
         solara.SliderInt("", value=int(value), min=int(control.min), max=int(control.max), step=int(control.step),

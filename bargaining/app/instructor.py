@@ -151,11 +151,13 @@ def Debrief(settings, tables, names, version: int):
         Text("No table has finished yet.")
         return
     fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-    HtmlTable(["table", "student", "seat", "outcome", "round", "utility", "walk-away at start", "walk-away at end",
-           "Nash deal", "Kalai-Smorodinsky", "simulated negotiator"],
-          [[r["table"], r["student"], r["country"], r["outcome"], r["round"], fmt(r["utility"]),
-            fmt(r["walk_away_start"]), fmt(r["walk_away"]), fmt(r["nash"]), fmt(r["kalai_smorodinsky"]),
-            f"{fmt(r['baseline_utility'])} ({r['baseline_outcome']})"] for r in rows], classes="debrief")
+    quota = not settings.scenario.rule.unanimous  # a deal may bind a seat that rejected it: say whether it did
+    vote = lambda r: ["-" if r["voted_for"] is None else "yes" if r["voted_for"] else "no"] if quota else []  # noqa: E731
+    HtmlTable(["table", "student", "seat", "outcome", *(["accepted it"] if quota else []), "round", "utility",
+               "walk-away at start", "walk-away at end", "Nash deal", "Kalai-Smorodinsky", "simulated negotiator"],
+              [[r["table"], r["student"], r["country"], r["outcome"], *vote(r), r["round"], fmt(r["utility"]),
+                fmt(r["walk_away_start"]), fmt(r["walk_away"]), fmt(r["nash"]), fmt(r["kalai_smorodinsky"]),
+                f"{fmt(r['baseline_utility'])} ({r['baseline_outcome']})"] for r in rows], classes="debrief")
     solara.FigureMatplotlib(figure, format="png")
     Text(f"Files for the record: `bargaining class export {settings.code} --out DIR` (transcript CSV and JSON, "
          "this table, this figure).")

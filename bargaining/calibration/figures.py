@@ -128,7 +128,8 @@ def forecast_figure(forecast: dict, runs: pd.DataFrame, scenario, path: Path) ->
             else:
                 ax.hist(frame[column].astype(float), bins=np.linspace(*issue.bounds, 21), weights=w, color=colour,
                         alpha=0.6)
-        ax.axvline(issue.numeric(issue.normalise(issue.status_quo)), color="black", ls="-.", lw=0.8)
+        if issue.status_quo is not None:
+            ax.axvline(issue.numeric(issue.normalise(issue.status_quo)), color="black", ls="-.", lw=0.8)
         ax.set_title(f"Agreed {issue.name}" + (f" ({issue.unit})" if issue.unit else ""), fontsize=9)
         ax.set_yticks([])
     for ax in axes[panels:]:

@@ -15,7 +15,8 @@ and a ``quote`` from it; optional ``id``, ``weight`` (default 1) and ``note``. K
 
 Only facts dated no later than the cut-off are used to calibrate; later ones are held back, to score a
 forecast against (``bargaining score``). Each fact's *miss* for a run is a number in [0, 1]: 0 when the run
-reproduces it, else how far off it is (a share of the issue's range for positions, 1 for a wrong yes/no).
+reproduces it, else how far off it is (a share of the issue's range for positions, 1 for a wrong yes/no, and
+1 for another option of a categorical issue, whose options are unordered).
 """
 
 from __future__ import annotations
@@ -246,6 +247,15 @@ def _offers(result: Result, issues: tuple[Issue, ...]) -> dict[tuple[int, str], 
                                              strict=True)}
 
 
+def _distance(issue: Issue, a: float, b: float) -> float:
+    """How far apart two positions are, as a share of the issue's range; on a categorical issue (options are
+    unordered) 0 for the same option, else 1."""
+    if issue.kind == "categorical":
+        n = len(issue.levels) - 1
+        return float(round(a * n) != round(b * n))
+    return abs(a - b)
+
+
 def _miss(fact: Fact, round_: int, result: Result, offers: dict, obs: Observations) -> float:
     """One fact's miss for one run, in [0, 1]."""
     signed_by = result.round if result.outcome in SIGNED else None
@@ -263,7 +273,7 @@ def _miss(fact: Fact, round_: int, result: Result, offers: dict, obs: Observatio
         if result.package is None:
             return 1.0
         target = issue.normalise(fact.level if fact.level is not None else fact.value)
-        return float(min(1.0, abs(result.package[k] - target)))
+        return float(min(1.0, _distance(issue, result.package[k], target)))
     if isinstance(fact, Chapter):
         if signed_by is not None and signed_by <= round_:
             spread = 0.0  # the chapter is part of a signed text
@@ -271,7 +281,7 @@ def _miss(fact: Fact, round_: int, result: Result, offers: dict, obs: Observatio
             rows = [offers.get((round_, c)) for c in obs.countries]
             if any(row is None or np.isnan(row[k]) for row in rows):
                 return 1.0  # talks over (or no offers) before that round
-            spread = max(row[k] for row in rows) - min(row[k] for row in rows)
+            spread = max(_distance(issue, a[k], b[k]) for a in rows for b in rows)
         if fact.agreed:
             return float(min(1.0, max(0.0, spread - fact.tolerance)))
         return float(spread <= fact.tolerance)
@@ -280,12 +290,12 @@ def _miss(fact: Fact, round_: int, result: Result, offers: dict, obs: Observatio
         return 1.0  # the talks had ended, or the country tabled nothing that round
     x = row[k]
     if isinstance(fact, Opening):
-        return float(min(1.0, abs(x - obs.ideals[(fact.country, issue.name)])))
+        return float(min(1.0, _distance(issue, x, obs.ideals[(fact.country, issue.name)])))
     if fact.between is not None:
         lo, hi = (issue.normalise(v) for v in fact.between)
     else:
         positions = [issue.normalise(v) for v in fact.allowed_levels()]
-        return float(min(abs(x - p) for p in positions))
+        return float(min(_distance(issue, x, p) for p in positions))
     return float(max(0.0, lo - x, x - hi))
 
 
@@ -349,7 +359,8 @@ def parse_observations(data: dict, scenario: Scenario, origin: str = "<observati
         if isinstance(fact, Notice) and scenario.spec.threat.country is None:
             fail(f"{where}.kind", "a notice fact needs a scenario with a threat of withdrawal ([threat] country)")
         facts.append(fact)
-    ideals = {(c, i.name): i.normalise(scenario.spec.countries[c].ideal[i.name]) for c in countries for i in space}
+    ideal = scenario.preferences.ideal  # a country's ideal entries, or the best options of its value tables
+    ideals = {(c, i.name): float(ideal[n, k]) for n, c in enumerate(countries) for k, i in enumerate(space)}
     return Observations(origin, top.cutoff, tuple(facts), tuple(rounds), text if text is not None else repr(data),
                         tuple(space), countries, ideals, top.priors)
 

@@ -29,9 +29,17 @@ from .observations import Agreed, Ended, load_observations
 
 
 def demand_scale(scenario: Scenario, issue: Issue):
-    """Natural value -> 0 at the status quo, 1 at the opening demand farthest from it."""
+    """Natural value -> 0 at the status quo, 1 at the opening demand farthest from it.
+
+    Raises:
+        UsageError: The issue has no status quo, or is categorical (its options are not ordered).
+    """
+    if issue.status_quo is None or issue.kind == "categorical":
+        why = "has no status quo" if issue.status_quo is None else "is categorical (its options are unordered)"
+        raise UsageError(f"{scenario.name}: agreed facts are scored on the scale from the status quo to the opening "
+                         f"demand; issue {issue.name} {why}")
     sq = issue.normalise(issue.status_quo)
-    ideals = [issue.normalise(c.ideal[issue.name]) for c in scenario.spec.countries.values()]
+    ideals = list(scenario.preferences.ideal[:, scenario.space.index(issue.name)])
     demand = max(ideals, key=lambda x: abs(x - sq))
     span = demand - sq if demand != sq else 1.0
     return lambda value: (issue.normalise(value) - sq) / span

@@ -1,11 +1,13 @@
 """Role briefs from any scenario: one public brief for everyone, one confidential brief per seat.
 
 The public brief says what every negotiator knows: the parties, the issues (what each means, its range or
-options, the status quo), the calendar (the first round, the deadline, when talks end), the threat of
+options, the status quo if there is one), who must agree (the decision rule: unanimity, or a quota with veto
+parties), the calendar (the first round, the deadline, when talks end, what no deal leaves), the threat of
 withdrawal and how a round runs. A seat's confidential brief says what only that seat knows, in plain
-words: its priorities (its weights, ranked), its ideal package, its red lines, what the status quo and the
-end of the agreement are worth to it and hence its walk-away value, and the domestic pressure it faces,
-each with the source the scenario cites for it (``Scenario.sources``).
+words: its priorities (its weights, ranked), its ideal package, what each option is worth to it where it
+values an issue by a table (its score sheet), its red lines, its vote under a quota rule, what the status quo
+and the end of the agreement (or its reservation value) are worth to it and hence its walk-away value, and the
+domestic pressure it faces, each with the source the scenario cites for it (``Scenario.sources``).
 
 Briefs are Markdown-like text: ``## heading``, ``- item`` and ``**bold**`` (the app renders them; they read
 as plain text too).
@@ -16,13 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario import Scenario
+from ..scenario.checks import value_table
 
 ROUND_RULES = {
     "alternating_offers": "Each round every party in turn tables a full package (a value on every issue); the "
-                          "others accept or reject it. The first package all accept is the agreement.",
+                          "others accept or reject it. The first package {agreed} is the agreement.",
     "single_text": "A mediator drafts one text. Each round the parties that objected to the last draft state "
                    "what they would accept now; the mediator redrafts and asks everyone to accept. The text "
-                   "is agreed when all accept.",
+                   "is agreed when {agreed}.",
     "bilateral_first": "As alternating offers: each party in turn tables a package, the others accept or "
                        "reject. From the deadline on, two parties may sign without the third, who may accede "
                        "to the signed text later or be left out.",
@@ -60,6 +63,57 @@ def format_value(issue, value, quote: bool = True) -> str:
     return f"{number} {issue.unit}".strip()
 
 
+def ideal(scenario: Scenario, country: str) -> dict:
+    """A country's ideal package {issue: value or label}: its ``ideal`` entries, or the best option or point of
+    its value tables (``Preferences.ideal``)."""
+    return scenario.space.natural(scenario.preferences.ideal[scenario.countries.index(country)])
+
+
+def refused(scenario: Scenario, country: str, k: int) -> list[str]:
+    """The levels or options of discrete issue ``k`` that a country's red lines exclude (a bound or a list)."""
+    prefs, issue, row = scenario.preferences, scenario.space.issues[k], scenario.countries.index(country)
+    out = []
+    for n, (level, x) in enumerate(zip(issue.levels, scenario.space.positions(k), strict=True)):
+        outside = not prefs.lo[row, k] - 1e-9 <= x <= prefs.hi[row, k] + 1e-9
+        if outside or (prefs.excluded is not None and prefs.excluded.mask[row, k, n]):
+            out.append(level)
+    return out
+
+
+def worth(scenario: Scenario, country: str, k: int) -> str:
+    """What issue ``k`` is worth to a country that values it by a table (1 its best), in words: ``'north basin'
+    1.00, 'south basin' 0.60, ...`` or ``0 %: 0.00, 20 %: 0.80, 30 %: 1.00``; empty for a single-peaked issue."""
+    issue, c = scenario.space.issues[k], scenario.spec.countries[country]
+    if issue.name not in c.values and issue.kind != "categorical":
+        return ""
+    if issue.discrete:  # a table, or a categorical issue with an ideal option only (worth 1, the others 0)
+        values = scenario.preferences.values(_at(scenario, k))[:, scenario.countries.index(country), k]
+        return ", ".join(f"'{level}' {v:.2f}" for level, v in zip(issue.levels, values, strict=True))
+    points, values = value_table(issue, c.values[issue.name])
+    return ", ".join(f"{format_value(issue, issue.natural(x))}: {v:.2f}" for x, v in zip(points, values, strict=True)) \
+        + " (in proportion in between)"
+
+
+def _at(scenario: Scenario, k: int) -> np.ndarray:
+    """Packages (n, K) at each option of discrete issue ``k`` (the other issues at 0: only issue k is read)."""
+    positions = scenario.space.positions(k)
+    x = np.zeros((len(positions), len(scenario.space)))
+    x[:, k] = positions
+    return x
+
+
+def rule_words(scenario: Scenario) -> str:
+    """The decision rule in words: who must accept a package for it to be agreed, who holds a veto."""
+    rule, spec = scenario.rule, scenario.spec
+    if rule.unanimous:
+        return "Every party must accept: a package is agreed only when all accept it (each party holds a veto)."
+    vetoes = [f"{spec.countries[scenario.countries[v]].label or scenario.countries[v]} ({scenario.countries[v]})"
+              for v in rule.veto]
+    among = f", {' and '.join(vetoes)} among them ({'each holds' if len(vetoes) > 1 else 'it holds'} a veto)" \
+        if vetoes else ""
+    return (f"A package is agreed when at least {rule.at_least} of the {rule.parties} parties accept it{among}. "
+            "An agreed package binds every party, those that rejected it included.")
+
 
 def _range(issue) -> str:
     if issue.is_ordinal:
@@ -83,8 +137,9 @@ def public_brief(scenario: Scenario) -> str:
     lines = [f"## {scenario.name}: public brief", spec.description.strip(), "", f"**Parties**: {parties}.", ""]
     lines.append("## The issues")
     for issue in space:
-        lines.append(f"- **{issue.label or issue.name}** (`{issue.name}`): {_range(issue)}; today "
-                     f"(the status quo): {format_value(issue, issue.status_quo)}.")
+        today = "" if issue.status_quo is None else f"; today (the status quo): {format_value(issue, issue.status_quo)}"
+        lines.append(f"- **{issue.label or issue.name}** (`{issue.name}`): {_range(issue)}{today}.")
+    lines += ["", "## Who must agree", f"- {rule_words(scenario)}" + _sources(scenario, "protocol.rule")]
     p, cal = spec.protocol, spec.calendar
     every = "every month" if cal.months_per_round == 1 else f"every {cal.months_per_round:g} months"
     lines += ["", "## The calendar",
@@ -99,14 +154,27 @@ def public_brief(scenario: Scenario) -> str:
         if threat.belief_erosion > 0:
             lines.append(f"- A deadline passed without a notice makes the threat look like a bluff: the others' "
                          f"belief in it falls by {threat.belief_erosion:.0%} a round.")
-    no_deal = "nobody keeps anything (each party gets its no-agreement value)" if p.no_deal == "termination" \
-        else "the status quo stays"
     lines.append(f"- Without a deal the talks end in round {p.horizon_round} ({scenario.month(p.horizon_round)}) "
-                 f"and {no_deal}.")
-    lines += ["", "## How a round runs", ROUND_RULES.get(p.name, f"Protocol `{p.name}`."),
+                 f"and {_no_deal(scenario)}.")
+    agreed = "all accept" if scenario.rule.unanimous else "enough parties accept (see who must agree)"
+    lines += ["", "## How a round runs", ROUND_RULES.get(p.name, f"Protocol `{p.name}`.").format(agreed=agreed),
               "Who tables first is drawn anew each round." if p.random_order else "The order is fixed.",
               "A party whose time runs out in a round tables nothing and rejects what it is asked."]
     return "\n".join(lines)
+
+
+def _no_deal(scenario: Scenario) -> str:
+    """What talks ending without a deal leave, in words (no threat carried out)."""
+    countries = scenario.spec.countries.values()
+    alternatives = any(c.reservation_value is not None for c in countries)
+    if not scenario.no_deal_termination.all():
+        return "the status quo stays" + (", except for the parties with an alternative of their own, who take "
+                                         "it (their reservation value)" if alternatives else "")
+    if alternatives:
+        return ("each party takes its alternative to this deal (its reservation value, in its confidential brief)"
+                if all(c.reservation_value is not None for c in countries) else
+                "each party takes its alternative (its reservation value) or, without one, its no-agreement value")
+    return "nobody keeps anything (each party gets its no-agreement value)"
 
 
 def confidential_brief(scenario: Scenario, country: str) -> str:
@@ -119,32 +187,45 @@ def confidential_brief(scenario: Scenario, country: str) -> str:
     c = spec.countries[country]
     row = scenario.countries.index(country)
     base = f"countries.{country}"
+    scale = "your score sheet gives what each option is worth to you" if c.values else "0 the far end of every issue"
     lines = [f"## Confidential brief: {c.label or country} ({country})",
-             "Your utility runs from 0 to 1: 1 is your ideal package, 0 the far end of every issue. Keep this "
-             "brief to yourself.", "", "## Your priorities"]
-    weights = prefs.weights[row]
+             f"Your utility runs from 0 to 1: 1 is your ideal package, {scale}. Keep this brief to yourself.", "",
+             "## Your priorities"]
+    weights, best = prefs.weights[row], ideal(scenario, country)
     for k in np.argsort(-weights, kind="stable"):
         if weights[k] <= 0:
             continue
         issue = space.issues[k]
+        table = worth(scenario, country, k)
+        table = f" Worth to you (1 your best): {table}." if table else ""
+        table_sources = [path for path in scenario.sources if path.startswith(f"{base}.values.{issue.name}")]
         lines.append(f"- **{issue.label or issue.name}**: {weights[k]:.0%} of what is at stake for you; you "
-                     f"want {format_value(issue, c.ideal[issue.name])}."
-                     + _sources(scenario, f"{base}.weights.{issue.name}", f"{base}.ideal.{issue.name}"))
+                     f"want {format_value(issue, best[issue.name])}.{table}"
+                     + _sources(scenario, f"{base}.weights.{issue.name}", f"{base}.ideal.{issue.name}",
+                                *table_sources))
     ignored = [space.issues[k].label or space.issues[k].name for k in range(len(space)) if weights[k] <= 0]
     if ignored:
         lines.append(f"- You do not care about: {', '.join(ignored)}.")
     lines += ["", "## Your red lines"]
     if not c.red_lines:
         lines.append("- None: every package is open to you, if it is worth enough.")
-    for name, bound in c.red_lines.items():
-        k = space.index(name)
-        lines.append(f"- {_red_line(space.issues[k], prefs.lo[row, k], prefs.hi[row, k], bound)}"
+    for name in c.red_lines:
+        lines.append(f"- {_red_line(scenario, country, space.index(name))}"
                      + _sources(scenario, f"{base}.red_lines.{name}"))
-    status_quo = float(prefs.utility(space.status_quo)[row])
+    rule = scenario.rule
+    if not rule.unanimous:
+        lines += ["", "## Your vote", "- You hold a veto: no package passes without your yes." if row in rule.veto
+                  else f"- Your yes is not needed: a package can pass without you ({rule.describe(scenario.countries)}"
+                  "), and it then binds you too. Win over enough of the others."]
+    status_quo = float(scenario.status_quo_utility[row])
     walk_away = float(scenario.initial_walk_away[row])
     threat = spec.threat.country
     lines += ["", "## If there is no deal"]
-    if threat is None and spec.protocol.no_deal == "termination":
+    if threat is None and c.reservation_value is not None:
+        lines.append(f"- Your reservation value is **{c.reservation_value:.2f}**: what you get elsewhere if this "
+                     "negotiation ends without a deal (your best alternative)."
+                     + _sources(scenario, f"{base}.reservation_value"))
+    elif threat is None and scenario.no_deal_termination[row]:
         lines.append(f"- Talks that end without a deal leave you **{c.termination_value:.2f}**."
                      + _sources(scenario, f"{base}.termination_value"))
     else:
@@ -170,16 +251,15 @@ def confidential_brief(scenario: Scenario, country: str) -> str:
     return "\n".join(lines)
 
 
-def _red_line(issue, lo: float, hi: float, bound) -> str:
-    """A red line in words, from the country's acceptable interval [lo, hi] (normalised)."""
+def _red_line(scenario: Scenario, country: str, k: int) -> str:
+    """A country's red line on issue k in words: the options it refuses, or its bound."""
+    issue, row = scenario.space.issues[k], scenario.countries.index(country)
     label = issue.label or issue.name
-    if isinstance(bound, list):  # a set of unacceptable options
-        return f"**{label}**: you cannot accept {' or '.join(repr(str(option)) for option in bound)}."
     if issue.discrete:
-        allowed = [level for n, level in enumerate(issue.levels)
-                   if lo - 1e-9 <= n / (len(issue.levels) - 1) <= hi + 1e-9]
-        refused = [f"'{level}'" for level in issue.levels if level not in allowed]
-        return f"**{label}**: you cannot accept {' or '.join(refused)}." if refused else f"**{label}**: '{bound}'."
+        out = [f"'{level}'" for level in refused(scenario, country, k)]
+        return f"**{label}**: you cannot accept {' or '.join(out)}." if out else \
+            f"**{label}**: '{scenario.spec.countries[country].red_lines[issue.name]}'."
+    lo, hi = scenario.preferences.lo[row, k], scenario.preferences.hi[row, k]
     if hi < 1.0:
         return f"**{label}**: no more than {format_value(issue, issue.natural(hi))}."
     return f"**{label}**: no less than {format_value(issue, issue.natural(lo))}."

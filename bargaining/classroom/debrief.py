@@ -10,6 +10,9 @@ A student's score (``score_seat``) compares the seat's utility of the outcome wi
   values of the scenario at the start of talks;
 * the simulated negotiator in the same seat: the same talks, same seed, every seat played by its scenario
   strategy (``bargaining.run``).
+
+Under a quota rule a deal may pass without the seat's yes and bind it all the same: the score says who accepted
+the package (``supporters``) and whether the seat was among them.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ class Score:
         baseline_outcome, baseline_round, baseline_utility: The same talks (same seed) with the seat played
             by its scenario strategy.
         utilities: Every country's utility of the outcome.
+        supporters: Under a quota rule, the countries that accepted the agreed package (it binds the others
+            too); None under unanimity or without an agreement.
     """
 
     country: str
@@ -57,6 +62,12 @@ class Score:
     baseline_round: int
     baseline_utility: float
     utilities: dict[str, float] = field(default_factory=dict)
+    supporters: list[str] | None = None
+
+    @property
+    def voted_for(self) -> bool | None:
+        """Under a quota rule, whether the seat accepted the agreed package; None otherwise."""
+        return None if self.supporters is None else self.country in self.supporters
 
     @property
     def surplus(self) -> float:
@@ -76,8 +87,11 @@ class Score:
     def summary(self) -> str:
         """A few lines for the student."""
         fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+        vote = [] if self.supporters is None else [
+            f"  accepted by {', '.join(self.supporters)}; "
+            + ("you were among them" if self.voted_for else "you rejected it, and it binds you all the same")]
         return "\n".join([
-            f"{self.country}: {self.outcome} in round {self.round}; your utility {self.utility:.3f}",
+            f"{self.country}: {self.outcome} in round {self.round}; your utility {self.utility:.3f}", *vote,
             f"  vs your walk-away value at the start {self.walk_away_start:.3f}: {self.surplus_start:+.3f}",
             f"  vs your walk-away value at the end {self.walk_away:.3f}: {self.surplus:+.3f}",
             f"  vs the Nash deal {fmt(self.nash)} and the Kalai-Smorodinsky deal {fmt(self.kalai_smorodinsky)}"
@@ -88,7 +102,7 @@ class Score:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "surplus": self.surplus, "surplus_start": self.surplus_start,
-                "versus_baseline": self.versus_baseline}
+                "versus_baseline": self.versus_baseline, "voted_for": self.voted_for}
 
 
 def baseline(table: Table):
@@ -119,6 +133,7 @@ def score_seat(table: Table, country: str) -> Score:
     utilities = dict(zip(scenario.countries, map(float, m.outcome_utilities()), strict=True))
     nash, ks, source = reference_utilities(scenario)
     base = baseline(table)
+    supporters = m.agreement.supporters if m.outcome.signed and not scenario.rule.unanimous else None
     return Score(
         country=country, outcome=str(m.outcome), round=m.round,
         agreement=scenario.space.natural(m.agreement.package) if m.outcome.signed else None,
@@ -127,13 +142,15 @@ def score_seat(table: Table, country: str) -> Score:
         nash=None if nash is None else nash[country], kalai_smorodinsky=None if ks is None else ks[country],
         reference=source, baseline_outcome=str(base.outcome), baseline_round=base.round,
         baseline_utility=float(base.utilities[country]), utilities=utilities,
+        supporters=None if supporters is None else list(supporters or m.agreement.signatories),
     )
 
 
 # ------------------------------------------------------------------------------------------ the class
 
 def debrief_rows(tables: dict[int, Table], names: dict[tuple[int, str], str]) -> list[dict[str, Any]]:
-    """One row per student seat of every finished table: table, student and the ``Score``'s fields.
+    """One row per student seat of every finished table: table, student and the ``Score``'s fields (the
+    supporters of a deal under a quota rule as one space-separated cell).
 
     Args:
         tables: Table number -> Table.
@@ -145,8 +162,10 @@ def debrief_rows(tables: dict[int, Table], names: dict[tuple[int, str], str]) ->
             continue
         for country in table.students:
             score = score_seat(table, country)
-            rows.append({"table": number, "student": names.get((number, country), ""),
-                         **{k: v for k, v in score.to_dict().items() if k not in ("utilities", "agreement")}})
+            fields = {k: v for k, v in score.to_dict().items() if k not in ("utilities", "agreement")}
+            if fields["supporters"] is not None:
+                fields["supporters"] = " ".join(fields["supporters"])
+            rows.append({"table": number, "student": names.get((number, country), ""), **fields})
     return rows
 
 

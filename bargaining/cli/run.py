@@ -34,17 +34,19 @@ def summary(scenario: Scenario, result: Result) -> str:
         lines.append(f"Passed by {scenario.rule.describe(codes)}: for {', '.join(result.supporters)}"
                      + (f"; against, and bound by it: {', '.join(against)}." if against else "."))
     lines.append("")
-    rows = []
+    rows, status_quo = [], space.status_quo is not None  # a status-quo column only where there is one
     for issue in space:
         opening = [fmt_value(issue, ideal_of(issue, scenario.spec.countries[c])) for c in codes]
         agreed = fmt_value(issue, result.agreement[issue.name]) if result.agreement else "-"
-        rows.append([issue.name, fmt_value(issue, issue.status_quo), *opening, agreed])
-    lines.append(table(["issue", "status quo", *(f"{c} opening" for c in codes), "agreed"], rows))
+        rows.append([issue.name, *([fmt_value(issue, issue.status_quo)] if status_quo else []), *opening, agreed])
+    lines.append(table(["issue", *(["status quo"] if status_quo else []), *(f"{c} opening" for c in codes),
+                        "agreed"], rows))
     lines.append("")
     rows = [[c, f"{result.utilities[c]:.3f}", f"{result.walk_away[c]:.3f}",
              "yes" if result.utilities[c] >= result.walk_away[c] - 1e-9 else "no"] for c in codes]
     what = {Outcome.DEAL: "the deal", Outcome.WITHDRAWAL: "withdrawal (termination)",
-            Outcome.STALEMATE: "the status quo", Outcome.RATIFICATION_FAILED: "no ratified deal"}
+            Outcome.STALEMATE: "no deal" if scenario.no_deal_termination.all() else "the status quo",
+            Outcome.RATIFICATION_FAILED: "no ratified deal"}
     lines.append(table(["country", f"utility of {what.get(result.outcome, result.outcome)}", "walk-away",
                         "at least walk-away"], rows))
     return "\n".join(lines)

@@ -76,10 +76,11 @@ def cmd_show(args) -> None:
         print(json.dumps(info, indent=2))
         return
     space, codes = scenario.space, scenario.countries
+    status_quo = space.status_quo is not None  # columns of what the scenario has
     summary = scenario.spec.description.strip().splitlines()
     print(f"{scenario.name}: {summary[0]}\n" if summary else f"{scenario.name}\n")
-    print(table(["issue", "range", "status quo"],
-                [[i.name, i.describe(), fmt_value(i, i.status_quo)] for i in space]))
+    print(table(["issue", "range"] + (["status quo"] if status_quo else []),
+                [[i.name, i.describe()] + ([fmt_value(i, i.status_quo)] if status_quo else []) for i in space]))
     for code in codes:
         c = info["countries"][code]
         print(f"\n{code} ({c['label']})" if c["label"] else f"\n{code}")
@@ -89,13 +90,14 @@ def cmd_show(args) -> None:
              fmt_value(i, c["red_lines"].get(i.name))] + ([_fmt_table(values.get(i.name))] if values else [])
             for i in space]))
     print()
-    optional = [key for key in ("reservation_value", "discount") if any(key in c for c in info["countries"].values())]
+    optional = [key for key in ("termination_value", "reservation_value", "discount")
+                if any(c.get(key) is not None for c in info["countries"].values())]
+    sq = ["status_quo_utility"] if status_quo else []
     number = lambda v, digits=3: "-" if v is None else f"{v:.{digits}f}"  # noqa: E731
-    rows = [[code, number(c["termination_value"]), *(number(c.get(key)) for key in optional),
-             number(c["belief"], 2), number(c["status_quo_utility"]), f"{c['walk_away']:.3f}", c["strategy"]["name"]]
-            for code, c in info["countries"].items()]
-    print(table(["country", "termination value", *(key.replace("_", " ") for key in optional), "belief",
-                 "u(status quo)", "walk-away", "strategy"], rows))
+    rows = [[code, *(number(c.get(key)) for key in optional), number(c["belief"], 2), *(number(c[k]) for k in sq),
+             f"{c['walk_away']:.3f}", c["strategy"]["name"]] for code, c in info["countries"].items()]
+    print(table(["country", *(key.replace("_", " ") for key in optional), "belief", *(["u(status quo)"] * len(sq)),
+                 "walk-away", "strategy"], rows))
     if not scenario.rule.unanimous:
         print(f"\nDecision rule: {scenario.rule.describe(codes)}; a package that passes binds every country.")
     threat = scenario.spec.threat

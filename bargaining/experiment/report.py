@@ -30,7 +30,17 @@ from .runs import ERROR
 from .sensitivity import sensitivity_table
 from .spec import ExperimentError, ExperimentSpec
 from .store import MANIFEST, read_manifest, read_runs, write_file
-from .tables import aggregate, binned, cell_table, metric_column, metric_values, outcomes_of, prim_table, wilson
+from .tables import (
+    aggregate,
+    binned,
+    cell_table,
+    metric_column,
+    metric_values,
+    outcomes_of,
+    prim_table,
+    wilson,
+    with_supporters,
+)
 
 FEW_RUNS = 20  # fewer runs in a cell: an outcome share's 95 % interval is wider than about +-0.2
 
@@ -85,6 +95,7 @@ def write_report(root: str | Path) -> Path:
 def _write(root: Path, manifest: dict, spec: ExperimentSpec, runs: pd.DataFrame) -> Path:
     names = list(spec.parameters)
     countries = [c.removeprefix("utility.") for c in runs.columns if c.startswith("utility.")]
+    runs = with_supporters(runs, [c.removeprefix("ratified.") for c in runs.columns if c.startswith("ratified.")])
     metrics = list(spec.report.metrics)
     outcomes = outcomes_of(runs, metrics)
     for metric in metrics:

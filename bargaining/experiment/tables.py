@@ -3,7 +3,8 @@
 Metric names (``[report] metrics``): any numeric column of the run table (``agreed.us_content``,
 ``utility.US``, ``round``) means its mean over the runs where it is defined; ``deal_round`` the mean round
 of the deals; any other name is an outcome (``deal``, ``withdrawal``, ``ratification_failed``, ...) and
-means its share of the runs.
+means its share of the runs. Under a quota rule, ``supported.C`` (``with_supporters``) is the share of the deals
+that country C voted for (the others bound it all the same).
 """
 
 from __future__ import annotations
@@ -83,13 +84,25 @@ def aggregate(runs: pd.DataFrame, by: list[str], metrics: list[str], outcomes: l
     return table.reset_index()
 
 
+def with_supporters(runs: pd.DataFrame, countries: list[str]) -> pd.DataFrame:
+    """The runs with a column ``supported.C`` per country when some deal passed a quota rule (``supporters``
+    recorded): 1 where C voted for the deal, 0 where it was outvoted, NaN without such a deal."""
+    if "supporters" not in runs or runs["supporters"].isna().all():
+        return runs
+    voters = runs["supporters"].str.split(",")
+    return runs.assign(**{f"supported.{c}": voters.map(lambda v, c=c: np.nan if not isinstance(v, list)
+                                                       else float(c in v)) for c in countries})
+
+
 def cell_table(runs: pd.DataFrame, spec: ExperimentSpec, countries: list[str]) -> pd.DataFrame:
     """One row per parameter cell (in cell order): parameters, runs, errors, every outcome's share, the mean
-    deal round, and the means of the report's metrics and of each country's utility."""
+    deal round, and the means of the report's metrics, of each country's utility and, under a quota rule, of
+    each country's support for the deals (``with_supporters``)."""
     outcomes = outcomes_of(runs, spec.report.metrics)
     metrics = [*outcomes, "deal_round"]
     metrics += [m for m in spec.report.metrics if m not in metrics]
     metrics += [f"utility.{c}" for c in countries if f"utility.{c}" in runs and f"utility.{c}" not in metrics]
+    metrics += [c for c in runs.columns if c.startswith("supported.") and c not in metrics]
     return aggregate(runs, ["cell", *spec.parameters], metrics, outcomes)
 
 
