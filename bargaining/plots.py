@@ -174,8 +174,8 @@ def trajectory(scenario, result, path: str | Path) -> Path:
     fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=9, frameon=False)
     axes[0].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     passed = f" (accepted by {' '.join(result.supporters)})" if result.supporters else ""
-    title = (f"{scenario.name}, seed {result.seed}: {result.outcome}{passed} in round {result.round} "
-             f"({result.month})\ndotted: deadline   dashed red: notice of withdrawal   grey band: outcome"
+    title = (f"{scenario.name}, seed {result.seed}: {result.outcome}{passed} in round {result.round}"
+             f"{scenario.dated(result.round)}\ndotted: deadline   dashed red: notice of withdrawal   grey band: outcome"
              + ("" if space.status_quo is None else "   dash-dot: status quo"))
     fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))

@@ -24,7 +24,7 @@ class Result:
         seed: The seed it ran with.
         outcome: How the talks ended (an :class:`~bargaining.outcomes.Outcome`, which is also its name).
         round: Round of the outcome.
-        month: Calendar month of that round (YYYY-MM).
+        month: Calendar month of that round (YYYY-MM); None for a scenario without a ``[calendar]``.
         agreement: Agreed package {issue: natural value or level label}; None unless a deal or bilateral.
         utilities: Country -> utility of the outcome.
         walk_away: Country -> walk-away value in the final round.
@@ -47,7 +47,7 @@ class Result:
     seed: int | None
     outcome: Outcome
     round: int
-    month: str
+    month: str | None
     agreement: dict[str, float | str] | None
     utilities: dict[str, float]
     walk_away: dict[str, float]

@@ -2,6 +2,7 @@
 no status quo and quota rules with vetoes (issue 10). Briefs, the explorer, a class, figures, show/run, sweeps and
 calibration, on every bundled scenario, the test scenarios and imported Genius and GeniusWeb folders."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -327,3 +328,25 @@ quote = "invented"
     with_status_quo = port.with_overrides({"issues.site.status_quo": "north basin"})
     with pytest.raises(UsageError, match="issue site is categorical"):
         demand_scale(with_status_quo, with_status_quo.space.issues[0])
+
+
+def test_a_scenario_without_a_calendar_numbers_its_rounds_only(capsys, tmp_path):
+    """An imported domain (or a role play) has no ``[calendar]``: no invented months anywhere; dated facts are
+    refused with one line. A scenario with a calendar keeps its months."""
+    harbour = str(TESTS / "data/genius/harbour")
+    scenario = bargaining.load_scenario(harbour)
+    assert scenario.spec.calendar is None and scenario.month(3) is None and scenario.dated(3) == ""
+    assert main(["run", harbour, "--seed", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["month"] is None and result["round"] >= 1
+    assert main(["run", harbour, "--seed", "2"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"in round {result['round']}")
+    brief = public_brief(scenario)
+    assert "Round 1 is" not in brief and f"The deadline is round {scenario.spec.protocol.deadline_round}.\n" in brief
+    facts = tmp_path / "facts.toml"
+    facts.write_text('cutoff = "2020-01"\n[[facts]]\nkind = "outcome"\noutcome = "deal"\ndate = "2020-01"\n'
+                     'source = "x"\n')
+    with pytest.raises(bargaining.ScenarioError, match=r"dated facts need a calendar: expected a \[calendar\]"):
+        load_observations(facts, scenario)
+    dated = bargaining.load_scenario("port-expansion")
+    assert dated.dated(1) == f" ({dated.spec.calendar.start})"

@@ -138,7 +138,7 @@ def status_lines(model: ExplorerModel) -> str:
                   f"value {model.preferences.termination[model.threatener]:.2f} vs u(status quo) "
                   f"{model.status_quo_utility[model.threatener]:.2f})")
     rule = "" if model.rule.unanimous else f"; decision rule: {model.rule.describe(model.case.countries)}"
-    lines = [f"**Round {model.round}** ({model.case.month(max(model.round, 1))}), "
+    lines = [f"**Round {model.round}**{model.case.dated(max(model.round, 1))}, "
              f"deadline round {model.deadline_round}{threat}{rule}."]
     if model.error:
         lines.insert(0, f"**Error**: {model.error}")

@@ -118,7 +118,8 @@ def ClassView(token: str, code: str):
     for row in overview:
         seats = "; ".join(f"{c}: {name or '(empty)'}" + (" ✓" if c in row["moved"] else "")
                           for c, name in row["students"].items())
-        rows.append([row["table"], f"{row['round']} ({row['month']})", seats, ", ".join(row["to_move"]) or "-",
+        when = f"{row['round']}" + (f" ({row['month']})" if row["month"] else "")
+        rows.append([row["table"], when, seats, ", ".join(row["to_move"]) or "-",
                      row["outcome"] or "talks on",
                      utilities_text(row["utilities"], row["walk_away"]) if row["utilities"] else "-",
                      "-" if row["seconds_left"] is None else f"{row['seconds_left']:.0f} s"])

@@ -104,7 +104,7 @@ def SeatPage(code: str, key: str):
         me = table.model.countries[scenario.countries.index(country)]
         left = svc.seconds_left(code, seat.table)
         clock = f" **{left:.0f} s** left in this round." if left is not None else ""
-        Text(f"### Round {table.round} ({scenario.month(max(table.round, 1))}), deadline round "
+        Text(f"### Round {table.round}{scenario.dated(max(table.round, 1))}, deadline round "
              f"{scenario.spec.protocol.deadline_round}\nYour walk-away value now: **{me.walk_away:.3f}**.{clock}")
         request = table.request(country)
         if request is None:

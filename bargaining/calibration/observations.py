@@ -326,6 +326,9 @@ def parse_observations(data: dict, scenario: Scenario, origin: str = "<observati
     def fail(key: str, message: str):
         raise ScenarioError(f"{origin}: {key}: {message}")
 
+    if scenario.spec.calendar is None:
+        raise ScenarioError(f"{origin}: dated facts need a calendar: expected a [calendar] (start = \"YYYY-MM\", "
+                            f"months_per_round) in scenario {scenario.name}, found none")
     try:
         round_of(scenario, top.cutoff)
     except ValueError as exc:

@@ -141,10 +141,11 @@ def public_brief(scenario: Scenario) -> str:
         lines.append(f"- **{issue.label or issue.name}** (`{issue.name}`): {_range(issue)}{today}.")
     lines += ["", "## Who must agree", f"- {rule_words(scenario)}" + _sources(scenario, "protocol.rule")]
     p, cal = spec.protocol, spec.calendar
-    every = "every month" if cal.months_per_round == 1 else f"every {cal.months_per_round:g} months"
-    lines += ["", "## The calendar",
-              f"- Round 1 is {scenario.month(1)}; one round {every}.",
-              f"- The deadline is round {p.deadline_round} ({scenario.month(p.deadline_round)})."]
+    lines += ["", "## The calendar"]
+    if cal is not None:
+        every = "every month" if cal.months_per_round == 1 else f"every {cal.months_per_round:g} months"
+        lines.append(f"- Round 1 is {scenario.month(1)}; one round {every}.")
+    lines.append(f"- The deadline is round {p.deadline_round}{scenario.dated(p.deadline_round)}.")
     threat = spec.threat
     if threat.country is not None:
         who = spec.countries[threat.country].label or threat.country
@@ -154,7 +155,7 @@ def public_brief(scenario: Scenario) -> str:
         if threat.belief_erosion > 0:
             lines.append(f"- A deadline passed without a notice makes the threat look like a bluff: the others' "
                          f"belief in it falls by {threat.belief_erosion:.0%} a round.")
-    lines.append(f"- Without a deal the talks end in round {p.horizon_round} ({scenario.month(p.horizon_round)}) "
+    lines.append(f"- Without a deal the talks end in round {p.horizon_round}{scenario.dated(p.horizon_round)} "
                  f"and {_no_deal(scenario)}.")
     agreed = "all accept" if scenario.rule.unanimous else "enough parties accept (see who must agree)"
     lines += ["", "## How a round runs", ROUND_RULES.get(p.name, f"Protocol `{p.name}`.").format(agreed=agreed),

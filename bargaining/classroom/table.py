@@ -89,7 +89,7 @@ class Request:
     kind: str
     point: int
     round: int
-    month: str
+    month: str | None
     country: str
     aspiration: float
     walk_away: float

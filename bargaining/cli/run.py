@@ -17,11 +17,11 @@ from .text import fmt_value, table
 def summary(scenario: Scenario, result: Result) -> str:
     """Readable summary of a run."""
     space, codes = scenario.space, scenario.countries
-    lines = [f"{scenario.name}, seed {result.seed}: {result.outcome.upper()} in round {result.round} "
-             f"({result.month})"]
+    lines = [f"{scenario.name}, seed {result.seed}: {result.outcome.upper()} in round {result.round}"
+             f"{scenario.dated(result.round)}"]
     if result.notice_round is not None:
-        lines.append(f"{scenario.spec.threat.country} gave notice of withdrawal in round {result.notice_round} "
-                     f"({scenario.month(result.notice_round)}).")
+        lines.append(f"{scenario.spec.threat.country} gave notice of withdrawal in round {result.notice_round}"
+                     f"{scenario.dated(result.notice_round)}.")
     if result.outcome == Outcome.RATIFICATION_FAILED:
         lines.append("The package was signed but not ratified by: "
                      f"{', '.join(c for c, ok in result.ratified.items() if not ok)}.")

@@ -106,7 +106,7 @@ def cmd_show(args) -> None:
             info["countries"][threat.country]["status_quo_utility"]
         print(f"\nThreat: {threat.country} can withdraw ({'credible' if credible else 'not credible'}: "
               f"termination value {'>' if credible else '<='} status-quo utility); deadline round "
-              f"{info['deadline_round']} ({scenario.month(info['deadline_round'])}), "
+              f"{info['deadline_round']}{scenario.dated(info['deadline_round'])}, "
               f"notice {threat.notice_rounds} rounds.")
     if info["zopa"]:
         print(f"\nA zone of agreement exists (best worst-off surplus {info['zopa_slack']:+.3f}), e.g.:")

@@ -174,11 +174,19 @@ class Scenario:
         spec = self.spec.countries[country].strategy
         return STRATEGIES[spec.name].Params(**spec.params)
 
-    def month(self, round_: int) -> str:
-        """Calendar month (YYYY-MM) of a round; round 1 is ``calendar.start``."""
+    def month(self, round_: int) -> str | None:
+        """Calendar month (YYYY-MM) of a round; round 1 is ``calendar.start``. None without a ``[calendar]``."""
+        if self.spec.calendar is None:
+            return None
         year, month = map(int, self.spec.calendar.start.split("-"))
         m = month - 1 + int((round_ - 1) * self.spec.calendar.months_per_round)
         return f"{year + m // 12:04d}-{m % 12 + 1:02d}"
+
+    def dated(self, round_: int) -> str:
+        """`` (YYYY-MM)``, the month of a round as the text after a round number shows it; empty without a
+        calendar."""
+        month = self.month(round_)
+        return "" if month is None else f" ({month})"
 
     def with_overrides(self, overrides: list[str] | dict[str, Any] | None) -> Scenario:
         """A new scenario with dotted-path overrides applied (``["US.termination_value=0.6"]`` or a dict).

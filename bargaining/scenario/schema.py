@@ -255,7 +255,7 @@ class CountrySpec(_Strict):
 class ScenarioSpec(_Strict):
     name: str
     description: str = ""
-    calendar: CalendarSpec = CalendarSpec()
+    calendar: CalendarSpec | None = None  # without one, rounds are only numbered (no months)
     protocol: ProtocolSpec
     threat: ThreatSpec = ThreatSpec()
     noise: NoiseSpec = NoiseSpec()
