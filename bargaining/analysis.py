@@ -115,8 +115,9 @@ class _Combinations:
     (continuous issues 0) and each country's utility from the ordinal issues. One linear programme over the
     continuous issues serves every piece: variables x_k, z_nk (value of issue k to country n, at most each
     tangent line), s; only the right-hand side (floors less the ordinal utilities) and the column of s change
-    from one solve to the next. HiGHS (``highspy``) solves it with the options ``scipy.optimize.linprog`` gives
-    it, from scratch each time, so the results are those of ``linprog(method="highs")`` bit for bit.
+    from one solve to the next. The HiGHS that scipy bundles (``scipy.optimize._highspy``) solves it with the
+    model and options ``linprog(method="highs")`` gives it, from scratch each time, so the results are linprog's
+    bit for bit without its per-call overhead (about a millisecond of option checking).
     """
 
     def __init__(self, prefs: Preferences, space: IssueSpace):
@@ -161,7 +162,7 @@ class _Combinations:
         Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n (an
         array of weights per country), maximises country n's utility (the weighted sum of utilities) from these
         issues subject to sum_k w_mk z_mk >= floor_m for every m.
-        Returns (x, optimum, row duals) or None when infeasible (or not solved within 1e-9, as ``linprog``).
+        Returns (x, optimum, row duals), or None when infeasible or not solved (as ``linprog``'s status != 0).
         """
         n, c = self.prefs.weights.shape[0], len(self.continuous)
         w = self.prefs.weights[:, self.continuous]
@@ -174,8 +175,11 @@ class _Combinations:
             cost[-1] = -1.0
         else:
             lb[-1] = ub[-1] = 0.0
-            for i in range(n) if isinstance(objective, np.ndarray) else [objective]:
-                cost[c + i * c: c + (i + 1) * c] = -objective[i] * w[i] if isinstance(objective, np.ndarray) else -w[i]
+            if isinstance(objective, np.ndarray):  # a weighted sum of every country's utility
+                for i in range(n):
+                    cost[c + i * c: c + (i + 1) * c] = -objective[i] * w[i]
+            else:
+                cost[c + objective * c: c + (objective + 1) * c] = -w[objective]
         solved = _highs(cost, A, b, lb, ub)
         return None if solved is None else (solved[0][:c], *solved[1:])
 
@@ -262,8 +266,9 @@ def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
     The pieces (choices of ordinal levels) are visited best bound first, and a piece is not solved when a bound
     shows it cannot beat the best found so far, nor ``at_least`` (a slack the caller has no use for below):
     each country's best utility from the continuous issues alone, then weak duality from the duals of every
-    piece solved (branch and bound; Land & Doig 1960). Ties still go to the first piece in the order of the
-    levels, so the result is that of solving every piece.
+    piece solved (branch and bound; Land & Doig 1960). A piece within ``MARGIN`` of the best is always solved
+    and ties still go to the first piece in the order of the levels, so the result is that of solving every
+    piece.
     """
     n = prefs.weights.shape[0]
     d = np.ones(n) if direction is None else np.asarray(direction, dtype=float)
