@@ -93,14 +93,15 @@ class Measurement:
 
 def measure(runs: int, workers: int, grid: str = "beliefs", outcomes: list[str] | None = None,
             code: Path | None = None) -> Measurement:
-    """One sweep in a subprocess; ``code``: the folder to import ``bargaining`` from (default: this checkout's)."""
+    """One sweep in a subprocess, run in a scratch folder so that ``code`` is the folder ``bargaining`` is imported
+    from (default: this checkout)."""
     env = dict(os.environ, PYTHONPATH=str(code or Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory() as tmp:
         exp, out = Path(tmp) / "bench.toml", Path(tmp) / "out"
         exp.write_text(experiment(runs, grid, outcomes))
         proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                                  "--workers", str(workers), "--no-report", "--no-progress"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
         root = psutil.Process(proc.pid)
         cpu: dict[int, float] = {}
         samples = []  # (parts stored, main rss, tree pss, largest other rss)
