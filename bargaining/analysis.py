@@ -34,10 +34,12 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog, minimize
+from scipy.optimize import minimize
+from scipy.optimize._highspy import _core as highs  # the HiGHS that linprog and milp call
 from threadpoolctl import ThreadpoolController
 
 from . import solvers
@@ -106,88 +108,194 @@ def _combos(prefs: Preferences, space: IssueSpace, lo: np.ndarray, hi: np.ndarra
     return ordinal, itertools.product(*choices)
 
 
-def _pieces(prefs: Preferences, space: IssueSpace):
-    """For each choice of ordinal levels inside every red line: the package with those levels (continuous
-    issues 0), each country's utility from the ordinal issues, and the continuous issues; plus the
-    red-line bounds lo, hi. Empty when the red lines leave no package."""
-    k = prefs.weights.shape[1]
-    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
-    if np.any(lo > hi + 1e-9):
-        return [], lo, hi
-    ordinal, combos = _combos(prefs, space, lo, hi)
-    continuous = np.flatnonzero(~space.discrete)
-    pieces = []
-    for combo in combos:
-        x = np.zeros(k)
-        x[ordinal] = combo
-        ord_utility = (prefs.weights[:, ordinal] * prefs.values(x)[:, ordinal]).sum(axis=1)
-        pieces.append((x, ord_utility, continuous))
-    return pieces, lo, hi
+class _Combinations:
+    """The per-combination programmes of one preferences and issue space, built once (``_COMBINATIONS``).
+
+    For each choice of ordinal levels inside every red line (a *piece*): the package with those levels
+    (continuous issues 0) and each country's utility from the ordinal issues. One linear programme over the
+    continuous issues serves every piece: variables x_k, z_nk (value of issue k to country n, at most each
+    tangent line), s; only the right-hand side (floors less the ordinal utilities) and the column of s change
+    from one solve to the next. The HiGHS that scipy bundles (``scipy.optimize._highspy``) solves it with the
+    model and options ``linprog(method="highs")`` gives it, from scratch each time, so the results are linprog's
+    bit for bit without its per-call overhead (about a millisecond of option checking).
+    """
+
+    def __init__(self, prefs: Preferences, space: IssueSpace):
+        n, k = prefs.weights.shape
+        self.prefs = prefs
+        self.lo, self.hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
+        self.continuous = issues = np.flatnonzero(~space.discrete)
+        packages = []
+        if not np.any(self.lo > self.hi + 1e-9):
+            ordinal, combos = _combos(prefs, space, self.lo, self.hi)
+            for combo in combos:
+                x = np.zeros(k)
+                x[ordinal] = combo
+                packages.append(x)
+        self.packages = np.array(packages).reshape(-1, k)
+        ordinal = np.flatnonzero(space.discrete)
+        self.ord_utility = (prefs.weights[:, ordinal] * prefs.values(self.packages)[..., ordinal]).sum(axis=-1)
+        c = len(issues)
+        self.nv = nv = c + n * c + 1  # x, z (row-major n, k), s
+        rows, rhs, self.floor_rows = [], [], []
+        for i in range(n):
+            tangent_rows, tangent_rhs = _tangent_rows(prefs, issues, i, nv)
+            rows += tangent_rows
+            rhs += tangent_rhs
+            row = np.zeros(nv)  # d_i s - sum_k w_ik z_ik <= -floor_i
+            row[c + i * c: c + (i + 1) * c] = -prefs.weights[i, issues]
+            self.floor_rows.append(len(rows))
+            rows.append(row)
+            rhs.append(0.0)
+        self.A, self.b = np.array(rows), np.array(rhs)
+        self.lb = np.concatenate([self.lo[issues], np.full(n * c + 1, -np.inf)])
+        self.ub = np.concatenate([self.hi[issues], np.ones(n * c), [np.inf]])
+        # each country's best utility from the continuous issues alone: a bound on every piece's programme
+        self.alone = np.array([_optimum(self.lp(np.full(n, -np.inf), objective=i), 0.0) for i in range(n)])
+
+    def __len__(self) -> int:
+        return len(self.packages)
+
+    def lp(self, floors: np.ndarray, direction: np.ndarray | None = None, objective: int | np.ndarray | None = None):
+        """Solve the programme at ``floors`` (less the ordinal utilities of the piece, by the caller).
+
+        Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n (an
+        array of weights per country), maximises country n's utility (the weighted sum of utilities) from these
+        issues subject to sum_k w_mk z_mk >= floor_m for every m.
+        Returns (x, optimum, row duals), or None when infeasible or not solved (as ``linprog``'s status != 0).
+        """
+        n, c = self.prefs.weights.shape[0], len(self.continuous)
+        w = self.prefs.weights[:, self.continuous]
+        A, b = self.A.copy(), self.b.copy()
+        b[self.floor_rows] = -np.asarray(floors, dtype=float)
+        cost = np.zeros(self.nv)
+        lb, ub = self.lb.copy(), self.ub.copy()
+        if objective is None:
+            A[self.floor_rows, -1] = np.ones(n) if direction is None else direction
+            cost[-1] = -1.0
+        else:
+            lb[-1] = ub[-1] = 0.0
+            if isinstance(objective, np.ndarray):  # a weighted sum of every country's utility
+                for i in range(n):
+                    cost[c + i * c: c + (i + 1) * c] = -objective[i] * w[i]
+            else:
+                cost[c + objective * c: c + (objective + 1) * c] = -w[objective]
+        solved = _highs(cost, A, b, lb, ub)
+        return None if solved is None else (solved[0][:c], *solved[1:])
+
+    def bound(self, floors: np.ndarray, direction: np.ndarray, dual: np.ndarray) -> np.ndarray:
+        """An upper bound on every piece's largest s at ``floors`` along ``direction``, by weak duality from the
+        row duals of one solved piece: valid for any duals <= 0, with z_nk in [0, 1] and |s| at most S (neither
+        cuts an optimum: values lie in [0, 1])."""
+        y = np.minimum(dual, 0.0)
+        A = self.A.copy()
+        A[self.floor_rows, -1] = direction
+        cost = np.zeros(self.nv)
+        cost[-1] = -1.0
+        reduced = cost - A.T @ y
+        lb, ub = self.lb.copy(), self.ub.copy()
+        c = len(self.continuous)
+        lb[c:-1] = 0.0
+        up = direction > 0
+        s = (1.0 + np.abs(floors).max() + np.abs(self.ord_utility).max(initial=0.0)) / direction[up].min()
+        lb[-1], ub[-1] = -s, s
+        h = np.minimum(reduced * lb, reduced * ub).sum()
+        rhs = self.b @ y - (floors[None, :] - self.ord_utility) @ y[self.floor_rows]  # b_piece . y, per piece
+        return -(rhs + h)
+
+
+def _optimum(solved, default: float) -> float:
+    return default if solved is None else solved[1]
+
+
+_COMBINATIONS: Cache[_Combinations] = Cache(16)
+
+
+def _combinations(prefs: Preferences, space: IssueSpace) -> _Combinations:
+    return _COMBINATIONS.get(fingerprint(prefs.fingerprint, space.steps, space.discrete),
+                             lambda: _Combinations(prefs, space))
+
+
+_THREAD = threading.local()
+_OPTIONS = {"output_flag": False, "log_to_console": False, "presolve": "on", "highs_debug_level": 0,
+            "simplex_strategy": 1}  # what scipy.optimize.linprog(method="highs") sets (dual simplex)
+_CHECK = np.sqrt(1e-9) * 10  # how far off its constraints linprog lets a solution be (scipy's _check_result)
+
+
+def _highs(cost, A, b, lb, ub):
+    """min cost . v subject to A v <= b, lb <= v <= ub, as ``linprog(method="highs")`` solves it (same model, same
+    options, the same check of the solution). One HiGHS object per thread, its model replaced each time."""
+    h = getattr(_THREAD, "highs", None)
+    if h is None:
+        h = _THREAD.highs = highs._Highs()
+        for key, value in _OPTIONS.items():
+            h.setOptionValue(key, value)
+    columns = A.T  # compressed sparse columns, zeros left out (as scipy.sparse.csc_array does)
+    nonzero = columns != 0
+    lp = highs.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lb, ub
+    lp.row_lower_, lp.row_upper_ = np.full(len(b), -np.inf), b
+    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
+    lp.a_matrix_.value_ = columns[nonzero]
+    h.passModel(lp)
+    h.clearSolver()
+    h.run()
+    if h.getModelStatus() != highs.HighsModelStatus.kOptimal:
+        return None
+    solution = h.getSolution()
+    x, row = np.array(solution.col_value), np.array(solution.row_value)
+    if np.isnan(x).any() or np.any(x < lb - _CHECK) or np.any(x > ub + _CHECK) or np.any(b - row < -_CHECK):
+        return None
+    return x, -h.getInfo().objective_function_value, np.array(solution.row_dual)
+
+
+MARGIN = 1e-6  # a piece is skipped only when its bound is below the best found by more than the solver's tolerances
 
 
 def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
-                  direction: np.ndarray | None = None) -> Zopa:
+                      direction: np.ndarray | None = None, at_least: float = -np.inf) -> Zopa:
     """Maximise the smallest surplus over the floors (walk-away values), within every red line.
 
     With a ``direction`` d (>= 0, not all 0) it finds the largest s with u_n(x) >= floor_n + s d_n for
     every n: the point where the ray from the floors along d leaves the set of feasible utilities.
+
+    The pieces (choices of ordinal levels) are visited best bound first, and a piece is not solved when a bound
+    shows it cannot beat the best found so far, nor ``at_least`` (a slack the caller has no use for below):
+    each country's best utility from the continuous issues alone, then weak duality from the duals of every
+    piece solved (branch and bound; Land & Doig 1960). A piece within ``MARGIN`` of the best is always solved
+    and ties still go to the first piece in the order of the levels, so the result is that of solving every
+    piece.
     """
     n = prefs.weights.shape[0]
     d = np.ones(n) if direction is None else np.asarray(direction, dtype=float)
-    pieces, lo, hi = _pieces(prefs, space)
-    best = Zopa(False, -np.inf, None)
-    for x0, ord_utility, continuous in pieces:
-        solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, d)
+    up = d > 0
+    combos = _combinations(prefs, space)
+    if up.any():
+        bound = ((combos.ord_utility + combos.alone - floors)[:, up] / d[up]).min(axis=1) + MARGIN
+    else:
+        bound = np.full(len(combos), np.inf)
+    best, first = Zopa(False, -np.inf, None), len(combos)
+    for p in np.argsort(-bound, kind="stable"):
+        if bound[p] < max(best.slack, at_least):
+            continue
+        solved = combos.lp(floors - combos.ord_utility[p], d)
         if solved is None:
             continue
-        x = x0.copy()
-        x[continuous] = solved[0]
+        if up.any():
+            bound = np.minimum(bound, combos.bound(floors, d, solved[2]) + MARGIN)
+        x = combos.packages[p].copy()
+        x[combos.continuous] = solved[0]
         surplus = prefs.utility(x) - floors
-        true_slack = float(np.min(surplus[d > 0] / d[d > 0])) if np.any(d > 0) else float(solved[1])
-        if np.any(surplus[d == 0] < -1e-9):
+        true_slack = float(np.min(surplus[up] / d[up])) if up.any() else float(solved[1])
+        if np.any(surplus[~up] < -1e-9):
             continue
-        if true_slack > best.slack:
-            best = Zopa(true_slack >= -1e-9, true_slack, x)
+        if true_slack > best.slack or (true_slack == best.slack and p < first):
+            best, first = Zopa(true_slack >= -1e-9, true_slack, x), p
     return best
-
-
-@one_blas_thread
-def _lp(prefs: Preferences, issues: np.ndarray, lo: np.ndarray, hi: np.ndarray, floors: np.ndarray,
-        direction: np.ndarray | None = None, objective: int | np.ndarray | None = None):
-    """LP over the continuous issues: variables x_k, z_nk (value of issue k to country n), s.
-
-    Maximises s subject to sum_k w_nk z_nk >= floor_n + s d_n for every n; or, with ``objective`` = n (an array
-    of weights per country), maximises country n's utility (the weighted sum of utilities) from these issues
-    subject to sum_k w_mk z_mk >= floor_m for every m.
-    Returns (x, optimum) or None when infeasible.
-    """
-    n, c = prefs.weights.shape[0], len(issues)
-    d = np.ones(n) if direction is None else direction
-    nv = c + n * c + 1  # x, z (row-major n, k), s
-    rows, rhs = [], []
-    for i in range(n):
-        tangent_rows, tangent_rhs = _tangent_rows(prefs, issues, i, nv)
-        rows += tangent_rows
-        rhs += tangent_rhs
-        row = np.zeros(nv)  # d_i s - sum_k w_ik z_ik <= -floor_i
-        row[c + i * c: c + (i + 1) * c] = -prefs.weights[i, issues]
-        row[-1] = d[i] if objective is None else 0.0
-        rows.append(row)
-        rhs.append(-floors[i])
-    cost = np.zeros(nv)
-    if objective is None:
-        cost[-1] = -1.0
-    elif isinstance(objective, np.ndarray):  # a weighted sum of every country's utility
-        for i in range(n):
-            cost[c + i * c: c + (i + 1) * c] = -objective[i] * prefs.weights[i, issues]
-    else:
-        cost[c + objective * c: c + (objective + 1) * c] = -prefs.weights[objective, issues]
-    s_bounds = (None, None) if objective is None else (0.0, 0.0)
-    bounds = [(lo[k], hi[k]) for k in issues] + [(None, 1.0)] * (n * c) + [s_bounds]
-    res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
-    if res.status != 0:
-        return None
-    return res.x[:c], -res.fun
 
 
 # ------------------------------------------------------------------------------------------ solution concepts
@@ -204,11 +312,11 @@ def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.
     """Each country's best utility among packages that give every country at least its floor and cross
     no red line (the ideal point of Kalai & Smorodinsky 1975); None when there is no such package."""
     n = prefs.weights.shape[0]
-    pieces, lo, hi = _pieces(prefs, space)
+    combos = _combinations(prefs, space)
     best = np.full(n, -np.inf)
-    for _, ord_utility, continuous in pieces:
+    for ord_utility in combos.ord_utility:
         for i in range(n):
-            solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, objective=i)
+            solved = combos.lp(floors - ord_utility, objective=i)
             if solved is not None:
                 best[i] = max(best[i], solved[1] + ord_utility[i])
     return None if np.any(np.isinf(best)) else best
@@ -255,10 +363,11 @@ def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point
     max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
     (exact for linear value functions).
     """
-    pieces, lo, hi = _pieces(prefs, space)
+    combos = _combinations(prefs, space)
+    continuous, lo, hi = combos.continuous, combos.lo, combos.hi
     best, best_value = None, -np.inf
-    for x0, ord_utility, continuous in pieces:
-        start = _lp(prefs, continuous, lo, hi, floors - ord_utility, np.ones(len(floors)))
+    for x0, ord_utility in zip(combos.packages, combos.ord_utility, strict=True):
+        start = combos.lp(floors - ord_utility, np.ones(len(floors)))
         if start is None or start[1] <= 1e-12:
             continue
         x = x0.copy()
@@ -279,13 +388,13 @@ def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point
 def _lp_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
     """The package within every red line, worth at least the floors to everyone, with the largest sum of
     utilities: one LP per choice of levels."""
-    pieces, lo, hi = _pieces(prefs, space)
+    combos = _combinations(prefs, space)
     best, best_value = None, -np.inf
-    for x0, ord_utility, continuous in pieces:
-        solved = _lp(prefs, continuous, lo, hi, floors - ord_utility, objective=np.ones(len(floors)))
+    for x0, ord_utility in zip(combos.packages, combos.ord_utility, strict=True):
+        solved = combos.lp(floors - ord_utility, objective=np.ones(len(floors)))
         if solved is not None and solved[1] + ord_utility.sum() > best_value + 1e-12:
             best, best_value = x0.copy(), solved[1] + ord_utility.sum()
-            best[continuous] = solved[0]
+            best[combos.continuous] = solved[0]
     return None if best is None else Point(best, prefs.utility(best))
 
 
@@ -351,7 +460,7 @@ def dominated(utilities: np.ndarray, tol: float = 1e-9) -> np.ndarray:
 def _lp_pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) -> float:
     """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
     at once from another package within every red line (0 for a weakly Pareto-efficient package)."""
-    zone = _lp_max_min_slack(prefs, space, prefs.utility(package))
+    zone = _lp_max_min_slack(prefs, space, prefs.utility(package), at_least=0.0)
     return max(float(zone.slack), 0.0)
 
 

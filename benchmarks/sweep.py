@@ -13,7 +13,11 @@ runs play out a withdrawal (14 rounds).
 1. Throughput: ``--runs`` runs serially (``--workers 1``) and on 2 local processes (``--workers 2``); runs/s
    as the sweep reports it (pool start-up included), and CPU seconds per 1,000 runs of the process tree (on
    a busy machine the wall-clock figures fall, the CPU cost does not).
-2. Memory: ``--memory-runs`` runs on 2 local processes: peak memory of the process tree (sum of each
+2. Efficiency measures: ``--distances-runs`` runs of the ``threat`` grid (a third withdrawals, the rest mostly
+   deals), serially, with and without the ``distances`` outcome group: CPU seconds of each and their ratio.
+   ``--before DIR`` measures a checkout of an earlier commit in the same run, side by side
+   (``git archive COMMIT | tar -x -C DIR``).
+3. Memory: ``--memory-runs`` runs on 2 local processes: peak memory of the process tree (sum of each
    process's proportional set size, PSS, so that pages the processes share, such as the numpy, scipy and
    mesa libraries, count once) and resident memory (RSS) of the main process, each at 10 % and 90 % of the
    runs too (flat = no growth with the sweep). A bare ``import bargaining`` (mesa, numpy, pandas, scipy)
@@ -57,11 +61,15 @@ steps = 10
 }
 
 
-def experiment(runs: int, grid: str) -> str:
+OUTCOMES = ["outcome", "round", "agreement", "utilities", "walk_away"]
+
+
+def experiment(runs: int, grid: str, outcomes: list[str] | None = None) -> str:
     return f"""name = "bench"
 scenario = "nafta-2017"
 replications = {max(1, runs // 100)}
 seed = 1
+{"" if outcomes is None else f"outcomes = {outcomes!r}"}
 {GRIDS[grid]}"""
 
 
@@ -83,13 +91,17 @@ class Measurement:
                 + (f"; largest worker (RSS) {mb(self.worker)}" if self.workers > 1 else ""))
 
 
-def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
+def measure(runs: int, workers: int, grid: str = "beliefs", outcomes: list[str] | None = None,
+            code: Path | None = None) -> Measurement:
+    """One sweep in a subprocess, run in a scratch folder so that ``code`` is the folder ``bargaining`` is imported
+    from (default: this checkout)."""
+    env = dict(os.environ, PYTHONPATH=str(code or Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory() as tmp:
         exp, out = Path(tmp) / "bench.toml", Path(tmp) / "out"
-        exp.write_text(experiment(runs, grid))
+        exp.write_text(experiment(runs, grid, outcomes))
         proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                                  "--workers", str(workers), "--no-report", "--no-progress"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
         root = psutil.Process(proc.pid)
         cpu: dict[int, float] = {}
         samples = []  # (parts stored, main rss, tree pss, largest other rss)
@@ -122,6 +134,9 @@ def measure(runs: int, workers: int, grid: str = "beliefs") -> Measurement:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20_000, help="runs of the throughput sweeps (0: skip)")
+    parser.add_argument("--distances-runs", type=int, default=2_000,
+                        help="runs of the sweeps with and without efficiency measures (0: skip)")
+    parser.add_argument("--before", type=Path, help="an earlier checkout to measure the distances ratio of too")
     parser.add_argument("--memory-runs", type=int, default=100_000, help="runs of the memory sweep (0: skip)")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="beliefs", help="what the sweeps vary")
     args = parser.parse_args()
@@ -134,6 +149,13 @@ def main() -> None:
         two = measure(args.runs, 2, args.grid)
         print(two.text(), flush=True)
         print(f"speed-up with 2 workers: {two.runs_per_second / one.runs_per_second:.2f}x", flush=True)
+    if args.distances_runs:
+        for label, code in [("before", args.before)] * (args.before is not None) + [("now", None)]:
+            plain = measure(args.distances_runs, 1, "threat", OUTCOMES, code)
+            measured = measure(args.distances_runs, 1, "threat", OUTCOMES + ["distances"], code)
+            print(f"efficiency measures ({label}): {args.distances_runs:,} runs of the threat grid serially, "
+                  f"{plain.cpu_seconds:.1f} CPU s without distances, {measured.cpu_seconds:.1f} CPU s with: "
+                  f"{measured.cpu_seconds / plain.cpu_seconds:.2f}x", flush=True)
     if args.memory_runs:
         print(measure(args.memory_runs, 2, args.grid).text())
 

@@ -1,0 +1,119 @@
+"""The Pareto distance of a deal, fast (programmes built once, combinations pruned by bounds, HiGHS called directly)
+against the previous implementation written out here: one ``scipy.optimize.linprog`` per combination of levels."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from bargaining import analysis
+from bargaining.preferences import Preferences
+from bargaining.scenario import load_scenario
+from bargaining.simulate import run
+
+
+def reference_pareto_distance(prefs: Preferences, space, package: np.ndarray) -> float:
+    """Largest equal gain s with u(x) >= u(package) + s over packages within every red line: every combination of
+    levels solved by linprog (tangent lines of each value function, as analysis builds them)."""
+    floors = prefs.utility(package)
+    n, k = prefs.weights.shape
+    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
+    if np.any(lo > hi + 1e-9):
+        return 0.0
+    ordinal, continuous = np.flatnonzero(space.discrete), np.flatnonzero(~space.discrete)
+    levels = [[v for v in np.arange(0.0, 1.0 + 1e-9, space.steps[j]) if lo[j] - 1e-9 <= v <= hi[j] + 1e-9]
+              for j in ordinal]
+    c = len(continuous)
+    nv = c + n * c + 1
+    best = -np.inf
+    for combo in itertools.product(*levels):
+        x = np.zeros(k)
+        x[ordinal] = combo
+        own = (prefs.weights[:, ordinal] * prefs.values(x)[:, ordinal]).sum(axis=1)
+        rows, rhs = [], []
+        for i in range(n):
+            tangent_rows, tangent_rhs = analysis._tangent_rows(prefs, continuous, i, nv)
+            rows += tangent_rows
+            rhs += tangent_rhs
+            row = np.zeros(nv)
+            row[c + i * c: c + (i + 1) * c] = -prefs.weights[i, continuous]
+            row[-1] = 1.0
+            rows.append(row)
+            rhs.append(own[i] - floors[i])
+        cost = np.zeros(nv)
+        cost[-1] = -1.0
+        bounds = [(lo[j], hi[j]) for j in continuous] + [(None, 1.0)] * (n * c) + [(None, None)]
+        res = linprog(cost, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=bounds, method="highs")
+        if res.status == 0:
+            x[continuous] = res.x[:c]
+            best = max(best, float((prefs.utility(x) - floors).min()))
+    return max(best, 0.0)
+
+
+def test_nafta_deals_as_before(nafta):
+    deals = [r.package for r in (run(nafta, seed=s, record=False) for s in range(40)) if r.outcome == "deal"]
+    assert len(deals) >= 10
+    for package in deals:
+        fast = analysis.pareto_distance(nafta.preferences, nafta.space, package)
+        assert fast == reference_pareto_distance(nafta.preferences, nafta.space, package)  # bit for bit
+    assert any(analysis.pareto_distance(nafta.preferences, nafta.space, p) > 1e-4 for p in deals)
+
+
+def random_preferences(seed: int, k: int) -> Preferences:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 5))
+    weights = rng.uniform(0.05, 1.0, (n, k))
+    lo, hi = np.zeros((n, k)), np.ones((n, k))
+    red = rng.random((n, k)) < 0.2
+    lo[red] = rng.uniform(0.0, 0.4, red.sum())
+    hi[red] = rng.uniform(0.6, 1.0, red.sum())
+    weights /= weights.sum(axis=1, keepdims=True)
+    return Preferences(tuple(f"c{i}" for i in range(n)), rng.random((n, k)), weights, rng.choice([1.0, 2.0], n),
+                       lo, hi, np.zeros(n))
+
+
+@pytest.fixture(scope="module")
+def spaces():
+    return [load_scenario(name).space for name in ("nafta-2017", "uk-eu-2020", "pie-split")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 2))
+def test_random_scenarios_as_before(spaces, seed, which):
+    space = spaces[which]
+    prefs = random_preferences(seed, len(space))
+    rng = np.random.default_rng(seed + 1)
+    for _ in range(3):
+        package = rng.random(len(space))
+        package[space.discrete] = np.round(package[space.discrete] / space.steps[space.discrete]) \
+            * space.steps[space.discrete]
+        expected = reference_pareto_distance(prefs, space, package)
+        assert analysis.pareto_distance(prefs, space, package) == pytest.approx(expected, abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 1))
+def test_pruning_never_changes_the_result(spaces, seed, which, monkeypatch_module):
+    """Every combination solved (no bound can rule one out) gives the same slack and package, along any ray."""
+    space = spaces[which]
+    prefs = random_preferences(seed, len(space))
+    rng = np.random.default_rng(seed + 2)
+    floors = rng.uniform(0.0, 0.8, prefs.weights.shape[0])
+    direction = rng.choice([0.0, 0.5, 1.0], len(floors))
+    direction[rng.integers(len(floors))] = 1.0
+    for d in (None, direction):
+        pruned = analysis._lp_max_min_slack(prefs, space, floors, d)
+        with monkeypatch_module.context() as m:
+            m.setattr(analysis, "MARGIN", np.inf)
+            every = analysis._lp_max_min_slack(prefs, space, floors, d)
+        assert pruned.slack == every.slack
+        assert (pruned.package is None and every.package is None) or np.array_equal(pruned.package, every.package)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as m:
+        yield m
