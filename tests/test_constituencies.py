@@ -218,8 +218,6 @@ def test_auto_workers_move_the_floor_toward_a_demand_below_the_status_quo(nafta)
     assert pressure == pytest.approx([0.0, 0.5, 1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: AutoWorkers.act replaces the executive's red line by the "
-                   "union's floor instead of keeping the stricter of the two, as shock(..., tighten=True) does")
 def test_auto_workers_never_loosen_the_executives_own_red_line(nafta):
     """A U.S. executive that will not go below 85 % regional content keeps that red line while the union's
     floor rises from 62.5 % toward 75 %: the auto workers can only raise the floor."""

@@ -140,7 +140,7 @@ class AutoWorkers(Constituency):
             shares.append(abs(self.floor[k] - self.origin[k]) / span if span > 0 else 1.0)
         self.done = self._reached()
         self.pressure = sum(shares) / len(shares)
-        return [Shock(self.code, red_lines=dict(self.floor))]
+        return [Shock(self.code, red_lines=dict(self.floor), tighten=True)]  # never loosens the executive's own
 
 
 class Election(Constituency):
