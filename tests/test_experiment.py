@@ -407,7 +407,8 @@ def test_a_full_disk_stops_the_sweep_with_one_line_and_resume_finishes_it(tmp_pa
 
 
 def test_ctrl_c_under_dask_local_is_one_line(tmp_path):
-    exp = write_toml(tmp_path / "exp.toml", 'name = "dask"\nscenario = "nafta-2017"\nreplications = 200\n'
+    # 4,000 runs: far more than can finish between the first part and the interrupt on a busy machine
+    exp = write_toml(tmp_path / "exp.toml", 'name = "dask"\nscenario = "nafta-2017"\nreplications = 2000\n'
                      'batch = 2\n[parameters."US.termination_value"]\nlevels = [0.1, 0.9]\n')
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
@@ -429,7 +430,7 @@ def test_interrupted_midway_then_resume_gives_the_uninterrupted_table(tmp_path, 
     exp = write_toml(tmp_path / "kill.toml", """
 name = "kill"
 scenario = "nafta-2017"
-replications = 25
+replications = 60
 seed = 3
 batch = 8
 [parameters."US.termination_value"]
@@ -439,6 +440,7 @@ steps = 10
 paths = ["CA.belief", "MX.belief"]
 levels = [0.0, 0.5, 1.0, 0.25]
 """)
+    RUNS = 10 * 4 * 60  # enough that the interrupt always comes before the end, even on a busy machine
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                              "--workers", "2", "--no-report", "--no-progress"],
@@ -465,15 +467,15 @@ levels = [0.0, 0.5, 1.0, 0.25]
                                   f"bargaining sweep {exp} --out {out} --resume")
     manifest = json.loads((out / "experiment.json").read_text())
     partial = read_runs(out)
-    assert not manifest["complete"] and 80 <= len(partial) < 1000
+    assert not manifest["complete"] and 80 <= len(partial) < RUNS
 
     resumed = sweep(load_experiment(exp), out, resume=True, workers=2, progress=False)
-    assert resumed.resumed == len(partial) and resumed.ran == 1000 - len(partial)
+    assert resumed.resumed == len(partial) and resumed.ran == RUNS - len(partial)
     assert not list((out / "runs").glob("*.tmp"))
     reference = tmp_path / "reference"
     sweep(load_experiment(exp), reference, workers=1, progress=False)
     table = read_runs(out)
-    assert table["run"].is_unique and list(table["run"]) == list(range(1000))
+    assert table["run"].is_unique and list(table["run"]) == list(range(RUNS))
     pd.testing.assert_frame_equal(table, read_runs(reference), check_exact=True)
 
 
