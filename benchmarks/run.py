@@ -46,6 +46,22 @@ CASES += [(f"nafta-2017, protocol {name}", "nafta-2017", {"protocol.name": name}
           for name in ("single_text", "bilateral_first")]
 
 
+def record_ratio(runs: int = 200, repeats: int = 5) -> tuple[float, float]:
+    """nafta-2017 runs per CPU second with record=False and record=True, batches interleaved (issue 12: recording
+    should cost at most twice as much). CPU time, so that other work on the machine does not tilt the ratio."""
+    scenario = bargaining.load_scenario("nafta-2017")
+    rates = {False: [], True: []}
+    for record in rates:
+        bargaining.run(scenario, seed=0, record=record)
+    for r in range(repeats):
+        for record in rates:
+            start = time.process_time()
+            for seed in range(runs):
+                bargaining.run(scenario, seed=r * runs + seed, record=record)
+            rates[record].append(runs / (time.process_time() - start))
+    return statistics.median(rates[False]), statistics.median(rates[True])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1000)
@@ -58,6 +74,9 @@ def main() -> None:
         runs = args.runs // 5 if record else args.runs
         rate = runs_per_second(scenario, runs, args.repeats, record=record)
         print(f"| {label} | {rate:,.0f} |")
+    plain, recorded = record_ratio()
+    print(f"\nnafta-2017 per CPU second, interleaved: record=False {plain:,.0f}, record=True {recorded:,.0f}: "
+          f"recording costs {plain / recorded:.2f} times as much")
 
 
 if __name__ == "__main__":
