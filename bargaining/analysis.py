@@ -333,13 +333,15 @@ def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray, beyond
     return None if np.any(np.isinf(best)) else best
 
 
-def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray, prune: bool = True
+                          ) -> Point | None:
     """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the feasible point furthest along the line
     from the walk-away values (``floors``) to the utopia point; every country gets the same share of its
     largest possible gain. With three or more countries the line may stop where some could still gain;
     they then go on (Imai's 1983 lexicographic extension), so the point is Pareto-efficient. None when no
-    package gives everyone its walk-away value."""
-    ideal = _lp_utopia(prefs, space, floors)
+    package gives everyone its walk-away value. The utopia programmes are pruned by bounds (``_lp_utopia``;
+    ``prune=False`` solves them all, with the same result)."""
+    ideal = _lp_utopia(prefs, space, floors, prune=prune)
     if ideal is None:
         return None
     gains = np.maximum(ideal - floors, 0.0)
@@ -360,7 +362,8 @@ def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndar
             break
         package = hit.package
         level = level + max(hit.slack, 0.0) * np.where(free, gains, 0.0)
-        best = _lp_utopia(prefs, space, level - 1e-10, beyond=np.where(free, level + 1e-7, -np.inf))
+        best = _lp_utopia(prefs, space, level - 1e-10, beyond=np.where(free, level + 1e-7, -np.inf),
+                          prune=prune)
         free &= best is not None and (best > level + 1e-7)
     return Point(package, prefs.utility(package))
 
