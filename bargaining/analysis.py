@@ -308,27 +308,40 @@ class Point:
     utilities: np.ndarray
 
 
-def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> np.ndarray | None:
+def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray, beyond: np.ndarray | None = None,
+               prune: bool = True) -> np.ndarray | None:
     """Each country's best utility among packages that give every country at least its floor and cross
-    no red line (the ideal point of Kalai & Smorodinsky 1975); None when there is no such package."""
+    no red line (the ideal point of Kalai & Smorodinsky 1975); None when there is no such package.
+
+    For each country the pieces are visited best bound first (its utility from their ordinal levels plus its best
+    from the continuous issues alone), and the rest are skipped once that bound falls more than ``MARGIN`` below
+    the best found: the maximum is the same as over every piece (``prune=False``). With ``beyond``, a country's
+    search stops as soon as it finds a utility above ``beyond`` (for a caller that only asks whether it can)."""
     n = prefs.weights.shape[0]
     combos = _combinations(prefs, space)
     best = np.full(n, -np.inf)
-    for ord_utility in combos.ord_utility:
-        for i in range(n):
-            solved = combos.lp(floors - ord_utility, objective=i)
+    for i in range(n):
+        bound = combos.ord_utility[:, i] + combos.alone[i] + MARGIN
+        for p in np.argsort(-bound, kind="stable"):
+            if prune and bound[p] < best[i]:
+                break
+            solved = combos.lp(floors - combos.ord_utility[p], objective=i)
             if solved is not None:
-                best[i] = max(best[i], solved[1] + ord_utility[i])
+                best[i] = max(best[i], solved[1] + combos.ord_utility[p, i])
+                if prune and beyond is not None and best[i] > beyond[i]:
+                    break
     return None if np.any(np.isinf(best)) else best
 
 
-def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray, prune: bool = True
+                          ) -> Point | None:
     """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the feasible point furthest along the line
     from the walk-away values (``floors``) to the utopia point; every country gets the same share of its
     largest possible gain. With three or more countries the line may stop where some could still gain;
     they then go on (Imai's 1983 lexicographic extension), so the point is Pareto-efficient. None when no
-    package gives everyone its walk-away value."""
-    ideal = _lp_utopia(prefs, space, floors)
+    package gives everyone its walk-away value. The utopia programmes are pruned by bounds (``_lp_utopia``;
+    ``prune=False`` solves them all, with the same result)."""
+    ideal = _lp_utopia(prefs, space, floors, prune=prune)
     if ideal is None:
         return None
     gains = np.maximum(ideal - floors, 0.0)
@@ -349,34 +362,53 @@ def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndar
             break
         package = hit.package
         level = level + max(hit.slack, 0.0) * np.where(free, gains, 0.0)
-        best = _lp_utopia(prefs, space, level - 1e-10)
+        best = _lp_utopia(prefs, space, level - 1e-10, beyond=np.where(free, level + 1e-7, -np.inf),
+                          prune=prune)
         free &= best is not None and (best > level + 1e-7)
     return Point(package, prefs.utility(package))
 
 
-def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Point | None:
+def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray, prune: bool = True) -> Point | None:
     """The Nash bargaining solution (Nash 1950): the package within every red line that maximises the
     product of the surpluses over the walk-away values (``floors``). None when no package gives everyone
     its walk-away value.
 
     For each choice of ordinal levels the continuous issues are solved by SLSQP on the concave programme
     max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
-    (exact for linear value functions).
+    (exact for linear value functions). The pieces are visited best bound first and a piece is not solved when
+    a bound shows it cannot beat the best found (branch and bound, as ``_lp_max_min_slack``; ``prune=False``
+    solves every piece, with the same result): each country's best utility from the piece,
+    sum_n log(u_n^max - floor_n), then, once a best point s* is known, the arithmetic-geometric mean
+    inequality prod_n s_n <= prod_n s*_n (sum_n (s_n / s*_n) / N)^N with the largest sum_n s_n / s*_n over the
+    piece from one LP. Ties go to the first piece in the order of the levels, as when solving every piece.
     """
     combos = _combinations(prefs, space)
     continuous, lo, hi = combos.continuous, combos.lo, combos.hi
-    best, best_value = None, -np.inf
-    for x0, ord_utility in zip(combos.packages, combos.ord_utility, strict=True):
-        start = combos.lp(floors - ord_utility, np.ones(len(floors)))
+    n = len(floors)
+    most = combos.ord_utility + combos.alone - floors + MARGIN  # no surplus in a piece is larger
+    bound = np.where((most > 0).all(axis=1), np.log(np.maximum(most, 1e-300)).sum(axis=1), -np.inf)
+    best, best_value, first, surplus_best = None, -np.inf, len(combos), None
+    for p in np.argsort(-bound, kind="stable"):
+        if prune and bound[p] < best_value - MARGIN:
+            continue
+        ord_utility = combos.ord_utility[p]
+        if prune and surplus_best is not None:  # weights 1 / s*_n: the AM-GM bound, exact at s*
+            weights = 1.0 / surplus_best
+            most_weighted = combos.lp(floors - ord_utility, objective=weights)
+            if most_weighted is not None:
+                total = most_weighted[1] + weights @ (ord_utility - floors) + MARGIN * weights.sum()
+                if n * np.log(total / n) + np.log(surplus_best).sum() < best_value - MARGIN:
+                    continue
+        start = combos.lp(floors - ord_utility, np.ones(n))
         if start is None or start[1] <= 1e-12:
             continue
-        x = x0.copy()
+        x = combos.packages[p].copy()
         x[continuous] = _max_log_surplus(prefs, continuous, lo, hi, floors - ord_utility, start[0])
         surplus = prefs.utility(x) - floors
         if np.all(surplus > 0):
             value = float(np.log(surplus).sum())
-            if value > best_value:
-                best, best_value = x, value
+            if value > best_value or (value == best_value and p < first):
+                best, best_value, first, surplus_best = x, value, p, surplus
     if best is None:
         zone = _lp_max_min_slack(prefs, space, floors)  # at most the walk-away point itself
         if not zone.exists:
