@@ -106,6 +106,24 @@ def test_explorer_step_controls_reset_and_scenarios(app_url, browser):
     page.close()
 
 
+def test_explorer_runs_a_six_party_quota_scenario(app_url, browser):
+    """port-expansion (categorical issues, value tables, reservation values, five of six with two vetoes): the
+    explorer shows its own controls (reservation values, refused options) and plays it to a deal that names
+    who accepted it."""
+    page, problems = _open(browser, app_url)
+    page.locator(".solara-echarts canvas").first.wait_for(timeout=WAIT)
+    page.locator(".v-select").first.click()
+    page.get_by_role("option", name="port-expansion").click()
+    page.get_by_text("decision rule: at least 5 of 6, with PA and CC").first.wait_for(timeout=WAIT)
+    page.get_by_text("PA reservation value: 0.68").wait_for(timeout=WAIT)
+    page.get_by_role("button", name="▶").click()
+    page.get_by_text("Outcome: deal").first.wait_for(timeout=WAIT)
+    _round(page, 10)  # port-expansion, seed 0: a deal in round 10 (as `bargaining run port-expansion`)
+    page.screenshot(path=str(SCREENSHOTS / "app-explore-port-expansion.png"), full_page=True)
+    assert problems == []
+    page.close()
+
+
 def test_practice_seat_plays_to_the_end_and_scores(app_url, browser):
     page, problems = _open(browser, app_url)
     # Let the explorer's charts load first: solara's ECharts component raises "invalid dom" when it is removed
