@@ -110,7 +110,7 @@ def concession_path(
     others = np.where(np.arange(n) == proposer, 0.0, others)
     start = space.snap(prefs.ideal[proposer])
 
-    # Target per issue: the others' most acceptable position inside the proposer's own red lines,
+    # Target per issue: the others' most acceptable grid position inside the proposer's own red lines,
     # nearest to the proposer's ideal among ties.
     grid = space.grid(GRID)  # (K, G)
     score = acceptability(prefs, grid, others, red_line_penalty)
@@ -126,7 +126,11 @@ def concession_path(
     hull = switches(prefs, space, proposer, others, red_line_penalty, start)
     steps = int(max(STEPS, levels_to_move.max(initial=0), *(len(h) for h in hull.values())))
     s = np.arange(steps + 1)
-    continuous_path = start[:, None] + (target - start)[:, None] * s / steps
+    # A continuous path stops at the exact peak if it gets there before the grid target (``peak``).
+    toward = np.sign(target - start)
+    room = np.maximum(toward * (peak(prefs, space, proposer, others, red_line_penalty, start) - start), 0.0)
+    continuous_path = start[:, None] + toward[:, None] * np.minimum(np.abs(target - start)[:, None] * s / steps,
+                                                                     room[:, None])
     ordinal_path = start[:, None] + (np.sign(target - start) * space.steps)[:, None] * np.minimum(
         s, levels_to_move[:, None])
     positions = np.where(discrete[:, None], ordinal_path, continuous_path)
@@ -151,6 +155,44 @@ def concession_path(
         cost=np.maximum(cost[issue, step], 0.0),
         divisible=~(discrete | np.isin(np.arange(k), list(hull)))[issue],
     )
+
+
+def peak(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+         start: np.ndarray) -> np.ndarray:
+    """Target per issue: the others' most acceptable position inside the proposer's own red lines, nearest to
+    ``start`` among ties.
+
+    On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
+    excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
+    something, in every part of it. The peak must be exact for that: a grid point past it would end the path
+    with a step that first gains and then loses. The kinks (every ideal and red-line bound) are candidates
+    besides the grid; between two kinks acceptability is linear or quadratic, so the parabola through the ends
+    and middle of each interval next to the best candidate finds a peak inside it.
+    """
+    n, k = prefs.weights.shape
+    lo, hi = prefs.lo[proposer][:, None] - 1e-9, prefs.hi[proposer][:, None] + 1e-9
+
+    def best(x: np.ndarray) -> np.ndarray:
+        score = acceptability(prefs, x, others, red_line_penalty)
+        score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[:, None]), -np.inf)
+        return score.argmax(axis=1)
+
+    kinks = np.concatenate([prefs.ideal, prefs.lo, prefs.hi]).T  # (K, 3N)
+    x = np.concatenate([space.grid(GRID), space.snap(kinks.T).T], axis=1)
+    rows = np.arange(k)
+    mid = x[rows, best(x)][:, None]
+    left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=1, initial=-np.inf)  # the nearest candidates either side
+    right = np.where(x > mid + 1e-9, x, np.inf).min(axis=1, initial=np.inf)
+    mid = mid[:, 0]
+    left, right = np.where(np.isfinite(left), left, mid), np.where(np.isfinite(right), right, mid)
+    a, b = np.stack([left, mid], axis=1), np.stack([mid, right], axis=1)  # the intervals either side
+    fa, fm, fb = (acceptability(prefs, p, others, red_line_penalty) for p in (a, (a + b) / 2, b))
+    curve = fa - 2 * fm + fb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[:, None])
+    vertex = np.where(space.discrete[:, None], mid[:, None], np.clip(vertex, a, b))
+    x = np.concatenate([mid[:, None], vertex], axis=1)
+    return x[rows, best(x)]
 
 
 def switches(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
