@@ -12,6 +12,7 @@ end when the sweep's process dies, however it dies (Dask's worker processes watc
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -118,13 +119,20 @@ def _dask(scheduler: str | None, dask_local: int | None):
         address = cluster.scheduler_address
     else:
         address = scheduler
+    failure = None
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:  # unreachable, or not an address
+        failure = str(exc)
+    if failure is not None:
+        # The half-made Client is garbage in a reference cycle (through the traceback); collected later, its
+        # __del__ could run inside the next Client's start, which holds the lock its close() waits for: a
+        # deadlock of distributed's LoopRunner. Collect it now.
+        gc.collect()
         if cluster is not None:
             cluster.close()
         raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
-                              f"(expected tcp://HOST:PORT of a running scheduler): {exc}") from None
+                              f"(expected tcp://HOST:PORT of a running scheduler): {failure}")
     try:
         slots = max(1, sum(client.nthreads().values()))
         name = f"Dask LocalCluster ({dask_local} workers)" if cluster else f"Dask scheduler {address}"
