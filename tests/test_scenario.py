@@ -184,3 +184,15 @@ def test_parse_value_reads_toml_literals():
     assert parse_value("0.6") == 0.6 and parse_value("10") == 10 and parse_value("true") is True
     assert parse_value('"periodic review"') == "periodic review"
     assert parse_value("tit_for_tat") == "tit_for_tat"
+
+
+def test_talks_end_at_the_deadline_unless_the_file_gives_a_horizon(tmp_path):
+    """``protocol.horizon_round`` defaults to the deadline round (a role play's last round is its deadline)."""
+    text = (Path(__file__).parent / "scenarios/quota_veto.toml").read_text()
+    assert "horizon_round = 12\n" in text
+    without = bargaining.load_scenario(write(tmp_path, text.replace("horizon_round = 12\n", ""), "plain.toml"))
+    assert without.spec.protocol.horizon_round == without.spec.protocol.deadline_round == 8
+    assert without.with_overrides(["protocol.deadline_round=10"]).spec.protocol.horizon_round == 10
+    assert bargaining.load_scenario(write(tmp_path, text, "given.toml")).spec.protocol.horizon_round == 12
+    stalemate = bargaining.run(without, overrides=["P.reservation_value=0.99"], seed=0, record=False)
+    assert stalemate.outcome == "stalemate" and stalemate.round == 8

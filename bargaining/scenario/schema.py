@@ -131,7 +131,8 @@ class RuleSpec(_Strict):
 class ProtocolSpec(_Strict):
     name: str = "alternating_offers"
     deadline_round: int = Field(ge=1, description="round by which a deal is due")
-    horizon_round: int = Field(ge=1, le=MAX_ROUNDS, description="last round if no notice of withdrawal is given")
+    horizon_round: int | None = Field(None, ge=1, le=MAX_ROUNDS, description="last round if no notice of "
+                                      "withdrawal is given; default the deadline round")
     random_order: bool = Field(True, description="shuffle who proposes first each round")
     no_deal: Literal["status_quo", "termination"] = Field(
         "status_quo", description="what talks ending without a deal or withdrawal leave: the status quo "
@@ -139,6 +140,12 @@ class ProtocolSpec(_Strict):
         "reservation_value gets that either way")
     rule: RuleSpec = Field(RuleSpec(), description='who must accept: "unanimity" or { at_least = K, veto = [...] }; '
                            "a package that passes binds every party")
+
+    @model_validator(mode="after")
+    def _horizon(self):
+        if self.horizon_round is None:
+            self.horizon_round = self.deadline_round  # talks end at the deadline unless the file says otherwise
+        return self
 
     @field_validator("name")
     @classmethod
