@@ -155,6 +155,8 @@ def test_the_explorer_controls_build_and_apply_as_overrides(scenario):
     for k, issue in enumerate(scenario.space):
         marks = [m for m in option["series"][k * len(scenario.countries)]["markLine"]["data"] if "yAxis" in m]
         assert len(marks) == (issue.status_quo is not None)
+        widths = {s.get("lineStyle", {}).get("width") for s in option["series"] if s.get("yAxisIndex") == k}
+        assert widths == ({0} if issue.kind == "categorical" else {None})  # categorical offers are dots
 
 
 def test_the_explorer_names_a_quota_deal_s_supporters():

@@ -85,6 +85,8 @@ def offers_chart(model) -> tuple[dict, int]:
                 points = [[r, None if v is None else _short(issue.levels[int(v)], 22)] for r, v in points]
             one = {"type": "line", "name": country, "xAxisIndex": k, "yAxisIndex": k, "data": points,
                    "symbolSize": 6, "color": colours[country], "connectNulls": False}
+            if issue.kind == "categorical":  # unordered options: dots, as in the run figure, no lines between
+                one["lineStyle"] = {"width": 0}
             if n == 0:
                 marks = [] if status_quo is None else [{"yAxis": status_quo, "lineStyle": {"type": "dashed",
                                                                                             "color": "#999"}}]
