@@ -17,16 +17,18 @@ import bargaining
 from bargaining.strategies import STRATEGIES
 
 
+def batch_rate(scenario, runs: int, first_seed: int, record=False, overrides=None, clock=time.perf_counter) -> float:
+    """Runs per second (of ``clock``) over ``runs`` seeded runs from ``first_seed``."""
+    start = clock()
+    for seed in range(first_seed, first_seed + runs):
+        bargaining.run(scenario, overrides, seed=seed, record=record)
+    return runs / (clock() - start)
+
+
 def runs_per_second(scenario, runs: int, repeats: int, overrides=None, record=False) -> float:
     """Median runs/s over ``repeats`` batches of ``runs`` seeded runs (after one warm-up run)."""
     bargaining.run(scenario, overrides, seed=0, record=record)
-    rates = []
-    for r in range(repeats):
-        start = time.perf_counter()
-        for seed in range(runs):
-            bargaining.run(scenario, overrides, seed=r * runs + seed, record=record)
-        rates.append(runs / (time.perf_counter() - start))
-    return statistics.median(rates)
+    return statistics.median(batch_rate(scenario, runs, r * runs, record, overrides) for r in range(repeats))
 
 
 CASES = [
@@ -55,10 +57,7 @@ def record_ratio(runs: int = 200, repeats: int = 5) -> tuple[float, float]:
         bargaining.run(scenario, seed=0, record=record)
     for r in range(repeats):
         for record in rates:
-            start = time.process_time()
-            for seed in range(runs):
-                bargaining.run(scenario, seed=r * runs + seed, record=record)
-            rates[record].append(runs / (time.process_time() - start))
+            rates[record].append(batch_rate(scenario, runs, r * runs, record, clock=time.process_time))
     return statistics.median(rates[False]), statistics.median(rates[True])
 
 

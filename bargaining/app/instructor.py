@@ -118,7 +118,7 @@ def ClassView(token: str, code: str):
     for row in overview:
         seats = "; ".join(f"{c}: {name or '(empty)'}" + (" ✓" if c in row["moved"] else "")
                           for c, name in row["students"].items())
-        when = f"{row['round']}" + (f" ({row['month']})" if row["month"] else "")
+        when = f"{row['round']}{settings.scenario.dated(max(row['round'], 1))}"
         rows.append([row["table"], when, seats, ", ".join(row["to_move"]) or "-",
                      row["outcome"] or "talks on",
                      utilities_text(row["utilities"], row["walk_away"]) if row["utilities"] else "-",

@@ -63,7 +63,7 @@ def Practice():
     if request is None:
         ScoreView(room.score())
         return
-    Text(f"## Round {request.round}{f' ({request.month})' if request.month else ''}, you are {request.country}\n"
+    Text(f"## Round {request.round}{room.scenario.dated(request.round)}, you are {request.country}\n"
          f"Your walk-away value now: **{request.walk_away:.3f}**; the simulated negotiator in your "
          f"seat would aim for {request.aspiration:.3f}.")
     if request.kind == "answer":
