@@ -1,9 +1,10 @@
 """Country agents: a negotiating government at the table. Strategy decides; the agent keeps the state.
 
-Each round a ``CountryAgent`` sets its aspiration (its strategy's, plus noise, kept within its walk-away
-value and 1), tables packages and answers the others' packages. What it tables comes from its concession
-path (``offers.py``): at aspiration a it offers the package the others like best among those worth a to it.
-It implements the :class:`~bargaining.views.Negotiator` view its strategy sees.
+The model runs a batch of R replications at once (a single run is a batch of one), so every piece of state here
+is an array with one entry per replication. Each round a ``CountryAgent`` sets its aspiration (its strategy's,
+plus noise, kept within its walk-away value and 1), tables packages and answers the others' packages. What it
+tables comes from its concession path (``offers.py``): at aspiration a it offers the package the others like best
+among those worth a to it. It implements the :class:`~bargaining.views.Negotiator` view its strategy sees.
 """
 
 from __future__ import annotations
@@ -17,34 +18,38 @@ from .strategies import Strategy
 
 
 class CountryAgent(mesa.Agent):
-    """A country at the table.
+    """A country at the table, in every replication of the batch.
 
     Attributes:
         code: Country code (``"US"``).
         row: Its row in the preference arrays.
-        strategy: The concession strategy it delegates decisions to.
-        belief: Belief that the threatener would really withdraw (partners only; NaN otherwise).
-        walk_away: Current walk-away value (recomputed each round from the threat and the belief).
-        aspiration: This round's target utility.
-        offer: The package it tabled this round (normalised), or None.
-        aspiration_floor: Floor under the aspiration set by domestic politics (e.g. a campaign).
-        anticipates: Whether it rejects, and does not table, what its own constituencies would not ratify.
+        size: Replications R.
+        strategy: The concession strategy it delegates decisions to (one object acting on the whole batch).
+        belief: (R,) belief that the threatener would really withdraw (partners only; NaN otherwise).
+        walk_away: (R,) current walk-away value (recomputed each round from the threat and the belief).
+        aspiration: (R,) this round's target utility.
+        offer: (R, K) the package it tabled this round (normalised), where ``offered``.
+        offered: (R,) whether it tabled a package this round.
+        aspiration_floor: (R,) floor under the aspiration set by domestic politics (e.g. a campaign).
+        anticipates: (R,) whether it rejects, and does not table, what its own constituencies would not ratify.
         constituencies: Its domestic constituencies.
     """
 
-    def __init__(self, model, code: str, row: int, strategy: Strategy, belief: float = float("nan")):
+    def __init__(self, model, code: str, row: int, strategy: Strategy, belief: np.ndarray):
         super().__init__(model)
         self.code = code
         self.row = row
+        self.size = len(belief)
         self.strategy = strategy
         self.belief = belief
-        self.walk_away = 0.0
-        self.aspiration = 1.0
-        self.offer: np.ndarray | None = None
-        self.aspiration_floor = 0.0
-        self.anticipates = False
+        self.walk_away = np.zeros(self.size)
+        self.aspiration = np.ones(self.size)
+        self.offer = np.zeros((self.size, len(model.space)))
+        self.offered = np.zeros(self.size, dtype=bool)
+        self.aspiration_floor = np.zeros(self.size)
+        self.anticipates = np.zeros(self.size, dtype=bool)
         self.constituencies: list[Constituency] = []
-        self._path: offers.ConcessionPath | None = None
+        self._paths: dict[int, offers.ConcessionPath] = {}  # preference group -> its concession path
 
     # ------------------------------------------------------------------------- what its strategy sees
     @property
@@ -56,20 +61,34 @@ class CountryAgent(mesa.Agent):
         return self.model.space
 
     @property
+    def countries(self) -> tuple[str, ...]:
+        return self.model.case.countries
+
+    @property
     def clock(self):
         return self.model.clock
 
-    def utility(self, package: np.ndarray) -> float:
-        return float(self.model.preferences.utility(package)[self.row])
+    def groups(self, rows: np.ndarray):
+        """The replications ``rows`` by preferences: pairs (group, Preferences, (R,) mask)."""
+        return self.model.groups_of(rows)
 
-    def within_red_lines(self, package: np.ndarray) -> bool:
-        return bool(self.model.preferences.within_red_lines(package)[self.row])
+    def preferences_of(self, rows: np.ndarray):
+        """The preferences of the first replication in ``rows`` (every replication's, while they share them)."""
+        return self.model.groups[int(self.model.group[np.flatnonzero(rows)[0]])]
 
-    def package_at(self, aspiration: float) -> np.ndarray:
-        """The package the others like best among those worth ``aspiration`` to this country."""
-        if self._path is None:
-            self._path = self.concession_path(self.model.preferences)
-        return offers.offer(self._path, 1.0 - aspiration)
+    def utility(self, packages: np.ndarray) -> np.ndarray:
+        """(R,) its utility of one package per replication (R, K)."""
+        return self.model.utilities(packages)[:, self.row]
+
+    def package_at(self, aspiration: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
+        (R,) to this country (zeros elsewhere)."""
+        packages = np.zeros((self.size, len(self.space)))
+        for group, prefs, members in self.groups(rows):
+            if group not in self._paths:
+                self._paths[group] = self.concession_path(prefs)
+            packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
+        return packages
 
     def concession_path(self, preferences) -> offers.ConcessionPath:
         """Its concession path under ``preferences``, from the scenario's shared cache."""
@@ -77,54 +96,64 @@ class CountryAgent(mesa.Agent):
 
     def strategy_of(self, code: str) -> Strategy:
         """Another country's strategy (for strategies that inspect their opponents)."""
-        return self.model.countries[self.model.preferences.index(code)].strategy
+        return self.model.countries[self.model.case.countries.index(code)].strategy
 
     # ------------------------------------------------------------------------- what it does
-    def forget_path(self) -> None:
-        """Drop the cached concession path (call when preferences change)."""
-        self._path = None
+    def forget_paths(self, group: int) -> None:
+        """Drop the cached concession path of a preference group (call when its preferences change)."""
+        self._paths.pop(group, None)
 
-    def begin_round(self) -> None:
-        """Set this round's aspiration: the strategy's, plus noise, within [walk-away, 1]."""
-        self.offer = None
-        aspiration = self.strategy.aspiration(self)
-        noise = self.model.case.spec.noise.aspiration
-        if noise > 0:
-            aspiration += noise * self.model.rng.standard_normal()
-        self.aspiration = min(max(aspiration, self.walk_away, self.aspiration_floor), 1.0)
+    def begin_round(self, noise: np.ndarray | None = None) -> None:
+        """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
+        self.offered[:] = False
+        aspiration = np.broadcast_to(self.strategy.aspiration(self), (self.size,))
+        if noise is not None:
+            aspiration = aspiration + noise
+        self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), 1.0)
 
-    def propose(self) -> np.ndarray:
-        """Table this round's package (one its constituencies would ratify, when it anticipates them)."""
-        self.offer = self.strategy.propose(self)
-        if self.anticipates and not self.ratifiable(self.offer):
-            self.offer = self.ratifiable_offer()
-        return self.offer
+    def propose(self, rows: np.ndarray) -> np.ndarray:
+        """Table this round's package in the replications ``rows`` (one its constituencies would ratify, where it
+        anticipates them): (R, K), valid in ``rows``."""
+        offer = self.strategy.propose(self, rows)
+        check = rows & self.anticipates
+        if check.any():
+            redo = check & ~self.ratifiable(offer)
+            if redo.any():
+                offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
+        self.offer = np.where(rows[:, None], offer, self.offer)
+        self.offered |= rows
+        return offer
 
-    def accepts(self, package: np.ndarray, utility: float, within_red_lines: bool) -> bool:
-        """Accept a package worth ``utility`` to this country: never across a red line, never below the
-        walk-away value, otherwise as the strategy decides."""
-        if not within_red_lines or utility < self.walk_away - 1e-12:
-            return False
-        if self.anticipates and not self.ratifiable(package):
-            return False
-        return self.strategy.accepts(self, package, utility)
+    def accepts(self, packages: np.ndarray, utility: np.ndarray, within_red_lines: np.ndarray) -> np.ndarray:
+        """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
+        never below the walk-away value, otherwise as the strategy decides."""
+        ok = within_red_lines & (utility >= self.walk_away - 1e-12)
+        if self.anticipates.any():
+            ok &= ~self.anticipates | self.ratifiable(packages)
+        return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 
-    def observe(self, proposer: str, package: np.ndarray, utility: float) -> None:
-        self.strategy.observe(self, proposer, package, utility)
+    def observe(self, proposer: np.ndarray, packages: np.ndarray, utility: np.ndarray, rows: np.ndarray) -> None:
+        """See, in the replications ``rows``, the package (R, K) a country (R,) tabled and its utility (R,)."""
+        self.strategy.observe(self, proposer, packages, utility, rows)
 
     # ------------------------------------------------------------------------- ratification at home
-    def ratifiable(self, package: np.ndarray) -> bool:
-        """Whether every one of its constituencies would ratify ``package``."""
-        return all(c.ratifies(package) for c in self.constituencies)
+    def ratifiable(self, packages: np.ndarray) -> np.ndarray:
+        """(R,) whether every one of its constituencies would ratify each replication's package."""
+        ok = np.ones(self.size, dtype=bool)
+        for c in self.constituencies:
+            ok &= c.ratifies(packages)
+        return ok
 
-    def ratifiable_offer(self, steps: int = 20) -> np.ndarray:
+    def ratifiable_offer(self, rows: np.ndarray, steps: int = 20) -> np.ndarray:
         """What it tables instead of a package its constituencies would reject: the package on its concession
         path, worth at least its walk-away value, that they would ratify and that is nearest its aspiration;
-        its opening package if there is none."""
-        best, gap = self.package_at(1.0), np.inf
-        for aspiration in np.linspace(self.walk_away, 1.0, steps + 1):
-            x = self.package_at(float(aspiration))
+        its opening package if there is none. (R, K), valid in ``rows``."""
+        best, gap = self.package_at(np.ones(self.size), rows), np.full(self.size, np.inf)
+        levels = np.linspace(self.walk_away, 1.0, steps + 1)  # (steps + 1, R)
+        for aspiration in levels:
+            x = self.package_at(aspiration, rows)
             u = self.utility(x)
-            if u >= self.walk_away - 1e-12 and abs(u - self.aspiration) < gap and self.ratifiable(x):
-                best, gap = x, abs(u - self.aspiration)
+            better = rows & (u >= self.walk_away - 1e-12) & (np.abs(u - self.aspiration) < gap) & self.ratifiable(x)
+            best = np.where(better[:, None], x, best)
+            gap = np.where(better, np.abs(u - self.aspiration), gap)
         return best

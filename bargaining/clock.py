@@ -7,64 +7,66 @@ One rule, owned by the model and read by protocols (docs/model.md, "Deadline and
   erode instead (seed 002_049f4b7f3ef954d1.txt: "concede that his previous threats were a bluff");
 * a notice takes effect ``notice_rounds`` rounds later (``withdrawal``) unless a deal comes first;
 * without a notice, talks end at ``horizon_round`` (``stalemate``).
+
+Every replication of a batch has its own notice; the rounds pass for all at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 
-from .outcomes import Outcome
+import numpy as np
 
-
-class Tick(Enum):
-    """What the end of a round brings besides the passing of time."""
-
-    NONE = "none"
-    NOTICE = "notice"  # the threatener gives notice of withdrawal: partners' beliefs become 1
-    EROSION = "erosion"  # past the deadline with no credible threat: partners' beliefs erode
+NO_NOTICE = -1  # ``notice_round`` of a replication without a notice
 
 
 @dataclass
 class Clock:
-    """Rounds and deadlines of one negotiation.
+    """Rounds and deadlines of a batch of R replications of one negotiation (rounds pass together; notices
+    are per replication).
 
     Attributes:
         deadline_round: Round by which a deal is due.
         horizon_round: Last round if no notice of withdrawal is given.
         notice_rounds: Rounds between a notice and the withdrawal taking effect.
         threatened: Whether some country can withdraw.
+        size: Replications R.
         round: The current round (1 in the first round; 0 before it).
-        notice_round: Round whose end saw the notice of withdrawal, or None.
+        notice_round: (R,) round whose end saw the notice of withdrawal, or ``NO_NOTICE``.
     """
 
     deadline_round: int
     horizon_round: int
     notice_rounds: int
     threatened: bool
+    size: int = 1
     round: int = 0
-    notice_round: int | None = None
+    notice_round: np.ndarray = field(default=None)
 
-    def notice_due(self, credible: bool) -> bool:
-        """Whether the end of this round brings a notice of withdrawal."""
-        return self.threatened and credible and self.notice_round is None and self.round >= self.deadline_round
+    def __post_init__(self):
+        if self.notice_round is None:
+            self.notice_round = np.full(self.size, NO_NOTICE)
 
-    def last_round(self, credible: bool) -> int:
-        """The round at whose end the talks end unless a deal comes first (withdrawal or horizon)."""
-        notice = self.round if self.notice_due(credible) else self.notice_round
-        return self.horizon_round if notice is None else notice + self.notice_rounds
+    def notice_due(self, credible: np.ndarray) -> np.ndarray:
+        """(R,) whether the end of this round brings a notice of withdrawal (``credible``: (R,) bool)."""
+        return self.threatened & credible & (self.notice_round == NO_NOTICE) & (self.round >= self.deadline_round)
 
-    def end_round(self, credible: bool) -> Tick:
-        """Advance past the end of the current round: give notice or let beliefs erode, as the rule says."""
-        if not self.threatened or self.notice_round is not None or self.round < self.deadline_round:
-            return Tick.NONE
-        if credible:
-            self.notice_round = self.round
-            return Tick.NOTICE
-        return Tick.EROSION
+    def last_round(self, credible: np.ndarray) -> np.ndarray:
+        """(R,) the round at whose end the talks end unless a deal comes first (withdrawal or horizon)."""
+        notice = np.where(self.notice_due(credible), self.round, self.notice_round)
+        return np.where(notice == NO_NOTICE, self.horizon_round, notice + self.notice_rounds)
 
-    def expired(self) -> Outcome | None:
-        """The outcome the clock imposes at the end of the current round, if any."""
-        if self.notice_round is not None:
-            return Outcome.WITHDRAWAL if self.round >= self.notice_round + self.notice_rounds else None
-        return Outcome.STALEMATE if self.round >= self.horizon_round else None
+    def end_round(self, credible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance the replications ``rows`` past the end of the current round: give notice or let beliefs erode,
+        as the rule says. Returns the (R,) masks of a notice and of erosion."""
+        past = rows & self.threatened & (self.notice_round == NO_NOTICE) & (self.round >= self.deadline_round)
+        notice, erosion = past & credible, past & ~credible
+        self.notice_round = np.where(notice, self.round, self.notice_round)
+        return notice, erosion
+
+    def expired(self) -> tuple[np.ndarray, np.ndarray]:
+        """The outcomes the clock imposes at the end of the current round: (R,) masks of withdrawal and of
+        stalemate."""
+        noticed = self.notice_round != NO_NOTICE
+        return noticed & (self.round >= self.notice_round + self.notice_rounds), \
+            ~noticed & (self.round >= self.horizon_round)

@@ -1,4 +1,4 @@
-"""The negotiation model: one Mesa step is one negotiating round.
+"""The negotiation model: one Mesa step is one negotiating round, in every replication of a batch at once.
 
 Around the table (``protocols.py``) the model keeps the clock and the threat (docs/model.md):
 
@@ -10,87 +10,124 @@ Around the table (``protocols.py``) the model keeps the clock and the threat (do
   ``threat.belief_erosion`` (seed 002_049f4b7f3ef954d1.txt: "concede that his previous threats were a
   bluff"); the withdrawal takes effect ``threat.notice_rounds`` later, and without a notice talks end at
   ``protocol.horizon_round`` in a stalemate.
+
+A model runs R replications of one scenario, one seed each, as arrays with a leading replication axis (a single
+run is a batch of one): every random number is a pure function of (seed, round, country, purpose)
+(``streams.py``), so replication r gives exactly what its seed gives alone. Replications that have ended are
+masked out (``live``); what they ended with is kept (``outcomes``, ``final_utilities``, ...). Replications share
+their preferences until domestic politics moves them apart (``groups``).
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator, Sequence
+
 import mesa
 import numpy as np
 
-from . import domestic
+from . import domestic, streams
 from .agents import CountryAgent
-from .clock import Clock, Tick
+from .clock import NO_NOTICE, Clock
 from .domestic import Shock
 from .outcomes import Outcome
 from .preferences import Preferences, walk_away_values
-from .protocols import PROTOCOLS, Agreement
+from .protocols import PROTOCOLS, Agreements
 from .records import Records
 from .scenario import Scenario
 from .strategies import STRATEGIES
 
+#: Outcome codes of ``NegotiationModel.outcomes`` (-1: talks go on).
+OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
+LIVE = -1
+
 
 class NegotiationModel(mesa.Model):
-    """Multi-party, multi-issue bargaining under a withdrawal threat.
+    """Multi-party, multi-issue bargaining under a withdrawal threat, for a batch of replications.
 
     Implements the :class:`~bargaining.views.Table` its protocol sees and the :class:`~bargaining.views.Home`
     its constituencies see.
 
     Args:
         case: The bargaining scenario (``case`` because Mesa's Model reserves ``scenario``).
-        rng: Seed or numpy Generator; all randomness goes through ``self.rng``.
-        record: Keep per-round records in ``self.records`` (off for sweeps).
+        rng: Seed of a single run (an integer >= 0; None: a fresh one, kept in ``seeds``).
+        record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
+        seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
 
     Attributes:
-        clock: Rounds, the deadline and the notice of withdrawal.
+        seeds: (R,) the replications' seeds.
+        clock: Rounds, the deadline and the notices of withdrawal.
         countries: Country agents in scenario order.
-        outcome: None while talks go on, then an :class:`~bargaining.outcomes.Outcome`.
         constituencies: Domestic constituency agents (``domestic/``), in acting order.
-        ratified: Country -> whether it ratified the final package (all False without one).
-        belief_path: Per round, every country's belief in the threat at the round's end.
-        agreement: The Agreement of a deal.
+        live: (R,) replications still negotiating.
+        outcomes: (R,) index into ``OUTCOMES`` of each replication's outcome, ``LIVE`` while talks go on.
+        ended: (R,) round of each replication's outcome.
+        final_utilities, final_walk_away: (R, N) each country's utility of the outcome and walk-away value in
+            the round of the outcome.
+        agreement: The signed packages (``protocols.Agreements``) of the replications that have one.
+        ratified: (R, N) whether each country ratified the final package (all False without one).
+        belief_path: Per round, every country's belief in the threat at the round's end, (R, N).
+        failed_ratifications: (round, (R,) mask, (R, N) vetoes) of every failed ratification talks resumed from.
         records: Per-round records (``records.Records``), None when not recording.
     """
 
-    def __init__(self, case: Scenario, rng=None, record: bool = True):
-        super().__init__(rng=rng)
+    def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
+                 seeds: Sequence[int] | np.ndarray | None = None):
+        if seeds is None:
+            seeds = [secrets.randbits(63) if rng is None else int(rng)]
+        elif rng is not None:
+            raise ValueError("give either rng (one run) or seeds (a batch), not both")
+        self.seeds = np.asarray(seeds, dtype=np.uint64).reshape(-1)
+        size = len(self.seeds)
+        if record and size != 1:
+            raise ValueError("records are kept for a single run only (a batch of one)")
+        super().__init__(rng=int(self.seeds[0]))
         self.case = case
         spec = case.spec
-        self.preferences = case.preferences
+        self.size = size
         self.space = case.space
         self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
-        self.status_quo_utility = case.status_quo_utility
         self.threatener = case.threatener
         self.rule = case.rule
+        self.groups: list[Preferences] = [case.preferences]
+        self.group = np.zeros(size, dtype=int)
+        self._status_quo_utility = [case.status_quo_utility]
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
-                           threatened=self.threatener is not None)
-        self.protocol = PROTOCOLS[spec.protocol.name]()
-        self.outcome: Outcome | None = None
-        self.agreement: Agreement | None = None
+                           threatened=self.threatener is not None, size=size)
+
+        n, k = len(case.countries), len(self.space)
+        self.live = np.ones(size, dtype=bool)
+        self.outcomes = np.full(size, LIVE)
+        self.ended = np.zeros(size, dtype=int)
+        self.final_utilities = np.full((size, n), np.nan)
+        self.final_walk_away = np.full((size, n), np.nan)
+        self.agreement = Agreements.none(size, n, k)
+        self.ratified = np.zeros((size, n), dtype=bool)
+        self.failed_ratifications: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self.belief_path: list[np.ndarray] = []
 
         self.countries: list[CountryAgent] = []
         for row, code in enumerate(case.countries):
             strategy = STRATEGIES[spec.countries[code].strategy.name](case.strategy_params(code))
-            belief = self._with_noise(float(case.initial_beliefs[row]))
-            self.countries.append(CountryAgent(self, code, row, strategy, belief))
+            self.countries.append(CountryAgent(self, code, row, strategy, self._with_noise(row)))
         self.constituencies = domestic.build(self, self.countries, case)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
-            agent.anticipates = spec.ratification.anticipate
-        self.ratified: dict[str, bool] = {a.code: False for a in self.countries}
-        self.failed_ratifications: list[tuple[int, tuple[str, ...]]] = []  # (round, vetoing countries)
-        self.belief_path: list[list[float]] = []
+            agent.anticipates[:] = spec.ratification.anticipate
+        self.protocol = PROTOCOLS[spec.protocol.name](self)
         self.records = Records() if record else None
         self._update_walk_away()
 
-    def _with_noise(self, belief: float) -> float:
-        """A partner's initial belief in the threat, plus ``noise.belief`` (drawn only for partners of a
+    def _with_noise(self, row: int) -> np.ndarray:
+        """(R,) a country's initial belief in the threat, plus ``noise.belief`` (drawn only for partners of a
         threatener), kept in [0, 1]."""
+        belief = np.full(self.size, float(self.case.initial_beliefs[row]))
         noise = self.case.spec.noise.belief
-        if self.threatener is None or np.isnan(belief):
+        if self.threatener is None or row == self.threatener:
             return belief
         if noise > 0:
-            belief += noise * self.rng.standard_normal()
-        return min(max(belief, 0.0), 1.0)
+            belief = belief + noise * streams.normal(self.seeds, 0, row, streams.BELIEF)
+        return np.minimum(np.maximum(belief, 0.0), 1.0)
 
     # ------------------------------------------------------------------------------------- state
     @property
@@ -98,85 +135,162 @@ class NegotiationModel(mesa.Model):
         return self.clock.round
 
     @property
-    def notice_round(self) -> int | None:
-        return self.clock.notice_round
-
-    @property
     def deadline_round(self) -> int:
         return self.clock.deadline_round
 
     @property
-    def threat_credible(self) -> bool:
-        """The threat is credible when withdrawing beats the status quo for the threatener (strictly)."""
+    def preferences(self) -> Preferences:
+        """The preferences every replication holds (one group); see ``groups_of`` when they may differ."""
+        if len(self.groups) > 1 and len(np.unique(self.group)) > 1:
+            raise ValueError("the replications hold different preferences: use groups_of()")
+        return self.groups[int(self.group[0])]
+
+    @property
+    def status_quo_utility(self) -> np.ndarray:
+        """(N,) utilities of the status quo under ``preferences``."""
+        return self._status_quo_utility[int(self.group[0])]
+
+    def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
+        """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
+        if len(self.groups) == 1:
+            if rows.any():
+                yield 0, self.groups[0], rows
+            return
+        for g in np.unique(self.group[rows]):
+            yield int(g), self.groups[g], rows & (self.group == g)
+
+    def _per_row(self, values: list[np.ndarray]) -> np.ndarray:
+        """(R, ...) one array per preference group, spread to its replications."""
+        return values[0][None] if len(values) == 1 else np.stack(values)[self.group]
+
+    @property
+    def termination(self) -> np.ndarray:
+        """(R, N) or (1, N) termination values."""
+        return self._per_row([p.termination for p in self.groups])
+
+    def utilities(self, packages: np.ndarray) -> np.ndarray:
+        """(R, N) every country's utility of one package per replication (R, K)."""
+        if len(self.groups) == 1:
+            return self.groups[0].utility(packages)
+        out = np.empty((self.size, len(self.countries)))
+        for _, prefs, rows in self.groups_of(np.ones(self.size, dtype=bool)):
+            out[rows] = prefs.utility(packages[rows])
+        return out
+
+    def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
+        """(R, N) whether each package (R, K) is within each country's red lines."""
+        if len(self.groups) == 1:
+            return self.groups[0].within_red_lines(packages)
+        out = np.empty((self.size, len(self.countries)), dtype=bool)
+        for _, prefs, rows in self.groups_of(np.ones(self.size, dtype=bool)):
+            out[rows] = prefs.within_red_lines(packages[rows])
+        return out
+
+    @property
+    def threat_credible(self) -> np.ndarray:
+        """(R,) the threat is credible when withdrawing beats the status quo for the threatener (strictly)."""
         if self.threatener is None:
-            return False
-        return bool(self.preferences.termination[self.threatener] > self.status_quo_utility[self.threatener])
+            return np.zeros(self.size, dtype=bool)
+        t = self.threatener
+        credible = [bool(p.termination[t] > u[t]) for p, u in zip(self.groups, self._status_quo_utility,
+                                                                     strict=True)]
+        return np.asarray(credible)[self.group]
 
     @property
     def beliefs(self) -> np.ndarray:
-        return np.array([a.belief for a in self.countries])
+        """(R, N) every country's belief in the threat."""
+        return np.stack([a.belief for a in self.countries], axis=1)
 
-    def last_round(self) -> int:
-        """The round at whose end the talks end unless a deal comes first (the clock's rule)."""
+    def last_round(self) -> np.ndarray:
+        """(R,) the round at whose end the talks end unless a deal comes first (the clock's rule)."""
         return self.clock.last_round(self.threat_credible)
 
     def _update_walk_away(self) -> None:
-        beliefs = np.nan_to_num(self.beliefs)
-        values = walk_away_values(self.preferences.termination, self.status_quo_utility, self.threatener, beliefs)
-        for agent, value in zip(self.countries, values.tolist(), strict=True):
-            agent.walk_away = value
+        status_quo = self._per_row(self._status_quo_utility)
+        values = walk_away_values(self.termination, status_quo, self.threatener, np.nan_to_num(self.beliefs))
+        values = np.broadcast_to(values, (self.size, len(self.countries)))
+        for agent in self.countries:
+            agent.walk_away = values[:, agent.row].copy()
 
     # ------------------------------------------------------------------------------------- domestic politics
-    def set_preferences(self, preferences: Preferences, positions: bool = True) -> None:
-        """Replace the preferences; ``positions``: ideal points, weights or red lines changed, so every
-        country's concession path is rebuilt."""
-        self.preferences = preferences
-        if positions and self.status_quo is not None:
-            self.status_quo_utility = preferences.utility(self.status_quo)
-            for agent in self.countries:
-                agent.forget_path()
-
     def apply(self, shock: Shock) -> None:
-        """Apply a shock from domestic politics to its country."""
-        old, preferences = self.preferences, shock.applied_to(self.preferences)
-        if preferences is not None:
-            moved = any(getattr(preferences, key) is not getattr(old, key) for key in ("ideal", "lo", "hi"))
-            self.set_preferences(preferences, positions=moved)
-        agent = self.countries[self.preferences.index(shock.country)]
+        """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
+        rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
+        for g, prefs, members in list(self.groups_of(rows)):
+            new = shock.applied_to(prefs)
+            if new is None:
+                continue
+            moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
+            if members.sum() < (self.group == g).sum():  # some replications of the group move apart
+                self.groups.append(prefs)
+                self._status_quo_utility.append(self._status_quo_utility[g])
+                g = len(self.groups) - 1
+                self.group[members] = g
+            self.groups[g] = new
+            if moved:
+                if self.status_quo is not None:
+                    self._status_quo_utility[g] = new.utility(self.status_quo)
+                for agent in self.countries:
+                    agent.forget_paths(g)
+        agent = self.countries[self.case.countries.index(shock.country)]
         if shock.belief_shift:
-            agent.belief = min(max(agent.belief + shock.belief_shift, 0.0), 1.0)
+            agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
+                                    agent.belief)
         if shock.aspiration_floor is not None:
-            agent.aspiration_floor = shock.aspiration_floor
+            agent.aspiration_floor = np.where(rows, shock.aspiration_floor, agent.aspiration_floor)
         if shock.strategy is not None:
             agent.strategy = shock.strategy
 
     # ------------------------------------------------------------------------------------- the table
-    def proposer_order(self) -> list[CountryAgent]:
-        """Who proposes this round, in order: shuffled through ``self.rng`` when the protocol says so."""
+    def proposer_order(self) -> np.ndarray:
+        """(R, N) who proposes this round, in order, per replication: shuffled when the protocol says so."""
+        n = len(self.countries)
         if not self.case.spec.protocol.random_order:
-            return list(self.countries)
-        return [self.countries[i] for i in self.rng.permutation(len(self.countries))]
+            return np.broadcast_to(np.arange(n), (self.size, n))
+        return streams.permutation(self.seeds, self.round, n, streams.ORDER)
 
-    def table(self, proposer: CountryAgent, package: np.ndarray) -> None:
-        """Put a package on the table: the others observe it and its utility to them; recorded when recording."""
-        utility = self.preferences.utility(package)
+    def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(R, K) the package each replication's ``proposer`` (R,) tables, in the replications ``rows``."""
+        packages = np.zeros((self.size, len(self.space)))
         for agent in self.countries:
-            if agent is not proposer:
-                agent.observe(proposer.code, package, float(utility[agent.row]))
-        self.record(proposer.code, package)
+            mine = rows & (proposer == agent.row)
+            if mine.any():
+                packages[mine] = agent.propose(mine)[mine]
+        return packages
+
+    def table(self, proposer: np.ndarray, packages: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Put each replication's package on the table (in ``rows``): the others observe it and its utility to
+        them; recorded when recording. Returns the (R, N) utilities."""
+        utility = self.utilities(packages)
+        for agent in self.countries:
+            seen = rows & (proposer != agent.row)
+            if seen.any():
+                agent.observe(proposer, packages, utility[:, agent.row], seen)
+        if self.records is not None and rows[0]:
+            self.record(self.case.countries[int(proposer[0])], packages[0])
+        return utility
 
     def record(self, who: str, package: np.ndarray) -> None:
-        """Keep a tabled package when recording."""
+        """Keep a tabled package when recording (a single run)."""
         if self.records is not None:
             self.records.tabled.append((self.round, who, package))
 
-    def answers(self, package: np.ndarray, exclude: CountryAgent | None = None,
-                among: list[CountryAgent] | None = None) -> list[bool]:
-        """The answers to a package of the countries ``among`` (default: all), but ``exclude``."""
-        utility = self.preferences.utility(package)
-        within = self.preferences.within_red_lines(package)
-        return [a.accepts(package, utility[a.row], within[a.row])
-                for a in (self.countries if among is None else among) if a is not exclude]
+    def answers(self, packages: np.ndarray, asked: np.ndarray, utility: np.ndarray | None = None) -> np.ndarray:
+        """(R, N) the answers to each replication's package (R, K) of the countries ``asked`` (R, N); False
+        where not asked. ``utility``: the packages' (R, N) utilities, if known."""
+        utility = self.utilities(packages) if utility is None else utility
+        within = self.within_red_lines(packages)
+        yes = np.zeros(asked.shape, dtype=bool)
+        for agent in self.countries:
+            column = asked[:, agent.row]
+            if column.any():
+                yes[:, agent.row] = column & agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
+        return yes
+
+    def passes(self, yes: np.ndarray) -> np.ndarray:
+        """(R,) whether the supporters (R, N) pass a package under the decision rule."""
+        everyone = yes.all(axis=1)
+        return everyone if self.rule.unanimous else everyone | self.rule.passes(yes)
 
     # ------------------------------------------------------------------------------------- a round
     def step(self) -> None:
@@ -186,67 +300,114 @@ class NegotiationModel(mesa.Model):
             for shock in domestic.event_shocks(self.case, self.round):
                 self.apply(shock)
             for constituency in self.constituencies:
-                for shock in constituency.act():
+                for shock in constituency.act(self.live):
                     self.apply(shock)
         self._update_walk_away()
+        noise = self.case.spec.noise.aspiration
+        if noise > 0:  # every country's at once: the same numbers as drawn one by one
+            noise = noise * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
+                                           streams.ASPIRATION)
         for agent in self.countries:
-            agent.begin_round()
-        agreement = self.protocol.play_round(self)
-        if agreement is not None:
-            self._ratify(agreement)
-        if self.outcome is None:
+            agent.begin_round(noise[:, agent.row] if isinstance(noise, np.ndarray) else None)
+        agreements = self.protocol.play_round(self)
+        if agreements.rows.any():
+            self._ratify(agreements)
+        if self.live.any():
             self._advance_clock()
-        self.running = self.outcome is None  # Mesa's convention: visualisations and batch runners stop
-        self.belief_path.append([a.belief for a in self.countries])
+        self.running = bool(self.live.any())  # Mesa's convention: visualisations and batch runners stop
+        self.belief_path.append(self.beliefs)
         if self.records is not None:
             self.records.collect(self)
 
-    def _ratify(self, agreement: Agreement) -> None:
+    def _end(self, rows: np.ndarray, outcome: Outcome) -> None:
+        """End the talks in the replications ``rows`` with ``outcome``: keep what each country gets."""
+        self.outcomes[rows] = OUTCOMES.index(outcome)
+        self.ended[rows] = self.round
+        self.live &= ~rows
+        self.final_walk_away[rows] = np.stack([a.walk_away[rows] for a in self.countries], axis=1)
+        self.final_utilities[rows] = self._outcome_utilities(rows, outcome)
+
+    def _ratify(self, agreements: Agreements) -> None:
         """A signed package becomes final only when every country's constituencies ratify it (Putnam
         1988); otherwise the talks end (``ratification_failed``) or resume, as ``[ratification]`` says,
         and the countries whose ratification failed anticipate their ratifiers from then on."""
-        vetoes = [code for code in domestic.vetoes(self.constituencies, agreement.package)
-                  if code in agreement.signatories]  # only signatories ratify
-        self.ratified = {a.code: a.code in agreement.signatories and a.code not in vetoes for a in self.countries}
-        self.agreement = agreement
-        if not vetoes:
-            self.outcome = Outcome.DEAL if len(agreement.signatories) == len(self.countries) else Outcome.BILATERAL
-        elif self.case.spec.ratification.on_failure == "fail":
-            self.outcome = Outcome.RATIFICATION_FAILED
-        else:
-            self.failed_ratifications.append((self.round, tuple(vetoes)))
-            self.agreement, self.ratified = None, {a.code: False for a in self.countries}
-            for agent in self.countries:
-                agent.anticipates = agent.anticipates or agent.code in vetoes
+        rows = agreements.rows
+        vetoes = domestic.vetoes(self.constituencies, agreements.package, len(self.countries)) \
+            & agreements.signatories & rows[:, None]  # only signatories ratify
+        vetoed = vetoes.any(axis=1)
+        passed, failed = rows & ~vetoed, rows & vetoed
+        self.agreement.take(agreements, rows)
+        self.ratified = np.where(rows[:, None], agreements.signatories & ~vetoes, self.ratified)
+        if passed.any():
+            everyone = agreements.signatories.all(axis=1)
+            for outcome, which in ((Outcome.DEAL, passed & everyone), (Outcome.BILATERAL, passed & ~everyone)):
+                if which.any():
+                    self._end(which, outcome)
+        if failed.any():
+            if self.case.spec.ratification.on_failure == "fail":
+                self._end(failed, Outcome.RATIFICATION_FAILED)
+            else:
+                self.failed_ratifications.append((self.round, failed, vetoes))
+                self.agreement.drop(failed)
+                self.ratified[failed] = False
+                for agent in self.countries:
+                    agent.anticipates |= vetoes[:, agent.row]
 
     def _advance_clock(self) -> None:
-        tick = self.clock.end_round(self.threat_credible)
-        partners = [a for a in self.countries if a.row != self.threatener]
-        if tick is Tick.NOTICE:
-            for agent in partners:
-                agent.belief = 1.0
-        elif tick is Tick.EROSION:
-            for agent in partners:
-                agent.belief *= 1.0 - self.case.spec.threat.belief_erosion
-        self.outcome = self.clock.expired()
+        notice, erosion = self.clock.end_round(self.threat_credible, self.live)
+        for agent in self.countries:
+            if agent.row != self.threatener:
+                agent.belief = np.where(notice, 1.0, agent.belief)
+                agent.belief = np.where(erosion, agent.belief * (1.0 - self.case.spec.threat.belief_erosion),
+                                        agent.belief)
+        withdrawal, stalemate = self.clock.expired()
+        for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
+            if (which & self.live).any():
+                self._end(which & self.live, outcome)
 
-    def run(self) -> Outcome:
-        """Step until an outcome; return it."""
-        while self.outcome is None:
+    def run(self) -> NegotiationModel:
+        """Step until every replication has an outcome."""
+        while self.live.any():
             self.step()
-        return self.outcome
+        return self
+
+    def _outcome_utilities(self, rows: np.ndarray, outcome: Outcome) -> np.ndarray:
+        """Each country's utility of the outcome in the replications ``rows``: the agreed package (binding every
+        country, those that voted no included), termination after a withdrawal, the status quo after a stalemate
+        or a failed ratification (termination values after a notice of withdrawal, or if ``protocol.no_deal =
+        "termination"``; a country's reservation value if it has one)."""
+        termination = np.broadcast_to(self.termination, (self.size, len(self.countries)))[rows]
+        if outcome in (Outcome.DEAL, Outcome.BILATERAL):
+            agreed = self.utilities(self.agreement.package)[rows]
+            if outcome == Outcome.DEAL:
+                return agreed  # those left out of a bilateral keep neither NAFTA nor the new text
+            return np.where(self.agreement.signatories[rows], agreed, termination)
+        status_quo = np.broadcast_to(self._per_row(self._status_quo_utility), (self.size, len(self.countries)))[rows]
+        noticed = (self.clock.notice_round[rows] != NO_NOTICE)[:, None]
+        if outcome == Outcome.WITHDRAWAL or self.case.spec.protocol.no_deal == "termination":
+            return termination.copy()
+        if outcome == Outcome.RATIFICATION_FAILED:
+            return np.where(noticed, termination, np.where(self.case.no_deal_termination, termination, status_quo))
+        return np.where(self.case.no_deal_termination, termination, status_quo)
+
+    # ------------------------------------------------------------------------------------- a single run
+    @property
+    def outcome(self) -> Outcome | None:
+        """The outcome of a single run (a batch of one): None while talks go on."""
+        code = int(self._single(self.outcomes))
+        return None if code == LIVE else OUTCOMES[code]
+
+    @property
+    def notice_round(self) -> int | None:
+        """The round of a single run's notice of withdrawal, or None."""
+        notice = int(self._single(self.clock.notice_round))
+        return None if notice == NO_NOTICE else notice
 
     def outcome_utilities(self) -> np.ndarray:
-        """Each country's utility of the outcome: the agreed package (binding every country, those that voted no
-        included), termination after a withdrawal, the status quo after a stalemate or a failed ratification
-        (termination values after a notice of withdrawal, or if ``protocol.no_deal = "termination"``; a
-        country's reservation value if it has one)."""
-        if self.outcome == Outcome.DEAL:
-            return self.preferences.utility(self.agreement.package)
-        if self.outcome == Outcome.BILATERAL:  # those left out keep neither NAFTA nor the new text
-            signed = np.isin(self.case.countries, self.agreement.signatories)
-            return np.where(signed, self.preferences.utility(self.agreement.package), self.preferences.termination)
-        withdrawn = self.outcome == Outcome.RATIFICATION_FAILED and self.notice_round is not None
-        if self.outcome == Outcome.WITHDRAWAL or withdrawn or self.case.spec.protocol.no_deal == "termination":
-            return self.preferences.termination.copy()
-        return np.where(self.case.no_deal_termination, self.preferences.termination, self.status_quo_utility)
+        """(N,) each country's utility of a single run's outcome."""
+        return self._single(self.final_utilities)
+
+    def _single(self, values: np.ndarray):
+        if self.size != 1:
+            raise ValueError(f"a batch of {self.size} replications: read its arrays, not a single run's view")
+        return values[0]

@@ -63,6 +63,16 @@ class ConcessionPath:
         steps[np.arange(1, len(self.cost) + 1), self.issue] = self.step
         return np.maximum.accumulate(steps, axis=0)
 
+    def skipping(self, stop: int) -> ConcessionPath:
+        """The concessions still open when the ordinal concession ``stop`` does not fit after the first ``stop``
+        were made: those after it on other issues (cached: every cut that stops there shares it)."""
+        cache = self.__dict__.setdefault("_skipping", {})
+        if stop not in cache:
+            keep = (np.arange(len(self.cost)) > stop) & (self.issue != self.issue[stop])
+            cache[stop] = ConcessionPath(self.start, self.positions, self.issue[keep], self.step[keep],
+                                         self.cost[keep], self.divisible[keep])
+        return cache[stop]
+
 
 def acceptability(
     prefs: Preferences, positions: np.ndarray, others: np.ndarray, red_line_penalty: float
@@ -259,48 +269,48 @@ def upper_hull(moves: np.ndarray, cost: np.ndarray, gain: np.ndarray) -> np.ndar
     return moves[hull]
 
 
-def offer(path: ConcessionPath, budget: float) -> np.ndarray:
-    """The package the proposer tables when it may give up ``budget`` utility (1 - aspiration).
+def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
+    """The package the proposer tables when it may give up ``budget`` utility (1 - aspiration): (K,) for one
+    budget, (M, K) for M budgets (each row exactly what its budget alone gives).
 
     Concessions are made in path order while they fit; a continuous one that does not fit is made in
     part; an ordinal one that does not fit is skipped, with the rest of its issue, and cheaper
     concessions on other issues still follow.
     """
+    budgets = np.asarray(budget, dtype=float)
+    remaining = np.atleast_1d(budgets)
     k = len(path.start)
-    reached = np.zeros(k, dtype=int)
-    x_partial = None
-    active = None  # None: the first pass, over every concession, with the sums cached on the path
-    remaining = budget
-    while remaining > 1e-12:
-        if active is None:
-            idx, cum = None, path.cumulative
-        else:
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            cum = np.cumsum(path.cost[idx])
-        n = int(np.searchsorted(cum, remaining + 1e-12, side="right"))
-        if active is None:
-            reached = path.reached[n].copy()
-        else:
-            np.maximum.at(reached, path.issue[idx[:n]], path.step[idx[:n]])
-        if n == cum.size:
-            break
-        remaining -= cum[n - 1] if n else 0.0
-        nxt = n if idx is None else idx[n]
-        issue = path.issue[nxt]
-        if path.divisible[nxt]:
-            frac = remaining / path.cost[nxt]
-            a, b = path.positions[issue, path.step[nxt] - 1], path.positions[issue, path.step[nxt]]
-            x_partial = (issue, a + frac * (b - a))
-            break
-        if active is None:
-            active = np.ones(len(path.cost), dtype=bool)
-            active[:n] = False
-        else:
-            active[idx[:n]] = False
-        active[path.issue == issue] = False
-    x = path.positions[np.arange(k), reached]
-    if x_partial is not None:
-        x[x_partial[0]] = x_partial[1]
-    return x
+    reached, partial_issue, partial_at = _cut(path, remaining)
+    x = path.positions[np.arange(k)[None, :], reached]
+    rows = np.flatnonzero(partial_issue >= 0)
+    x[rows, partial_issue[rows]] = partial_at[rows]
+    return x if budgets.ndim else x[0]
+
+
+def _cut(path: ConcessionPath, remaining: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut a path at M budgets: (M, K) steps reached, and the issue (-1: none) and position of a continuous
+    concession made in part. The concessions that fit are taken in order (the sums cached on the path); if the
+    first that does not fit is ordinal, its issue is closed and the rest is cut again (``skipping``)."""
+    m, p = len(remaining), len(path.cost)
+    partial_issue, partial_at = np.full(m, -1), np.zeros(m)
+    going = remaining > 1e-12
+    if p == 0:
+        return np.zeros((m, len(path.start)), dtype=int), partial_issue, partial_at
+    n = np.where(going, np.searchsorted(path.cumulative, remaining + 1e-12, side="right"), 0)
+    reached = path.reached[n]
+    going &= n < p
+    remaining = np.where(going & (n > 0), remaining - path.cumulative[np.maximum(n - 1, 0)], remaining)
+    nxt = np.minimum(n, p - 1)
+    part = going & path.divisible[nxt]
+    if part.any():
+        c = nxt[part]
+        issue, frac = path.issue[c], remaining[part] / path.cost[c]
+        a, b = path.positions[issue, path.step[c] - 1], path.positions[issue, path.step[c]]
+        partial_issue[part], partial_at[part] = issue, a + frac * (b - a)
+    skip = going & ~part & (remaining > 1e-12)
+    for stop in np.unique(n[skip]):
+        rows = np.flatnonzero(skip & (n == stop))
+        more, issue, at = _cut(path.skipping(int(stop)), remaining[rows])
+        reached[rows] = np.maximum(reached[rows], more)
+        partial_issue[rows], partial_at[rows] = issue, at
+    return reached, partial_issue, partial_at

@@ -228,12 +228,12 @@ def walk_away_values(
     reservation value, whatever the status quo, which may then be missing: NaN).
 
     Args:
-        termination: (N,) termination values t.
-        status_quo_utility: (N,) utilities of the status-quo package, u(x_sq).
+        termination: (..., N) termination values t.
+        status_quo_utility: (..., N) utilities of the status-quo package, u(x_sq).
         threatener: Row of the country that can withdraw, or None.
-        beliefs: (N,) beliefs p; the threatener's entry is ignored.
+        beliefs: (..., N) beliefs p; the threatener's entry is ignored.
     """
     walk_away = np.where(beliefs >= 1.0, termination, beliefs * termination + (1.0 - beliefs) * status_quo_utility)
     if threatener is not None:
-        walk_away[threatener] = max(termination[threatener], status_quo_utility[threatener])
+        walk_away[..., threatener] = np.maximum(termination[..., threatener], status_quo_utility[..., threatener])
     return walk_away

@@ -1,10 +1,11 @@
 """Protocols: who proposes when, how answers are gathered, when a round ends.
 
-A protocol plays one round at a :class:`~bargaining.views.Table` and returns an ``Agreement`` or None. The
-model handles everything around the table (walk-away values, the threat, the clock, outcomes): an Agreement
-signed by every country is a ``deal``, one signed by fewer is ``bilateral``. A package passes when its
-supporters satisfy the table's decision rule (``rules.Rule``: unanimity, or a quota with veto parties); a
-package that passes binds every country, so it is signed by all.
+A protocol plays one round at a :class:`~bargaining.views.Table`, in every replication of the batch still
+negotiating (``table.live``), and returns the ``Agreements`` signed that round. The model handles everything
+around the table (walk-away values, the threat, the clock, outcomes): an agreement signed by every country is a
+``deal``, one signed by fewer is ``bilateral``. A package passes when its supporters satisfy the table's decision
+rule (``rules.Rule``: unanimity, or a quota with veto parties); a package that passes binds every country, so it
+is signed by all.
 
 * ``alternating_offers``: each country in turn tables a package; the first one that passes is the deal.
 * ``single_text``: a mediator drafts one text and revises it from the parties' objections (Raiffa 1982).
@@ -14,55 +15,87 @@ package that passes binds every country, so it is signed by all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from .views import Table
 
+MEDIATOR = -1  # ``Agreements.proposer`` of a mediator's text
 
-@dataclass(frozen=True)
-class Agreement:
-    """A package every signatory accepted.
+
+@dataclass
+class Agreements:
+    """Packages signed in some replications of a batch.
 
     Attributes:
-        package: The agreed package (normalised vector).
-        signatories: Countries bound by it (every country, for a package that passed the rule).
-        proposer: The country that tabled it.
-        supporters: Countries that said yes (the proposer included); the signatories when not given.
+        rows: (R,) the replications that have one.
+        package: (R, K) the agreed package (normalised), where ``rows``.
+        signatories: (R, N) countries bound by it (every country, for a package that passed the rule).
+        supporters: (R, N) countries that said yes (the proposer included).
+        proposer: (R,) row of the country that tabled it, ``MEDIATOR`` for a mediator's text.
     """
 
+    rows: np.ndarray
     package: np.ndarray
-    signatories: tuple[str, ...]
-    proposer: str
-    supporters: tuple[str, ...] | None = None
+    signatories: np.ndarray
+    supporters: np.ndarray
+    proposer: np.ndarray
 
+    @classmethod
+    def none(cls, size: int, n: int, k: int) -> Agreements:
+        return cls(np.zeros(size, dtype=bool), np.zeros((size, k)), np.zeros((size, n), dtype=bool),
+                   np.zeros((size, n), dtype=bool), np.full(size, MEDIATOR))
 
-def supporters(table: Table, proposer, answers: list[bool], others: list | None = None) -> tuple[str, ...]:
-    """The countries that say yes: the proposer (None for a mediator) and those among ``others`` (default: all
-    but the proposer) whose answer is yes, in table order."""
-    if all(answers):  # the common case, and every case that passes under unanimity
-        return tuple(a.code for a in table.countries)
-    others = [a for a in table.countries if a is not proposer] if others is None else others
-    yes = {a.code for a, ok in zip(others, answers, strict=True) if ok} | ({proposer.code} if proposer else set())
-    return tuple(a.code for a in table.countries if a.code in yes)
+    def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray, supporters: np.ndarray,
+             proposer: np.ndarray | int) -> None:
+        """Record the agreements signed in the replications ``rows`` (arguments as the attributes)."""
+        self.rows = self.rows | rows
+        self.package[rows] = package[rows]
+        self.signatories[rows] = np.broadcast_to(signatories, self.signatories.shape)[rows]
+        self.supporters[rows] = supporters[rows]
+        self.proposer[rows] = np.broadcast_to(proposer, rows.shape)[rows]
 
+    def take(self, other: Agreements, rows: np.ndarray) -> None:
+        """Take ``other``'s agreements in the replications ``rows``."""
+        self.sign(rows, other.package, other.signatories, other.supporters, other.proposer)
 
-def passes(table: Table, yes: tuple[str, ...]) -> bool:
-    """Whether these supporters pass a package under the table's decision rule."""
-    if len(yes) == len(table.countries):
-        return True
-    return not table.rule.unanimous and bool(table.rule.passes(np.array([a.code in yes for a in table.countries])))
+    def drop(self, rows: np.ndarray) -> None:
+        """Forget the agreements of the replications ``rows``."""
+        self.rows = self.rows & ~rows
 
 
 class Protocol:
-    """Base class: ``name`` for the registry, ``play_round`` for one round."""
+    """Base class: ``name`` for the registry, ``play_round`` for one round of every live replication."""
 
     name: ClassVar[str]
 
-    def play_round(self, table: Table) -> Agreement | None:
+    def __init__(self, table: Table):
+        n, k = len(table.countries), len(table.space)
+        self.size, self.parties, self.issues = table.size, n, k
+
+    def play_round(self, table: Table) -> Agreements:
         raise NotImplementedError
+
+    def _none(self) -> Agreements:
+        return Agreements.none(self.size, self.parties, self.issues)
+
+    def _offers(self, table: Table, open_: np.ndarray, agreed: Agreements, position: int,
+                order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``position``-th proposer of each open replication tables its package, the others answer; a package
+        that passes is signed by all. Returns the proposers, packages and supporters."""
+        proposer = order[:, position]
+        package = table.propose(proposer, open_)
+        utility = table.table(proposer, package, open_)
+        everyone = np.arange(self.parties)[None, :]
+        asked = open_[:, None] & (everyone != proposer[:, None])
+        yes = table.answers(package, asked, utility) | (everyone == proposer[:, None])
+        passed = open_ & table.passes(yes)
+        if passed.any():
+            agreed.sign(passed, package, True, yes, proposer)
+        open_ &= ~passed
+        return proposer, package, yes
 
 
 class AlternatingOffers(Protocol):
@@ -72,14 +105,14 @@ class AlternatingOffers(Protocol):
 
     name = "alternating_offers"
 
-    def play_round(self, table: Table) -> Agreement | None:
-        for proposer in table.proposer_order():
-            package = proposer.propose()
-            table.table(proposer, package)
-            yes = supporters(table, proposer, table.answers(package, exclude=proposer))
-            if passes(table, yes):
-                return Agreement(package, tuple(a.code for a in table.countries), proposer.code, yes)
-        return None
+    def play_round(self, table: Table) -> Agreements:
+        agreed, open_ = self._none(), table.live.copy()
+        order = table.proposer_order()
+        for position in range(self.parties):
+            if not open_.any():
+                break
+            self._offers(table, open_, agreed, position, order)
+        return agreed
 
 
 class SingleText(Protocol):
@@ -94,61 +127,74 @@ class SingleText(Protocol):
     state. It asks every party to accept the text; the text is agreed when it passes the decision rule.
 
     Attributes:
-        text: The current draft (normalised), None before round 1.
-        objections: Countries that rejected the current draft.
+        text: (R, K) the current draft (normalised) of each replication.
+        objections: (R, N) the countries that rejected the current draft (all, before round 1).
     """
 
     name = "single_text"
     mediator = "mediator"
 
-    def __init__(self):
-        self.text: np.ndarray | None = None
-        self.objections: set[str] = set()
+    def __init__(self, table: Table):
+        super().__init__(table)
+        self.text = np.zeros((self.size, self.issues))
+        self.objections = np.ones((self.size, self.parties), dtype=bool)
 
-    def play_round(self, table: Table) -> Agreement | None:
-        positions = []
+    def play_round(self, table: Table) -> Agreements:
+        live = table.live
+        positions = np.repeat(self.text[:, None, :], self.parties, axis=1)
         for agent in table.countries:
-            if self.text is None or agent.code in self.objections:
-                package = agent.propose()
-                table.table(agent, package)
-                positions.append(package)
-            else:
-                positions.append(self.text)
-        self.text = self.redraft(table, np.array(positions))
-        table.record(self.mediator, self.text)
-        answers = table.answers(self.text)
-        self.objections = {a.code for a, ok in zip(table.countries, answers, strict=True) if not ok}
-        yes = supporters(table, None, answers, table.countries)
-        if passes(table, yes):
-            return Agreement(self.text, tuple(a.code for a in table.countries), self.mediator, yes)
-        return None
+            rows = live & self.objections[:, agent.row]
+            if rows.any():
+                package = table.propose(np.full(self.size, agent.row), rows)
+                table.table(np.full(self.size, agent.row), package, rows)
+                positions[rows, agent.row] = package[rows]
+        self.text = np.where(live[:, None], self.redraft(table, positions, live), self.text)
+        if live[0]:
+            table.record(self.mediator, self.text[0])
+        yes = table.answers(self.text, np.broadcast_to(live[:, None], self.objections.shape))
+        self.objections = np.where(live[:, None], ~yes, self.objections)
+        agreed = self._none()
+        passed = live & table.passes(yes)
+        if passed.any():
+            agreed.sign(passed, self.text, True, yes, MEDIATOR)
+        return agreed
 
     @staticmethod
-    def redraft(table: Table, positions: np.ndarray) -> np.ndarray:
-        """The mediator's text from the parties' positions (P, K): their average inside all red lines (where they
-        overlap), snapped; on a categorical issue the option most of them state (ties: the first); on a discrete
-        issue where red lines exclude options, the option nearest that (most stated) which no red line
+    def redraft(table: Table, positions: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The mediator's text from the parties' positions (R, P, K): their average inside all red lines (where
+        they overlap), snapped; on a categorical issue the option most of them state (ties: the first); on a
+        discrete issue where red lines exclude options, the option nearest that (most stated) which no red line
         excludes, if there is one."""
-        prefs, space = table.preferences, table.space
-        average = np.mean(positions, axis=0)
+        space = table.space
+        text = np.zeros((positions.shape[0], positions.shape[2]))
+        for _, prefs, members in table.groups_of(rows):
+            text[members] = SingleText._redraft(prefs, space, positions[members])
+        return text
+
+    @staticmethod
+    def _redraft(prefs, space, positions: np.ndarray) -> np.ndarray:
+        average = np.mean(positions, axis=1)
         lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
         room = lo <= hi + 1e-9  # red lines on ordinal issues sit on levels, so snapping keeps inside them
         text = space.snap(np.where(room, np.clip(average, lo, np.maximum(hi, lo)), average))
         if prefs.excluded is None and not space.categorical.any():
             return text
-        stated = space.option_index(positions)
+        stated = space.option_index(positions)  # (M, P, K)
         for j in np.flatnonzero(space.discrete):
             options = np.arange(space.sizes[j] + 1)
-            if space.categorical[j]:
-                order = np.lexsort((options, -(stated[:, j][:, None] == options).sum(axis=0)))
-            else:
-                order = np.argsort(np.abs(options / space.sizes[j] - text[j]), kind="stable")
             blocked = np.zeros(len(options), dtype=bool) if prefs.excluded is None else \
                 prefs.excluded.mask[:, j, :len(options)].any(axis=0)
             if room[j]:
                 blocked |= (options / space.sizes[j] < lo[j] - 1e-9) | (options / space.sizes[j] > hi[j] + 1e-9)
-            allowed = order[~blocked[order]]
-            text[j] = (allowed[0] if allowed.size else order[0]) / space.sizes[j]
+            if space.categorical[j]:  # most stated first, ties by option
+                key = (stated[:, :, j][:, :, None] == options).sum(axis=1) * (len(options) + 1) - options
+                key = key.astype(float)
+            else:  # nearest the average first, ties by option
+                key = -np.abs(options / space.sizes[j] - text[:, j][:, None])
+            first = key.argmax(axis=1)
+            allowed = np.where(blocked, -np.inf, key)
+            pick = np.where(np.isfinite(allowed).any(axis=1), allowed.argmax(axis=1), first)
+            text[:, j] = pick / space.sizes[j]
         return text
 
 
@@ -166,48 +212,48 @@ class BilateralFirst(Protocol):
     replaces NAFTA, so the one left out keeps neither NAFTA nor the new text).
 
     Attributes:
-        signed: The signed text and its signatories while accession is open, else None.
+        signed: The signed texts and their signatories while accession is open (``Agreements``).
     """
 
     name = "bilateral_first"
 
-    def __init__(self):
-        self.signed: Agreement | None = None
+    def __init__(self, table: Table):
+        super().__init__(table)
+        self.signed = self._none()
 
-    def play_round(self, table: Table) -> Agreement | None:
-        if self.signed is not None:
-            return self._accession(table)
-        everyone = tuple(a.code for a in table.countries)
-        threatener = None if table.threatener is None else everyone[table.threatener]
-        for proposer in table.proposer_order():
-            package = proposer.propose()
-            table.table(proposer, package)
-            yes = supporters(table, proposer, table.answers(package, exclude=proposer))
-            if passes(table, yes):
-                return Agreement(package, everyone, proposer.code, yes)
-            signers, vetoes = set(yes), {everyone[v] for v in table.rule.veto}
-            group = len(signers) >= 2 and threatener in (None, *signers) and vetoes <= signers
-            if table.clock.round >= table.clock.deadline_round and group:
-                self.signed = Agreement(package, tuple(c for c in everyone if c in signers), proposer.code)
-                return self._accession(table, now=False)
-        return None
+    def play_round(self, table: Table) -> Agreements:
+        live, agreed = table.live, self._none()
+        acceding = live & self.signed.rows
+        if acceding.any():
+            self._accession(table, acceding, agreed, now=True)
+        open_ = live & ~self.signed.rows
+        order = table.proposer_order()
+        threatener, veto = table.threatener, list(table.rule.veto)
+        for position in range(self.parties):
+            if not open_.any():
+                break
+            proposer, package, yes = self._offers(table, open_, agreed, position, order)
+            group = (yes.sum(axis=1) >= 2) & yes[:, veto].all(axis=1)
+            if threatener is not None:
+                group &= yes[:, threatener]
+            signing = open_ & group & (table.clock.round >= table.clock.deadline_round)
+            if signing.any():
+                self.signed.sign(signing, package, yes, yes, proposer)
+                open_ &= ~signing
+                self._accession(table, signing, agreed, now=False)
+        return agreed
 
-    def _accession(self, table: Table, now: bool = True) -> Agreement | None:
-        """Let the countries left out accede (from the round after signing); close the signed text when
+    def _accession(self, table: Table, rows: np.ndarray, agreed: Agreements, now: bool) -> None:
+        """Let the countries left out accede (from the round after signing); close the signed texts when
         all have signed or the talks end this round."""
         signed = self.signed
         if now:
-            left_out = [a for a in table.countries if a.code not in signed.signatories]
-            answers = table.answers(signed.package, among=left_out)
-            joining = {a.code for a, ok in zip(left_out, answers, strict=True) if ok}
-            if joining:
-                signed = self.signed = replace(signed, signatories=tuple(
-                    a.code for a in table.countries if a.code in joining or a.code in signed.signatories))
-        if len(signed.signatories) == len(table.countries) or table.clock.round >= table.last_round():
-            self.signed = None
-            return signed
-        return None
+            joining = table.answers(signed.package, rows[:, None] & ~signed.signatories)
+            signed.signatories |= joining
+        close = rows & (signed.signatories.all(axis=1) | (table.clock.round >= table.last_round()))
+        if close.any():
+            agreed.sign(close, signed.package, signed.signatories, signed.signatories, signed.proposer)
+            signed.drop(close)
 
 
 PROTOCOLS: dict[str, type[Protocol]] = {cls.name: cls for cls in (AlternatingOffers, SingleText, BilateralFirst)}
-

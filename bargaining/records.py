@@ -29,16 +29,17 @@ class Records:
         self.tabled: list[tuple] = []  # (round, proposer, package)
 
     def collect(self, model) -> None:
-        """Keep the end of the current round."""
+        """Keep the end of the current round (of a single run: a batch of one)."""
         r, issues = model.round, list(model.space)
         for a in model.countries:
-            if a.offer is None:
-                self.countries.append((r, a.code, a.aspiration, a.walk_away, a.belief, NAN, *[NAN] * len(issues)))
+            state = (r, a.code, float(a.aspiration[0]), float(a.walk_away[0]), float(a.belief[0]))
+            if not a.offered[0]:
+                self.countries.append((*state, NAN, *[NAN] * len(issues)))
             else:
-                offer = [issue.numeric(x) for issue, x in zip(issues, a.offer, strict=True)]
-                self.countries.append((r, a.code, a.aspiration, a.walk_away, a.belief, a.utility(a.offer), *offer))
+                offer = [issue.numeric(x) for issue, x in zip(issues, a.offer[0], strict=True)]
+                self.countries.append((*state, float(a.utility(a.offer)[0]), *offer))
         for c in model.constituencies:
-            self.constituencies.append((r, c.code, c.kind, c.pressure))
+            self.constituencies.append((r, c.code, c.kind, float(np.ravel(c.pressure)[0])))
 
     def rounds(self, model) -> pd.DataFrame:
         """Per round and country: round, month, country, aspiration, walk_away, belief, offer_utility, issues."""

@@ -1,8 +1,11 @@
-"""The one entry point every front end uses: ``run(scenario, overrides, seed, record) -> Result``."""
+"""The entry points every front end uses: ``run(scenario, overrides, seed, record) -> Result`` for one
+negotiation, ``run_batch(scenario, seeds, overrides) -> Replications`` for many at once (one model, arrays with a
+replication axis; replication r is exactly ``run(..., seed=seeds[r])``)."""
 
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .model import NegotiationModel
+from .model import OUTCOMES, NegotiationModel
 from .outcomes import Outcome
 from .scenario import Scenario, ScenarioError, load_scenario
 
@@ -80,52 +83,145 @@ class Result:
         }
 
 
+@dataclass
+class Replications:
+    """What a batch of runs produced, as arrays with one entry per replication (``run_batch``).
+
+    Attributes:
+        scenario: The scenario (overrides applied).
+        seeds: (R,) seeds.
+        outcome: (R,) Outcome of each replication.
+        round: (R,) round of the outcome.
+        notice_round: (R,) round of the notice of withdrawal, -1 without one.
+        signed: (R,) whether it ended with a signed package (deal or bilateral).
+        package: (R, K) the agreed package (normalised), where ``signed``.
+        signatories, supporters, ratified: (R, N) per country (supporters: who voted for the package).
+        utilities, walk_away: (R, N) utility of the outcome, and walk-away value in the round of the outcome.
+        beliefs: (T, R, N) every country's belief in the threat at the end of each round (rounds after a
+            replication's outcome are not its own).
+    """
+
+    scenario: Scenario
+    seeds: np.ndarray
+    outcome: np.ndarray
+    round: np.ndarray
+    notice_round: np.ndarray
+    signed: np.ndarray
+    package: np.ndarray
+    signatories: np.ndarray
+    supporters: np.ndarray
+    ratified: np.ndarray
+    utilities: np.ndarray
+    walk_away: np.ndarray
+    beliefs: np.ndarray = field(repr=False)
+
+    @classmethod
+    def of(cls, model: NegotiationModel) -> Replications:
+        """The outcomes of a model whose replications have all ended."""
+        agreement = model.agreement
+        return cls(scenario=model.case, seeds=model.seeds.copy(),
+                   outcome=np.array(OUTCOMES, dtype=object)[model.outcomes], round=model.ended.copy(),
+                   notice_round=model.clock.notice_round.copy(), signed=agreement.rows.copy(),
+                   package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
+                   ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
+                   beliefs=np.stack(model.belief_path))
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def __getitem__(self, r: int) -> Result:
+        return self.result(r)
+
+    def __iter__(self):
+        return (self.result(r) for r in range(len(self)))
+
+    def result(self, r: int) -> Result:
+        """Replication r as a Result (no per-round records)."""
+        scenario, countries = self.scenario, self.scenario.countries
+        signed = bool(self.signed[r])
+        package = self.package[r].copy() if signed else None
+        who = lambda mask: [c for c, ok in zip(countries, mask, strict=True) if ok]  # noqa: E731
+        notice = int(self.notice_round[r])
+        end = int(self.round[r])
+        return Result(
+            scenario=scenario.name,
+            seed=int(self.seeds[r]),
+            outcome=self.outcome[r],
+            round=end,
+            month=scenario.month(end),
+            agreement=None if package is None else scenario.space.natural(package),
+            utilities=dict(zip(countries, map(float, self.utilities[r]), strict=True)),
+            walk_away=dict(zip(countries, map(float, self.walk_away[r]), strict=True)),
+            notice_round=None if notice < 0 else notice,
+            ratified=dict(zip(countries, map(bool, self.ratified[r]), strict=True)),
+            beliefs={c: [None if np.isnan(b) else float(b) for b in self.beliefs[:end, r, n]]
+                     for n, c in enumerate(countries)},
+            signatories=who(self.signatories[r]) if signed else None,
+            supporters=who(self.supporters[r]) if signed and not scenario.rule.unanimous else None,
+            package=package,
+        )
+
+
+def _checked_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 64:
+        raise ScenarioError(f"seed: expected an integer in [0, 2**64), found {seed!r:.80}")
+    return int(seed)  # numpy integers too
+
+
+def _scenario(scenario: Scenario | str | Path, overrides) -> Scenario:
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    return scenario.with_overrides(overrides)
+
+
+def run_batch(
+    scenario: Scenario | str | Path,
+    seeds: Sequence[int] | np.ndarray,
+    overrides: list[str] | dict[str, Any] | None = None,
+) -> Replications:
+    """Run one negotiation once per seed, all at once (one model acting on arrays with a replication axis).
+
+    Replication r gives exactly what ``run(scenario, overrides, seed=seeds[r], record=False)`` gives: every
+    random number is a pure function of (seed, round, country, purpose) (``streams.py``).
+
+    Args:
+        scenario: A Scenario, a bundled scenario name or a path to a TOML file.
+        seeds: One seed (an integer in [0, 2**64)) per replication.
+        overrides: Dotted-path overrides, as for ``run``.
+
+    Raises:
+        ScenarioError: A bad scenario, override or seed, with one message naming what was expected and found.
+    """
+    seeds = [_checked_seed(s) for s in (seeds.tolist() if isinstance(seeds, np.ndarray) else seeds)]
+    if not seeds:
+        raise ScenarioError("seeds: expected at least one seed, found none")
+    scenario = _scenario(scenario, overrides)
+    return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False).run())
+
+
 def run(
     scenario: Scenario | str | Path,
     overrides: list[str] | dict[str, Any] | None = None,
     seed: int | None = None,
     record: bool = True,
 ) -> Result:
-    """Run one negotiation to its outcome.
+    """Run one negotiation to its outcome: a batch of one (``run_batch``).
 
     Args:
         scenario: A Scenario, a bundled scenario name or a path to a TOML file.
         overrides: Dotted-path overrides, ``["US.termination_value=0.6"]`` or ``{"US.termination_value": 0.6}``.
-        seed: Seed of the model's random number generator; the same seed gives the same result.
+        seed: Seed of the run's random numbers; the same seed gives the same result (None: a fresh one).
         record: Keep per-round records (``Result.rounds``, ``Result.tabled``); off for sweeps.
 
     Raises:
         ScenarioError: A bad scenario, override or seed, with one message naming what was expected and found.
     """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ScenarioError(f"seed: expected an integer >= 0, found {seed!r:.80}")
-    seed = None if seed is None else int(seed)  # numpy integers too
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    scenario = scenario.with_overrides(overrides)
-    model = NegotiationModel(scenario, rng=seed, record=record)
-    model.run()
-    countries = scenario.countries
-    signed = model.outcome.signed
-    package = model.agreement.package if signed else None
-    result = Result(
-        scenario=scenario.name,
-        seed=seed,
-        outcome=model.outcome,
-        round=model.round,
-        month=scenario.month(model.round),
-        agreement=None if package is None else scenario.space.natural(package),
-        utilities=dict(zip(countries, map(float, model.outcome_utilities()), strict=True)),
-        walk_away={a.code: a.walk_away for a in model.countries},
-        notice_round=model.notice_round,
-        ratified=dict(model.ratified),
-        beliefs={a.code: [None if np.isnan(b[a.row]) else b[a.row] for b in model.belief_path]
-                 for a in model.countries},
-        signatories=list(model.agreement.signatories) if signed else None,
-        supporters=list(model.agreement.supporters or model.agreement.signatories)
-        if signed and not scenario.rule.unanimous else None,
-        package=package,
-    )
+    seed = None if seed is None else _checked_seed(seed)
+    scenario = _scenario(scenario, overrides)
+    model = NegotiationModel(scenario, rng=seed, record=record).run()
+    result = Replications.of(model).result(0)
+    if seed is None:
+        result.seed = None
     if record:
         records = model.records
         result.rounds, result.tabled, result.domestic = records.rounds(model), records.packages(model), \

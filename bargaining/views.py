@@ -5,7 +5,9 @@
   strategy;
 * a protocol sees a :class:`Table`: the countries around it, who proposes when, the answers to a package, and
   the clock;
-* a constituency sees a :class:`Home`: the clock and the current preferences, and the country it belongs to.
+* a constituency sees a :class:`Home`: the clock and the current preferences, and the country it belongs to;
+
+each in every replication of a batch at once (arrays with a leading replication axis).
 
 ``agents.CountryAgent`` and ``model.NegotiationModel`` implement them; tests drive strategies and protocols with
 small stand-ins.
@@ -13,6 +15,7 @@ small stand-ins.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,31 +42,45 @@ class Home(Protocol):
 
 
 class Negotiator(Home, Protocol):
-    """A country at the table, as its strategy sees it.
+    """A country at the table, as its strategy sees it, in every replication of a batch (R of them; a single run
+    is a batch of one): its state is arrays with a leading replication axis.
 
     Attributes:
         code: Its country code.
         row: Its row in the preference arrays.
+        countries: Every country's code, in row order.
+        size: Replications R.
         preferences: Every country's preferences (positions and red lines are public; weights are the engine's
-            assumption of complete information, which ``opponent_model`` drops).
+            assumption of complete information, which ``opponent_model`` drops), while the replications share
+            them; ``groups`` gives them per replication.
         space: The issue space.
         clock: Rounds and deadlines (read only).
-        walk_away: Its walk-away value this round.
-        aspiration: Its aspiration this round (after noise and floors).
-        offer: The package it tabled this round, or None.
+        walk_away: (R,) its walk-away value this round.
+        aspiration: (R,) its aspiration this round (after noise and floors).
+        offer: (R, K) the package it tabled this round, where ``offered`` (R,).
     """
 
     code: str
     row: int
-    walk_away: float
-    aspiration: float
-    offer: np.ndarray | None
+    countries: tuple[str, ...]
+    size: int
+    walk_away: np.ndarray
+    aspiration: np.ndarray
+    offer: np.ndarray
+    offered: np.ndarray
 
-    def utility(self, package: np.ndarray) -> float:
-        """Its utility of a package."""
+    def groups(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
+        """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
 
-    def package_at(self, aspiration: float) -> np.ndarray:
-        """The package the others like best among those worth ``aspiration`` to it (its concession path)."""
+    def preferences_of(self, rows: np.ndarray) -> Preferences:
+        """The preferences of the first replication in ``rows``."""
+
+    def utility(self, packages: np.ndarray) -> np.ndarray:
+        """(R,) its utility of one package per replication (R, K)."""
+
+    def package_at(self, aspiration: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(R, K) the package the others like best among those worth ``aspiration`` (R,) to it (its concession
+        path), in the replications ``rows``."""
 
     def concession_path(self, preferences: Preferences) -> ConcessionPath:
         """Its concession path under other (e.g. estimated) preferences, from the scenario's shared cache."""
@@ -72,36 +89,40 @@ class Negotiator(Home, Protocol):
         """Another country's strategy object: for strategies whose classifier says ``inspects_opponents``."""
 
 
-class Seat(Protocol):
-    """A country as a protocol sees it: it has a code and tables a package when asked."""
-
-    code: str
-    row: int
-
-    def propose(self) -> np.ndarray:
-        """Table this round's package."""
-
-
 class Table(Home, Protocol):
-    """The negotiating table, as a protocol sees it: its countries, the threatener (a row or None) and the
-    decision rule."""
+    """The negotiating table, as a protocol sees it, in every replication of a batch: its countries, the threatener
+    (a row or None), the decision rule, and which replications still negotiate (``live``). Packages, proposers
+    and answers are arrays with a leading replication axis.
+    """
 
     countries: list
     threatener: int | None
     rule: Rule
+    size: int
+    live: np.ndarray
 
-    def proposer_order(self) -> list:
-        """Who proposes this round, in order."""
+    def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
+        """The replications ``rows`` by the preferences they hold: (group, Preferences, (R,) mask)."""
 
-    def table(self, proposer: Seat, package: np.ndarray) -> None:
-        """Put a country's package on the table: the others observe it."""
+    def proposer_order(self) -> np.ndarray:
+        """(R, N) who proposes this round, in order, per replication."""
+
+    def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """(R, K) the package each replication's proposer (R,) tables, in the replications ``rows``."""
+
+    def table(self, proposer: np.ndarray, packages: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+        """Put each replication's package on the table (in ``rows``): the others observe it. Returns the (R, N)
+        utilities (None if not computed)."""
 
     def record(self, who: str, package: np.ndarray) -> None:
         """Record a package nobody at the table proposed (a mediator's text)."""
 
-    def answers(self, package: np.ndarray, exclude: Seat | None = None, among: list | None = None) -> list[bool]:
-        """The answers to a package of the countries ``among`` (default: all), but ``exclude``."""
+    def answers(self, packages: np.ndarray, asked: np.ndarray, utility: np.ndarray | None = None) -> np.ndarray:
+        """(R, N) the answers to each replication's package of the countries ``asked`` (R, N) (``utility``: the
+        packages' (R, N) utilities, if known)."""
 
-    def last_round(self) -> int:
-        """The round at whose end the talks end unless a deal comes first."""
+    def passes(self, yes: np.ndarray) -> np.ndarray:
+        """(R,) whether the supporters (R, N) pass a package under the decision rule."""
 
+    def last_round(self) -> np.ndarray:
+        """(R,) the round at whose end the talks end unless a deal comes first."""

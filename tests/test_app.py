@@ -56,7 +56,7 @@ def test_explorer_model_applies_controls_and_stops_at_its_outcome():
     overrides = {"US.termination_value": 0.05, "protocol.deadline_round": 10}
     model = ExplorerModel("nafta-2017", rng="7", **overrides)
     assert model.deadline_round == 10 and model.preferences.termination[0] == 0.05
-    assert not model.threat_credible
+    assert not model.threat_credible[0]
     steps = 0
     while model.running:
         model.step()

@@ -55,11 +55,12 @@ class ExplorerModel(NegotiationModel):
         if self.outcome is not None:  # NegotiationModel.step sets running = False at the outcome
             return
         super().step()
-        for a in self.countries:
-            offer = [np.nan] * len(self.space) if a.offer is None else [i.numeric(v) for i, v in zip(
-                self.space, a.offer, strict=True)]
-            self.history.append((self.round, a.code, a.aspiration, a.walk_away,
-                                 np.nan if a.offer is None else a.utility(a.offer), *offer))
+        for a in self.countries:  # a single run: replication 0
+            offered = bool(a.offered[0])
+            offer = [i.numeric(v) for i, v in zip(self.space, a.offer[0], strict=True)] if offered else \
+                [np.nan] * len(self.space)
+            self.history.append((self.round, a.code, float(a.aspiration[0]), float(a.walk_away[0]),
+                                 float(a.utility(a.offer)[0]) if offered else np.nan, *offer))
 
 
 def _seed(value) -> int | None:
@@ -134,7 +135,7 @@ def status_lines(model: ExplorerModel) -> str:
     threat = ""
     if model.threatener is not None:
         code = model.case.countries[model.threatener]
-        threat = (f"; {code}'s threat {'credible' if model.threat_credible else 'not credible'} (termination "
+        threat = (f"; {code}'s threat {'credible' if model.threat_credible[0] else 'not credible'} (termination "
                   f"value {model.preferences.termination[model.threatener]:.2f} vs u(status quo) "
                   f"{model.status_quo_utility[model.threatener]:.2f})")
     rule = "" if model.rule.unanimous else f"; decision rule: {model.rule.describe(model.case.countries)}"
@@ -144,17 +145,18 @@ def status_lines(model: ExplorerModel) -> str:
         lines.insert(0, f"**Error**: {model.error}")
     if model.notice_round is not None:
         lines.append(f"Notice of withdrawal given in round {model.notice_round}.")
-    lines.append("Walk-away values: " + ", ".join(f"{a.code} {a.walk_away:.2f}" for a in model.countries))
+    lines.append("Walk-away values: " + ", ".join(f"{a.code} {a.walk_away[0]:.2f}" for a in model.countries))
     if model.outcome is not None:
         u = model.outcome_utilities()
         lines.append(f"**Outcome: {model.outcome}** in round {model.round}: " +
                      ", ".join(f"{c} {v:.2f}" for c, v in zip(model.case.countries, u, strict=True)))
-        if model.agreement is not None:
-            deal = model.space.natural(model.agreement.package)
+        agreement = model.agreement
+        if agreement.rows[0]:
+            deal = model.space.natural(agreement.package[0])
             lines.append("Agreed: " + "; ".join(f"{i.label or i.name} {format_value(i, deal[i.name], quote=False)}"
                                                for i in model.space))
-            supporters = model.agreement.supporters
-            if supporters is not None and len(supporters) < len(model.countries):
+            supporters = [c for c, yes in zip(model.case.countries, agreement.supporters[0], strict=True) if yes]
+            if len(supporters) < len(model.countries):
                 lines.append(f"Accepted by {', '.join(supporters)}; it binds every party.")
     return "\n\n".join(lines)
 

@@ -105,7 +105,7 @@ def SeatPage(code: str, key: str):
         left = svc.seconds_left(code, seat.table)
         clock = f" **{left:.0f} s** left in this round." if left is not None else ""
         Text(f"### Round {table.round}{scenario.dated(max(table.round, 1))}, deadline round "
-             f"{scenario.spec.protocol.deadline_round}\nYour walk-away value now: **{me.walk_away:.3f}**.{clock}")
+             f"{scenario.spec.protocol.deadline_round}\nYour walk-away value now: **{me.walk_away[0]:.3f}**.{clock}")
         request = table.request(country)
         if request is None:
             waiting = sorted({r.country for r in table.pending})

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from ..plots import country_colours
 from ..sampled import reference_points
-from ..simulate import run
+from ..simulate import Replications, run
 from .table import Table
 
 
@@ -129,20 +129,18 @@ def score_seat(table: Table, country: str) -> Score:
     m, scenario = table.model, table.scenario
     if m.outcome is None:
         raise ValueError("the talks are not over yet")
-    row = scenario.countries.index(country)
     utilities = dict(zip(scenario.countries, map(float, m.outcome_utilities()), strict=True))
     nash, ks, source = reference_utilities(scenario)
     base = baseline(table)
-    supporters = m.agreement.supporters if m.outcome.signed and not scenario.rule.unanimous else None
+    result = Replications.of(m).result(0)
     return Score(
-        country=country, outcome=str(m.outcome), round=m.round,
-        agreement=scenario.space.natural(m.agreement.package) if m.outcome.signed else None,
+        country=country, outcome=str(m.outcome), round=m.round, agreement=result.agreement,
         utility=utilities[country], walk_away_start=float(m.walk_away_start[country]),
-        walk_away=float(m.countries[row].walk_away),
+        walk_away=result.walk_away[country],
         nash=None if nash is None else nash[country], kalai_smorodinsky=None if ks is None else ks[country],
         reference=source, baseline_outcome=str(base.outcome), baseline_round=base.round,
         baseline_utility=float(base.utilities[country]), utilities=utilities,
-        supporters=None if supporters is None else list(supporters or m.agreement.signatories),
+        supporters=result.supporters,
     )
 
 

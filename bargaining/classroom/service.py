@@ -308,7 +308,7 @@ class ClassService:
                 "to_move": sorted({r.country for r in table.pending}), "moved": sorted(table.acted()),
                 "utilities": None if utility is None else dict(zip(settings.scenario.countries,
                                                                    map(float, utility), strict=True)),
-                "walk_away": {a.code: float(a.walk_away) for a in m.countries},
+                "walk_away": {a.code: float(a.walk_away[0]) for a in m.countries},
                 "seconds_left": self.seconds_left(settings.code, number),
             })
         return rows

@@ -164,7 +164,8 @@ class _Waiting(Exception):
 
 
 class Student(Strategy, register=False):
-    """A student's seat: the aspiration is the scenario strategy's; the package tabled is the student's."""
+    """A student's seat: the aspiration is the scenario strategy's; the package tabled is the student's. A table
+    is a single run (a batch of one), so each array here has one replication."""
 
     name = "student"
     classifier = {**Strategy.classifier, "human": True}
@@ -173,17 +174,17 @@ class Student(Strategy, register=False):
         super().__init__(inner.params)
         self.inner, self.model = inner, model
 
-    def aspiration(self, agent) -> float:
+    def aspiration(self, agent):
         return self.inner.aspiration(agent)
 
-    def propose(self, agent) -> np.ndarray:
-        return self.model.ask_package(agent, self.inner.propose(agent))
+    def propose(self, agent, rows) -> np.ndarray:
+        return self.model.ask_package(agent, self.inner.propose(agent, rows)[0])[None, :]
 
-    def accepts(self, agent, package, utility) -> bool:
-        return self.inner.accepts(agent, package, utility)
+    def accepts(self, agent, packages, utility):
+        return self.inner.accepts(agent, packages, utility)
 
-    def observe(self, agent, proposer, package, utility) -> None:
-        self.inner.observe(agent, proposer, package, utility)
+    def observe(self, agent, proposer, packages, utility, rows) -> None:
+        self.inner.observe(agent, proposer, packages, utility, rows)
 
     def reset(self) -> None:
         self.inner.reset()
@@ -211,9 +212,10 @@ class TableModel(NegotiationModel):
         self.point = 0
         self.used = 0  # moves consumed by the replay
         self.transcript: list[Entry] = []
-        self.walk_away_start = {a.code: a.walk_away for a in self.countries}
+        self.walk_away_start = {a.code: float(a.walk_away[0]) for a in self.countries}
         self._abstaining = None  # a seat that abstained in its turn: its package is not tabled
-        self._skip = None  # ... and so its "package" is answered by nobody
+        self._skip = False  # ... and so its "package" is answered by nobody
+        self._entry: Entry | None = None  # the package just put on the table, to be answered
         for agent in self.countries:
             if agent.code in self.students:
                 agent.strategy = Student(agent.strategy, self)
@@ -236,8 +238,8 @@ class TableModel(NegotiationModel):
 
     def _request(self, kind: str, agent, hint, **details) -> Request:
         return Request(kind=kind, point=self.point, round=self.round, month=self.case.month(self.round),
-                       country=agent.code, aspiration=agent.aspiration, walk_away=agent.walk_away, hint=hint,
-                       **details)
+                       country=agent.code, aspiration=float(agent.aspiration[0]),
+                       walk_away=float(agent.walk_away[0]), hint=hint, **details)
 
     def ask_package(self, agent, hint: np.ndarray) -> np.ndarray:
         """A student's package in the seat's turn (the hint when the seat abstains: it is not tabled)."""
@@ -250,35 +252,38 @@ class TableModel(NegotiationModel):
             return hint
         return read_package(self.space, move.value)
 
-    def table(self, proposer, package: np.ndarray) -> None:
-        if self._abstaining is proposer:
-            self._abstaining, self._skip = None, proposer
-            self.transcript.append(Entry(self.round, proposer.code, None))
-            return
-        super().table(proposer, package)
+    def table(self, proposer: np.ndarray, packages: np.ndarray, rows: np.ndarray) -> np.ndarray | None:
+        who = self.countries[int(proposer[0])]
+        if self._abstaining is who:
+            self._abstaining, self._skip = None, True
+            self.transcript.append(Entry(self.round, who.code, None))
+            return None
+        return super().table(proposer, packages, rows)
 
     def record(self, who: str, package: np.ndarray) -> None:
         super().record(who, package)
-        self.transcript.append(Entry(self.round, who, package))
+        self._skip = False  # a package on the table: what is answered next is this one
+        self._entry = Entry(self.round, who, package)
+        self.transcript.append(self._entry)
 
-    def answers(self, package: np.ndarray, exclude=None, among=None) -> list[bool]:
+    def answers(self, packages: np.ndarray, asked: np.ndarray, utility: np.ndarray | None = None) -> np.ndarray:
         """As NegotiationModel.answers, but students answer for their seats (the scenario strategy's answer is
         the hint; red lines and walk-away values are shown to them, not enforced)."""
-        skip, self._skip = self._skip, None
-        asked = [a for a in (self.countries if among is None else among) if a is not exclude]
-        if skip is not None and skip is exclude:  # the proposer abstained: nothing to answer
-            return [False] * len(asked)
-        last = self.transcript[-1] if self.transcript else None
-        if last is not None and last.package is package and not last.answers:
-            entry = last
-        else:  # a signed text offered to the seats left out of it (bilateral_first)
-            entry = Entry(self.round, None, package)
+        skip, self._skip = self._skip, False
+        entry, self._entry = self._entry, None
+        yes = np.zeros(asked.shape, dtype=bool)
+        if skip:  # the proposer abstained: nothing to answer
+            return yes
+        if entry is None:  # a signed text offered to the seats left out of it (bilateral_first)
+            entry = Entry(self.round, None, packages[0])
             self.transcript.append(entry)
+        package = packages[0]
         prefs = self.preferences
         utility, within = prefs.utility(package), prefs.within_red_lines(package)
-        answers: dict[str, bool | None] = {a.code: bool(a.accepts(package, utility[a.row], within[a.row]))
-                                           for a in asked}
-        students = [a for a in asked if a.code in self.students]
+        asked_agents = [a for a in self.countries if asked[0, a.row]]
+        answers: dict[str, bool | None] = {a.code: bool(a.accepts(packages, utility[None, a.row],
+                                                                  within[None, a.row])[0]) for a in asked_agents}
+        students = [a for a in asked_agents if a.code in self.students]
         if students:
             self.point += 1
             waiting = []
@@ -290,14 +295,17 @@ class TableModel(NegotiationModel):
                     continue
                 crossed = tuple(i.name for i, e in zip(self.space, prefs.red_line_excess(package)[a.row],
                                                         strict=True) if e > 1e-9)
+                proposer = entry.proposer if entry.proposer in self.case.countries else None
                 waiting.append(self._request(
-                    ANSWER, a, bool(answers[a.code]), proposer=exclude.code if exclude is not None else None,
+                    ANSWER, a, bool(answers[a.code]), proposer=proposer,
                     package=self.space.natural(package), utility=float(utility[a.row]), utilities=utilities,
                     within_red_lines=bool(within[a.row]), red_lines_crossed=crossed))
             if waiting:
                 raise _Waiting(waiting)
         entry.answers = answers
-        return [bool(answers[a.code]) for a in asked]
+        for a in asked_agents:
+            yes[0, a.row] = bool(answers[a.code])
+        return yes
 
 
 class Table:

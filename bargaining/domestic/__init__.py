@@ -51,9 +51,12 @@ def event_shocks(scenario: Scenario, round_: int) -> list[Shock]:
                   ideal=scenario.normalised(e.ideal)) for e in scenario.spec.events if e.round == round_]
 
 
-def vetoes(constituencies: list[Constituency], package: np.ndarray) -> list[str]:
-    """Countries whose constituencies will not ratify ``package`` (empty: every country ratifies)."""
-    return sorted({c.code for c in constituencies if not c.ratifies(package)})
+def vetoes(constituencies: list[Constituency], packages: np.ndarray, parties: int) -> np.ndarray:
+    """(R, N) whether each country's constituencies will not ratify each replication's package (R, K)."""
+    out = np.zeros((len(packages), parties), dtype=bool)
+    for c in constituencies:
+        out[:, c.country.row] |= ~c.ratifies(packages)
+    return out
 
 
 __all__ = ["CONSTITUENCIES", "AudienceCosts", "AutoWorkers", "BusinessLobby", "Congress", "Constituency",

@@ -3,8 +3,9 @@
 Each constituency is a Mesa agent attached to one country, configured by an optional table of that country
 (``scenario/schema.py``). It acts at the start of each round, before the governments set their aspirations,
 by returning :class:`~bargaining.domestic.shocks.Shock` values that the model applies; and it says whether it
-lets its country ratify a package. All are deterministic (no random draws), so turning them on never shifts the
-random stream of a run.
+lets its country ratify a package. Like the countries, each acts in every replication of a batch at once (its
+state and pressure are arrays, one entry per replication, where they can differ). All are deterministic (no random
+draws).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Constituency(mesa.Agent):
     Attributes:
         country: The country it answers to.
         spec: Its scenario table.
-        pressure: How hard it is pushing this round, in [0, 1] (plotted; 0 = at rest).
+        pressure: How hard it is pushing this round, in [0, 1] (plotted; 0 = at rest): a number, or one per
+            replication (R,).
     """
 
     kind: ClassVar[str]
@@ -43,13 +45,14 @@ class Constituency(mesa.Agent):
     def code(self) -> str:
         return self.country.code
 
-    def act(self) -> list[Shock]:
-        """Act at the start of a round: the shocks it gives its country (none by default)."""
+    def act(self, live: np.ndarray) -> list[Shock]:
+        """Act at the start of a round in the replications ``live`` (R,): the shocks it gives its country (none by
+        default)."""
         return []
 
-    def ratifies(self, package: np.ndarray) -> bool:
-        """Whether this constituency lets the country ratify ``package``."""
-        return True
+    def ratifies(self, packages: np.ndarray) -> np.ndarray:
+        """(R,) whether this constituency lets the country ratify each replication's package (R, K)."""
+        return np.ones(len(packages), dtype=bool)
 
 
 class Congress(Constituency):
@@ -64,16 +67,19 @@ class Congress(Constituency):
         self.preferences = scenario.cached(("congress", country.code), lambda: congress_preferences(scenario,
                                                                                                     country.code))
 
-    def utility(self, package: np.ndarray) -> float:
-        return float(self.preferences.utility(package)[0])
+    def utility(self, packages: np.ndarray) -> np.ndarray:
+        """Its utility of package(s) (..., K): (...,)."""
+        return self.preferences.utility(packages)[..., 0]
 
-    def act(self) -> list[Shock]:
-        if self.country.offer is not None:
-            self.pressure = max(self.spec.threshold - self.utility(self.country.offer), 0.0)
+    def act(self, live: np.ndarray) -> list[Shock]:
+        offered = live & self.country.offered
+        if offered.any():
+            short = np.maximum(self.spec.threshold - self.utility(self.country.offer), 0.0)
+            self.pressure = np.where(offered, short, self.pressure)
         return []
 
-    def ratifies(self, package: np.ndarray) -> bool:
-        return self.utility(package) >= self.spec.threshold - 1e-12
+    def ratifies(self, packages: np.ndarray) -> np.ndarray:
+        return self.utility(packages) >= self.spec.threshold - 1e-12
 
 
 def congress_preferences(scenario: Scenario, code: str) -> Preferences:
@@ -100,14 +106,16 @@ class BusinessLobby(Constituency):
         super().__init__(model, country, spec, scenario)
         self.start = float(model.preferences.termination[country.row])
 
-    def act(self) -> list[Shock]:
-        spec = self.spec
-        t = float(self.model.preferences.termination[self.country.row])
-        shocks = []
-        if self.model.clock.round >= spec.start_round and spec.rate > 0 and t > spec.floor:
-            t = min(max(t - spec.rate, spec.floor), 1.0)
-            shocks.append(Shock(self.code, termination=t))
-        self.pressure = self.start - t
+    def act(self, live: np.ndarray) -> list[Shock]:
+        spec, row = self.spec, self.country.row
+        shocks, pressure = [], np.zeros(len(live))
+        for _, prefs, members in self.model.groups_of(np.ones(len(live), dtype=bool)):
+            t = float(prefs.termination[row])
+            if self.model.clock.round >= spec.start_round and spec.rate > 0 and t > spec.floor:
+                t = min(max(t - spec.rate, spec.floor), 1.0)
+                shocks.append(Shock(self.code, termination=t, rows=members))
+            pressure[members] = self.start - t
+        self.pressure = pressure
         return shocks
 
 
@@ -130,7 +138,7 @@ class AutoWorkers(Constituency):
     def _reached(self) -> bool:
         return all(abs(self.target[k] - self.floor[k]) < 1e-12 for k in self.target)
 
-    def act(self) -> list[Shock]:
+    def act(self, live: np.ndarray) -> list[Shock]:
         if self.done or self.model.clock.round < self.spec.start_round:
             return []
         rate, shares = self.spec.rate, []
@@ -157,10 +165,10 @@ class Election(Constituency):
         self.ideal = scenario.normalised(spec.ideal)
         self.red_lines = scenario.normalised(spec.red_lines)
 
-    def act(self) -> list[Shock]:
+    def act(self, live: np.ndarray) -> list[Shock]:
         spec, r, shocks = self.spec, self.model.clock.round, []
         if spec.campaign_rounds and r == max(spec.round - spec.campaign_rounds, 1):
-            shocks.append(Shock(self.code, aspiration_floor=self.country.aspiration))
+            shocks.append(Shock(self.code, aspiration_floor=self.country.aspiration.copy()))
         self.pressure = float(spec.round - spec.campaign_rounds <= r < spec.round)
         if r == spec.round:
             self.held = True
@@ -185,24 +193,31 @@ class AudienceCosts(Constituency):
 
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario):
         super().__init__(model, country, spec, scenario)
-        self.support = 1.0
-        self.hardened = False
+        self.support = np.ones(model.size)
+        self.hardened = np.zeros(model.size, dtype=bool)
         self.points = scenario.normalised(spec.set_points)
 
-    def excess(self, package: np.ndarray) -> float:
-        return excess_past(self.model.preferences, self.country.row, self.points, package)
+    def excess(self, packages: np.ndarray) -> np.ndarray:
+        """(R,) how far each replication's package (R, K) lies past the set points."""
+        out = np.zeros(len(packages))
+        for _, prefs, members in self.model.groups_of(np.ones(len(packages), dtype=bool)):
+            out[members] = excess_past(prefs, self.country.row, self.points, packages[members])
+        return out
 
-    def act(self) -> list[Shock]:
-        if self.country.offer is not None:
-            self.support = max(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
+    def act(self, live: np.ndarray) -> list[Shock]:
+        offered = live & self.country.offered
+        if offered.any():
+            lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
+            self.support = np.where(offered, lower, self.support)
         self.pressure = 1.0 - self.support
-        if not self.hardened and self.support < self.spec.floor:
-            self.hardened = True
-            return [Shock(self.code, red_lines=self.points, tighten=True)]
+        hardening = live & ~self.hardened & (self.support < self.spec.floor)
+        if hardening.any():
+            self.hardened |= hardening
+            return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
         return []
 
-    def ratifies(self, package: np.ndarray) -> bool:
-        return self.spec.cost * self.excess(package) <= max(self.support - self.spec.floor, 0.0) + 1e-12
+    def ratifies(self, packages: np.ndarray) -> np.ndarray:
+        return self.spec.cost * self.excess(packages) <= np.maximum(self.support - self.spec.floor, 0.0) + 1e-12
 
 
 #: Country table -> its constituency class, in acting order.

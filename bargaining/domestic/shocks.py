@@ -27,8 +27,10 @@ class Shock:
         ideal: New ideal points, issue index -> normalised position.
         red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point.
         tighten: Keep the stricter of the old and the new red line instead of replacing it.
-        aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season).
+        aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season): a
+            number, or one per replication (R,).
         strategy: A new strategy object for the country (a new government).
+        rows: (R,) the replications of a batch it happens in; None: all of them.
     """
 
     country: str
@@ -38,8 +40,9 @@ class Shock:
     ideal: dict[int, float] = field(default_factory=dict)
     red_lines: dict[int, float] = field(default_factory=dict)
     tighten: bool = False
-    aspiration_floor: float | None = None
+    aspiration_floor: float | np.ndarray | None = None
     strategy: Any = None
+    rows: np.ndarray | None = None
 
     def applied_to(self, prefs: Preferences) -> Preferences | None:
         """The preferences after the shock (a copy sharing every array it leaves as it is), or None if it changes
@@ -64,11 +67,12 @@ class Shock:
         return dataclasses.replace(prefs, **changes) if changes else None
 
 
-def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> float:
-    """How far (in shares of each issue's range, summed) package ``x`` lies past ``points`` (issue index ->
-    normalised point) on the side away from country ``row``'s ideal point."""
-    total = 0.0
+def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> np.ndarray:
+    """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (issue index
+    -> normalised point) on the side away from country ``row``'s ideal point: (...,)."""
+    x = np.asarray(x, dtype=float)
+    total = np.zeros(x.shape[:-1])
     for k, point in points.items():
-        beyond = x[k] - point if point >= prefs.ideal[row, k] else point - x[k]
-        total += max(float(beyond), 0.0)
+        beyond = x[..., k] - point if point >= prefs.ideal[row, k] else point - x[..., k]
+        total = total + np.maximum(beyond, 0.0)
     return total

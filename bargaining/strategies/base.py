@@ -2,7 +2,9 @@
 
 After Axelrod's strategies: each strategy is a small class with a ``name``, a ``classifier`` (what it is and
 what it looks at, for tournaments to filter on and for tests to hold it to) and a pydantic ``Params`` model for
-its scenario parameters. A strategy sees only a :class:`~bargaining.views.Negotiator`: its own country.
+its scenario parameters. A strategy sees only a :class:`~bargaining.views.Negotiator`: its own country, in every
+replication of a batch (its state is arrays with one entry per replication, ``agent.size`` of them; a strategy
+keeps any state of its own the same way).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ class Strategy:
 
     The default ``propose`` tables the proposer's best package for the others at its aspiration
     (``Negotiator.package_at``); the default ``accepts`` takes any package worth at least the aspiration
-    (red lines and the walk-away value are checked by the agent first).
+    (red lines and the walk-away value are checked by the agent first). Every method acts on all R replications
+    at once: arrays with a leading replication axis in, out.
     """
 
     name: ClassVar[str]
@@ -63,21 +66,24 @@ class Strategy:
         """Forget everything learned in play: the strategy plays again exactly as a fresh one would."""
         self.__init__(self.params)
 
-    def aspiration(self, agent: Negotiator) -> float:
-        """Target utility this round, before noise; the agent keeps it within [walk-away, 1]."""
+    def aspiration(self, agent: Negotiator) -> float | np.ndarray:
+        """(R,) target utility this round, before noise (a number: the same in every replication); the agent keeps
+        it within [walk-away, 1]."""
         raise NotImplementedError
 
-    def propose(self, agent: Negotiator) -> np.ndarray:
-        """The package (normalised vector) the agent tables this round."""
-        return agent.package_at(agent.aspiration)
+    def propose(self, agent: Negotiator, rows: np.ndarray) -> np.ndarray:
+        """(R, K) the package (normalised) the agent tables this round in the replications ``rows`` (R,) bool."""
+        return agent.package_at(agent.aspiration, rows)
 
-    def accepts(self, agent: Negotiator, package: np.ndarray, utility: float) -> bool:
-        """Whether the agent accepts a package worth ``utility`` to it (red lines checked by the agent)."""
+    def accepts(self, agent: Negotiator, packages: np.ndarray, utility: np.ndarray) -> np.ndarray:
+        """(R,) whether the agent accepts each replication's package (R, K) worth ``utility`` (R,) to it (red lines
+        checked by the agent)."""
         return utility >= agent.aspiration - 1e-12
 
-    def observe(self, agent: Negotiator, proposer: str, package: np.ndarray, utility: float) -> None:
-        """Called with every package another country tables and its ``utility`` to this agent (for strategies
-        that learn or reciprocate)."""
+    def observe(self, agent: Negotiator, proposer: np.ndarray, packages: np.ndarray, utility: np.ndarray,
+                rows: np.ndarray) -> None:
+        """Called with every package (R, K) another country (row, (R,)) tables and its ``utility`` (R,) to this
+        agent, in the replications ``rows`` (for strategies that learn or reciprocate)."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.params.model_dump().items())

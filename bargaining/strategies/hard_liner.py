@@ -21,6 +21,6 @@ class HardLiner(Strategy):
         deadline: int | None = Field(None, ge=1, description="round from which it accepts its walk-away "
                                      "value; default protocol.deadline_round")
 
-    def aspiration(self, agent) -> float:
+    def aspiration(self, agent):
         deadline = self.params.deadline or agent.clock.deadline_round
         return 1.0 if agent.clock.round < deadline else agent.walk_away

@@ -45,46 +45,62 @@ class OpponentModel(Strategy):
 
     def __init__(self, params=None):
         super().__init__(params)
-        self.estimate: np.ndarray | None = None
-        self.opening: dict[int, np.ndarray] = {}  # row -> its first offer
+        self.estimate: np.ndarray | None = None  # (R, N, K)
+        self.opening: np.ndarray | None = None  # (R, N, K) each other's first offer
+        self.opened: np.ndarray | None = None  # (R, N) whether it has made one
 
     def _start(self, agent) -> None:
-        n, k = agent.preferences.weights.shape
-        self.estimate = np.full((n, k), 1.0 / k)
-        self.estimate[agent.row] = agent.preferences.weights[agent.row]
-
-    def observe(self, agent, proposer: str, package: np.ndarray, utility: float) -> None:
         if self.estimate is None:
-            self._start(agent)
-        row = agent.preferences.index(proposer)
-        if row not in self.opening:
-            self.opening[row] = np.array(package, dtype=float)
-            return
-        held = np.abs(package - self.opening[row]) < 1e-9
-        w = self.estimate[row] + self.params.learning_rate / len(package) * held
-        self.estimate[row] = w / w.sum()
+            weights = agent.preferences_of(np.ones(agent.size, dtype=bool)).weights  # weights never move
+            n, k = weights.shape
+            self.estimate = np.full((agent.size, n, k), 1.0 / k)
+            self.estimate[:, agent.row] = weights[agent.row]
+            self.opening = np.zeros((agent.size, n, k))
+            self.opened = np.zeros((agent.size, n), dtype=bool)
 
-    def aspiration(self, agent) -> float:
+    def observe(self, agent, proposer, packages, utility, rows) -> None:
+        self._start(agent)
+        r = np.flatnonzero(rows)
+        who = proposer[r]
+        first = ~self.opened[r, who]
+        self.opening[r[first], who[first]] = packages[r[first]]
+        self.opened[r[first], who[first]] = True
+        r, who = r[~first], who[~first]
+        held = np.abs(packages[r] - self.opening[r, who]) < 1e-9
+        w = self.estimate[r, who] + self.params.learning_rate / packages.shape[1] * held
+        self.estimate[r, who] = w / w.sum(axis=1, keepdims=True)
+
+    def aspiration(self, agent):
         deadline = (self.params.deadline or agent.clock.deadline_round) - 1
         return polynomial_aspiration(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away)
 
-    def estimated_preferences(self, agent):
-        """The model's Preferences with the others' weights replaced by the estimate."""
-        if self.estimate is None:
-            self._start(agent)
-        weights = self.estimate.copy()
-        weights[agent.row] = agent.preferences.weights[agent.row]
-        return replace(agent.preferences, weights=weights)
+    def propose(self, agent, rows) -> np.ndarray:
+        """Offers cut from the concession path on the estimated preferences (``path``), one per distinct estimate."""
+        self._start(agent)
+        packages = np.zeros((agent.size, len(agent.space)))
+        rounded = self.rounded(agent)
+        for _, prefs, members in agent.groups(rows):
+            index = np.flatnonzero(members)
+            estimates, which = np.unique(rounded[index].reshape(len(index), -1), axis=0, return_inverse=True)
+            for e, estimate in enumerate(estimates):
+                same = index[which.reshape(-1) == e]
+                path = agent.concession_path(replace(prefs, weights=estimate.reshape(rounded.shape[1:])))
+                packages[same] = offers.offer(path, 1.0 - agent.aspiration[same])
+        return packages
 
-    def propose(self, agent) -> np.ndarray:
-        return offers.offer(self.path(agent), 1.0 - agent.aspiration)
-
-    def path(self, agent) -> offers.ConcessionPath:
-        """The concession path on the estimated preferences, the others' weights rounded to ``resolution`` (so
-        that runs share paths through the scenario's cache)."""
-        if self.estimate is None:
-            self._start(agent)
-        prefs, step = agent.preferences, self.params.resolution
+    def rounded(self, agent) -> np.ndarray:
+        """(R, N, K) the estimated weights, the others' rounded to ``resolution`` (so that runs share concession
+        paths through the scenario's cache), its own the true ones."""
+        self._start(agent)
+        step = self.params.resolution
         rounded = np.round(self.estimate / step).astype(np.int64) * step
-        rounded[agent.row] = prefs.weights[agent.row]
-        return agent.concession_path(replace(prefs, weights=rounded))
+        rounded[:, agent.row] = self.estimate[:, agent.row]
+        return rounded
+
+    def estimated_preferences(self, agent, replication: int = 0):
+        """The Preferences of one replication with the others' weights replaced by the estimate."""
+        self._start(agent)
+        weights = self.estimate[replication].copy()
+        rows = np.zeros(agent.size, dtype=bool)
+        rows[replication] = True
+        return replace(agent.preferences_of(rows), weights=weights)

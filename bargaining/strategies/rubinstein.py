@@ -37,15 +37,15 @@ class Rubinstein(Strategy):
         own = self.params.discount
         if self.params.opponent_discount is not None:
             return own, self.params.opponent_discount
-        other = agent.strategy_of(next(c for c in agent.preferences.countries if c != agent.code))
+        other = agent.strategy_of(next(c for c in agent.countries if c != agent.code))
         if isinstance(other, Rubinstein):
             return own, other.params.discount
         return own, own
 
-    def aspiration(self, agent) -> float:
+    def aspiration(self, agent):
         own, other = self._discounts(agent)
         return proposer_share(own, other)
 
-    def accepts(self, agent, package, utility: float) -> bool:
+    def accepts(self, agent, packages, utility):
         own, other = self._discounts(agent)
         return utility >= own * proposer_share(own, other) - 1e-9

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from .base import Strategy, StrategyParams
 
 
-def polynomial_aspiration(t: float, deadline: float, beta: float, reserve: float, kappa: float = 0.0) -> float:
+def polynomial_aspiration(t: float, deadline: float, beta: float, reserve, kappa: float = 0.0):
     """Faratin et al. (1998), polynomial family.
 
     alpha(t) = kappa + (1 - kappa) * (min(t, T) / T) ** (1 / beta);  a(t) = r + (1 - r) * (1 - alpha(t)).
@@ -21,7 +21,7 @@ def polynomial_aspiration(t: float, deadline: float, beta: float, reserve: float
         t: Rounds elapsed (0 in the first round).
         deadline: Rounds elapsed at the country's deadline, T; at t >= T the aspiration is the reserve.
         beta: Concession exponent, > 0.
-        reserve: Reserve (walk-away) utility r.
+        reserve: Reserve (walk-away) utility r: a number, or an array (one per replication).
         kappa: Share of the range conceded at once in the opening offer.
     """
     if deadline <= 0:
@@ -30,7 +30,7 @@ def polynomial_aspiration(t: float, deadline: float, beta: float, reserve: float
     return reserve + (1.0 - reserve) * (1.0 - alpha)
 
 
-def exponential_aspiration(t: float, deadline: float, beta: float, reserve: float, kappa: float) -> float:
+def exponential_aspiration(t: float, deadline: float, beta: float, reserve, kappa: float):
     """Faratin et al. (1998), exponential family (needs kappa > 0).
 
     alpha(t) = exp((1 - min(t, T) / T) ** beta * ln(kappa));  a(t) = r + (1 - r) * (1 - alpha(t)).
@@ -65,7 +65,7 @@ class TimeDependent(Strategy):
                 raise ValueError(f"the exponential form needs kappa > 0, found {self.kappa}")
             return self
 
-    def aspiration(self, agent) -> float:
+    def aspiration(self, agent):
         deadline = (self.params.deadline or agent.clock.deadline_round) - 1
         curve = polynomial_aspiration if self.params.form == "polynomial" else exponential_aspiration
         return curve(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)

@@ -4,7 +4,7 @@ Faratin et al. copy the opponent's concession on each issue value. Here a conces
 country can measure it, in its own utility: every package another country tables is valued by the
 reciprocating country (``observe``), and the change in that value between the other's successive offers
 is the concession it reciprocates, with its aspiration. With several others the concessions are averaged
-over those who tabled something new since the last round.
+over those who tabled something new since the last round (in table order).
 
 * relative tit-for-tat: the others cut what they ask of this country, 1 - u(their offer), by some share;
   it cuts its own demand above its walk-away value, aspiration - walk-away, by the same share;
@@ -32,30 +32,54 @@ class _Reciprocal(Strategy):
 
     def __init__(self, params=None):
         super().__init__(params)
-        self.target = 1.0  # aspiration before noise
-        self.seen: dict[str, list[float]] = {}  # other country -> own utility of each of its offers
-        self.used: dict[str, int] = {}  # other country -> offers already reciprocated
+        self.target: np.ndarray | None = None  # (R,) aspiration before noise
+        self.seen: np.ndarray | None = None  # (R, N, delta + 1) own utility of each other's last offers (a ring)
+        self.count: np.ndarray | None = None  # (R, N) offers seen from each other
+        self.used: np.ndarray | None = None  # (R, N) offers already reciprocated
 
-    def observe(self, agent, proposer: str, package: np.ndarray, utility: float) -> None:
-        self.seen.setdefault(proposer, []).append(utility)
+    def _start(self, agent) -> None:
+        if self.target is None:
+            size, n = agent.size, len(agent.countries)
+            self.target = np.ones(size)
+            self.seen = np.zeros((size, n, self.params.delta + 1))
+            self.count = np.zeros((size, n), dtype=int)
+            self.used = np.zeros((size, n), dtype=int)
 
-    def aspiration(self, agent) -> float:
-        delta = self.params.delta
-        pairs = []
-        for who, history in self.seen.items():
-            if len(history) > self.used.get(who, 0) and len(history) > delta:
-                pairs.append((history[-delta - 1], history[-delta]))
-                self.used[who] = len(history)
-        if pairs:
-            self.target = self.reciprocate(pairs, agent.walk_away)
-        elif agent.clock.round == 2:
-            self.target -= self.params.first_move
-        self.target = min(max(self.target, agent.walk_away), 1.0)
+    def observe(self, agent, proposer, packages, utility, rows) -> None:
+        self._start(agent)
+        r = np.flatnonzero(rows)
+        who = proposer[r]
+        self.seen[r, who, self.count[r, who] % (self.params.delta + 1)] = utility[r]
+        self.count[r, who] += 1
+
+    def aspiration(self, agent):
+        self._start(agent)
+        delta, ring = self.params.delta, self.params.delta + 1
+        new = (self.count > self.used) & (self.count > delta)  # (R, N): a pair to reciprocate
+        rows = np.arange(agent.size)[:, None]
+        others = np.arange(new.shape[1])[None, :]
+        before = self.seen[rows, others, (self.count - delta - 1) % ring]
+        after = self.seen[rows, others, (self.count - delta) % ring]
+        self.used = np.where(new, self.count, self.used)
+        paired = new.any(axis=1)
+        target = np.where(paired, self.reciprocate(new, before, after, agent.walk_away), self.target)
+        if agent.clock.round == 2:
+            target = np.where(paired, target, target - self.params.first_move)
+        self.target = np.minimum(np.maximum(target, agent.walk_away), 1.0)
         return self.target
 
-    def reciprocate(self, pairs: list[tuple[float, float]], walk_away: float) -> float:
-        """New aspiration from (earlier, later) own utilities of the others' offers, one pair per other."""
+    def reciprocate(self, new: np.ndarray, before: np.ndarray, after: np.ndarray, walk_away: np.ndarray):
+        """(R,) new aspiration from the (earlier, later) own utilities (R, N) of the others' offers, where
+        ``new`` (R, N) marks a pair to reciprocate."""
         raise NotImplementedError
+
+    @staticmethod
+    def _mean(new: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """(R,) the mean of ``values`` (R, N) where ``new``, summed in table order (NaN-free where none)."""
+        total = np.zeros(len(new))
+        for o in range(new.shape[1]):
+            total = total + np.where(new[:, o], values[:, o], 0.0)
+        return total / np.maximum(new.sum(axis=1), 1)
 
 
 class RelativeTitForTat(_Reciprocal):
@@ -63,9 +87,10 @@ class RelativeTitForTat(_Reciprocal):
 
     name = "tit_for_tat_relative"
 
-    def reciprocate(self, pairs, walk_away):
-        shares = [(1.0 - after) / (1.0 - before) if 1.0 - before > 1e-12 else 1.0 for before, after in pairs]
-        return walk_away + (self.target - walk_away) * (sum(shares) / len(shares))
+    def reciprocate(self, new, before, after, walk_away):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(1.0 - before > 1e-12, (1.0 - after) / (1.0 - before), 1.0)
+        return walk_away + (self.target - walk_away) * self._mean(new, shares)
 
 
 class AbsoluteTitForTat(_Reciprocal):
@@ -73,5 +98,5 @@ class AbsoluteTitForTat(_Reciprocal):
 
     name = "tit_for_tat_absolute"
 
-    def reciprocate(self, pairs, walk_away):
-        return self.target - sum(after - before for before, after in pairs) / len(pairs)
+    def reciprocate(self, new, before, after, walk_away):
+        return self.target - self._mean(new, after - before)
