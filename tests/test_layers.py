@@ -12,7 +12,7 @@ import pytest
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
     ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "solvers", "analysis", "clock",
-              "views"]),
+              "views", "streams"]),
     ("strategies and protocols", ["strategies", "protocols"]),
     ("scenario", ["scenario", "scenarios"]),
     ("domestic politics", ["domestic"]),

@@ -1,0 +1,109 @@
+"""Counter-based random numbers for runs batched as arrays: every number is a pure function of
+(seed, round, country, purpose).
+
+Philox4x32-10 (Salmon, Moraes, Dror & Shaw 2011, "Parallel random numbers: as easy as 1, 2, 3", SC'11) maps a
+128-bit counter and a 64-bit key to 128 random bits with no state. The key is the run's seed, the counter is
+(round, country, purpose, 0), so replication ``r`` of a batch of seeds draws exactly what a run with seed ``s_r``
+alone draws, whatever else is in the batch and in whatever order numbers are drawn.
+
+32-bit words are held in ``uint64`` arrays: a 32 x 32 -> 64-bit product is exact there, so one multiply gives a
+Philox round's high and low halves.
+
+Purposes name what a number is for. A new use of random numbers gets a new purpose number; a number once used is
+never reused or renumbered (that would silently change every stream drawn under it).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from scipy.special import ndtri
+
+BELIEF = 0  # noise on a country's belief in the threat
+ASPIRATION = 1  # noise on an aspiration
+ORDER = 2  # order of proposers in a round
+
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # round multipliers (Salmon et al. 2011; Random123's philox.h)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)  # Weyl key increments: golden ratio, sqrt(3) - 1
+_MASK = np.uint64(0xFFFFFFFF)
+_32 = np.uint64(32)
+
+
+def philox(counter, key) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Philox4x32-10 block function (Random123's ``philox4x32``, 10 rounds), elementwise with broadcasting.
+
+    Args:
+        counter: Four 32-bit words (ints or integer arrays).
+        key: Two 32-bit words (ints or integer arrays).
+
+    Returns:
+        The four 32-bit output words as ``uint64`` arrays of the broadcast shape.
+    """
+    c0, c1, c2, c3 = (_words(c, "counter") for c in counter)
+    k0, k1 = (_words(k, "key") for k in key)
+    for i in range(10):
+        if i:  # the key is bumped before every round but the first
+            k0, k1 = (k0 + _W0) & _MASK, (k1 + _W1) & _MASK
+        p0, p1 = _M0 * c0, _M1 * c2
+        c0, c1, c2, c3 = (p1 >> _32) ^ c1 ^ k0, p1 & _MASK, (p0 >> _32) ^ c3 ^ k1, p0 & _MASK
+    return tuple(np.asarray(c) for c in np.broadcast_arrays(c0, c1, c2, c3))
+
+
+def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
+    """One uniform number in (0, 1) per seed, for a round, country (int or array broadcasting with ``seeds``)
+    and purpose.
+
+    Key: (low, high) 32 bits of the seed; counter: (round_, country, purpose, 0). The number is the midpoint
+    ``(k + 0.5) / 2**52`` of one of 2**52 equal cells, ``k`` the top 52 bits of the first two output words: exact
+    in float64, never 0 or 1, and symmetric (``1 - u`` is a value too, so normals are symmetric). With 53 bits the
+    half would need a 54th bit of mantissa: the top cell's midpoint would round to 1.0.
+    """
+    seeds = _seeds(seeds)
+    x0, x1, _, _ = philox((_word(round_, "round_"), _words(country, "country"), _word(purpose, "purpose"), 0),
+                          (seeds & _MASK, seeds >> _32))
+    k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
+    return (k.astype(np.float64) + 0.5) * 2.0**-52
+
+
+def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:
+    """One standard normal number per seed: the inverse normal CDF (``scipy.special.ndtri``) of :func:`uniform`."""
+    return ndtri(uniform(seeds, round_, country, purpose))
+
+
+def permutation(seeds, round_: int, n: int, purpose: int) -> np.ndarray:
+    """A random permutation of ``range(n)`` per seed, shape (R, n): the stable argsort of n uniforms drawn with
+    country = 0..n-1."""
+    n = _word(n, "n")
+    u = uniform(_seeds(seeds)[:, None], round_, np.arange(n), purpose)
+    return np.argsort(u, axis=1, kind="stable")
+
+
+def _word(x, name: str) -> int:
+    """A Python int in [0, 2**32), else ValueError naming ``name``."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral) or not 0 <= x < 2**32:
+        raise ValueError(f"{name}: expected an integer in [0, 2**32), found {x!r:.80}")
+    return int(x)
+
+
+def _words(x, name: str) -> np.ndarray:
+    """Integers in [0, 2**32) (an int or an integer array) as ``uint64``, else ValueError naming ``name``."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return np.uint64(_word(x, name))
+    a = np.asarray(x)
+    if a.dtype.kind not in "ui" or (a.size and (a.min() < 0 or a.max() >= 2**32)):
+        raise ValueError(f"{name}: expected integers in [0, 2**32), found {a!r:.80}")
+    return a.astype(np.uint64)
+
+
+def _seeds(seeds) -> np.ndarray:
+    """Seeds as ``uint64``: integers in [0, 2**64) (numpy integer arrays, or Python ints of any size), else
+    ValueError."""
+    a = np.asarray(seeds)
+    if a.dtype.kind not in "ui":  # Python ints above 2**63 make numpy guess float64 or object: read them one by one
+        a = np.asarray(seeds, dtype=object)
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in a.flat):
+            raise ValueError(f"seeds: expected integers in [0, 2**64), found {a!r:.80}")
+    if a.size and (a.min() < 0 or a.max() >= 2**64):
+        raise ValueError(f"seeds: expected integers in [0, 2**64), found {a!r:.80}")
+    return np.array(a.tolist(), dtype=np.uint64) if a.dtype == object else a.astype(np.uint64)
