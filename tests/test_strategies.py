@@ -29,11 +29,12 @@ class Scripted(Strategy, register=False):
     def aspiration(self, agent):
         return 1.0
 
-    def propose(self, agent):
-        return np.array(self.params.offers[min(agent.clock.round, len(self.params.offers)) - 1])
+    def propose(self, agent, rows):
+        offer = np.array(self.params.offers[min(agent.clock.round, len(self.params.offers)) - 1])
+        return np.broadcast_to(offer, (agent.size, len(offer)))
 
-    def accepts(self, agent, package, utility):
-        return False
+    def accepts(self, agent, packages, utility):
+        return np.zeros(agent.size, dtype=bool)
 
 
 @pytest.fixture
@@ -385,7 +386,7 @@ def test_opponent_model_ranks_fixed_weights_correctly(tmp_path, weights_b):
     model = NegotiationModel(learning_scenario(tmp_path, weights_b), rng=0, record=False)
     for _ in range(8):
         model.step()
-    estimate = model.countries[0].strategy.estimate[1]
+    estimate = model.countries[0].strategy.estimate[0, 1]
     assert model.outcome is None
     assert list(np.argsort(estimate)) == list(np.argsort(weights_b))
     assert estimate.sum() == pytest.approx(1.0)
@@ -399,13 +400,13 @@ def test_opponent_model_exact_estimates_against_a_script(scripted, tmp_path):
     model = NegotiationModel(scenario, rng=0, record=False)
     learner = model.countries[0].strategy
     model.step()
-    np.testing.assert_allclose(learner.estimate[1], [0.25] * 4)
+    np.testing.assert_allclose(learner.estimate[0, 1], [0.25] * 4)
     model.step()
     second = np.array([0.25, 0.30, 0.30, 0.30]) / 1.15
-    np.testing.assert_allclose(learner.estimate[1], second)
+    np.testing.assert_allclose(learner.estimate[0, 1], second)
     model.step()
     third = (second + [0, 0, 0.05, 0.05]) / (1 + 0.1)
-    np.testing.assert_allclose(learner.estimate[1], third)
+    np.testing.assert_allclose(learner.estimate[0, 1], third)
     # its offers are the logrolling offers of the estimated preferences
     prefs = learner.estimated_preferences(model.countries[0])
     np.testing.assert_allclose(prefs.weights[1], third)
@@ -423,8 +424,8 @@ def test_opponent_model_concedes_where_its_estimate_says_not_where_the_truth_doe
     np.testing.assert_allclose(learner.estimated_preferences(model.countries[0]).weights[1], [0.25] * 4)
     for _ in range(5):
         model.step()
-    assert np.argmax(learner.estimate[1]) == 3
-    offer = model.countries[0].offer
+    assert np.argmax(learner.estimate[0, 1]) == 3
+    offer = model.countries[0].offer[0]
     assert offer[3] == pytest.approx(0.5) and offer[0] == 0.0  # all the way to its red line on issue 3
     assert offer[3] >= offer[2] >= offer[1] >= offer[0]
 
@@ -435,7 +436,7 @@ def test_opponent_model_offers_trade_off_with_the_estimate(tmp_path):
     model = NegotiationModel(learning_scenario(tmp_path, [0.1, 0.2, 0.3, 0.4]), rng=0, record=False)
     for _ in range(6):
         model.step()
-    offer = model.countries[0].offer
+    offer = model.countries[0].offer[0]
     assert offer[3] == max(offer) and offer[3] > offer[0]
 
 

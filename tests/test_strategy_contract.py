@@ -85,15 +85,18 @@ def script(conceding: bool, scenario=SCENARIO) -> list[np.ndarray]:
 
 
 class Stand:
-    """Country A at a table of two, as its strategy sees it; records what the strategy looks at."""
+    """Country A at a table of two, as its strategy sees it (a batch of one replication); records what the strategy
+    looks at."""
 
-    code, row = "A", 0
+    code, row, size, countries = "A", 0, 1, ("A", "B")
+    ONE = np.array([True])
 
     def __init__(self, opponent: Strategy, scenario=SCENARIO):
         self.scenario = scenario
         self.preferences, self.space = scenario.preferences, scenario.space
         self._clock = Clock(deadline_round=8, horizon_round=12, notice_rounds=0, threatened=False)
-        self.walk_away, self.aspiration, self.offer = 0.3, 1.0, None
+        self.walk_away, self.aspiration = np.array([0.3]), np.array([1.0])
+        self.offer, self.offered = np.zeros((1, len(self.space))), np.array([False])
         self.opponent = opponent
         self.read_clock = self.inspected = False
 
@@ -102,13 +105,19 @@ class Stand:
         self.read_clock = True
         return self._clock
 
-    def utility(self, package):
-        return float(self.preferences.utility(package)[self.row])
+    def groups(self, rows):
+        yield 0, self.preferences, rows
+
+    def preferences_of(self, rows):
+        return self.preferences
+
+    def utility(self, packages):
+        return self.preferences.utility(packages)[..., self.row]
 
     def concession_path(self, preferences):
         return self.scenario.concession_path(self.row, preferences)
 
-    def package_at(self, aspiration):
+    def package_at(self, aspiration, rows):
         return offers.offer(self.concession_path(self.preferences), 1.0 - aspiration)
 
     def strategy_of(self, code):
@@ -123,12 +132,13 @@ def play(strategy: Strategy, conceding: bool = True, scenario=SCENARIO) -> tuple
     sequence = []
     for n, package in enumerate(script(conceding, scenario), start=1):
         stand._clock.round = n
-        stand.aspiration = min(max(strategy.aspiration(stand), stand.walk_away), 1.0)
-        stand.offer = strategy.propose(stand)
-        utility = stand.utility(package)
-        strategy.observe(stand, "B", package, utility)
-        sequence.append([round(stand.aspiration, 10), np.round(stand.offer, 10).tolist(),
-                         bool(strategy.accepts(stand, package, utility))])
+        aspiration = np.broadcast_to(strategy.aspiration(stand), (1,))
+        stand.aspiration = np.minimum(np.maximum(aspiration, stand.walk_away), 1.0)
+        stand.offer, stand.offered = strategy.propose(stand, Stand.ONE), Stand.ONE
+        utility = stand.utility(package[None, :])
+        strategy.observe(stand, np.array([1]), package[None, :], utility, Stand.ONE)
+        sequence.append([round(float(stand.aspiration[0]), 10), np.round(stand.offer[0], 10).tolist(),
+                         bool(strategy.accepts(stand, package[None, :], utility)[0])])
     return sequence, stand
 
 
