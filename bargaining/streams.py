@@ -60,10 +60,35 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
     half would need a 54th bit of mantissa: the top cell's midpoint would round to 1.0.
     """
     seeds = _seeds(seeds)
-    x0, x1, _, _ = philox((_word(round_, "round_"), _words(country, "country"), _word(purpose, "purpose"), 0),
-                          (seeds & _MASK, seeds >> _32))
+    counter = (_word(round_, "round_"), _words(country, "country"), _word(purpose, "purpose"), 0)
+    key = (seeds & _MASK, seeds >> _32)
+    if np.broadcast_shapes(seeds.shape, np.shape(counter[1])) == () or seeds.size * np.size(counter[1]) <= SMALL:
+        x0, x1 = _philox_small(counter, key)
+    else:
+        x0, x1, _, _ = philox(counter, key)
     k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
     return (k.astype(np.float64) + 0.5) * 2.0**-52
+
+
+SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
+
+
+def _philox_small(counter, key) -> tuple[np.ndarray, np.ndarray]:
+    """The first two words of :func:`philox`, computed number by number on Python integers: the same bits (a test
+    holds it to the vectorised form), faster for a handful of numbers (a single run)."""
+    words = np.broadcast_arrays(*(np.asarray(w, dtype=np.uint64) for w in (*counter, *key)))
+    shape = words[0].shape
+    out0, out1 = np.empty(shape, dtype=np.uint64), np.empty(shape, dtype=np.uint64)
+    m0, m1, w0, w1, mask = int(_M0), int(_M1), int(_W0), int(_W1), 0xFFFFFFFF
+    for index in np.ndindex(shape):
+        c0, c1, c2, c3, k0, k1 = (int(w[index]) for w in words)
+        for i in range(10):
+            if i:
+                k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
+            p0, p1 = m0 * c0, m1 * c2
+            c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & mask, (p0 >> 32) ^ c3 ^ k1, p0 & mask
+        out0[index], out1[index] = c0, c1
+    return out0, out1
 
 
 def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:

@@ -66,7 +66,7 @@ def median_rate(measure, scenario, runs: int, repeats: int, **kwargs) -> float:
 def before(directory: str, runs: int, repeats: int) -> list[float]:
     """Runs per CPU second of the engine checked out in ``directory``, one ``run`` at a time, for every case."""
     code = (f"import json, statistics, sys, time; sys.path.insert(0, {directory!r}); import bargaining\n"
-            f"out = []\nfor name, overrides in {json.dumps([(n, o) for _, n, o in CASES])}:\n"
+            f"out = []\nfor name, overrides in {[(n, o) for _, n, o in CASES]!r}:\n"
             "    s = bargaining.load_scenario(name).with_overrides(overrides)\n"
             "    bargaining.run(s, seed=0, record=False)\n    rates = []\n"
             f"    for r in range({repeats}):\n        t = time.process_time()\n"

@@ -13,8 +13,7 @@ import bargaining
 from bargaining import analysis
 from bargaining.cli import main
 from bargaining.model import NegotiationModel
-from bargaining.protocols import MEDIATOR
-from bargaining.protocols import PROTOCOLS
+from bargaining.protocols import MEDIATOR, PROTOCOLS
 from bargaining.rules import Rule
 from bargaining.scenario import from_dict
 

@@ -91,6 +91,7 @@ def test_uniform_edges_stay_inside_the_unit_interval(monkeypatch):
     for word, expected in [(0, 2.0**-53), (2**32 - 1, 1 - 2.0**-53)]:
         monkeypatch.setattr(streams, "philox", lambda counter, key, w=word: (np.full(np.shape(key[0]), w,
                                                                                      dtype=np.uint64),) * 4)
+        monkeypatch.setattr(streams, "SMALL", 0)  # the vectorised form, whatever the size
         u = streams.uniform([0, 1], 0, 0, BELIEF)
         assert u.tolist() == [expected, expected]
         assert 0 < u[0] < 1 and np.isfinite(streams.normal([0], 0, 0, BELIEF)).all()
@@ -159,3 +160,14 @@ def test_distinct_purposes_rounds_and_countries_give_distinct_streams():
 
 def test_purposes_are_distinct_numbers():
     assert len({BELIEF, ASPIRATION, ORDER}) == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40), WORD, WORD, WORD)
+def test_a_few_numbers_on_python_integers_are_the_vectorised_numbers(seeds, round_, country, purpose):
+    """Up to ``SMALL`` numbers Philox runs on Python integers (a single run's draws); the bits are the same."""
+    small = streams._philox_small((round_, country, purpose, 0), (np.array(seeds, dtype=np.uint64) & 0xFFFFFFFF,
+                                                                  np.array(seeds, dtype=np.uint64) >> 32))
+    big = streams.philox((round_, country, purpose, 0), (np.array(seeds, dtype=np.uint64) & 0xFFFFFFFF,
+                                                         np.array(seeds, dtype=np.uint64) >> 32))
+    assert np.array_equal(small[0], big[0]) and np.array_equal(small[1], big[1])
