@@ -204,3 +204,49 @@ def test_table_with_a_step_at_its_best_point():
                         np.ones((3, 3)), np.zeros(3), tables=ValueTables(np.ones((3, 3), dtype=bool), points, values))
     x = offers.offer(offers.concession_path(prefs, space, 0), 0.0)
     assert prefs.utility(x)[0] == pytest.approx((2 + 0.001) / 3)
+
+
+def reference_offer(path: offers.ConcessionPath, budget: float) -> np.ndarray:
+    """The cut of a path at one budget as the engine made it before it cut many at once (kept as the reference):
+    concessions in order while they fit, a continuous one in part, an ordinal one that does not fit skipped with
+    the rest of its issue."""
+    k = len(path.start)
+    reached, partial, remaining = np.zeros(k, dtype=int), None, budget
+    active = np.ones(len(path.cost), dtype=bool)
+    while remaining > 1e-12:
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        cum = np.cumsum(path.cost[idx])
+        n = int(np.searchsorted(cum, remaining + 1e-12, side="right"))
+        np.maximum.at(reached, path.issue[idx[:n]], path.step[idx[:n]])
+        if n == cum.size:
+            break
+        remaining -= cum[n - 1] if n else 0.0
+        nxt = idx[n]
+        issue = path.issue[nxt]
+        if path.divisible[nxt]:
+            a, b = path.positions[issue, path.step[nxt] - 1], path.positions[issue, path.step[nxt]]
+            partial = (issue, a + remaining / path.cost[nxt] * (b - a))
+            break
+        active[idx[:n]] = False
+        active[path.issue == issue] = False
+    x = path.positions[np.arange(k), reached]
+    if partial is not None:
+        x[partial[0]] = partial[1]
+    return x
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(random_preferences(), tabled_preferences()),
+       st.lists(st.floats(0, 1.2), min_size=1, max_size=30))
+def test_many_budgets_at_once_cut_exactly_as_one_at_a_time(case, budgets):
+    """``offer`` cuts a path at many budgets at once (one per replication of a batch): each row is exactly the
+    reference cut at its budget alone, and the same as cutting it alone."""
+    prefs, space = case
+    for proposer in range(len(prefs.countries)):
+        path = offers.concession_path(prefs, space, proposer)
+        many = offers.offer(path, np.array(budgets))
+        for row, budget in enumerate(budgets):
+            assert np.array_equal(many[row], reference_offer(path, budget))
+            assert np.array_equal(many[row], offers.offer(path, budget))
