@@ -76,19 +76,22 @@ SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's p
 def _philox_small(counter, key) -> tuple[np.ndarray, np.ndarray]:
     """The first two words of :func:`philox`, computed number by number on Python integers: the same bits (a test
     holds it to the vectorised form), faster for a handful of numbers (a single run)."""
-    words = np.broadcast_arrays(*(np.asarray(w, dtype=np.uint64) for w in (*counter, *key)))
-    shape = words[0].shape
-    out0, out1 = np.empty(shape, dtype=np.uint64), np.empty(shape, dtype=np.uint64)
+    c0, country, c2, c3 = counter
+    shape = np.broadcast_shapes(np.shape(key[0]), np.shape(country))
+    keys = np.broadcast_to(key[0], shape).ravel().tolist(), np.broadcast_to(key[1], shape).ravel().tolist()
+    countries = np.broadcast_to(np.asarray(country, dtype=np.uint64), shape).ravel().tolist()
     m0, m1, w0, w1, mask = int(_M0), int(_M1), int(_W0), int(_W1), 0xFFFFFFFF
-    for index in np.ndindex(shape):
-        c0, c1, c2, c3, k0, k1 = (int(w[index]) for w in words)
+    out0, out1 = [], []
+    for k0, k1, c1 in zip(*keys, countries, strict=True):
+        x0, x1, x2, x3 = int(c0), int(c1), int(c2), int(c3)
         for i in range(10):
             if i:
                 k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
-            p0, p1 = m0 * c0, m1 * c2
-            c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & mask, (p0 >> 32) ^ c3 ^ k1, p0 & mask
-        out0[index], out1[index] = c0, c1
-    return out0, out1
+            p0, p1 = m0 * x0, m1 * x2
+            x0, x1, x2, x3 = (p1 >> 32) ^ x1 ^ k0, p1 & mask, (p0 >> 32) ^ x3 ^ k1, p0 & mask
+        out0.append(x0)
+        out1.append(x1)
+    return np.array(out0, dtype=np.uint64).reshape(shape), np.array(out1, dtype=np.uint64).reshape(shape)
 
 
 def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:
