@@ -228,14 +228,8 @@ def negmas_rate(runs: int, repeats: int, steps: int, deadlines: bool) -> tuple[f
         rates.append(runs / (time.perf_counter() - start))
         cpu_rates.append(runs / (time.process_time() - cpu))
     deals = [s for s in states if s.agreement is not None]
-    batched = []
-    for r in range(repeats):  # the same negotiation, 10,000 seeds at once (one engine; each is its run())
-        cpu = time.process_time()
-        bargaining.run_batch(scenario, range(r * 10_000, (r + 1) * 10_000))
-        batched.append(10_000 / (time.process_time() - cpu))
     info = {
         "per CPU-second (median)": round(statistics.median(cpu_rates)),
-        "per CPU-second in batches of 10,000 (run_batch, median)": round(statistics.median(batched)),
         "wall-clock rates of the batches": [round(x) for x in rates],
         "deal share": len(deals) / len(states),
         "mean rounds (SAO steps)": round(statistics.mean(s.step for s in states), 2),
