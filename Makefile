@@ -37,8 +37,9 @@ demo: setup
 test: setup
 	$(PY) -m pytest
 
+# BEFORE=DIR also times an older checkout's engine side by side (e.g. `git worktree add --detach DIR 0dcc594`).
 bench: setup
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
 	$(PY) benchmarks/sweep.py
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
