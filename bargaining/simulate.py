@@ -164,8 +164,10 @@ class Replications:
 
 
 def _checked_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2 ** 64:
-        raise ScenarioError(f"seed: expected an integer in [0, 2**64), found {seed!r:.80}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ScenarioError(f"seed: expected an integer >= 0, found {seed!r:.80}")
+    if seed >= 2 ** 64:
+        raise ScenarioError(f"seed: expected an integer below 2**64, found {seed!r:.80}")
     return int(seed)  # numpy integers too
 
 

@@ -217,7 +217,7 @@ class Store:
         m = table.model
         if m.outcome is not None:
             utilities = dict(zip(table.scenario.countries, map(float, m.outcome_utilities()), strict=True))
-            agreement = table.scenario.space.natural(m.agreement.package) if m.outcome.signed else None
+            agreement = table.scenario.space.natural(m.agreement.package[0]) if m.outcome.signed else None
             statements.append(("INSERT OR REPLACE INTO outcomes VALUES (?,?,?,?,?,?)",
                                (code, number, str(m.outcome), m.round, json.dumps(utilities), json.dumps(agreement))))
         self._write(statements)
