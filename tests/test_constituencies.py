@@ -42,9 +42,12 @@ def test_nafta_has_every_constituency_and_sources(nafta):
 
 
 def test_default_nafta_still_ends_in_deals_that_everyone_ratifies(nafta):
-    for seed in range(30):
-        r = bargaining.run(nafta, seed=seed, record=False)
-        assert r.outcome == "deal" and r.ratified == {"US": True, "CA": True, "MX": True}
+    """Over 200 seeds the default ends in a deal at least 97 % of the time (about 99 %: now and then Congress
+    rejects the text, ``ratification_failed``), and every deal is ratified by all three."""
+    batch = bargaining.run_batch(nafta, range(200))
+    deals = batch.outcome == "deal"
+    assert deals.mean() >= 0.97 and set(batch.outcome[~deals]) <= {"ratification_failed"}
+    assert batch.ratified[deals].all()
 
 
 # ------------------------------------------------------------------------------------------ ratification
@@ -66,11 +69,12 @@ def test_congress_pressure_is_how_far_the_executive_offer_falls_short_of_the_win
     model = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.8}), rng=0, record=False)
     congress = next(c for c in model.constituencies if c.kind == "congress")
     pressures, expected = [], []
+    us = model.countries[0]
     while model.outcome is None:
-        offer = model.countries[0].offer
+        offered, offer = us.offered[0], us.offer[0].copy()  # what the U.S. tabled last round, if anything
         model.step()
-        pressures.append(congress.pressure)
-        expected.append(0.0 if offer is None else max(0.8 - congress.utility(offer), 0.0))
+        pressures.append(float(np.broadcast_to(congress.pressure, (1,))[0]))
+        expected.append(max(0.8 - congress.utility(offer), 0.0) if offered else 0.0)
     assert pressures == pytest.approx(expected) and pressures[0] == 0.0 and max(pressures) > 0.0
 
 
@@ -83,10 +87,11 @@ def test_an_anticipating_executive_tables_only_what_congress_ratifies(nafta):
         model.run()
         congress = next(c for c in model.constituencies if c.kind == "congress")
         tabled = [x for _, who, x in model.records.tabled if who == "US"]
-        assert len(tabled) == model.round and all(congress.ratifies(x) for x in tabled)
+        assert len(tabled) == model.round and all(congress.ratifies(x[None, :])[0] for x in tabled)
     plain = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.75}), rng=0)
     plain.run()
-    assert not all(congress.ratifies(x) for _, who, x in plain.records.tabled if who == "US")  # not without it
+    us_tabled = [x for _, who, x in plain.records.tabled if who == "US"]
+    assert not all(congress.ratifies(x[None, :])[0] for x in us_tabled)  # not without it
 
 
 def test_domestic_records_have_one_row_per_round_and_constituency(nafta, pie):
@@ -103,19 +108,19 @@ def test_shocks_keep_termination_values_and_beliefs_within_0_and_1(nafta):
         {"round": 2, "country": "MX", "termination_shift": -0.9, "belief_shift": -0.9}]})
     model = NegotiationModel(scenario, rng=0, record=False)
     model.step()
-    assert model.preferences.termination[1] == 1.0 and model.countries[1].belief == 1.0
+    assert model.preferences.termination[1] == 1.0 and model.countries[1].belief[0] == 1.0
     model.step()
-    assert model.preferences.termination[2] == 0.0 and model.countries[2].belief == 0.0
+    assert model.preferences.termination[2] == 0.0 and model.countries[2].belief[0] == 0.0
 
 
 def test_ratification_is_congress_utility_against_its_threshold(nafta):
     """The win-set boundary, exactly: a deal Congress values at u ratifies at threshold u, fails just above."""
     model = model_run(nafta, {"US.congress.threshold": 0.0}, seed=5)
     congress = next(c for c in model.constituencies if c.kind == "congress")
-    u = congress.utility(model.agreement.package)
+    u = float(congress.utility(model.agreement.package[0]))
     spec = nafta.spec.countries["US"].congress
     ideal = nafta.space.normalise({i.name: spec.ideal.get(i.name, i.status_quo) for i in nafta.space})
-    x = model.agreement.package
+    x = model.agreement.package[0]
     by_hand = sum(spec.weights[i.name] * (1 - abs(x[k] - ideal[k]) / max(ideal[k], 1 - ideal[k]))
                   for k, i in enumerate(nafta.space))
     assert u == pytest.approx(by_hand)
@@ -126,17 +131,17 @@ def test_ratification_is_congress_utility_against_its_threshold(nafta):
 def test_talks_resume_after_a_failed_ratification_and_the_executive_then_anticipates_congress(nafta):
     model = model_run(nafta, {"US.congress.threshold": 1.0, "ratification.on_failure": "resume"}, seed=2)
     assert model.outcome in ("withdrawal", "stalemate")  # nothing Congress would ratify is ever signed
-    assert model.failed_ratifications[0][1] == ("US",)
+    assert model.failed_ratifications[0][2][0].tolist() == [True, False, False]  # vetoed by the U.S. only
     us = model.countries[0]
-    assert us.anticipates and not model.countries[1].anticipates
-    assert model.ratified == {"US": False, "CA": False, "MX": False}
+    assert us.anticipates[0] and not model.countries[1].anticipates[0]
+    assert model.ratified[0].tolist() == [False, False, False]
     # A threshold Congress can meet: the deal after the failure is one it ratifies.
     found = False
     for seed in range(30):
         m = model_run(nafta, {"US.congress.threshold": 0.75, "ratification.on_failure": "resume"}, seed=seed)
         if m.failed_ratifications and m.outcome == "deal":
             congress = next(c for c in m.constituencies if c.kind == "congress")
-            assert congress.ratifies(m.agreement.package)
+            assert congress.ratifies(m.agreement.package)[0]
             found = True
     assert found
 
@@ -187,7 +192,7 @@ def test_auto_workers_raise_the_executive_floor_toward_their_demand(nafta):
     for seed in range(20):
         m = model_run(nafta, seed=seed)
         floor = min(62.5 + 1.75 * m.round, 75.0)
-        assert auto_rvc.natural(m.agreement.package[0]) >= floor - 1e-6
+        assert auto_rvc.natural(m.agreement.package[0, 0]) >= floor - 1e-6
 
 
 def test_auto_workers_move_the_floor_toward_a_demand_below_the_status_quo(nafta):
@@ -247,7 +252,7 @@ def test_a_mexican_election_changes_the_outcome_distribution_as_configured(nafta
     for seed in range(20):
         m = model_run(nafta, hardline, seed=seed)
         if m.outcome == "deal":  # a deal struck before the floors crossed
-            assert auto_rvc.natural(m.agreement.package[0]) <= 70.0 + 1e-6 and m.round < 6
+            assert auto_rvc.natural(m.agreement.package[0, 0]) <= 70.0 + 1e-6 and m.round < 6
     # A patient new government (Boulware, reaching its walk-away value only in round 20) holds out:
     # the deals come later and are better for Mexico.
     patient = {"MX.election.round": 2, "MX.election.campaign_rounds": 0, "MX.election.strategy.deadline": 20,
@@ -322,8 +327,8 @@ def test_the_new_government_brings_its_positions_red_lines_termination_value_and
     assert space.issues[digital].natural(p.lo[2, digital]) == pytest.approx(60.0) and p.hi[2, digital] == 1.0
     assert space.issues[sunset].natural(p.hi[2, sunset]) == "ends after 5 years unless renewed"
     assert mx.strategy.name == "time_dependent" and (mx.strategy.params.deadline, mx.strategy.params.beta) == (20, 2.0)
-    assert mx.belief == pytest.approx(0.5 + 0.1)  # the scenario belief and the round-4 event only
-    assert model.countries[1].belief == pytest.approx(0.4 + 0.1)
+    assert mx.belief[0] == pytest.approx(0.5 + 0.1)  # the scenario belief and the round-4 event only
+    assert model.countries[1].belief[0] == pytest.approx(0.4 + 0.1)
 
 
 # ------------------------------------------------------------------------------------------ audience costs
@@ -336,14 +341,14 @@ def test_audience_costs_erode_support_then_harden_set_points_into_red_lines(naft
     audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
     ca = model.countries[1]
     support = 1.0
-    while model.outcome is None and not audience.hardened:
-        offer = ca.offer
+    while model.outcome is None and not audience.hardened[0]:
+        offered, offer = ca.offered[0], ca.offer.copy()  # what Canada tabled last round, if anything
         model.step()
-        if offer is not None:
-            support = max(support - 0.5 * audience.excess(offer), 0.0)
-        assert audience.support == pytest.approx(support)
-        assert audience.pressure == pytest.approx(1.0 - support)
-    assert audience.hardened and audience.support < 0.7
+        if offered:
+            support = max(support - 0.5 * audience.excess(offer)[0], 0.0)
+        assert audience.support[0] == pytest.approx(support)
+        assert audience.pressure[0] == pytest.approx(1.0 - support)
+    assert audience.hardened[0] and audience.support[0] < 0.7
     rvc = nafta.space.issues[0]
     assert rvc.natural(model.preferences.hi[1, 0]) == pytest.approx(75.0)  # the set point is now a red line
     assert model.preferences.hi[1, nafta.space.index("procurement")] == 0.0  # "open"
@@ -353,14 +358,14 @@ def test_audience_costs_erode_support_then_harden_set_points_into_red_lines(naft
 def test_audience_costs_ratification_rule(nafta):
     model = NegotiationModel(nafta, rng=0)
     audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
-    x = nafta.space.status_quo.copy()
-    assert audience.ratifies(x)
-    x[0] = nafta.space.issues[0].normalise(85.0)  # 10 points past the 75 % set point: 10/35 of the range
-    assert audience.excess(x) == pytest.approx(10 / 35)
-    audience.support = 0.5 + 0.3 * 10 / 35 + 1e-9
-    assert audience.ratifies(x)
-    audience.support = 0.5 + 0.3 * 10 / 35 - 1e-6
-    assert not audience.ratifies(x)
+    x = nafta.space.status_quo.copy()[None, :]  # a batch of one package
+    assert audience.ratifies(x)[0]
+    x[0, 0] = nafta.space.issues[0].normalise(85.0)  # 10 points past the 75 % set point: 10/35 of the range
+    assert audience.excess(x)[0] == pytest.approx(10 / 35)
+    audience.support[0] = 0.5 + 0.3 * 10 / 35 + 1e-9
+    assert audience.ratifies(x)[0]
+    audience.support[0] = 0.5 + 0.3 * 10 / 35 - 1e-6
+    assert not audience.ratifies(x)[0]
 
 
 def test_audience_costs_count_concessions_past_a_set_point_on_either_side_of_the_ideal(nafta):
@@ -369,9 +374,9 @@ def test_audience_costs_count_concessions_past_a_set_point_on_either_side_of_the
     model = NegotiationModel(nafta.with_overrides({"CA.audience_costs.set_points.digital_trade": 50.0}), rng=0)
     audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
     x = nafta.space.normalise({**nafta.spec.countries["CA"].ideal, "digital_trade": 30.0})
-    assert audience.excess(x) == pytest.approx(0.2)
+    assert audience.excess(x[None, :])[0] == pytest.approx(0.2)
     x = nafta.space.normalise({**nafta.spec.countries["CA"].ideal, "digital_trade": 70.0, "auto_rvc": 78.5})
-    assert audience.excess(x) == pytest.approx(3.5 / 35)
+    assert audience.excess(x[None, :])[0] == pytest.approx(3.5 / 35)
 
 
 def test_hardening_set_points_never_loosens_an_existing_red_line(nafta):
@@ -384,9 +389,9 @@ def test_hardening_set_points_never_loosens_an_existing_red_line(nafta):
                                      "CA.audience_costs.set_points.dispute_settlement": "eliminated"})
     model = NegotiationModel(scenario, rng=0, record=False)
     audience = next(c for c in model.constituencies if c.kind == "audience_costs" and c.code == "CA")
-    while model.outcome is None and not audience.hardened:
+    while model.outcome is None and not audience.hardened[0]:
         model.step()
-    assert audience.hardened
+    assert audience.hardened[0]
     space = nafta.space
     dispute = space.index("dispute_settlement")
     assert space.issues[dispute].natural(model.preferences.hi[1, dispute]) == "weakened panels"  # kept
@@ -407,7 +412,7 @@ def test_scheduled_events_shock_beliefs_termination_values_and_positions(nafta):
     assert model.preferences.termination[1] == pytest.approx(0.45)
     model.step()
     assert model.preferences.termination[1] == pytest.approx(0.35)
-    assert model.countries[1].walk_away == pytest.approx(0.4 * 0.35 + 0.6 * model.status_quo_utility[1])
+    assert model.countries[1].walk_away[0] == pytest.approx(0.4 * 0.35 + 0.6 * model.status_quo_utility[1])
     model.step()
     assert scenario.space.issues[0].natural(model.preferences.ideal[2, 0]) == pytest.approx(70.0)
     assert model.status_quo_utility[2] == pytest.approx(model.preferences.utility(model.status_quo)[2])
@@ -534,16 +539,16 @@ def test_every_deal_with_constituencies_on_respects_walk_away_red_lines_and_rati
     model.run()
     assert model.outcome in {"deal", "withdrawal", "stalemate", "ratification_failed"}
     assert len(model.belief_path) == model.round
-    assert all(0.0 <= b <= 1.0 for row in model.belief_path for b in row[1:])
+    assert all(0.0 <= b <= 1.0 for row in model.belief_path for b in row[0, 1:])  # the partners' (US: NaN)
     if model.outcome != "deal":
-        assert not all(model.ratified.values())
+        assert not model.ratified[0].all()
         return
-    x = model.agreement.package
+    x = model.agreement.package[0]
     utility = model.preferences.utility(x)
     for agent in model.countries:  # walk-away values and preferences of the round of the deal
-        assert utility[agent.row] >= agent.walk_away - 1e-9, agent.code
+        assert utility[agent.row] >= agent.walk_away[0] - 1e-9, agent.code
     assert model.preferences.within_red_lines(x).all()
-    assert domestic.vetoes(model.constituencies, x) == [] and all(model.ratified.values())
+    assert not domestic.vetoes(model.constituencies, x[None, :], 3)[0].any() and model.ratified[0].all()
     np.testing.assert_allclose(model.space.snap(x), x)
 
 
@@ -642,5 +647,6 @@ def test_only_signatories_ratify_a_bilateral_agreement(nafta):
                  "CA.audience_costs.set_points.auto_rvc": 62.5}
     for seed in range(5):
         model = model_run(nafta, overrides, seed=seed)
-        assert domestic.vetoes(model.constituencies, model.agreement.package) == ["CA"]  # had Canada signed it
-        assert model.outcome == "bilateral" and model.ratified == {"US": True, "CA": False, "MX": True}
+        vetoes = domestic.vetoes(model.constituencies, model.agreement.package, 3)[0]
+        assert vetoes.tolist() == [False, True, False]  # Canada's, had it signed
+        assert model.outcome == "bilateral" and model.ratified[0].tolist() == [True, False, True]
