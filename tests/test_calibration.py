@@ -96,7 +96,7 @@ def test_the_calibration_files_are_bundled_but_are_no_scenarios():
 
 
 def test_misses_measure_the_distance_to_each_fact(nafta):
-    result = run(nafta, seed=1)  # CA opened at 66.74 % regional content in round 1 (seed 1), US at its ideal
+    result = run(nafta, seed=2)  # CA opened at 68.36 % regional content in round 1 (seed 2), US at its ideal
     ca = result.rounds.query("round == 1 and country == 'CA'")["auto_rvc"].item()
     facts = {"cutoff": "2019-07", "facts": [
         {"kind": "tabled", "country": "CA", "issue": "auto_rvc", "between": [50, 62.5], "date": "2017-08",
