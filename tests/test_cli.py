@@ -87,7 +87,7 @@ def test_scenarios_lists_bundled(capsys):
      "nafta-2017: countries.US.ideal.auto_rvc: expected a valid number, found True"),
     (["run", "nafta-2017", "--set", "protocol.deadline_round=8.0"],
      "nafta-2017: protocol.deadline_round: expected a valid integer, found 8.0"),
-    (["run", "nafta-2017", "--seed", "-1"], "seed: expected an integer in [0, 2**64), found -1"),
+    (["run", "nafta-2017", "--seed", "-1"], "seed: expected an integer >= 0, found -1"),
     (["run", "nafta-2017", "--set", "calendar.months_per_round=inf"],
      "nafta-2017: calendar.months_per_round: expected a finite number, found inf"),
     (["run", "nafta-2017", "--set", "calendar.months_per_round=1e300"],
@@ -130,10 +130,10 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"seed": -1}, "seed: expected an integer in [0, 2**64), found -1"),
-    ({"seed": 1.5}, "seed: expected an integer in [0, 2**64), found 1.5"),
-    ({"seed": True}, "seed: expected an integer in [0, 2**64), found True"),
-    ({"seed": 2**64}, "seed: expected an integer in [0, 2**64), found 18446744073709551616"),
+    ({"seed": -1}, "seed: expected an integer >= 0, found -1"),
+    ({"seed": 1.5}, "seed: expected an integer >= 0, found 1.5"),
+    ({"seed": True}, "seed: expected an integer >= 0, found True"),
+    ({"seed": 2**64}, "seed: expected an integer below 2**64, found 18446744073709551616"),
     ({"overrides": 5}, "overrides: expected a list of 'PATH=VALUE' strings or a dict {PATH: value}, found 5"),
     ({"overrides": "US.termination_value=0.6"}, "overrides: expected a list of 'PATH=VALUE' strings or a dict "
      "{PATH: value}, found 'US.termination_value=0.6'"),
