@@ -50,7 +50,7 @@ class NegotiationModel(mesa.Model):
 
     Args:
         case: The bargaining scenario (``case`` because Mesa's Model reserves ``scenario``).
-        rng: Seed of a single run (an integer >= 0; None: a fresh one, kept in ``seeds``).
+        rng: Seed of a single run (an integer >= 0, below 2**64; None: a fresh one, kept in ``seeds``).
         record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
 

@@ -60,4 +60,4 @@ def vetoes(constituencies: list[Constituency], packages: np.ndarray, parties: in
 
 
 __all__ = ["CONSTITUENCIES", "AudienceCosts", "AutoWorkers", "BusinessLobby", "Congress", "Constituency",
-           "Election", "Shock", "build", "event_shocks", "reporters", "vetoes"]
+           "Election", "Shock", "build", "event_shocks", "vetoes"]
