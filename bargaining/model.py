@@ -238,7 +238,9 @@ class NegotiationModel(mesa.Model):
                                     agent.belief)
         if shock.aspiration_floor is not None:
             agent.aspiration_floor = np.where(rows, shock.aspiration_floor, agent.aspiration_floor)
-        if shock.strategy is not None:
+        if shock.strategy is not None:  # a new government: one strategy object serves every replication
+            if shock.rows is not None and not shock.rows.all():
+                raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
 
     # ------------------------------------------------------------------------------------- the table
