@@ -22,6 +22,9 @@ runs play out a withdrawal (14 rounds).
    mesa libraries, count once) and resident memory (RSS) of the main process, each at 10 % and 90 % of the
    runs too (flat = no growth with the sweep). A bare ``import bargaining`` (mesa, numpy, pandas, scipy)
    is about 180 MB RSS per process.
+4. An experiment file (``--experiment FILE``, optionally with ``--replications N`` a cell) on 2 local processes,
+   measured the same way, e.g. ``--experiment experiments/threat_credibility.toml --replications 9524`` (105 cells:
+   1,000,020 runs).
 """
 
 from __future__ import annotations
@@ -92,13 +95,13 @@ class Measurement:
 
 
 def measure(runs: int, workers: int, grid: str = "beliefs", outcomes: list[str] | None = None,
-            code: Path | None = None) -> Measurement:
+            code: Path | None = None, text: str | None = None) -> Measurement:
     """One sweep in a subprocess, run in a scratch folder so that ``code`` is the folder ``bargaining`` is imported
-    from (default: this checkout)."""
+    from (default: this checkout); ``text``: the experiment file to sweep instead of the grid."""
     env = dict(os.environ, PYTHONPATH=str(code or Path(__file__).resolve().parent.parent))
     with tempfile.TemporaryDirectory() as tmp:
         exp, out = Path(tmp) / "bench.toml", Path(tmp) / "out"
-        exp.write_text(experiment(runs, grid, outcomes))
+        exp.write_text(text or experiment(runs, grid, outcomes))
         proc = subprocess.Popen([sys.executable, "-m", "bargaining.cli", "sweep", str(exp), "--out", str(out),
                                  "--workers", str(workers), "--no-report", "--no-progress"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp)
@@ -139,6 +142,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="an earlier checkout to measure the distances ratio of too")
     parser.add_argument("--memory-runs", type=int, default=100_000, help="runs of the memory sweep (0: skip)")
     parser.add_argument("--grid", choices=sorted(GRIDS), default="beliefs", help="what the sweeps vary")
+    parser.add_argument("--experiment", type=Path, help="also sweep this experiment file on 2 local processes ...")
+    parser.add_argument("--replications", type=int, help="... with this many replications a cell")
     args = parser.parse_args()
     print(f"{platform.machine()}, {psutil.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {os.getloadavg()[0]:.1f} at the start", flush=True)
@@ -158,6 +163,11 @@ def main() -> None:
                   f"{measured.cpu_seconds / plain.cpu_seconds:.2f}x", flush=True)
     if args.memory_runs:
         print(measure(args.memory_runs, 2, args.grid).text())
+    if args.experiment:
+        text = args.experiment.read_text()
+        if args.replications:
+            text = re.sub(r"(?m)^replications = \d+", f"replications = {args.replications}", text, count=1)
+        print(f"{args.experiment}: {measure(0, 2, text=text).text()}")
 
 
 if __name__ == "__main__":

@@ -121,21 +121,22 @@ def test_cli_interrupted_then_resumed_gives_the_uninterrupted_table(tmp_path, ca
     from bargaining.experiment import runs as runs_module
 
     out, reference = tmp_path / "out", tmp_path / "reference"
-    assert cli.main([*PIE, "--workers", "1", "--out", str(reference)]) == 0
+    pie = [*PIE[:-2], "linear,hard_liner,boulware", "--no-progress"]  # 9 assignments, a task each
+    assert cli.main([*pie, "--workers", "1", "--out", str(reference)]) == 0
     calls = []
 
-    def interrupted(*args, **kwargs):  # Ctrl-C in the 6th run, after some batches (of one run) are stored
+    def interrupted(*args, **kwargs):  # Ctrl-C in the 6th assignment's batch, after some tasks are stored
         calls.append(1)
         if len(calls) == 6:
             raise KeyboardInterrupt
-        return bargaining.run(*args, **kwargs)
+        return bargaining.run_batch(*args, **kwargs)
 
-    monkeypatch.setattr(runs_module, "run", interrupted)
+    monkeypatch.setattr(runs_module, "run_batch", interrupted)
     with pytest.raises(SystemExit) as exit_:
-        cli.main([*PIE, "--workers", "1", "--out", str(out)])
+        cli.main([*pie, "--workers", "1", "--out", str(out)])
     assert exit_.value.code == 130
     partial = read_runs(out)
-    assert 0 < len(partial) < 8 and not json.loads((out / "experiment.json").read_text())["complete"]
+    assert 0 < len(partial) < 18 and not json.loads((out / "experiment.json").read_text())["complete"]
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith(f"interrupted: the finished batches are in {out}; continue with: ")
     again = last.split("continue with: ")[1]

@@ -5,8 +5,8 @@
 * Dask: ``client.get_executor()`` on an existing scheduler (``tcp://HOST:PORT``) or on a LocalCluster
   of ``dask_local`` worker processes that lives as long as the sweep.
 
-Every task is a batch of runs whose seeds are fixed in advance, so the results do not depend on the executor.
-Workers are the sweep's own: they ignore Ctrl-C (the sweep stops them once the finished batches are stored) and
+Every task holds runs whose seeds are fixed in advance, so the results do not depend on the executor.
+Workers are the sweep's own: they ignore Ctrl-C (the sweep stops them once the finished tasks are stored) and
 end when the sweep's process dies, however it dies (Dask's worker processes watch their nanny the same way).
 """
 
@@ -80,7 +80,7 @@ def open_executor(workers: int | None = None, scheduler: str | None = None, dask
 
 def _start_worker() -> None:
     """A pool worker ignores Ctrl-C (SIGINT reaches the whole process group: the main process handles it,
-    cancels what has not started and lets the running batches finish) and ends as soon as the sweep's process
+    cancels what has not started and lets the running tasks finish) and ends as soon as the sweep's process
     does, however it ends (even by SIGKILL): a thread waits on the parent's sentinel, a pipe that only the
     parent holds open."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

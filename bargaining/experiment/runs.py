@@ -1,4 +1,8 @@
-"""One batch of runs, as a worker executes it, and the columns of the results table.
+"""One task of a sweep, as a worker executes it, and the columns of the results table.
+
+A task holds runs of one experiment grouped by parameter cell; the runs of a cell are run together, as one
+batch (``simulate.run_batch``: one model with a replication axis, each replication exactly what ``run`` gives
+with its seed), and their rows are built column by column from the batch's arrays.
 
 A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
 (a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
@@ -6,7 +10,7 @@ A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per para
 ``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, ``supporters`` (under a quota
 rule, the countries that voted for the deal, comma-separated; None under unanimity), the efficiency of a deal
 (``analysis.deal_metrics``: Pareto, Nash and Kalai-Smorodinsky distances, joint gain) when the experiment
-records ``distances`` (a few LPs per deal, about 2 ms on nafta-2017), and ``error``: None, or
+records ``distances`` (a few LPs per distinct deal package, about 1-2 ms on nafta-2017), and ``error``: None, or
 ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
 """
 
@@ -14,12 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 
 from ..cache import Cache
+from ..issues import Issue
 from ..outcomes import Outcome
 from ..scenario import Scenario
-from ..simulate import Result, run
+from ..simulate import Replications, run_batch
+from .designs import run_seeds
 
 ERROR = "error"
 
@@ -66,38 +73,83 @@ class Layout:
         fields += [("error", pa.string())]
         return pa.schema(fields)
 
-    def row(self, result: Result | None, scenario: Scenario | None = None, error: str | None = None) -> dict:
-        """The outcome part of a row (no run/parameter columns); ``scenario`` is the run's (for distances)."""
-        row = {"outcome": ERROR if result is None else result.outcome}
-        agreement = result.agreement if result is not None and result.agreement else {}
+    def columns(self, batch: Replications) -> dict[str, pa.Array | np.ndarray]:
+        """The outcome columns of a batch of runs of one cell (no run/parameter columns), as ``run`` would give
+        them one by one: agreed values where a package was signed, the efficiency of each deal."""
+        scenario, n = batch.scenario, len(batch)
+        signed = batch.signed
+        rows = {"outcome": pa.array(batch.outcome.astype(str), type=pa.string())}
         if "round" in self.outcomes:
-            row["round"] = None if result is None else result.round
-            row["notice_round"] = None if result is None else result.notice_round
+            rows["round"] = pa.array(batch.round, type=pa.int32())
+            rows["notice_round"] = pa.array(batch.notice_round, mask=batch.notice_round < 0, type=pa.int32())
         if "agreement" in self.outcomes:
-            for name, _ in self.issues:
-                row[f"agreed.{name}"] = agreement.get(name)
-        for group, prefix, attr in (("utilities", "utility", "utilities"), ("walk_away", "walk_away", "walk_away")):
+            issues = {issue.name: (k, issue) for k, issue in enumerate(scenario.space)}
+            for name, discrete in self.issues:
+                kind = pa.string() if discrete else pa.float64()
+                if name not in issues:
+                    rows[f"agreed.{name}"] = pa.nulls(n, kind)
+                    continue
+                k, issue = issues[name]
+                rows[f"agreed.{name}"] = pa.array(_natural(issue, np.where(signed, batch.package[:, k], 0.0)),
+                                                  mask=~signed, type=kind)
+        at = {c: i for i, c in enumerate(scenario.countries)}
+        per_country = [("utilities", "utility", batch.utilities), ("walk_away", "walk_away", batch.walk_away)]
+        for group, prefix, values in per_country:
             if group in self.outcomes:
-                values = {} if result is None else getattr(result, attr)
                 for c in self.countries:
-                    row[f"{prefix}.{c}"] = values.get(c)
-        ratified = {} if result is None else result.ratified
+                    rows[f"{prefix}.{c}"] = values[:, at[c]] if c in at else pa.nulls(n, pa.float64())
         for c in self.countries:
-            row[f"ratified.{c}"] = ratified.get(c)
-        signed = None if result is None else result.signatories
-        row["signatories"] = None if signed is None else ",".join(signed)
-        supporters = None if result is None else result.supporters
-        row["supporters"] = None if supporters is None else ",".join(supporters)
+            rows[f"ratified.{c}"] = batch.ratified[:, at[c]] if c in at else pa.nulls(n, pa.bool_())
+        rows["signatories"] = _names(batch.signatories, scenario.countries, signed)
+        rows["supporters"] = _names(batch.supporters, scenario.countries,
+                                    signed & (not scenario.rule.unanimous))
         if self.extras:
-            deal = result is not None and result.outcome == Outcome.DEAL and result.package is not None
-            row.update(scenario.deal_metrics(result.package) if deal else dict.fromkeys(self.extras))
-        row["error"] = error
-        return row
+            rows.update(self._distances(batch))
+        rows["error"] = pa.nulls(n, pa.string())
+        return rows
+
+    def _distances(self, batch: Replications) -> dict[str, pa.Array]:
+        """Efficiency of each deal (``Scenario.deal_metrics``), computed once per distinct package."""
+        values: dict[str, list] = {name: [None] * len(batch) for name in self.extras}
+        found: dict[bytes, dict] = {}
+        for r in np.flatnonzero((batch.outcome == Outcome.DEAL) & batch.signed):
+            package = batch.package[r]
+            key = package.tobytes()
+            if key not in found:
+                found[key] = batch.scenario.deal_metrics(package.copy())
+            for name in self.extras:
+                values[name][r] = found[key][name]
+        return {name: pa.array(column, type=pa.float64()) for name, column in values.items()}
+
+    def errors(self, n: int, error: str) -> dict[str, pa.Array]:
+        """The outcome columns of ``n`` runs that raised ``error``: outcome ``"error"``, everything else empty."""
+        schema = self.schema()
+        first = schema.get_field_index("outcome")
+        rows = {f.name: pa.nulls(n, f.type) for f in list(schema)[first:]}
+        rows["outcome"] = pa.array([ERROR] * n, type=pa.string())
+        rows["error"] = pa.array([error] * n, type=pa.string())
+        return rows
+
+
+def _natural(issue: Issue, x: np.ndarray) -> np.ndarray:
+    """Natural values (continuous) or labels (discrete) of positions x, as ``Issue.natural`` gives each."""
+    if issue.discrete:
+        return np.array(issue.levels, dtype=object)[np.rint(x * (len(issue.levels) - 1)).astype(np.intp)]
+    lower, upper = issue.bounds
+    return lower + x * (upper - lower)
+
+
+def _names(members: np.ndarray, countries: list[str], rows: np.ndarray) -> pa.Array:
+    """Comma-joined names of the members (R, N) of each row, None outside ``rows``."""
+    patterns, which = np.unique(members, axis=0, return_inverse=True)
+    names = np.array([",".join(c for c, ok in zip(countries, p, strict=True) if ok) for p in patterns], dtype=object)
+    return pa.array(names[which.reshape(-1)], mask=~rows, type=pa.string())
 
 
 @dataclass(frozen=True)
-class Batch:
-    """A task: consecutive runs of one experiment. ``runs`` holds (run, cell, replication, seed, values);
+class Task:
+    """A task: runs of one experiment, by cell. ``cells`` holds (cell, parameter values, replication indices)
+    of each cell; run ``cell * replications + replication`` has the seed ``run_seed(master, cell, replication)``.
     ``token`` identifies the experiment (its fingerprint) for the worker's cache of cell scenarios."""
 
     token: str
@@ -105,43 +157,51 @@ class Batch:
     layout: Layout
     paths: tuple[tuple[str, ...], ...]  # override paths per parameter
     casts: tuple[bool, ...]  # parameter is an integer
-    runs: tuple[tuple[int, int, int, int, tuple], ...]
+    master: int
+    replications: int
+    cells: tuple[tuple[int, tuple, np.ndarray], ...]
 
     def __len__(self) -> int:
-        return len(self.runs)
+        return sum(len(reps) for _, _, reps in self.cells)
 
 
 #: Scenarios of recently run cells in this process: the replications of a cell share one Scenario, and so its
-#: cached concession paths, even when they come in different batches.
+#: cached concession paths, even when they come in different tasks.
 _CELLS: Cache[Scenario | Exception] = Cache(16)
 
 
-def cell_scenario(batch: Batch, cell: int, values: tuple) -> Scenario | Exception:
+def cell_scenario(task: Task, cell: int, values: tuple) -> Scenario | Exception:
     """The scenario of one cell (the base with the cell's overrides), or the error that building it raised."""
     def make() -> Scenario | Exception:
         overrides = {path: (int(round(v)) if integer else v)
-                     for paths, integer, v in zip(batch.paths, batch.casts, values, strict=True) for path in paths}
+                     for paths, integer, v in zip(task.paths, task.casts, values, strict=True) for path in paths}
         try:
-            return batch.scenario.with_overrides(overrides)
+            return task.scenario.with_overrides(overrides)
         except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
             return exc
 
-    return _CELLS.get((batch.token, cell), make)
+    return _CELLS.get((task.token, cell), make)
 
 
-def run_batch(batch: Batch) -> dict[str, list]:
-    """Run a batch; return its rows as columns. A run that raises is recorded with its error."""
-    names = [name for name, _ in batch.layout.parameters]
-    columns: dict[str, list] = {name: [] for name in batch.layout.schema().names}
-    for run_index, cell, replication, seed, values in batch.runs:
-        scenario = cell_scenario(batch, cell, values)
+def run_task(task: Task) -> pa.Table:
+    """Run a task, one batch per cell; return its rows (schema ``task.layout.schema()``). A cell whose scenario
+    or batch raises is recorded with the error on each of its runs."""
+    schema = task.layout.schema()
+    tables = []
+    for cell, values, replications in task.cells:
+        n = len(replications)
+        seeds = run_seeds(task.master, cell, replications)
+        columns = {"run": cell * task.replications + replications.astype(np.int64),
+                   "cell": np.full(n, cell, dtype=np.int64), "replication": replications.astype(np.int32),
+                   "seed": seeds}
+        for (name, _), value in zip(task.layout.parameters, values, strict=True):
+            columns[name] = [value] * n
+        scenario = cell_scenario(task, cell, values)
         try:
             if isinstance(scenario, Exception):
                 raise scenario
-            row = batch.layout.row(run(scenario, seed=seed, record=False), scenario)
+            columns.update(task.layout.columns(run_batch(scenario, seeds)))
         except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
-            row = batch.layout.row(None, error=f"{type(exc).__name__}: {exc}")
-        for key, value in (("run", run_index), ("cell", cell), ("replication", replication), ("seed", seed),
-                           *zip(names, values, strict=True), *row.items()):
-            columns[key].append(value)
-    return columns
+            columns.update(task.layout.errors(n, f"{type(exc).__name__}: {exc}"))
+        tables.append(pa.Table.from_pydict(columns, schema=schema))
+    return pa.concat_tables(tables).combine_chunks()

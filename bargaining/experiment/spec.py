@@ -145,7 +145,8 @@ class ExperimentSpec(_Strict):
     outcomes: list[str] = Field(default_factory=lambda: [g for g in OUTCOME_GROUPS if g != "distances"],
                                 description="groups to record; `distances` (efficiency of a deal) costs an LP "
                                 "per deal")
-    batch: int | None = Field(None, ge=1, le=MAX_RUNS, description="runs per task (default: from the sweep size)")
+    batch: int | None = Field(None, ge=1, le=MAX_RUNS,
+                          description="most runs per task: whole cells, or parts of one (default: from the sweep size)")
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
     quick: QuickSpec = QuickSpec()
     report: ReportSpec = ReportSpec()

@@ -1,9 +1,9 @@
-"""The results store: a Parquet dataset written one part file per finished batch.
+"""The results store: a Parquet dataset written one part file per finished task.
 
 Layout of a results folder::
 
     DIR/experiment.json       the experiment (spec, fingerprint, number of runs, complete or not)
-    DIR/runs/part-FIRST-LAST.parquet   one file per batch, written to a temporary name then renamed
+    DIR/runs/part-FIRST-LAST.parquet   one file per task, written to a temporary name then renamed
     DIR/.lock                 held by the sweep writing to the folder (released when it ends, however it ends)
 
 A part appears whole or not at all, so a sweep killed at any moment leaves only complete parts; ``--resume``
@@ -199,13 +199,13 @@ class Store:
             done[runs] = True
         return done
 
-    def write(self, columns: dict[str, list]) -> int:
-        """Write one batch's rows as a part file (atomically); return the number of rows.
+    def write(self, rows: pa.Table) -> int:
+        """Write one task's rows as a part file (atomically); return the number of rows.
 
         Raises:
             ExperimentError: The part cannot be written (a full disk): nothing of it is left.
         """
-        table = pa.Table.from_pydict(columns, schema=self.schema)
+        table = rows.cast(self.schema)  # the same columns, marked with the experiment's fingerprint
         runs = table.column("run").to_numpy()
         part = self.parts / f"part-{runs.min():09d}-{runs.max():09d}.parquet"
         tmp = part.with_suffix(".tmp")

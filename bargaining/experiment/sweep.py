@@ -1,7 +1,8 @@
-"""Run an experiment: plan the runs, farm batches out to an executor, store each batch as it finishes.
+"""Run an experiment: plan the runs, farm tasks out to an executor, store each task's rows as it finishes.
 
-Only a bounded number of batches is in flight at any time and each is written to disk as soon as it
-returns, so memory stays flat however many runs a sweep has.
+A task holds runs grouped by cell (each cell's runs run as one batch, ``runs.run_task``). Only a bounded number
+of tasks is in flight at any time and each is written to disk as soon as it returns, so memory stays flat
+however many runs a sweep has.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 from tqdm import tqdm
 
-from .designs import Design, run_seed
+from .designs import Design
 from .executors import default_workers, open_executor
-from .runs import Batch, Layout, run_batch
+from .runs import Layout, Task, run_task
 from .spec import Experiment, ExperimentError
 from .store import Store
 
@@ -59,28 +61,50 @@ class SweepSummary:
         return "\n".join(lines)
 
 
-def batch_size(n_runs: int, replications: int = 1) -> int:
-    """Runs per task: about 200 tasks, at most about 250 runs each (an interruption loses at most a batch per
-    worker; per-task overhead stays small), rounded to whole cells when a cell has fewer replications."""
-    size = int(min(250, max(1, -(-n_runs // 200))))
-    if replications < size:
-        size = round(size / replications) * replications
-    return size
+#: By default a task holds about 1/200 of the runs (a smooth progress bar; an interruption loses at most a task per
+#: worker), whole cells together, at most ``MAX_TASK`` runs; a bigger cell is cut into parts of at least
+#: ``MIN_PART`` runs. A task's runs of one cell run as one batch, whose fixed cost (about 12 ms on nafta-2017) is that
+#: of a few hundred runs; beyond a few thousand runs a batch is no faster per run.
+MIN_PART, MAX_TASK = 250, 2_000
 
 
-def batches(experiment: Experiment, design: Design, layout: Layout, todo: np.ndarray) -> Iterator[Batch]:
-    """The batches that cover the runs in ``todo`` (sorted run indices), consecutive runs together."""
-    size = experiment.spec.batch or batch_size(design.n_runs, design.replications)
+def task_size(n_runs: int) -> int:
+    """Runs per task by default: about 1/200 of the runs, at most ``MAX_TASK``."""
+    return int(min(MAX_TASK, max(1, -(-n_runs // 200))))
+
+
+def tasks(experiment: Experiment, design: Design, layout: Layout, todo: np.ndarray) -> Iterator[Task]:
+    """The tasks that cover the runs in ``todo`` (sorted run indices), in order: whole cells together, up to
+    ``batch`` runs (default ``task_size``) or one cell; a cell with more runs than ``batch`` (default: than
+    ``task_size`` and ``MIN_PART``) is cut into parts of about equal size."""
+    size = experiment.spec.batch or task_size(design.n_runs)
+    part = experiment.spec.batch or max(size, MIN_PART)
     token = experiment.fingerprint()
     paths = tuple(tuple(p.paths) for p in design.parameters.values())
     casts = tuple(p.integer for p in design.parameters.values())
     reps = design.replications
-    for start in range(0, len(todo), size):
-        runs = []
-        for i in todo[start:start + size]:
-            cell, rep = divmod(int(i), reps)
-            runs.append((int(i), cell, rep, run_seed(design.master, cell, rep), design.cell(cell)))
-        yield Batch(token, experiment.scenario, layout, paths, casts, tuple(runs))
+
+    def task(parts: list[tuple[int, np.ndarray]]) -> Task:
+        cells = tuple((cell, design.cell(cell), (runs - cell * reps).astype(np.int32)) for cell, runs in parts)
+        return Task(token, experiment.scenario, layout, paths, casts, design.master, reps, cells)
+
+    cells = todo // reps
+    bounds = [0, *(np.flatnonzero(np.diff(cells)) + 1).tolist(), len(todo)] if len(todo) else []
+    pending: list[tuple[int, np.ndarray]] = []
+    count = 0
+    for start, stop in itertools.pairwise(bounds):
+        runs, cell = todo[start:stop], int(cells[start])
+        if count and count + len(runs) > size:
+            yield task(pending)
+            pending, count = [], 0
+        if len(runs) > part:
+            for piece in np.array_split(runs, -(-len(runs) // part)):
+                yield task([(cell, piece)])
+        else:
+            pending.append((cell, runs))
+            count += len(runs)
+    if pending:
+        yield task(pending)
 
 
 def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, scheduler: str | None = None,
@@ -100,7 +124,7 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
         ExperimentError: A number of workers out of range; the experiment is too large; ``out`` is not this
             experiment's (a stranger's files, other results), another sweep is writing to it, or it cannot be
             written; the scheduler is unreachable.
-        KeyboardInterrupt: After the finished batches are stored.
+        KeyboardInterrupt: After the finished tasks are stored.
     """
     most = 4 * default_workers()  # more processes than that only slow the sweep down
     for option, value in (("workers", workers), ("dask_local", dask_local)):
@@ -120,32 +144,36 @@ def sweep(experiment: Experiment, out: str | Path, workers: int | None = None, s
                                set_aside=[str(p) for p in store.set_aside])
         with tqdm(total=design.n_runs, initial=summary.resumed, unit="run", desc=experiment.name,
                   disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
-            _farm_out(backend, batches(experiment, design, layout, todo), store, summary, bar)
+            _farm_out(backend, tasks(experiment, design, layout, todo), store, summary, bar)
         store.mark_complete()
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def _farm_out(backend, pending_batches: Iterator[Batch], store: Store, summary: SweepSummary, bar) -> None:
-    """Keep a few batches per slot in flight; store each as it finishes."""
-    pending = {backend.executor.submit(run_batch, b) for b in itertools.islice(pending_batches,
-                                                                                 4 * backend.slots)}
+def _farm_out(backend, pending_tasks: Iterator[Task], store: Store, summary: SweepSummary, bar) -> None:
+    """Keep a few tasks per slot in flight; store each as it finishes."""
+    pending = {backend.executor.submit(run_task, t) for t in itertools.islice(pending_tasks, 4 * backend.slots)}
     try:
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                columns = future.result()
-                n = store.write(columns)
+                table = future.result()
+                n = store.write(table)
                 summary.ran += n
-                summary.outcomes.update(columns["outcome"])
-                for error in columns["error"]:
-                    if error is not None:
-                        summary.errors += 1
-                        summary.first_error = summary.first_error or error
+                summary.outcomes.update(dict(zip(*_counts(table.column("outcome")), strict=True)))
+                errors = table.column("error").drop_null()
+                summary.errors += len(errors)
+                if len(errors) and summary.first_error is None:
+                    summary.first_error = errors[0].as_py()
                 bar.update(n)
-            for b in itertools.islice(pending_batches, len(finished)):
-                pending.add(backend.executor.submit(run_batch, b))
+            for t in itertools.islice(pending_tasks, len(finished)):
+                pending.add(backend.executor.submit(run_task, t))
     except BaseException:
         for future in pending:
             future.cancel()
         raise
+
+
+def _counts(column: pa.ChunkedArray) -> tuple[list[str], list[int]]:
+    counts = column.value_counts()
+    return counts.field("values").to_pylist(), counts.field("counts").to_pylist()
