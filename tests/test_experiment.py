@@ -627,12 +627,14 @@ def test_every_experiment_quick(path, tmp_path, capsys):
 
 def test_summary_reads_grid_levels_as_they_are(tmp_path):
     levels = [round(0.1 * i, 1) for i in range(10)]  # more levels than the bins of sampled designs
-    experiment = from_dict(small(replications=1, parameters={"CA.belief": {"levels": levels}}))
+    experiment = from_dict(small(replications=1, parameters={"US.termination_value": {"levels": levels}}))
     sweep(experiment, tmp_path, workers=1, progress=False)
     summary = write_report(tmp_path).read_text()
     table = read_runs(tmp_path)
-    first, last = (table.loc[table["CA.belief"] == v, "outcome"].eq("deal").mean() for v in (0.0, 0.9))
-    assert f"- P(deal) is {first:.3g} at CA.belief = 0 and {last:.3g} at CA.belief = 0.9" in summary
+    first, last = (table.loc[table["US.termination_value"] == v, "outcome"].eq("deal").mean() for v in (0.0, 0.9))
+    assert first != last  # a deal without a credible threat, none with the strongest
+    assert (f"- P(deal) is {first:.3g} at US.termination_value = 0 and {last:.3g} at US.termination_value = 0.9"
+            in summary)
     assert (tmp_path / "lines.png").exists()
 
 
@@ -661,14 +663,14 @@ def test_wilson_interval_holds_the_share_within_0_and_1(n, share):
 def test_report_maps_the_dominant_outcome_and_warns_about_few_runs(tmp_path):
     """The small grid (3 runs a cell): one map of the most frequent outcome per cell; a warning that 3 runs
     are too few to read a cell's share; no panel for an outcome that never happens."""
-    experiment = from_dict(small(report={"metrics": ["deal", "withdrawal", "ratification_failed"]}))
+    experiment = from_dict(small(report={"metrics": ["deal", "withdrawal", "stalemate"]}))
     sweep(experiment, tmp_path, workers=1, progress=False)
     summary = write_report(tmp_path).read_text()
     assert (tmp_path / "dominant.png").read_bytes()[:4] == b"\x89PNG" and "![dominant.png](dominant.png)" in summary
     assert "**Few runs per cell**: as few as 3 (fewer than 20)" in summary
     cells = pd.read_csv(tmp_path / "cells.csv")
-    assert cells["P(ratification_failed)"].eq(0).all()
-    assert "Left out of the figures: P(ratification_failed) (0 in every cell)." in summary
+    assert cells["P(stalemate)"].eq(0).all()
+    assert "Left out of the figures: P(stalemate) (0 in every cell)." in summary
     from bargaining.experiment.figures import plot_dominant  # the map's cells, read back from its inputs
 
     runs = read_runs(tmp_path)
