@@ -24,7 +24,7 @@ class Result:
 
     Attributes:
         scenario: Scenario name.
-        seed: The seed it ran with.
+        seed: The seed it ran with (drawn afresh when none was given: pass it back to run it again).
         outcome: How the talks ended (an :class:`~bargaining.outcomes.Outcome`, which is also its name).
         round: Round of the outcome.
         month: Calendar month of that round (YYYY-MM); None for a scenario without a ``[calendar]``.
@@ -215,7 +215,8 @@ def run(
     Args:
         scenario: A Scenario, a bundled scenario name or a path to a TOML file.
         overrides: Dotted-path overrides, ``["US.termination_value=0.6"]`` or ``{"US.termination_value": 0.6}``.
-        seed: Seed of the run's random numbers; the same seed gives the same result (None: a fresh one).
+        seed: Seed of the run's random numbers; the same seed gives the same result (None: a fresh one, kept in
+            ``Result.seed``).
         record: Keep per-round records (``Result.rounds``, ``Result.tabled``); off for sweeps.
 
     Raises:
@@ -224,9 +225,7 @@ def run(
     seed = None if seed is None else _checked_seed(seed)
     scenario = _scenario(scenario, overrides)
     model = NegotiationModel(scenario, rng=seed, record=record).run()
-    result = Replications.of(model).result(0)
-    if seed is None:
-        result.seed = None
+    result = Replications.of(model).result(0)  # its seed: the one given, or the one drawn (to run it again)
     if record:
         records = model.records
         result.rounds, result.tabled, result.domestic = records.rounds(model), records.packages(model), \
