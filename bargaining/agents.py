@@ -68,9 +68,13 @@ class CountryAgent(mesa.Agent):
     def clock(self):
         return self.model.clock
 
-    def groups(self, rows: np.ndarray):
+    def groups_of(self, rows: np.ndarray):
         """The replications ``rows`` by preferences: pairs (group, Preferences, (R,) mask)."""
         return self.model.groups_of(rows)
+
+    def per_group(self, function, packages: np.ndarray) -> np.ndarray:
+        """``function(preferences, packages)`` under each replication's preferences (``NegotiationModel.per_group``)."""
+        return self.model.per_group(function, packages)
 
     def preferences_of(self, rows: np.ndarray):
         """The preferences of the first replication in ``rows`` (every replication's, while they share them)."""
@@ -84,7 +88,7 @@ class CountryAgent(mesa.Agent):
         """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
         (R,) to this country (zeros elsewhere)."""
         packages = np.zeros((self.size, len(self.space)))
-        for group, prefs, members in self.groups(rows):
+        for group, prefs, members in self.groups_of(rows):
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])

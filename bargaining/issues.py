@@ -61,10 +61,15 @@ class Issue:
 
     def natural(self, x: float) -> float | str:
         """Position in [0, 1] -> natural value (continuous) or label (snapped)."""
+        value = self.naturals(np.float64(x))
+        return value if self.discrete else float(value)
+
+    def naturals(self, x: np.ndarray) -> np.ndarray:
+        """``natural`` of many positions at once: natural values (float) or labels (object)."""
         if self.discrete:
-            return self.levels[int(round(float(x) * (len(self.levels) - 1)))]
+            return np.asarray(self.levels, dtype=object)[np.rint(x * (len(self.levels) - 1)).astype(np.intp)]
         lower, upper = self.bounds
-        return float(lower + float(x) * (upper - lower))
+        return lower + x * (upper - lower)
 
     def numeric(self, x: float) -> float:
         """Position in [0, 1] -> a number for plotting: natural value, or the level index."""

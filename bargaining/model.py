@@ -21,7 +21,7 @@ their preferences until domestic politics moves them apart (``groups``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import mesa
 import numpy as np
@@ -168,23 +168,25 @@ class NegotiationModel(mesa.Model):
         """(R, N) or (1, N) termination values."""
         return self._per_row([p.termination for p in self.groups])
 
+    def per_group(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
+        """``function(preferences, packages)`` of each replication's package (R, K) under the preferences it holds,
+        one call per preference group, gathered in replication order: (R, ...)."""
+        if len(self.groups) == 1:
+            return function(self.groups[0], packages)
+        parts = [(rows, function(prefs, packages[rows]))
+                 for _, prefs, rows in self.groups_of(np.ones(self.size, dtype=bool))]
+        out = np.empty((self.size, *parts[0][1].shape[1:]), dtype=parts[0][1].dtype)
+        for rows, part in parts:
+            out[rows] = part
+        return out
+
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
-        if len(self.groups) == 1:
-            return self.groups[0].utility(packages)
-        out = np.empty((self.size, len(self.countries)))
-        for _, prefs, rows in self.groups_of(np.ones(self.size, dtype=bool)):
-            out[rows] = prefs.utility(packages[rows])
-        return out
+        return self.per_group(Preferences.utility, packages)
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
-        if len(self.groups) == 1:
-            return self.groups[0].within_red_lines(packages)
-        out = np.empty((self.size, len(self.countries)), dtype=bool)
-        for _, prefs, rows in self.groups_of(np.ones(self.size, dtype=bool)):
-            out[rows] = prefs.within_red_lines(packages[rows])
-        return out
+        return self.per_group(Preferences.within_red_lines, packages)
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -305,12 +307,12 @@ class NegotiationModel(mesa.Model):
                 for shock in constituency.act(self.live):
                     self.apply(shock)
         self._update_walk_away()
-        noise = self.case.spec.noise.aspiration
-        if noise > 0:  # every country's at once: the same numbers as drawn one by one
-            noise = noise * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
+        noise, scale = None, self.case.spec.noise.aspiration
+        if scale > 0:  # every country's at once: the same numbers as drawn one by one
+            noise = scale * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
                                            streams.ASPIRATION)
         for agent in self.countries:
-            agent.begin_round(noise[:, agent.row] if isinstance(noise, np.ndarray) else None)
+            agent.begin_round(None if noise is None else noise[:, agent.row])
         agreements = self.protocol.play_round(self)
         if agreements.rows.any():
             self._ratify(agreements)

@@ -62,7 +62,7 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
     seeds = _seeds(seeds)
     counter = (_word(round_, "round_"), _words(country, "country"), _word(purpose, "purpose"), 0)
     key = (seeds & _MASK, seeds >> _32)
-    if np.broadcast_shapes(seeds.shape, np.shape(counter[1])) == () or seeds.size * np.size(counter[1]) <= SMALL:
+    if seeds.size * np.size(counter[1]) <= SMALL:
         x0, x1 = _philox_small(counter, key)
     else:
         x0, x1, _, _ = philox(counter, key)

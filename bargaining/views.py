@@ -15,7 +15,7 @@ small stand-ins.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +40,12 @@ class Home(Protocol):
     @property
     def clock(self) -> Clock: ...
 
+    def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
+        """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
+
+    def per_group(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
+        """``function(preferences, packages)`` of each replication's package under the preferences it holds."""
+
 
 class Negotiator(Home, Protocol):
     """A country at the table, as its strategy sees it, in every replication of a batch (R of them; a single run
@@ -52,7 +58,7 @@ class Negotiator(Home, Protocol):
         size: Replications R.
         preferences: Every country's preferences (positions and red lines are public; weights are the engine's
             assumption of complete information, which ``opponent_model`` drops), while the replications share
-            them; ``groups`` gives them per replication.
+            them; ``groups_of`` gives them per replication.
         space: The issue space.
         clock: Rounds and deadlines (read only).
         walk_away: (R,) its walk-away value this round.
@@ -68,9 +74,6 @@ class Negotiator(Home, Protocol):
     aspiration: np.ndarray
     offer: np.ndarray
     offered: np.ndarray
-
-    def groups(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
-        """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
 
     def preferences_of(self, rows: np.ndarray) -> Preferences:
         """The preferences of the first replication in ``rows``."""
@@ -100,9 +103,6 @@ class Table(Home, Protocol):
     rule: Rule
     size: int
     live: np.ndarray
-
-    def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
-        """The replications ``rows`` by the preferences they hold: (group, Preferences, (R,) mask)."""
 
     def proposer_order(self) -> np.ndarray:
         """(R, N) who proposes this round, in order, per replication."""

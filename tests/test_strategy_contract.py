@@ -105,8 +105,11 @@ class Stand:
         self.read_clock = True
         return self._clock
 
-    def groups(self, rows):
+    def groups_of(self, rows):
         yield 0, self.preferences, rows
+
+    def per_group(self, function, packages):
+        return function(self.preferences, packages)
 
     def preferences_of(self, rows):
         return self.preferences

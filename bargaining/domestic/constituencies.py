@@ -199,10 +199,7 @@ class AudienceCosts(Constituency):
 
     def excess(self, packages: np.ndarray) -> np.ndarray:
         """(R,) how far each replication's package (R, K) lies past the set points."""
-        out = np.zeros(len(packages))
-        for _, prefs, members in self.model.groups_of(np.ones(len(packages), dtype=bool)):
-            out[members] = excess_past(prefs, self.country.row, self.points, packages[members])
-        return out
+        return self.model.per_group(lambda prefs, x: excess_past(prefs, self.country.row, self.points, x), packages)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered

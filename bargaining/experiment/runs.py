@@ -22,7 +22,6 @@ import numpy as np
 import pyarrow as pa
 
 from ..cache import Cache
-from ..issues import Issue
 from ..outcomes import Outcome
 from ..scenario import Scenario
 from ..simulate import Replications, run_batch
@@ -90,7 +89,7 @@ class Layout:
                     rows[f"agreed.{name}"] = pa.nulls(n, kind)
                     continue
                 k, issue = issues[name]
-                rows[f"agreed.{name}"] = pa.array(_natural(issue, np.where(signed, batch.package[:, k], 0.0)),
+                rows[f"agreed.{name}"] = pa.array(issue.naturals(np.where(signed, batch.package[:, k], 0.0)),
                                                   mask=~signed, type=kind)
         at = {c: i for i, c in enumerate(scenario.countries)}
         per_country = [("utilities", "utility", batch.utilities), ("walk_away", "walk_away", batch.walk_away)]
@@ -129,14 +128,6 @@ class Layout:
         rows["outcome"] = pa.array([ERROR] * n, type=pa.string())
         rows["error"] = pa.array([error] * n, type=pa.string())
         return rows
-
-
-def _natural(issue: Issue, x: np.ndarray) -> np.ndarray:
-    """Natural values (continuous) or labels (discrete) of positions x, as ``Issue.natural`` gives each."""
-    if issue.discrete:
-        return np.array(issue.levels, dtype=object)[np.rint(x * (len(issue.levels) - 1)).astype(np.intp)]
-    lower, upper = issue.bounds
-    return lower + x * (upper - lower)
 
 
 def _names(members: np.ndarray, countries: list[str], rows: np.ndarray) -> pa.Array:

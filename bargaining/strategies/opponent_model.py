@@ -79,7 +79,7 @@ class OpponentModel(Strategy):
         self._start(agent)
         packages = np.zeros((agent.size, len(agent.space)))
         rounded = self.rounded(agent)
-        for _, prefs, members in agent.groups(rows):
+        for _, prefs, members in agent.groups_of(rows):
             index = np.flatnonzero(members)
             estimates, which = np.unique(rounded[index].reshape(len(index), -1), axis=0, return_inverse=True)
             for e, estimate in enumerate(estimates):
