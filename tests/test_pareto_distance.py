@@ -1,8 +1,10 @@
-"""The Pareto distance of a deal, fast (programmes built once, combinations pruned by bounds, HiGHS called directly)
-against the previous implementation written out here: one ``scipy.optimize.linprog`` per combination of levels;
-the Nash and Kalai-Smorodinsky points with their combinations pruned against every combination solved."""
+"""The Pareto distance of a deal, fast (with linear values: the facets of the utility set, every package at once;
+else programmes built once, combinations pruned by bounds, HiGHS called directly) against the previous
+implementation written out here: one ``scipy.optimize.linprog`` per combination of levels; the Nash and
+Kalai-Smorodinsky points with their combinations pruned against every combination solved."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -57,10 +59,13 @@ def reference_pareto_distance(prefs: Preferences, space, package: np.ndarray) ->
 def test_nafta_deals_as_before(nafta):
     deals = [r.package for r in (run(nafta, seed=s, record=False) for s in range(40)) if r.outcome == "deal"]
     assert len(deals) >= 10
+    assert analysis._combinations(nafta.preferences, nafta.space).facets is not None  # linear values: facets
     for package in deals:
         fast = analysis.pareto_distance(nafta.preferences, nafta.space, package)
-        assert fast == reference_pareto_distance(nafta.preferences, nafta.space, package)  # bit for bit
+        expected = reference_pareto_distance(nafta.preferences, nafta.space, package)
+        assert fast == pytest.approx(expected, abs=1e-12) and (fast == 0.0) == (expected == 0.0)
     assert any(analysis.pareto_distance(nafta.preferences, nafta.space, p) > 1e-4 for p in deals)
+    assert any(analysis.pareto_distance(nafta.preferences, nafta.space, p) == 0.0 for p in deals)
 
 
 def random_preferences(seed: int, k: int) -> Preferences:
@@ -93,6 +98,68 @@ def test_random_scenarios_as_before(spaces, seed, which):
             * space.steps[space.discrete]
         expected = reference_pareto_distance(prefs, space, package)
         assert analysis.pareto_distance(prefs, space, package) == pytest.approx(expected, abs=1e-9)
+
+
+def random_packages(seed: int, space, m: int = 4) -> np.ndarray:
+    packages = np.random.default_rng(seed + 1).random((m, len(space)))
+    ordinal = space.discrete
+    packages[:, ordinal] = np.round(packages[:, ordinal] / space.steps[ordinal]) * space.steps[ordinal]
+    return packages
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), which=st.integers(0, 2), reduce=st.booleans())
+def test_facets_give_the_programmes_value(spaces, seed, which, reduce):
+    """Linear values: the facets of the utility set give every combination's programme value (linprog's, to
+    rounding), for all packages at once; also when the sum of the issues' sets is cut back to its vertices
+    after every issue (``FACET_POINTS``)."""
+    space = spaces[which]
+    prefs = random_preferences(seed, len(space))
+    prefs = replace(prefs, exponent=np.ones_like(prefs.exponent))
+    combos = analysis._combinations(prefs, space)
+    if reduce:
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(analysis, "FACET_POINTS", 4)
+            facets = analysis._Facets.build(prefs, combos)
+    else:
+        facets = combos.facets
+    packages = random_packages(seed, space)
+    expected = np.array([reference_pareto_distance(prefs, space, p) for p in packages])
+    found = facets.distances(prefs.utility(packages))
+    np.testing.assert_allclose(found, expected, rtol=0, atol=1e-12)
+    assert np.array_equal(found == 0.0, expected == 0.0)
+    assert np.array_equal(analysis.pareto_distances(prefs, space, packages),
+                          [analysis.pareto_distance(prefs, space, p) for p in packages])  # row for row
+
+
+def test_an_efficient_package_is_exactly_zero_and_one_inside_is_not(nafta):
+    """The Nash point and the frontier are efficient (0.0, not rounding); the status quo lies inside it."""
+    prefs, space = nafta.preferences, nafta.space
+    frontier = analysis.pareto_frontier(prefs, space, resolution=6)
+    assert np.all(analysis.pareto_distances(prefs, space, frontier.packages) == 0.0)
+    assert analysis.pareto_distance(prefs, space, space.status_quo) > 0.01
+
+
+def test_without_facets_the_programmes_are_solved(nafta, monkeypatch):
+    """More countries than qhull is asked to handle, quadratic values, or a set qhull cannot take: the
+    per-combination programmes give the distance, as before."""
+    prefs, space = nafta.preferences, nafta.space
+    packages = np.array([r.package for r in (run(nafta, seed=s, record=False) for s in range(30))
+                         if r.outcome == "deal"][:6])
+    combos = analysis._combinations(prefs, space)
+    monkeypatch.setattr(analysis, "FACET_PARTIES", 2)
+    assert analysis._Facets.build(prefs, combos) is None
+    monkeypatch.undo()
+
+    def refuse(*args, **kwargs):
+        raise analysis.QhullError("QH6154 initial simplex is flat")
+
+    monkeypatch.setattr(analysis, "ConvexHull", refuse)
+    assert analysis._Facets.build(prefs, combos) is None
+    assert analysis._Facets.build(replace(prefs, exponent=np.full(3, 2.0)), combos) is None
+    monkeypatch.setattr(combos, "facets", None)
+    solved = analysis.pareto_distances(prefs, space, packages)
+    assert np.array_equal(solved, [reference_pareto_distance(prefs, space, p) for p in packages])  # bit for bit
 
 
 @settings(max_examples=25, deadline=None)

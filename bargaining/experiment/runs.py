@@ -10,7 +10,7 @@ A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per para
 ``utility.C``, ``walk_away.C`` and ``ratified.C`` per country, ``signatories``, ``supporters`` (under a quota
 rule, the countries that voted for the deal, comma-separated; None under unanimity), the efficiency of a deal
 (``analysis.deal_metrics``: Pareto, Nash and Kalai-Smorodinsky distances, joint gain) when the experiment
-records ``distances`` (a few LPs per distinct deal package, about 1-2 ms on nafta-2017), and ``error``: None, or
+records ``distances`` (for all the distinct deal packages of a cell at once), and ``error``: None, or
 ``"Type: message"`` of a run that raised (its outcome is ``"error"``).
 """
 
@@ -109,16 +109,20 @@ class Layout:
 
     def _distances(self, batch: Replications) -> dict[str, pa.Array]:
         """Efficiency of each deal (``Scenario.deal_metrics``), computed once per distinct package."""
-        values: dict[str, list] = {name: [None] * len(batch) for name in self.extras}
-        found: dict[bytes, dict] = {}
-        for r in np.flatnonzero((batch.outcome == Outcome.DEAL) & batch.signed):
-            package = batch.package[r]
-            key = package.tobytes()
-            if key not in found:
-                found[key] = batch.scenario.deal_metrics(package.copy())
-            for name in self.extras:
-                values[name][r] = found[key][name]
-        return {name: pa.array(column, type=pa.float64()) for name, column in values.items()}
+        deals = np.flatnonzero((batch.outcome == Outcome.DEAL) & batch.signed)
+        if deals.size == 0:
+            return {name: pa.nulls(len(batch), pa.float64()) for name in self.extras}
+        packages, which = np.unique(batch.package[deals], axis=0, return_inverse=True)
+        metrics = batch.scenario.deal_metrics(packages)
+        rows = {}
+        for name in self.extras:
+            column = np.zeros(len(batch))
+            if metrics[name] is not None:
+                column[deals] = metrics[name][which.reshape(-1)]
+            missing = np.ones(len(batch), dtype=bool)
+            missing[deals] = metrics[name] is None
+            rows[name] = pa.array(column, mask=missing, type=pa.float64())
+        return rows
 
     def errors(self, n: int, error: str) -> dict[str, pa.Array]:
         """The outcome columns of ``n`` runs that raised ``error``: outcome ``"error"``, everything else empty."""

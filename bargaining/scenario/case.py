@@ -164,8 +164,9 @@ class Scenario:
         decision rule."""
         return analysis.solutions(self.preferences, self.space, self.initial_walk_away, self.rule)
 
-    def deal_metrics(self, package: np.ndarray) -> dict[str, float | None]:
-        """Efficiency of an agreed package at the initial walk-away values (``analysis.deal_metrics``)."""
+    def deal_metrics(self, package: np.ndarray) -> dict:
+        """Efficiency of an agreed package (K,), or of (M, K) packages, at the initial walk-away values
+        (``analysis.deal_metrics``)."""
         return analysis.deal_metrics(self.preferences, self.space, self.initial_walk_away, package, self.rule)
 
     # -------------------------------------------------------------------------------------- parameters
