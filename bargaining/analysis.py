@@ -22,7 +22,8 @@ Two engines compute the solution concepts exactly (docs/theory.md):
 
 The same programmes, with the surplus measured along a direction d (u_n >= floor_n + s d_n), trace the Pareto
 frontier (rays from a reference point), give the Kalai-Smorodinsky point (the ray toward the utopia point) and
-the distance of a deal to the frontier (the ray from the deal's utilities).
+the distance of a deal to the frontier (the ray from the deal's utilities; with linear values in today's shape,
+the facets of the utility set answer for every deal at once, ``_Facets``).
 
 The solvers run with one BLAS thread (``one_blas_thread``): a multithreaded BLAS adds up in an order that
 depends on its thread count, which changes the last bits of SLSQP's result, so without it the same deal would
