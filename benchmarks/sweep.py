@@ -23,7 +23,8 @@ runs play out a withdrawal (14 rounds).
    runs too (flat = no growth with the sweep). A bare ``import bargaining`` (mesa, numpy, pandas, scipy)
    is about 180 MB RSS per process.
 4. An experiment file (``--experiment FILE``, optionally with ``--replications N`` a cell) on 2 local processes,
-   measured the same way, e.g. ``--experiment experiments/threat_credibility.toml --replications 9524`` (105 cells:
+   measured the same way (and, if it records ``distances``, again without them: the ratio of CPU seconds),
+   e.g. ``--experiment experiments/threat_credibility.toml --replications 9524`` (105 cells:
    1,000,020 runs).
 """
 
@@ -89,7 +90,8 @@ class Measurement:
     def text(self) -> str:
         mb = lambda t: f"{t[0] / MB:,.0f} MB (at 10 % / 90 % of the runs: {t[1] / MB:,.0f} / {t[2] / MB:,.0f})"  # noqa: E731
         return (f"{self.runs:,} runs, {self.workers} worker(s): {self.runs_per_second:,.0f} runs/s, "
-                f"{1000 * self.cpu_seconds / self.runs:.2f} CPU s per 1,000 runs; peak memory of the process "
+                f"{1000 * self.cpu_seconds / self.runs:.3f} CPU s per 1,000 runs ({self.cpu_seconds:,.0f} CPU s); "
+                f"peak memory of the process "
                 f"tree (PSS) {mb(self.tree)}; main process (RSS) {mb(self.main)}"
                 + (f"; largest worker (RSS) {mb(self.worker)}" if self.workers > 1 else ""))
 
@@ -167,7 +169,12 @@ def main() -> None:
         text = args.experiment.read_text()
         if args.replications:
             text = re.sub(r"(?m)^replications = \d+", f"replications = {args.replications}", text, count=1)
-        print(f"{args.experiment}: {measure(0, 2, text=text).text()}")
+        found = measure(0, 2, text=text)
+        print(f"{args.experiment}: {found.text()}", flush=True)
+        if '"distances"' in text:  # the same sweep without them: what the efficiency measures cost at this scale
+            plain = measure(0, 2, text=text.replace(', "distances"', "").replace('"distances", ', ""))
+            print(f"... without distances: {plain.text()}\n... with distances / without: "
+                  f"{found.cpu_seconds / plain.cpu_seconds:.2f}x the CPU", flush=True)
 
 
 if __name__ == "__main__":
