@@ -503,8 +503,9 @@ def _lp_pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarr
     return max(float(zone.slack), 0.0)
 
 
-FACET_PARTIES = 6  # the facets of the utility set are found for at most this many countries (qhull's dimension)
-FACET_POINTS = 4096  # above this many points, the sum of the issues' utility sets is cut back to its vertices
+FACET_PARTIES = 4  # the facets of the utility set are found for at most this many countries (qhull's dimension)
+FACET_POINTS = 4096  # the sum of the issues' utility sets is cut back to its hull's vertices above this many points
+FACET_VERTICES = 4096  # ... and given up on (the programmes are solved instead) with more vertices than this
 EFFICIENT = 1e-12  # a common gain no larger than this is rounding: the package is weakly efficient
 
 
@@ -527,8 +528,8 @@ class _Facets:
 
     @classmethod
     def build(cls, prefs: Preferences, combos: _Combinations) -> _Facets | None:
-        """The facets of ``prefs`` (linear values), or None when qhull cannot give them (too many countries,
-        a degenerate set): the programmes are solved instead."""
+        """The facets of ``prefs`` (linear values), or None when they would cost more than the programmes
+        (more than ``FACET_PARTIES`` countries or ``FACET_VERTICES`` vertices) or qhull refuses the set."""
         n = prefs.weights.shape[0]
         if not prefs.linear or not 2 <= n <= FACET_PARTIES:
             return None
@@ -540,32 +541,31 @@ class _Facets:
                 given = prefs.weights[:, k] * value(x[:, None], prefs.ideal[:, k], prefs.reach[:, k], 1.0, True)
                 points = (points[:, None, :] + given[None, :, :]).reshape(-1, n)
                 if len(points) > FACET_POINTS:
-                    points = points[cls._upper(points)[0]]
-            _, normals = cls._upper(points)
+                    points = points[np.unique(ConvexHull(points).vertices)]  # the hull's vertices carry its support
+                    if len(points) > FACET_VERTICES:
+                        return None
+            # the orthant, cut off below every point (each subset of coordinates set to that floor): the hull's
+            # upper facets are those of the sum less the orthant, and it is full-dimensional
+            floor = points.min(axis=0) - 1.0
+            lowered = np.array(list(itertools.product([False, True], repeat=n)))
+            hull = ConvexHull(np.where(lowered[:, None, :], floor, points[None]).reshape(-1, n))
         except QhullError:
             return None
+        normals = hull.equations[:, :n]
+        normals = np.maximum(normals[(normals >= -1e-12).all(axis=1) & (normals > 1e-12).any(axis=1)], 0.0)
         normals = np.unique(normals / normals.sum(axis=1, keepdims=True), axis=0)
         return cls(normals, (points @ normals.T).max(axis=0), combos.ord_utility)
 
-    @staticmethod
-    def _upper(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The points that are vertices of their hull less the orthant, and the (non-negative) normals of its
-        upper facets. The orthant is cut off below every point (each subset of coordinates set to that floor),
-        which leaves every upper facet as it is and makes the hull full-dimensional."""
-        n = points.shape[1]
-        floor = points.min(axis=0) - 1.0
-        lowered = np.array(list(itertools.product([False, True], repeat=n)))
-        hull = ConvexHull(np.where(lowered[:, None, :], floor, points[None]).reshape(-1, n))
-        normals = hull.equations[:, :n]
-        normals = np.maximum(normals[(normals >= -1e-12).all(axis=1) & (normals > 1e-12).any(axis=1)], 0.0)
-        return np.unique(hull.vertices[hull.vertices < len(points)]), normals
-
     def distances(self, floors: np.ndarray) -> np.ndarray:
-        """(M, N) utilities -> (M,) the largest common gain over them (0 when at most ``EFFICIENT``)."""
-        level = (floors[:, None, :] * self.normals[None, :, :]).sum(axis=-1)  # (M, F), each row on its own
+        """(M, N) utilities -> (M,) the largest common gain over them (0 when at most ``EFFICIENT``); in chunks
+        of packages, each row computed on its own (no matrix product whose rounding depends on M)."""
         best = np.full(len(floors), -np.inf)
-        for ceiling in self.ceiling:  # per piece: its facets' slack at the floors
-            best = np.maximum(best, (ceiling[None, :] - level).min(axis=1))
+        rows = max(1, 2**18 // len(self.normals))
+        for start in range(0, len(floors), rows):
+            part = floors[start:start + rows]
+            level = (part[:, None, :] * self.normals[None, :, :]).sum(axis=-1)  # (M, F)
+            for ceiling in self.ceiling:  # per combination of levels: its facets' slack at the floors
+                best[start:start + rows] = np.maximum(best[start:start + rows], (ceiling[None, :] - level).min(axis=1))
         return np.where(best > EFFICIENT, best, 0.0)
 
 

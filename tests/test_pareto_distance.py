@@ -119,7 +119,7 @@ def test_facets_give_the_programmes_value(spaces, seed, which, reduce):
     combos = analysis._combinations(prefs, space)
     if reduce:
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(analysis, "FACET_POINTS", 4)
+            m.setattr(analysis, "FACET_POINTS", 8)
             facets = analysis._Facets.build(prefs, combos)
     else:
         facets = combos.facets
@@ -147,9 +147,11 @@ def test_without_facets_the_programmes_are_solved(nafta, monkeypatch):
     packages = np.array([r.package for r in (run(nafta, seed=s, record=False) for s in range(30))
                          if r.outcome == "deal"][:6])
     combos = analysis._combinations(prefs, space)
-    monkeypatch.setattr(analysis, "FACET_PARTIES", 2)
-    assert analysis._Facets.build(prefs, combos) is None
-    monkeypatch.undo()
+    for limit in ("FACET_PARTIES", "FACET_VERTICES"):
+        with monkeypatch.context() as m:
+            m.setattr(analysis, limit, 2)
+            m.setattr(analysis, "FACET_POINTS", 2)
+            assert analysis._Facets.build(prefs, combos) is None
 
     def refuse(*args, **kwargs):
         raise analysis.QhullError("QH6154 initial simplex is flat")
