@@ -40,7 +40,7 @@ test: setup
 # BEFORE=DIR also times an older checkout's engine side by side (e.g. `git worktree add --detach DIR 0dcc594`).
 bench: setup
 	$(PY) benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
-	$(PY) benchmarks/sweep.py
+	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts
