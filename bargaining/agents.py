@@ -98,6 +98,11 @@ class CountryAgent(mesa.Agent):
         """Its concession path under ``preferences``, from the scenario's shared cache."""
         return self.model.case.concession_path(self.row, preferences)
 
+    def concession_paths(self, preferences, weights: np.ndarray) -> list[offers.ConcessionPath]:
+        """Its concession paths under ``preferences`` with each of E weights (E, N, K), from the scenario's shared
+        cache (the missing ones built at once)."""
+        return self.model.case.concession_paths(self.row, preferences, weights)
+
     def strategy_of(self, code: str) -> Strategy:
         """Another country's strategy (for strategies that inspect their opponents)."""
         return self.model.countries[self.model.case.countries.index(code)].strategy

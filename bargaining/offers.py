@@ -14,7 +14,10 @@ the upper concave hull of (cost, gain) from its best option: the greedy order of
 (Sinha & Zoltners 1979), logrolling over options.
 
 The ordered list of concessions depends only on the preferences, so it is built once per proposer
-(``concession_path``) and each round's offer is a cheap cut of it at the current budget (``offer``).
+(``concession_path``) and each round's offer is a cheap cut of it at the current budget (``offer``). Both come
+in batches, for a strategy that holds many estimates of the others' weights at once: the paths of many sets of
+weights (``concession_paths``; ``concession_path`` is one of them) and the cuts of many paths (``offers``), each
+bit for bit what it would be alone.
 """
 
 from __future__ import annotations
@@ -75,27 +78,30 @@ class ConcessionPath:
 
 
 def acceptability(
-    prefs: Preferences, positions: np.ndarray, others: np.ndarray, red_line_penalty: float
+    prefs: Preferences, positions: np.ndarray, others: np.ndarray, red_line_penalty: float,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """The others' weighted value of positions on each issue, minus red-line excess.
 
     Args:
         prefs: Preferences (the proposer's beliefs about the others, if it models them).
-        positions: (K, M) positions per issue.
+        positions: (K, M) positions per issue, or (E, K, M): positions per set of weights.
         others: (N,) weight of each other country; 0 for the proposer.
         red_line_penalty: Cost per unit of a position beyond a partner's red line.
+        weights: (E, N, K) E sets of weights to score with in place of ``prefs.weights``.
 
     Returns:
-        (K, M) acceptability per issue and position.
+        (K, M) acceptability per issue and position; (E, K, M) with ``weights``, one per set of weights (each
+        summed over countries by the same matrix-vector product as one set alone: the same bits).
     """
-    x = positions[None, :, :]  # (1, K, M)
+    x = positions[..., None, :, :]  # (..., 1, K, M)
     values = prefs.values_at(positions)
     excess = np.maximum(prefs.lo[:, :, None] - x, 0.0) + np.maximum(x - prefs.hi[:, :, None], 0.0)
     if prefs.excluded is not None:
-        excess = excess + np.moveaxis(prefs.excluded.at(positions.T), 0, -1)
-    score = prefs.weights[:, :, None] * values - red_line_penalty * excess
-    n, k, m = score.shape
-    return (others @ score.reshape(n, k * m)).reshape(k, m)
+        excess = excess + np.moveaxis(prefs.excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)
+    score = (prefs.weights if weights is None else weights)[..., None] * values - red_line_penalty * excess
+    *batch, n, k, m = score.shape
+    return (others @ score.reshape(*batch, n, k * m)).reshape(*batch, k, m)
 
 
 def concession_path(
@@ -105,12 +111,34 @@ def concession_path(
     others: np.ndarray | None = None,
     red_line_penalty: float = 10.0,
 ) -> ConcessionPath:
-    """Build the ordered concessions of ``proposer``.
+    """Build the ordered concessions of ``proposer`` (``concession_paths`` of one set of weights, its own).
 
     Args:
         prefs: Preferences of all countries (the proposer's own row is used for its costs).
         space: The issue space (for ordinal levels).
         proposer: Row of the proposing country.
+        others: (N,) how much the proposer weighs each other country's acceptance; default 1 each.
+        red_line_penalty: Acceptability lost per unit beyond a partner's red line.
+    """
+    return concession_paths(prefs, space, proposer, prefs.weights[None], others, red_line_penalty)[0]
+
+
+def concession_paths(
+    prefs: Preferences,
+    space: IssueSpace,
+    proposer: int,
+    weights: np.ndarray,
+    others: np.ndarray | None = None,
+    red_line_penalty: float = 10.0,
+) -> list[ConcessionPath]:
+    """Build the ordered concessions of ``proposer`` under each of E sets of weights at once (e.g. estimates of
+    the others' weights, ``strategies.opponent_model``): path e is the path of ``prefs`` with ``weights[e]``.
+
+    Args:
+        prefs: Preferences of all countries (ideals, shapes, red lines; its weights are not used).
+        space: The issue space (for ordinal levels).
+        proposer: Row of the proposing country.
+        weights: (E, N, K) the weights of each path (the proposer's row for its costs).
         others: (N,) how much the proposer weighs each other country's acceptance; default 1 each.
         red_line_penalty: Acceptability lost per unit beyond a partner's red line.
     """
@@ -123,54 +151,66 @@ def concession_path(
     # Target per issue: the others' most acceptable grid position inside the proposer's own red lines,
     # nearest to the proposer's ideal among ties.
     grid = space.grid(GRID)  # (K, G)
-    score = acceptability(prefs, grid, others, red_line_penalty)
+    score = acceptability(prefs, grid, others, red_line_penalty, weights)  # (E, K, G)
     allowed = (grid >= prefs.lo[proposer][:, None] - 1e-9) & (grid <= prefs.hi[proposer][:, None] + 1e-9)
     score = np.where(allowed, score - 1e-9 * np.abs(grid - start[:, None]), -np.inf)
-    target = grid[np.arange(k), score.argmax(axis=1)]
+    target = grid[np.arange(k), score.argmax(axis=-1)]  # (E, K)
 
     # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones;
     # on issues with value tables or excluded options, the switches of the concave hull (``switches``).
     discrete = space.discrete
     levels_to_move = np.where(discrete, np.round(np.abs(target - start) / np.where(discrete,
                               space.steps, 1.0)), 0)
-    hull = switches(prefs, space, proposer, others, red_line_penalty, start)
-    steps = int(max(STEPS, levels_to_move.max(initial=0), *(len(h) for h in hull.values())))
-    s = np.arange(steps + 1)
+    hulls = switches(prefs, space, proposer, weights, others, red_line_penalty, start)
+    steps = np.array([int(max(STEPS, levels.max(initial=0), *(len(h) for h in hull.values())))
+                      for levels, hull in zip(levels_to_move, hulls, strict=True)], dtype=int)
     # A continuous path stops at the exact peak if it gets there before the grid target (``peak``).
     toward = np.sign(target - start)
-    room = np.maximum(toward * (peak(prefs, space, proposer, others, red_line_penalty, start) - start), 0.0)
-    continuous_path = start[:, None] + toward[:, None] * np.minimum(np.abs(target - start)[:, None] * s / steps,
-                                                                     room[:, None])
-    ordinal_path = start[:, None] + (np.sign(target - start) * space.steps)[:, None] * np.minimum(
-        s, levels_to_move[:, None])
-    positions = np.where(discrete[:, None], ordinal_path, continuous_path)
-    for j, moves in hull.items():
-        positions[j] = np.concatenate([[start[j]], moves, np.full(steps - len(moves), moves[-1] if moves.size
-                                                                  else start[j])])
+    room = np.maximum(toward * (peak(prefs, space, proposer, weights, others, red_line_penalty, start) - start), 0.0)
+    divisible = ~(discrete | np.isin(np.arange(k), switching(prefs)))
 
-    own = prefs.weights[proposer][:, None] * prefs.values_at(positions, proposer)
-    cost = own[:, :-1] - own[:, 1:]
-    gain = np.diff(acceptability(prefs, positions, others, red_line_penalty), axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(gain > 1e-12, gain / np.maximum(cost, 0.0), 0.0)
-    ratio = np.minimum.accumulate(ratio, axis=1)  # concessions along one issue are made in path order
-    issue, step = np.nonzero(ratio > 0)
-    order = np.lexsort((step, -ratio[issue, step]))
-    issue, step = issue[order], step[order]
-    return ConcessionPath(
-        start=start,
-        positions=positions,
-        issue=issue,
-        step=step + 1,
-        cost=np.maximum(cost[issue, step], 0.0),
-        divisible=~(discrete | np.isin(np.arange(k), list(hull)))[issue],
-    )
+    paths: list[ConcessionPath | None] = [None] * len(weights)
+    for length in np.unique(steps):  # the paths of one length at once
+        which = np.flatnonzero(steps == length)
+        s = np.arange(length + 1)
+        distance = np.abs(target[which] - start)[..., None]
+        continuous_path = start[:, None] + toward[which][..., None] * np.minimum(distance * s / length,
+                                                                                  room[which][..., None])
+        ordinal_path = start[:, None] + (np.sign(target[which] - start) * space.steps)[..., None] * np.minimum(
+            s, levels_to_move[which][..., None])
+        positions = np.where(discrete[:, None], ordinal_path, continuous_path)  # (E', K, S + 1)
+        for i, e in enumerate(which):
+            for j, moves in hulls[e].items():
+                positions[i, j] = np.concatenate([[start[j]], moves, np.full(length - len(moves), moves[-1]
+                                                                             if moves.size else start[j])])
+
+        own = weights[which, proposer][..., None] * prefs.values_at(positions, proposer)
+        cost = own[..., :-1] - own[..., 1:]
+        gain = np.diff(acceptability(prefs, positions, others, red_line_penalty, weights[which]), axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(gain > 1e-12, gain / np.maximum(cost, 0.0), 0.0)
+        ratio = np.minimum.accumulate(ratio, axis=-1)  # concessions along one issue are made in path order
+        path, issue, step = np.nonzero(ratio > 0)
+        order = np.lexsort((step, -ratio[path, issue, step], path))  # each path's by falling ratio
+        path, issue, step = path[order], issue[order], step[order]
+        bounds = np.searchsorted(path, np.arange(len(which) + 1))
+        for i, e in enumerate(which):
+            part = slice(bounds[i], bounds[i + 1])
+            paths[e] = ConcessionPath(
+                start=start.copy(),
+                positions=positions[i].copy(),
+                issue=issue[part].copy(),
+                step=step[part] + 1,
+                cost=np.maximum(cost[i, issue[part], step[part]], 0.0),
+                divisible=divisible[issue[part]],
+            )
+    return paths
 
 
-def peak(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
-         start: np.ndarray) -> np.ndarray:
-    """Target per issue: the others' most acceptable position inside the proposer's own red lines, nearest to
-    ``start`` among ties.
+def peak(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarray, others: np.ndarray,
+         red_line_penalty: float, start: np.ndarray) -> np.ndarray:
+    """(E, K) target per issue under each of E sets of weights (E, N, K): the others' most acceptable position
+    inside the proposer's own red lines, nearest to ``start`` among ties.
 
     On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
     excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
@@ -179,49 +219,45 @@ def peak(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarra
     besides the grid; between two kinks acceptability is linear or quadratic, so the parabola through the ends
     and middle of each interval next to the best candidate finds a peak inside it.
     """
-    n, k = prefs.weights.shape
+    k = prefs.weights.shape[1]
     lo, hi = prefs.lo[proposer][:, None] - 1e-9, prefs.hi[proposer][:, None] + 1e-9
 
     def best(x: np.ndarray) -> np.ndarray:
-        score = acceptability(prefs, x, others, red_line_penalty)
+        score = acceptability(prefs, x, others, red_line_penalty, weights)
         score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[:, None]), -np.inf)
-        return score.argmax(axis=1)
+        return score.argmax(axis=-1)
 
     kinks = np.concatenate([prefs.ideal, prefs.lo, prefs.hi]).T  # (K, 3N)
     x = np.concatenate([space.grid(GRID), space.snap(kinks.T).T], axis=1)
-    rows = np.arange(k)
-    mid = x[rows, best(x)][:, None]
-    left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=1, initial=-np.inf)  # the nearest candidates either side
-    right = np.where(x > mid + 1e-9, x, np.inf).min(axis=1, initial=np.inf)
-    mid = mid[:, 0]
+    mid = x[np.arange(k), best(x)][..., None]  # (E, K, 1)
+    left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=-1, initial=-np.inf)  # the nearest candidates either side
+    right = np.where(x > mid + 1e-9, x, np.inf).min(axis=-1, initial=np.inf)
+    mid = mid[..., 0]
     left, right = np.where(np.isfinite(left), left, mid), np.where(np.isfinite(right), right, mid)
-    a, b = np.stack([left, mid], axis=1), np.stack([mid, right], axis=1)  # the intervals either side
-    fa, fm, fb = (acceptability(prefs, p, others, red_line_penalty) for p in (a, (a + b) / 2, b))
+    a, b = np.stack([left, mid], axis=-1), np.stack([mid, right], axis=-1)  # the intervals either side
+    fa, fm, fb = (acceptability(prefs, p, others, red_line_penalty, weights) for p in (a, (a + b) / 2, b))
     curve = fa - 2 * fm + fb
     with np.errstate(divide="ignore", invalid="ignore"):
-        vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[:, None])
-    vertex = np.where(space.discrete[:, None], mid[:, None], np.clip(vertex, a, b))
-    x = np.concatenate([mid[:, None], vertex], axis=1)
-    return x[rows, best(x)]
+        vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[..., None])
+    vertex = np.where(space.discrete[:, None], mid[..., None], np.clip(vertex, a, b))
+    x = np.concatenate([mid[..., None], vertex], axis=-1)
+    return np.take_along_axis(x, best(x)[..., None], axis=-1)[..., 0]
 
 
-def switches(prefs: Preferences, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
-             start: np.ndarray) -> dict[int, np.ndarray]:
-    """The proposer's switches on every issue where some country has a value table or red lines exclude options:
-    issue -> positions to move to, in order (may be empty).
+def switches(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarray, others: np.ndarray,
+             red_line_penalty: float, start: np.ndarray) -> list[dict[int, np.ndarray]]:
+    """The proposer's switches under each of E sets of weights (E, N, K), on every issue where some country has a
+    value table or red lines exclude options: per set of weights, issue -> positions to move to, in order (may
+    be empty).
 
     The candidates are the issue's options (discrete) or a grid of ``GRID`` points plus every table point, ideal
     and red-line bound (continuous), inside the proposer's own red lines. Each costs the proposer its value lost
     from ``start`` and gains the others their acceptability; the switches are the vertices of the upper concave
     hull of (cost, gain) from (0, 0), so they come in falling order of gain per cost.
     """
-    k = prefs.weights.shape[1]
-    tabled = np.zeros(k, dtype=bool) if prefs.tables is None else prefs.tables.tabled.any(axis=0)
-    if prefs.excluded is not None:
-        tabled |= prefs.excluded.mask.any(axis=(0, 2))
-    issues = np.flatnonzero(tabled)
+    issues = switching(prefs)
     if issues.size == 0:
-        return {}
+        return [{} for _ in weights]
     candidates = {}
     for j in issues:
         if space.discrete[j]:
@@ -235,18 +271,30 @@ def switches(prefs: Preferences, space: IssueSpace, proposer: int, others: np.nd
     positions = np.tile(start[:, None], (1, width))
     for j, c in candidates.items():
         positions[j] = np.concatenate([c, np.full(width - len(c), c[-1])])
-    own = prefs.weights[proposer][:, None] * prefs.values_at(positions, proposer)
-    gain = acceptability(prefs, positions, others, red_line_penalty)
-    base = acceptability(prefs, start[:, None], others, red_line_penalty)[:, 0]
-    own_start = prefs.weights[proposer] * prefs.values_at(start[:, None], proposer)[:, 0]
+    own = weights[:, proposer][..., None] * prefs.values_at(positions, proposer)  # (E, K, W)
+    gain = acceptability(prefs, positions, others, red_line_penalty, weights)
+    base = acceptability(prefs, start[:, None], others, red_line_penalty, weights)[..., 0]
+    own_start = weights[:, proposer] * prefs.values_at(start[:, None], proposer)[:, 0]
     allowed = (positions >= prefs.lo[proposer][:, None] - 1e-9) & (positions <= prefs.hi[proposer][:, None] + 1e-9)
     if prefs.excluded is not None:
         allowed &= ~prefs.excluded.at(positions.T)[:, proposer, :].T
-    out = {}
-    for j in issues:
-        keep = allowed[j] & (gain[j] - base[j] > 1e-12)
-        out[j] = upper_hull(positions[j][keep], np.maximum(own_start[j] - own[j][keep], 0.0), gain[j][keep] - base[j])
+    out = []
+    for e in range(len(weights)):
+        hull = {}
+        for j in issues:
+            keep = allowed[j] & (gain[e, j] - base[e, j] > 1e-12)
+            hull[j] = upper_hull(positions[j][keep], np.maximum(own_start[e, j] - own[e, j][keep], 0.0),
+                                 gain[e, j][keep] - base[e, j])
+        out.append(hull)
     return out
+
+
+def switching(prefs: Preferences) -> np.ndarray:
+    """The issues where some country has a value table or red lines exclude options (the proposer switches there)."""
+    tabled = np.zeros(prefs.weights.shape[1], dtype=bool) if prefs.tables is None else prefs.tables.tabled.any(axis=0)
+    if prefs.excluded is not None:
+        tabled |= prefs.excluded.mask.any(axis=(0, 2))
+    return np.flatnonzero(tabled)
 
 
 def upper_hull(moves: np.ndarray, cost: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -278,39 +326,80 @@ def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
     concessions on other issues still follow.
     """
     budgets = np.asarray(budget, dtype=float)
-    remaining = np.atleast_1d(budgets)
-    k = len(path.start)
-    reached, partial_issue, partial_at = _cut(path, remaining)
-    x = path.positions[np.arange(k)[None, :], reached]
-    rows = np.flatnonzero(partial_issue >= 0)
-    x[rows, partial_issue[rows]] = partial_at[rows]
+    x = offers([path], np.zeros(budgets.size, dtype=int), np.atleast_1d(budgets))
     return x if budgets.ndim else x[0]
 
 
-def _cut(path: ConcessionPath, remaining: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut a path at M budgets: (M, K) steps reached, and the issue (-1: none) and position of a continuous
-    concession made in part. The concessions that fit are taken in order (the sums cached on the path); if the
-    first that does not fit is ordinal, its issue is closed and the rest is cut again (``skipping``)."""
-    m, p = len(remaining), len(path.cost)
+def offers(paths: list[ConcessionPath], which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """(M, K) the packages ``offer(paths[which[i]], budgets[i])`` of M rows, cut from several paths at once (e.g. one
+    per estimate of the others' weights, ``strategies.opponent_model``)."""
+    reached, partial_issue, partial_at = _cut(paths, which, budgets)
+    x = _at(paths, which[:, None], np.arange(len(paths[0].start)), reached)
+    rows = np.flatnonzero(partial_issue >= 0)
+    x[rows, partial_issue[rows]] = partial_at[rows]
+    return x
+
+
+def _cut(paths: list[ConcessionPath], which: np.ndarray, remaining: np.ndarray
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut path ``which[i]`` at budget ``remaining[i]``, for M rows: (M, K) steps reached, and the issue (-1: none)
+    and position of a continuous concession made in part. The concessions that fit are taken in order (the sums
+    cached on each path); if the first that does not fit is ordinal, its issue is closed and the rest is cut again
+    (``skipping``). The paths' concessions are joined end to end (``_joined``): a row's are ``first`` to ``end``."""
+    m, k = len(remaining), len(paths[0].start)
     partial_issue, partial_at = np.full(m, -1), np.zeros(m)
+    lengths = np.array([len(path.cost) for path in paths])
+    if not lengths.any():
+        return np.zeros((m, k), dtype=int), partial_issue, partial_at
+    cumulative, cost, issues, steps, divisible, reached, first, end = _joined(paths, lengths, which)
     going = remaining > 1e-12
-    if p == 0:
-        return np.zeros((m, len(path.start)), dtype=int), partial_issue, partial_at
-    n = np.where(going, np.searchsorted(path.cumulative, remaining + 1e-12, side="right"), 0)
-    reached = path.reached[n]
-    going &= n < p
-    remaining = np.where(going & (n > 0), remaining - path.cumulative[np.maximum(n - 1, 0)], remaining)
-    nxt = np.minimum(n, p - 1)
-    part = going & path.divisible[nxt]
+    n = np.where(going, _fitting(cumulative, lengths, which, remaining + 1e-12), first)  # made: first to n - 1
+    reached = reached[n if len(paths) == 1 else n + which]  # path e's P + 1 rows of reached start at first + e
+    going &= n < end
+    remaining = np.where(going & (n > first), remaining - cumulative[np.maximum(n - 1, 0)], remaining)
+    nxt = np.minimum(n, len(cumulative) - 1)
+    part = going & divisible[nxt]
     if part.any():
         c = nxt[part]
-        issue, frac = path.issue[c], remaining[part] / path.cost[c]
-        a, b = path.positions[issue, path.step[c] - 1], path.positions[issue, path.step[c]]
+        issue, frac = issues[c], remaining[part] / cost[c]
+        a, b = _at(paths, which[part], issue, steps[c] - 1), _at(paths, which[part], issue, steps[c])
         partial_issue[part], partial_at[part] = issue, a + frac * (b - a)
     skip = going & ~part & (remaining > 1e-12)
-    for stop in np.unique(n[skip]):
-        rows = np.flatnonzero(skip & (n == stop))
-        more, issue, at = _cut(path.skipping(int(stop)), remaining[rows])
+    if skip.any():
+        rows = np.flatnonzero(skip)
+        stops, sub = np.unique(which[rows] * (lengths.max() + 1) + (n - first)[rows], return_inverse=True)
+        skipping = [paths[e].skipping(int(stop)) for e, stop in zip(*np.divmod(stops, lengths.max() + 1), strict=True)]
+        more, issue, at = _cut(skipping, sub.reshape(-1), remaining[rows])
         reached[rows] = np.maximum(reached[rows], more)
         partial_issue[rows], partial_at[rows] = issue, at
     return reached, partial_issue, partial_at
+
+
+def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray) -> tuple:
+    """The paths' cumulative, cost, issue, step, divisible and reached end to end (one path: its own), and where
+    each row's path's concessions start and end in them."""
+    if len(paths) == 1:
+        path = paths[0]
+        return path.cumulative, path.cost, path.issue, path.step, path.divisible, path.reached, 0, lengths[0]
+    first = (np.cumsum(lengths) - lengths)[which]
+    return (*(np.concatenate([getattr(path, name) for path in paths]) for name in
+              ("cumulative", "cost", "issue", "step", "divisible", "reached")), first, first + lengths[which])
+
+
+def _fitting(cumulative: np.ndarray, lengths: np.ndarray, which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
+    """``searchsorted(side="right")`` of each budget among the joined sums of its row's path (``_joined``): pairs
+    (path, sum), as complex numbers, sort lexicographically."""
+    if len(lengths) == 1:
+        return np.searchsorted(cumulative, budgets, side="right")
+    joined, rows = np.repeat(np.arange(len(lengths)), lengths).astype(complex), which.astype(complex)
+    joined.imag, rows.imag = cumulative, budgets
+    return np.searchsorted(joined, rows, side="right")
+
+
+def _at(paths: list[ConcessionPath], which: np.ndarray, issue: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """``paths[which].positions[issue, step]``, broadcast."""
+    if len(paths) == 1:
+        return paths[0].positions[issue, step]
+    width = np.array([path.positions.shape[1] for path in paths])
+    first = np.cumsum([path.positions.size for path in paths]) - len(paths[0].start) * width
+    return np.concatenate([path.positions.ravel() for path in paths])[first[which] + issue * width[which] + step]

@@ -26,7 +26,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .cache import fingerprint
+from .cache import fingerprint, fingerprints
 
 SHAPES = {"linear": 1.0, "quadratic": 2.0}
 
@@ -146,9 +146,18 @@ class Preferences:
     def fingerprint(self) -> bytes:
         """Digest of what a concession path depends on: ideal points, weights, shapes, value tables and red lines
         (not the termination values)."""
+        return fingerprint(self.ideal, self.weights, *self._fixed)
+
+    def fingerprints(self, weights: np.ndarray) -> list[bytes]:
+        """The ``fingerprint`` of these preferences with each of E weights (E, N, K) in place of its own."""
+        return fingerprints((self.ideal,), weights, self._fixed)
+
+    @property
+    def _fixed(self) -> tuple[np.ndarray, ...]:
+        """What a fingerprint hashes after the weights: shapes, red lines, value tables, excluded options."""
         extra = [] if self.tables is None else [self.tables.tabled, self.tables.points, self.tables.values]
         extra += [] if self.excluded is None else [self.excluded.mask]
-        return fingerprint(self.ideal, self.weights, self.exponent, self.lo, self.hi, *extra)
+        return (self.exponent, self.lo, self.hi, *extra)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
@@ -156,10 +165,11 @@ class Preferences:
                      self.linear, None if self.tables is None else self.tables.arrays())
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
-        """Values of positions given per issue: (K, M) -> (N, K, M), or (K, M) for one country ``row``."""
+        """Values of positions given per issue: (..., K, M) -> (..., N, K, M), or (..., K, M) for one country
+        ``row``."""
         table = lambda: self.tables.arrays(row, extra=1)  # noqa: E731
         if row is None:
-            return value(positions[None, :, :], self.ideal[:, :, None], self.reach[:, :, None],
+            return value(positions[..., None, :, :], self.ideal[:, :, None], self.reach[:, :, None],
                          self.exponent[:, None, None], self.linear, None if self.tables is None else table())
         return value(positions, self.ideal[row][:, None], self.reach[row][:, None], self.exponent[row],
                      table=None if self.tables is None else table())

@@ -1,8 +1,11 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import bargaining
 from bargaining import offers
 from bargaining.issues import Issue, IssueSpace
 from bargaining.preferences import ExcludedOptions, Preferences, ValueTables
@@ -67,12 +70,12 @@ def test_ordinal_concession_that_does_not_fit_is_skipped():
 
 
 @st.composite
-def random_preferences(draw, n=3, k=4):
+def random_preferences(draw, n=3, k=4, levels=4):
     ideal = np.array(draw(st.lists(st.lists(st.floats(0, 1), min_size=k, max_size=k), min_size=n, max_size=n)))
     raw = np.array(draw(st.lists(st.lists(st.floats(0.01, 1), min_size=k, max_size=k), min_size=n, max_size=n)))
     exponent = np.array(draw(st.lists(st.sampled_from([1.0, 2.0]), min_size=n, max_size=n)))
     ordinal = draw(st.lists(st.booleans(), min_size=k, max_size=k))
-    issues = tuple(Issue(f"i{j}", "ordinal", "l0", levels=("l0", "l1", "l2", "l3")) if o
+    issues = tuple(Issue(f"i{j}", "ordinal", "l0", levels=tuple(f"l{i}" for i in range(levels))) if o
                    else Issue(f"i{j}", "continuous", 0.0, bounds=(0.0, 1.0)) for j, o in enumerate(ordinal))
     space = IssueSpace(issues)
     ideal = np.array([space.snap(row) for row in ideal])
@@ -250,3 +253,74 @@ def test_many_budgets_at_once_cut_exactly_as_one_at_a_time(case, budgets):
         for row, budget in enumerate(budgets):
             assert np.array_equal(many[row], reference_offer(path, budget))
             assert np.array_equal(many[row], offers.offer(path, budget))
+
+
+def estimates(prefs: Preferences, proposer: int, seed: int, size: int = 12) -> np.ndarray:
+    """(size, N, K) random weights: some rounded to 0.02, some with the proposer's own row (as its estimates of the
+    others are, ``strategies.opponent_model``), the first the true weights."""
+    rng = np.random.default_rng(seed)
+    n, k = prefs.weights.shape
+    weights = rng.dirichlet(np.ones(k) * rng.uniform(0.2, 3), size=(size, n))
+    weights[::2] = np.round(weights[::2] / 0.02) * 0.02
+    weights[: size // 2, proposer] = prefs.weights[proposer]
+    weights[0] = prefs.weights
+    return weights
+
+
+def assert_same_path(a: offers.ConcessionPath, b: offers.ConcessionPath) -> None:
+    for name in ("start", "positions", "issue", "step", "cost", "divisible"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(random_preferences(), random_preferences(levels=30), tabled_preferences()), st.integers(0, 2**32))
+def test_paths_of_many_weights_at_once_are_each_path_alone(case, seed):
+    """``concession_paths`` builds the paths of many weight estimates at once: each is bit for bit the path of its
+    weights alone, whatever the others in the batch (ordinal issues of 30 levels give paths of different lengths
+    in one batch; value tables and excluded options give switches)."""
+    prefs, space = case
+    for proposer in range(len(prefs.countries)):
+        weights = estimates(prefs, proposer, seed)
+        paths = offers.concession_paths(prefs, space, proposer, weights)
+        for e in (0, 5, len(weights) - 1):
+            assert_same_path(paths[e], offers.concession_path(replace(prefs, weights=weights[e]), space, proposer))
+        assert_same_path(offers.concession_paths(prefs, space, proposer, weights[5:6])[0], paths[5])
+
+
+@pytest.mark.parametrize("name", ["nafta-2017", "uk-eu-2020", "port-expansion"])
+def test_paths_of_many_weights_at_once_in_the_bundled_scenarios(name):
+    """The same in the bundled scenarios (port-expansion: value tables and excluded options), every path."""
+    scenario = bargaining.load_scenario(name)
+    prefs = scenario.preferences
+    for proposer in range(len(prefs.countries)):
+        weights = estimates(prefs, proposer, proposer, size=20)
+        for path, w in zip(offers.concession_paths(prefs, scenario.space, proposer, weights), weights, strict=True):
+            assert_same_path(path, offers.concession_path(replace(prefs, weights=w), scenario.space, proposer))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(random_preferences(), random_preferences(levels=30), tabled_preferences()), st.integers(0, 2**32),
+       st.lists(st.tuples(st.integers(0, 11), st.floats(0, 1.2)), min_size=1, max_size=30))
+def test_offers_from_many_paths_at_once_are_each_offer_alone(case, seed, rows):
+    """``offers`` cuts many paths at once (one per weight estimate): each row is exactly its path's cut at its
+    budget alone."""
+    prefs, space = case
+    paths = offers.concession_paths(prefs, space, 0, estimates(prefs, 0, seed))
+    which, budgets = np.array([w for w, _ in rows]), np.array([b for _, b in rows])
+    many = offers.offers(paths, which, budgets)
+    for row, (w, budget) in enumerate(rows):
+        assert np.array_equal(many[row], offers.offer(paths[w], budget))
+        assert np.array_equal(many[row], reference_offer(paths[w], budget))
+
+
+def test_batched_paths_share_the_scenario_cache_with_single_ones():
+    """A scenario caches the paths of many weights under the keys of each alone: a run and a batch share them."""
+    scenario = bargaining.load_scenario("nafta-2017")
+    prefs = scenario.preferences
+    weights = estimates(prefs, 1, 7)
+    assert prefs.fingerprints(weights) == [replace(prefs, weights=w).fingerprint for w in weights]
+    first = scenario.concession_path(1, replace(prefs, weights=weights[3]))
+    paths = scenario.concession_paths(1, prefs, weights)
+    assert paths[3] is first
+    assert all(scenario.concession_path(1, replace(prefs, weights=w)) is p for w, p in zip(weights, paths, strict=True))

@@ -120,6 +120,9 @@ class Stand:
     def concession_path(self, preferences):
         return self.scenario.concession_path(self.row, preferences)
 
+    def concession_paths(self, preferences, weights):
+        return self.scenario.concession_paths(self.row, preferences, weights)
+
     def package_at(self, aspiration, rows):
         return offers.offer(self.concession_path(self.preferences), 1.0 - aspiration)
 

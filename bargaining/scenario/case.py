@@ -15,7 +15,7 @@ from .. import analysis
 from ..cache import Cache
 from ..errors import ScenarioError
 from ..issues import IssueSpace
-from ..offers import ConcessionPath, concession_path
+from ..offers import ConcessionPath, concession_path, concession_paths
 from ..preferences import (
     SHAPES,
     ExcludedOptions,
@@ -154,6 +154,13 @@ class Scenario:
         distinct preferences and shared by every run of the scenario."""
         prefs = self.preferences if preferences is None else preferences
         return self.cached(("path", row, prefs.fingerprint), lambda: concession_path(prefs, self.space, row))
+
+    def concession_paths(self, row: int, preferences: Preferences, weights: np.ndarray) -> list[ConcessionPath]:
+        """Country ``row``'s concession paths under ``preferences`` with each of E weights (E, N, K) in place of its
+        own: ``concession_path`` of each, cached under the same keys, those not in the cache built at once."""
+        keys = [("path", row, key) for key in preferences.fingerprints(weights)]
+        return self._cache.get_many(keys, lambda missing: concession_paths(preferences, self.space, row,
+                                                                           weights[missing]))
 
     def zopa(self) -> analysis.Zopa:
         """The zone of possible agreement at the initial walk-away values, under the decision rule."""

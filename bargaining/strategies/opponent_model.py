@@ -75,17 +75,19 @@ class OpponentModel(Strategy):
         return polynomial_aspiration(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away)
 
     def propose(self, agent, rows) -> np.ndarray:
-        """Offers cut from the concession path on the estimated preferences (``path``), one per distinct estimate."""
+        """Offers cut from the concession paths on the estimated preferences (``rounded``), one per distinct
+        estimate; those not in the scenario's cache yet are built at once (``Negotiator.concession_paths``)."""
         self._start(agent)
         packages = np.zeros((agent.size, len(agent.space)))
         rounded = self.rounded(agent)
         for _, prefs, members in agent.groups_of(rows):
             index = np.flatnonzero(members)
-            estimates, which = np.unique(rounded[index].reshape(len(index), -1), axis=0, return_inverse=True)
-            for e, estimate in enumerate(estimates):
-                same = index[which.reshape(-1) == e]
-                path = agent.concession_path(replace(prefs, weights=estimate.reshape(rounded.shape[1:])))
-                packages[same] = offers.offer(path, 1.0 - agent.aspiration[same])
+            estimates = np.ascontiguousarray(rounded[index].reshape(len(index), -1))
+            # the distinct estimates, compared as bytes (ten times faster than np.unique(axis=0))
+            _, first, which = np.unique(estimates.view(np.dtype((np.void, estimates[0].nbytes))).ravel(),
+                                        return_index=True, return_inverse=True)
+            paths = agent.concession_paths(prefs, estimates[first].reshape(-1, *rounded.shape[1:]))
+            packages[index] = offers.offers(paths, which.reshape(-1), 1.0 - agent.aspiration[index])
         return packages
 
     def rounded(self, agent) -> np.ndarray:
