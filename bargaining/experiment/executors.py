@@ -133,11 +133,24 @@ def _dask(scheduler: str | None, dask_local: int | None):
             cluster.close()
         raise ExperimentError(f"--scheduler {address}: cannot reach the Dask scheduler "
                               f"(expected tcp://HOST:PORT of a running scheduler): {failure}")
+    interrupted = False
     try:
         slots = max(1, sum(client.nthreads().values()))
         name = f"Dask LocalCluster ({dask_local} workers)" if cluster else f"Dask scheduler {address}"
         yield Backend(client.get_executor(pure=False), slots, f"{name}, {slots} threads")
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        # After Ctrl-C the connections close in the middle of calls, and distributed and tornado log each as an
+        # error with a traceback: not news (the sweep says in one line what is stored), so logging is off until
+        # the client and cluster are closed.
+        previous = logging.root.manager.disable
+        if interrupted:
+            logging.disable(logging.CRITICAL)
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            logging.disable(previous)
