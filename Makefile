@@ -40,6 +40,7 @@ test: setup
 # BEFORE=DIR also times an older checkout's engine side by side (e.g. `git worktree add --detach DIR 0dcc594`).
 bench: setup
 	$(PY) benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
+	$(if $(BEFORE),$(PY) benchmarks/scenarios_by_strategy.py --before $(BEFORE))
 	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
