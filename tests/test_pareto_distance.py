@@ -5,6 +5,7 @@ Kalai-Smorodinsky points with their combinations pruned against every combinatio
 
 import itertools
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,6 +61,10 @@ def test_nafta_deals_as_before(nafta):
     deals = [r.package for r in (run(nafta, seed=s, record=False) for s in range(40)) if r.outcome == "deal"]
     assert len(deals) >= 10
     assert analysis._combinations(nafta.preferences, nafta.space).facets is not None  # linear values: facets
+    refuse = lambda *args: pytest.fail("a programme solved where the facets serve")  # noqa: E731
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(analysis, "_lp_pareto_distance", refuse)
+        assert analysis.pareto_distances(nafta.preferences, nafta.space, np.array(deals)).shape == (len(deals),)
     for package in deals:
         fast = analysis.pareto_distance(nafta.preferences, nafta.space, package)
         expected = reference_pareto_distance(nafta.preferences, nafta.space, package)
@@ -233,3 +238,52 @@ def test_random_scenarios_pruned_nash_and_ks_as_every_combination(spaces, seed, 
     assert same_point(analysis._lp_nash(prefs, space, floors), analysis._lp_nash(prefs, space, floors, prune=False))
     assert same_point(analysis._lp_kalai_smorodinsky(prefs, space, floors),
                       analysis._lp_kalai_smorodinsky(prefs, space, floors, prune=False))
+
+
+def test_quota_distances_follow_the_rule_and_the_walk_away_values():
+    """port-expansion (quota with vetoes, value tables): a better package must pass at the walk-away values, so
+    the distances are not unanimity's (within every red line), and none passes at walk-away values above every
+    utility; ``deal_metrics`` carries the rule and walk-away values through, for (M, K) packages row for row."""
+    s = load_scenario("port-expansion")
+    prefs, space, rule, walk_away = s.preferences, s.space, s.rule, s.initial_walk_away
+    packages = space.snap(np.random.default_rng(0).random((6, len(space))))
+    quota = analysis.pareto_distances(prefs, space, packages, rule, walk_away)
+    assert quota.max() > 0.0 and np.all(quota >= 0.0)
+    assert not np.array_equal(quota, analysis.pareto_distances(prefs, space, packages, None, walk_away))
+    assert np.all(analysis.pareto_distances(prefs, space, packages, rule, np.full(len(walk_away), 2.0)) == 0.0)
+    metrics = s.deal_metrics(packages)
+    assert np.array_equal(metrics["pareto_distance"], quota)
+    nash, ks = s.solutions().nash, s.solutions().kalai_smorodinsky
+    assert not np.array_equal(nash.utilities, analysis.nash(prefs, space, walk_away).utilities)  # the rule matters
+    u = prefs.utility(packages)
+    assert np.array_equal(metrics["nash_distance"], [np.linalg.norm(row - nash.utilities) for row in u])
+    assert np.array_equal(metrics["kalai_smorodinsky_distance"], [np.linalg.norm(row - ks.utilities) for row in u])
+    assert np.array_equal(metrics["joint_gain"], [(row - walk_away).sum() for row in u])
+    for m, package in enumerate(packages):
+        assert s.deal_metrics(package) == {name: float(values[m]) for name, values in metrics.items()}
+        # without walk-away values, a unanimity rule measures from the package's own utilities
+        assert analysis.pareto_distance(prefs, space, package) == analysis.pareto_distance(
+            prefs, space, package, None, prefs.utility(package))
+
+
+def test_a_quota_on_todays_shape_is_the_solvers(nafta):
+    """nafta-2017 under a 2-of-3 quota: the programmes and facets (unanimity) do not serve; a package that two
+    countries could both improve on at their walk-away values, the third left behind, lies further inside."""
+    prefs, space, walk_away = nafta.preferences, nafta.space, nafta.initial_walk_away
+    packages = np.array([r.package for r in (run(nafta, seed=s, record=False) for s in range(30))
+                         if r.outcome == "deal"][:5])
+    unanimity = analysis.pareto_distances(prefs, space, packages)
+    quota = analysis.pareto_distances(prefs, space, packages, analysis.Rule(3, 2, ()), walk_away)
+    assert not np.array_equal(quota, unanimity)
+
+
+def test_the_programmes_serve_only_todays_shape(nafta):
+    """Per-combination programmes (and facets) for unanimity with red lines as bounds; value tables, excluded
+    options or a quota go to ``solvers``."""
+    assert analysis._today(nafta.preferences, nafta.space, None)
+    assert analysis._today(nafta.preferences, nafta.space, nafta.rule)
+    assert not analysis._today(nafta.preferences, nafta.space, analysis.Rule(3, 2, ()))
+    tabled = load_scenario(Path(__file__).parent / "scenarios" / "value_tables.toml")
+    prefs = tabled.preferences
+    for variant in (prefs, replace(prefs, excluded=None), replace(prefs, tables=None)):
+        assert not analysis._today(variant, tabled.space, None)
