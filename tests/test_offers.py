@@ -324,3 +324,27 @@ def test_batched_paths_share_the_scenario_cache_with_single_ones():
     paths = scenario.concession_paths(1, prefs, weights)
     assert paths[3] is first
     assert all(scenario.concession_path(1, replace(prefs, weights=w)) is p for w, p in zip(weights, paths, strict=True))
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=random_preferences(), proposer=st.integers(0, 2))
+def test_every_concession_gains_the_others_something(case, proposer):
+    """A path holds only concessions that raise the others' acceptability (a step that gains nothing is never
+    made, however large the budget), each costing the proposer no more than it gains them per its ratio order."""
+    prefs, space = case
+    path = offers.concession_path(prefs, space, proposer)
+    others = np.where(np.arange(3) == proposer, 0.0, 1.0)
+    score = offers.acceptability(prefs, path.positions, others, 10.0)
+    gain = score[path.issue, path.step] - score[path.issue, path.step - 1]
+    assert np.all(gain > 1e-12)
+
+
+def test_among_equally_acceptable_targets_the_nearest_to_the_proposers_ideal():
+    """B and C pull issue a equally hard in opposite directions between their ideals 0.2 and 0.6, so every
+    position there is as acceptable to them: A (ideal 1) goes only as far as 0.6, not on to 0.2."""
+    prefs = Preferences(("A", "B", "C"), np.array([[1.0], [0.2], [0.6]]), np.ones((3, 1)), np.ones(3),
+                        np.zeros((3, 1)), np.ones((3, 1)), np.zeros(3))
+    space = IssueSpace((Issue("a", "continuous", 0.0, bounds=(0.0, 1.0)),))
+    path = offers.concession_path(prefs, space, 0)
+    np.testing.assert_allclose(offers.offer(path, 1.0), [0.6])
+    np.testing.assert_allclose(path.positions[0, -1], 0.6)
