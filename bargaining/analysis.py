@@ -523,7 +523,7 @@ class _Facets:
     """
 
     def __init__(self, normals: np.ndarray, offsets: np.ndarray, ord_utility: np.ndarray):
-        self.normals, self.offsets = normals, offsets
+        self.normals = normals
         self.ceiling = offsets[None, :] + ord_utility @ normals.T  # (P, F) the facets of each piece
 
     @classmethod
@@ -740,10 +740,10 @@ def pareto_distances(prefs: Preferences, space: IssueSpace, packages: np.ndarray
             return facets.distances(prefs.utility(packages))
         return np.array([_lp_pareto_distance(prefs, space, p) for p in packages])
     out = np.zeros(len(packages))
-    for m, package in enumerate(packages):
-        engine = _engine(prefs, space, rule, prefs.utility(package) if walk_away is None else walk_away)
+    for m, utilities in enumerate(prefs.utility(packages)):
+        engine = _engine(prefs, space, rule, utilities if walk_away is None else walk_away)
         if not engine.problem.empty:
-            _, slack = engine.ray(prefs.utility(package), np.ones(prefs.weights.shape[0]))
+            _, slack = engine.ray(utilities, np.ones(prefs.weights.shape[0]))
             out[m] = max(float(slack), 0.0)
     return out
 
