@@ -3,6 +3,7 @@ for every bundled scenario, seeds 0-19, every protocol, and the scenario's own s
 strategies (every country playing it).
 
     python tests/golden/generate.py > tests/golden/runs.txt      # after a change that is meant to alter results
+    python tests/golden/generate.py --every 40                   # the shows and every 40th run (a sample)
 
 The list of cases is written out here, not read from the registries, so a new strategy or protocol does not change
 the file. ``tests/test_golden.py`` runs this script with several BLAS threads and compares its output with
@@ -58,8 +59,11 @@ def _seeded(scenario, label, sets):
         yield f"{scenario} {label} seed {seed}", argv
 
 
-def generate(out=sys.stdout) -> None:
-    for label, argv in cases():
+def generate(out=sys.stdout, every: int = 1) -> None:
+    """Write the cases; with ``every`` > 1 only the ``show`` cases and every ``every``-th run."""
+    for n, (label, argv) in enumerate(cases()):
+        if argv[0] != "show" and n % every:
+            continue
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
             code = main(argv)
@@ -67,4 +71,4 @@ def generate(out=sys.stdout) -> None:
 
 
 if __name__ == "__main__":
-    generate()
+    generate(every=int(sys.argv[2]) if sys.argv[1:2] == ["--every"] else 1)
