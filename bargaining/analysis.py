@@ -14,8 +14,8 @@ Two engines compute the solution concepts exactly (docs/theory.md):
   unanimity) with at most ``LP_COMBINATIONS`` combinations of discrete levels inside every red line: for each
   combination the continuous issues form a linear programme (each value function the minimum of its tangent
   lines; exact for linear value functions, an outer approximation for quadratic ones, TANGENTS per function),
-  and the Nash solution maximises sum_n log(u_n - walk_away_n) over the same constraints (SLSQP). nafta-2017
-  and pie-split are solved this way, bit for bit as before;
+  and the Nash solution maximises sum_n log(u_n - walk_away_n) over the same constraints
+  (``solvers.max_log_surplus``). nafta-2017 and pie-split are solved this way;
 * ``solvers`` for everything else: chunked enumeration of discrete spaces up to ``solvers.ENUMERATE`` packages,
   mixed-integer programming (HiGHS) beyond and for mixed spaces. Combinations of levels are never enumerated
   one LP at a time there.
@@ -25,9 +25,9 @@ frontier (rays from a reference point), give the Kalai-Smorodinsky point (the ra
 the distance of a deal to the frontier (the ray from the deal's utilities; with linear values in today's shape,
 the facets of the utility set answer for every deal at once, ``_Facets``).
 
-The solvers run with one BLAS thread (``one_blas_thread``): a multithreaded BLAS adds up in an order that
-depends on its thread count, which changes the last bits of SLSQP's result, so without it the same deal would
-have a different Nash distance on a laptop, a server and a Dask worker.
+No BLAS lies on the way to a result (the Nash polish, the facets, the distances compute their products element
+by element), so the results are the same bits on every CPU and with any number of BLAS threads (a laptop, a
+server, a Dask worker); ``one_blas_thread`` remains for callers that want BLAS on one thread.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.optimize._highspy import _core as highs  # the HiGHS that linprog and milp call
 from scipy.spatial import ConvexHull, QhullError
 from threadpoolctl import ThreadpoolController
@@ -380,8 +379,8 @@ def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray, prune: b
     product of the surpluses over the walk-away values (``floors``). None when no package gives everyone
     its walk-away value.
 
-    For each choice of ordinal levels the continuous issues are solved by SLSQP on the concave programme
-    max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
+    For each choice of ordinal levels the continuous issues are solved (``solvers.max_log_surplus``) on the
+    concave programme max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
     (exact for linear value functions). The pieces are visited best bound first and a piece is not solved when
     a bound shows it cannot beat the best found (branch and bound, as ``_lp_max_min_slack``; ``prune=False``
     solves every piece, with the same result): each country's best utility from the piece,
@@ -437,9 +436,9 @@ def _lp_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Po
     return None if best is None else Point(best, prefs.utility(best))
 
 
-@one_blas_thread
 def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
-    """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents."""
+    """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents
+    (``solvers.max_log_surplus``: the same bits on every CPU)."""
     n, c = prefs.weights.shape[0], len(issues)
     if c == 0:
         return np.zeros(0)
@@ -451,22 +450,9 @@ def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_s
         W[i, c + i * c: c + (i + 1) * c] = prefs.weights[i, issues]
     x_start = np.clip(x_start, lo[issues], hi[issues])
     z_start = np.clip(prefs.values(_embed(x_start, issues, prefs))[:, issues], 0.0, 1.0)
-    y0 = np.concatenate([x_start, z_start.ravel()])
-
-    def objective(y):
-        return -np.log(np.maximum(W @ y - floors, 1e-300)).sum()
-
-    def gradient(y):
-        return -(W / np.maximum(W @ y - floors, 1e-300)[:, None]).sum(axis=0)
-
-    result = minimize(
-        objective, y0, jac=gradient, method="SLSQP",
-        bounds=[(lo[k], hi[k]) for k in issues] + [(0.0, 1.0)] * (n * c),
-        constraints=[{"type": "ineq", "fun": lambda y: b - A @ y, "jac": lambda y: -A},
-                     {"type": "ineq", "fun": lambda y: W @ y - floors - 1e-12, "jac": lambda y: W}],
-        options={"ftol": 1e-15, "maxiter": 500},
-    )
-    y = result.x if np.isfinite(result.fun) and result.fun <= objective(y0) else y0
+    lower = np.concatenate([lo[issues], np.zeros(n * c)])
+    upper = np.concatenate([hi[issues], np.ones(n * c)])
+    y = solvers.max_log_surplus(W, floors, A, b, lower, upper, np.concatenate([x_start, z_start.ravel()]))
     return np.clip(y[:c], lo[issues], hi[issues])
 
 
@@ -524,7 +510,7 @@ class _Facets:
 
     def __init__(self, normals: np.ndarray, offsets: np.ndarray, ord_utility: np.ndarray):
         self.normals = normals
-        self.ceiling = offsets[None, :] + ord_utility @ normals.T  # (P, F) the facets of each piece
+        self.ceiling = offsets[None, :] + solvers.dot(ord_utility[:, None, :], normals)  # (P, F) each piece's facets
 
     @classmethod
     def build(cls, prefs: Preferences, combos: _Combinations) -> _Facets | None:
@@ -554,7 +540,8 @@ class _Facets:
         normals = hull.equations[:, :n]
         normals = np.maximum(normals[(normals >= -1e-12).all(axis=1) & (normals > 1e-12).any(axis=1)], 0.0)
         normals = np.unique(normals / normals.sum(axis=1, keepdims=True), axis=0)
-        return cls(normals, (points @ normals.T).max(axis=0), combos.ord_utility)
+        offsets = np.array([solvers.dot(points, normal).max() for normal in normals])
+        return cls(normals, offsets, combos.ord_utility)
 
     def distances(self, floors: np.ndarray) -> np.ndarray:
         """(M, N) utilities -> (M,) the largest common gain over them (0 when at most ``EFFICIENT``); in chunks
@@ -787,7 +774,7 @@ def deal_metrics(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, p
     found = solutions(prefs, space, walk_away, rule)
     packages = np.asarray(package, dtype=float).reshape(-1, len(space))
     u = prefs.utility(packages)
-    far = lambda p: None if p is None else np.array([np.linalg.norm(d) for d in u - p.utilities])  # noqa: E731
+    far = lambda p: None if p is None else np.sqrt(((u - p.utilities) ** 2).sum(axis=-1))  # noqa: E731
     metrics = {
         "pareto_distance": pareto_distances(prefs, space, packages, rule, walk_away),
         "nash_distance": far(found.nash),

@@ -33,7 +33,13 @@ relaxation); on other continuous issues the tangent lines of the single-peaked v
 shape, an outer approximation for the quadratic one, re-evaluated exactly); a binary per party that may vote no
 (quota rules). The Nash product is maximised by outer approximation, Kelley's cutting planes on the logarithm of
 each surplus, until the bound is within 1e-10 of the best package found (or stops improving, at the solver's
-tolerance); continuous issues are then polished by SLSQP with the discrete choices fixed.
+tolerance); continuous issues are then polished (``max_log_surplus``) with the discrete choices fixed.
+
+``max_log_surplus`` is the one polish of a Nash product (here and in ``analysis``). It uses no BLAS: every matrix
+product is an element-wise product and a sum, and each step's quadratic programme is solved by HiGHS, which
+brings its own linear algebra. A polish by SLSQP (scipy's, built on BLAS) gave packages that differed in the
+8th digit from one OpenBLAS kernel to another (OPENBLAS_CORETYPE, i.e. from one CPU to another); this one gives
+the same bits on every CPU and with any number of threads (``tests/test_reproducible.py``).
 """
 
 from __future__ import annotations
@@ -41,12 +47,14 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp, minimize
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .issues import IssueSpace
 from .preferences import Preferences
@@ -64,6 +72,7 @@ NASH_GAP = 1e-10  # outer approximation of the log Nash product stops within thi
 NASH_ROUNDS = 60  # at most this many rounds of cuts
 EPS = 1e-9  # smallest surplus in the log Nash product
 CUT_FLOOR = 1e-4  # lowest surplus a cut of the log is taken at
+POLISH_ROUNDS = 60  # at most this many Newton steps in max_log_surplus
 
 
 def tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, np.ndarray]:
@@ -600,7 +609,7 @@ class Milp:
 
     def _polish(self, x: np.ndarray, solution: np.ndarray) -> np.ndarray:
         """Maximise the log Nash product over the continuous issues with the discrete choices fixed (each value a
-        minimum of lines on the chosen segment), by SLSQP; keep it if it is better."""
+        minimum of lines on the chosen segment), by ``max_log_surplus``; keep it if it is better."""
         p = self.problem
         prefs = p.prefs
         gains = p.evaluate(x)[:, 0]
@@ -649,19 +658,10 @@ class Milp:
         x0 = np.clip(x[issues], lo, hi)
         values0 = prefs.values(x)
         y0 = np.concatenate([x0, [values0[members[mi], issues[a]] for mi, a, _, _ in lines]])
-
-        def objective(y):
-            return -np.log(np.maximum(W @ y - floors, 1e-300)).sum()
-
-        def gradient(y):
-            return -(W / np.maximum(W @ y - floors, 1e-300)[:, None]).sum(axis=0)
-
-        result = minimize(objective, y0, jac=gradient, method="SLSQP",
-                          bounds=[(lo[a], hi[a]) for a in range(c)] + [(None, 1.0)] * nz,
-                          constraints=[{"type": "ineq", "fun": lambda y: b - A @ y, "jac": lambda y: -A}],
-                          options={"ftol": 1e-15, "maxiter": 500})
+        y = max_log_surplus(W, floors, A, b, np.concatenate([lo, np.full(nz, -np.inf)]),
+                            np.concatenate([hi, np.ones(nz)]), y0)
         polished = x.copy()
-        polished[issues] = np.clip(result.x[:c], lo, hi)
+        polished[issues] = np.clip(y[:c], lo, hi)
         before = p.coalition_log(p.evaluate(x))[0]
         after = p.coalition_log(p.evaluate(polished))[0]
         return polished if after > before else x
@@ -689,3 +689,100 @@ class Milp:
                 total[c] = total.get(c, 0.0) + v / span[i]
         again = model.solve(total)
         return self.package(solution if again is None else again)
+
+
+# ------------------------------------------------------------------------------------------ the Nash polish
+
+def dot(matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """matrix @ y without BLAS (element-wise products summed by numpy): the same bits on every CPU."""
+    return (matrix * y).sum(axis=-1)
+
+
+_QP = threading.local()
+
+
+def _qp(hessian: np.ndarray, linear: np.ndarray, A: np.ndarray, b: np.ndarray, lower: np.ndarray,
+        upper: np.ndarray) -> np.ndarray | None:
+    """argmin 1/2 y'Hy + linear . y subject to A y <= b, lower <= y <= upper, by HiGHS's active-set QP solver
+    (one HiGHS object per thread); None when not solved."""
+    h = getattr(_QP, "highs", None)
+    if h is None:
+        with _quiet():  # the first HiGHS of a process prints a banner
+            h = _QP.highs = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    nv = len(linear)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = nv, A.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = linear, lower, upper
+    lp.row_lower_, lp.row_upper_ = np.full(len(b), -np.inf), b
+    columns = A.T
+    nonzero = columns != 0
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = nv, A.shape[0]
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
+    lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
+    lp.a_matrix_.value_ = columns[nonzero]
+    lower_triangle = np.tril(hessian).T  # row j: column j of the lower triangle
+    kept = lower_triangle != 0
+    q = highspy.HighsHessian()
+    q.dim_, q.format_ = nv, highspy.HessianFormat.kTriangular
+    q.start_ = np.concatenate([[0], np.cumsum(kept.sum(axis=1))]).astype(np.int32)
+    q.index_ = np.nonzero(kept)[1].astype(np.int32)
+    q.value_ = lower_triangle[kept]
+    model = highspy.HighsModel()
+    model.lp_, model.hessian_ = lp, q
+    h.passModel(model)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.clip(np.array(h.getSolution().col_value), lower, upper)
+
+
+def max_log_surplus(W: np.ndarray, floors: np.ndarray, A: np.ndarray, b: np.ndarray, lower: np.ndarray,
+                    upper: np.ndarray, y0: np.ndarray) -> np.ndarray:
+    """argmax sum_n log(W_n . y - floors_n) subject to A y <= b, lower <= y <= upper: the Nash product's polish.
+
+    Sequential quadratic programming from ``y0`` (every surplus > 0): each step maximises Newton's quadratic model
+    of the objective over the constraints (HiGHS), then halves the step until the objective strictly improves;
+    it stops when no step does, after at most ``POLISH_ROUNDS``. Returns ``y0`` when it cannot improve on it.
+    No BLAS: the result is the same on every CPU, with any number of threads.
+    """
+    def value(y):
+        surplus = dot(W, y) - floors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return surplus, (np.log(surplus).sum() if np.all(surplus > 0) else -np.inf)
+
+    y = np.clip(np.asarray(y0, dtype=float), lower, upper)
+    surplus, best = value(y)
+    if best == -np.inf:
+        return np.asarray(y0, dtype=float)
+    last = np.inf  # the size of the last full step
+    for _ in range(POLISH_ROUNDS):
+        scaled = W / surplus[:, None]  # rows W_n / s_n: gradient -sum_n, Hessian sum_n of their outer products
+        hessian = (scaled[:, :, None] * scaled[:, None, :]).sum(axis=0)
+        # in the step d = y' - y, so that HiGHS's regularisation of the QP (1/2 rho |d|^2) vanishes at the optimum
+        step = _qp(hessian, -scaled.sum(axis=0), A, b - dot(A, y), lower - y, upper - y)
+        if step is None:
+            break
+        target = y + step
+        size = float(np.abs(step).max())
+        trial = np.clip(target, lower, upper)
+        trial_surplus, trial_value = value(trial)
+        if size < last and trial_value > -np.inf and trial_value >= best - 1e-12 * abs(best):
+            # near the optimum the value is flat to rounding: full steps go on while they keep shrinking
+            # (Newton's quadratic convergence), to the last bits of the optimum
+            y, surplus, best, last = trial, trial_surplus, max(best, trial_value), size
+            if size == 0.0:
+                break
+            continue
+        t = 0.5  # far from it: halve the step until the value strictly improves
+        for _ in range(40):
+            trial = np.clip(y + t * step, lower, upper)
+            trial_surplus, trial_value = value(trial)
+            if trial_value > best:
+                break
+            t /= 2
+        else:
+            break
+        y, surplus, best, last = trial, trial_surplus, trial_value, np.inf
+    return y

@@ -2,7 +2,8 @@
 
 A change meant to alter results regenerates ``tests/golden/runs.txt`` (see ``tests/golden/generate.py``) in a
 commit that says why. The file was written with one BLAS thread; the test runs with four, so it also holds the
-results to not depending on the BLAS thread count (``analysis.one_blas_thread``).
+results to not depending on the BLAS thread count (``tests/test_reproducible.py`` holds a sample to the same
+under several BLAS kernels).
 """
 
 import os

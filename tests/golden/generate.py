@@ -7,8 +7,8 @@ strategies (every country playing it).
 
 The list of cases is written out here, not read from the registries, so a new strategy or protocol does not change
 the file. ``tests/test_golden.py`` runs this script with several BLAS threads and compares its output with
-``runs.txt`` byte for byte: the efficiency columns' solvers run with one BLAS thread whatever the environment
-(``analysis.one_blas_thread``), so the output does not depend on the thread count.
+``runs.txt`` byte for byte; ``tests/test_reproducible.py`` runs a sample (``--every``) under several OpenBLAS
+kernels: the efficiency columns' solvers use no BLAS on the way to a result (docs/theory.md, the Nash polish).
 """
 
 from __future__ import annotations
