@@ -14,7 +14,7 @@
 * ``slice_grid``: the packages on a 2-D slice of the package space; ``ternary_coordinates``: three
   countries' surpluses as points in a triangle.
 
-Pure numpy and scipy: the pictures of these are in ``bargaining.teaching_plots``.
+Pure numpy and scipy: the pictures of these are in ``bargaining.figures.teaching``.
 """
 
 from __future__ import annotations

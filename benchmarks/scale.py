@@ -111,7 +111,7 @@ def main() -> None:
     if args.figure:
         from matplotlib.figure import Figure
 
-        from bargaining.plots import save_figure
+        from bargaining.figures.run import save_figure
 
         fig = Figure(figsize=(8, 3.2))
         for ax, mix in zip(fig.subplots(1, 2), ("mixed", "discrete"), strict=True):

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 import bargaining
-from bargaining import tournament
+from bargaining.experiment import tournament
 from bargaining.experiment.store import write_file
 
 

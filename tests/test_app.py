@@ -99,7 +99,7 @@ def test_app_turns_solaras_telemetry_and_version_check_off():
     import subprocess
     import sys
 
-    from bargaining.app_cli import QUIET, command
+    from bargaining.cli.app import QUIET, command
 
     assert "--no-check-version" in command("127.0.0.1", 8765)
     check = "from solara.server import settings; print(settings.telemetry.mixpanel_enable)"

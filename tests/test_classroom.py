@@ -133,7 +133,7 @@ _ROOM = Classroom("pie-split", seat="A", seed=0)
 
 def test_the_notebook_panel_plays_a_student_to_the_end():
     """Drive the ipywidgets panel as a student would: set controls, press buttons."""
-    from bargaining.classroom_widgets import SeatPanel
+    from bargaining.classroom.widgets import SeatPanel
 
     panel = SeatPanel(Classroom("pie-split", seat="B", seed=0))
     assert "A tables a package worth 0.000" in panel.status.value and panel.table.disabled

@@ -629,7 +629,7 @@ def test_show_json_gives_the_domestic_tables_events_and_ratification_rule(capsys
 
 
 def test_domestic_records_and_the_figure(nafta, tmp_path):
-    from bargaining.plots import trajectory
+    from bargaining.figures.run import trajectory
 
     r = bargaining.run(nafta, {"US.termination_value": 0.9}, seed=1)
     assert set(r.domestic.kind) == {"congress", "lobby", "auto_workers", "election", "audience_costs"}

@@ -12,7 +12,8 @@ import pytest
 import tomli_w
 
 import bargaining
-from bargaining import analysis, solvers
+from bargaining import analysis
+from bargaining.analysis import exact, programmes
 from bargaining.cli import main
 from bargaining.scenario import from_dict
 
@@ -99,10 +100,10 @@ def test_milp_and_enumeration_agree(seed, monkeypatch):
     s = from_dict(genius_domain(seed))
     prefs, space, r, rule = s.preferences, s.space, s.initial_walk_away, s.rule
     enumerated = analysis.solutions(prefs, space, r, rule)
-    assert isinstance(analysis._engine(prefs, space, rule, r), solvers.Enumeration)
-    monkeypatch.setattr(solvers, "ENUMERATE", 0)
+    assert isinstance(analysis.backend(prefs, space, rule, r), exact.Enumeration)
+    monkeypatch.setattr(exact, "ENUMERATE", 0)
     analysis._SOLUTIONS.clear()
-    assert isinstance(analysis._engine(prefs, space, rule, r), solvers.Milp)
+    assert isinstance(analysis.backend(prefs, space, rule, r), exact.Milp)
     solved = analysis.solutions(prefs, space, r, rule)
     assert solved.zopa.exists == enumerated.zopa.exists
     assert solved.zopa.slack == pytest.approx(enumerated.zopa.slack, abs=1e-9)
@@ -128,7 +129,7 @@ def test_mixed_space_nash_beats_every_package_of_a_fine_grid():
     options times a 0.01 % grid on the continuous issue has a larger Nash product."""
     s = bargaining.load_scenario(HERE / "value_tables.toml")
     prefs, space, r = s.preferences, s.space, s.initial_walk_away
-    assert isinstance(analysis._engine(prefs, space, s.rule, r), solvers.Milp)
+    assert isinstance(analysis.backend(prefs, space, s.rule, r), exact.Milp)
     nash = s.solutions().nash
     grids = [space.positions(k) if space.discrete[k] else np.linspace(0, 1, 4001) for k in range(len(space))]
     packages = np.stack([g.ravel() for g in np.meshgrid(*grids, indexing="ij")], axis=1)
@@ -153,11 +154,12 @@ def test_single_peaked_spaces_of_many_levels_are_never_enumerated():
                            "weights": dict(zip(issues, map(float, w), strict=True)), "termination_value": 0.3}
     s = from_dict({"name": "forty", "protocol": {"deadline_round": 5, "horizon_round": 6}, "issues": issues,
                    "countries": countries})
-    assert isinstance(analysis._engine(s.preferences, s.space, s.rule, s.initial_walk_away), solvers.Milp)
+    assert isinstance(analysis.backend(s.preferences, s.space, s.rule, s.initial_walk_away), exact.Milp)
     found = s.solutions()
     assert found.zopa.exists and found.nash is not None
     nafta = bargaining.load_scenario("nafta-2017")
-    assert analysis._engine(nafta.preferences, nafta.space, nafta.rule, nafta.initial_walk_away) is None
+    assert isinstance(analysis.backend(nafta.preferences, nafta.space, nafta.rule, nafta.initial_walk_away),
+                      programmes.Programmes)
 
 
 def test_show_json_is_clean_json_when_the_milp_engine_runs():

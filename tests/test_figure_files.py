@@ -12,13 +12,13 @@ import pytest
 from matplotlib.figure import Figure
 
 import bargaining
-from bargaining import plots, tournament
-from bargaining import teaching_plots as tp
-from bargaining.experiment import figures
+from bargaining.experiment import figures, tournament
+from bargaining.figures import run as plots
+from bargaining.figures import teaching as tp
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["bargaining.plots", "bargaining.teaching_plots", "bargaining.sampled", "bargaining.experiment.report",
-           "bargaining.experiment.figures", "bargaining.experiment.tables", "bargaining.tournament",
+MODULES = ["bargaining.figures.run", "bargaining.figures.teaching", "bargaining.sampled",
+           "bargaining.experiment.report", "bargaining.experiment.figures", "bargaining.experiment.tables", "bargaining.experiment.tournament",
            "bargaining.classroom"]
 
 

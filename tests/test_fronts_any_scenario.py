@@ -11,8 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import bargaining
-from bargaining import plots, sampled
-from bargaining import teaching_plots as tp
+from bargaining import sampled
 from bargaining.app import ExplorerModel, controls
 from bargaining.app.charts import offers_chart
 from bargaining.app.explore import status_lines
@@ -26,6 +25,8 @@ from bargaining.classroom.service import ClassService
 from bargaining.cli import main
 from bargaining.errors import UsageError
 from bargaining.experiment.tables import with_supporters
+from bargaining.figures import run as plots
+from bargaining.figures import teaching as tp
 from bargaining.scenario import bundled
 
 TESTS = Path(__file__).parent

@@ -11,7 +11,7 @@ import pytest
 
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
-    ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "solvers", "analysis", "clock",
+    ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "analysis", "clock",
               "views", "streams"]),
     ("strategies and protocols", ["strategies", "protocols"]),
     ("scenario", ["scenario", "scenarios"]),
@@ -19,8 +19,7 @@ LAYERS = [
     ("agents", ["agents"]),
     ("model", ["model", "records"]),
     ("simulate", ["simulate"]),
-    ("front ends", ["sampled", "plots", "teaching_plots", "classroom", "classroom_widgets", "app", "app_cli",
-                    "experiment", "tournament", "calibration", "cli", "__init__"]),
+    ("front ends", ["sampled", "figures", "classroom", "app", "experiment", "calibration", "cli", "__init__"]),
 ]
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from bargaining import analysis
+from bargaining.analysis import programmes
 from bargaining.preferences import Preferences
 from bargaining.scenario import load_scenario
 from bargaining.simulate import run
@@ -39,7 +40,7 @@ def reference_pareto_distance(prefs: Preferences, space, package: np.ndarray) ->
         own = (prefs.weights[:, ordinal] * prefs.values(x)[:, ordinal]).sum(axis=1)
         rows, rhs = [], []
         for i in range(n):
-            tangent_rows, tangent_rhs = analysis._tangent_rows(prefs, continuous, i, nv)
+            tangent_rows, tangent_rhs = programmes._tangent_rows(prefs, continuous, i, nv)
             rows += tangent_rows
             rhs += tangent_rhs
             row = np.zeros(nv)
@@ -60,10 +61,10 @@ def reference_pareto_distance(prefs: Preferences, space, package: np.ndarray) ->
 def test_nafta_deals_as_before(nafta):
     deals = [r.package for r in (run(nafta, seed=s, record=False) for s in range(40)) if r.outcome == "deal"]
     assert len(deals) >= 10
-    assert analysis._combinations(nafta.preferences, nafta.space).facets is not None  # linear values: facets
+    assert programmes._combinations(nafta.preferences, nafta.space).facets is not None  # linear values: facets
     refuse = lambda *args: pytest.fail("a programme solved where the facets serve")  # noqa: E731
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(analysis, "_lp_pareto_distance", refuse)
+        m.setattr(programmes, "_lp_pareto_distance", refuse)
         assert analysis.pareto_distances(nafta.preferences, nafta.space, np.array(deals)).shape == (len(deals),)
     for package in deals:
         fast = analysis.pareto_distance(nafta.preferences, nafta.space, package)
@@ -121,11 +122,11 @@ def test_facets_give_the_programmes_value(spaces, seed, which, reduce):
     space = spaces[which]
     prefs = random_preferences(seed, len(space))
     prefs = replace(prefs, exponent=np.ones_like(prefs.exponent))
-    combos = analysis._combinations(prefs, space)
+    combos = programmes._combinations(prefs, space)
     if reduce:
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(analysis, "FACET_POINTS", 8)
-            facets = analysis._Facets.build(prefs, combos)
+            m.setattr(programmes, "FACET_POINTS", 8)
+            facets = programmes._Facets.build(prefs, combos)
     else:
         facets = combos.facets
     packages = random_packages(seed, space)
@@ -151,20 +152,20 @@ def test_without_facets_the_programmes_are_solved(nafta, monkeypatch):
     prefs, space = nafta.preferences, nafta.space
     packages = np.array([r.package for r in (run(nafta, seed=s, record=False) for s in range(30))
                          if r.outcome == "deal"][:6])
-    combos = analysis._combinations(prefs, space)
+    combos = programmes._combinations(prefs, space)
     for limit in ("FACET_PARTIES", "FACET_VERTICES"):
         with monkeypatch.context() as m:
-            m.setattr(analysis, limit, 2)
-            m.setattr(analysis, "FACET_POINTS", 2)
-            assert analysis._Facets.build(prefs, combos) is None
+            m.setattr(programmes, limit, 2)
+            m.setattr(programmes, "FACET_POINTS", 2)
+            assert programmes._Facets.build(prefs, combos) is None
 
     def refuse(*args, **kwargs):
-        raise analysis.QhullError("QH6154 initial simplex is flat")
+        raise programmes.QhullError("QH6154 initial simplex is flat")
 
-    monkeypatch.setattr(analysis, "ConvexHull", refuse)
-    assert analysis._Facets.build(prefs, combos) is None
-    assert analysis._Facets.build(replace(prefs, exponent=np.full(3, 2.0)), combos) is None
-    monkeypatch.setattr(analysis._Combinations, "facets", property(lambda self: None))  # the cached ones stay
+    monkeypatch.setattr(programmes, "ConvexHull", refuse)
+    assert programmes._Facets.build(prefs, combos) is None
+    assert programmes._Facets.build(replace(prefs, exponent=np.full(3, 2.0)), combos) is None
+    monkeypatch.setattr(programmes._Combinations, "facets", property(lambda self: None))  # the cached ones stay
     solved = analysis.pareto_distances(prefs, space, packages)
     assert np.array_equal(solved, [reference_pareto_distance(prefs, space, p) for p in packages])  # bit for bit
 
@@ -180,10 +181,10 @@ def test_pruning_never_changes_the_result(spaces, seed, which, monkeypatch_modul
     direction = rng.choice([0.0, 0.5, 1.0], len(floors))
     direction[rng.integers(len(floors))] = 1.0
     for d in (None, direction):
-        pruned = analysis._lp_max_min_slack(prefs, space, floors, d)
+        pruned = programmes._lp_max_min_slack(prefs, space, floors, d)
         with monkeypatch_module.context() as m:
-            m.setattr(analysis, "MARGIN", np.inf)
-            every = analysis._lp_max_min_slack(prefs, space, floors, d)
+            m.setattr(programmes, "MARGIN", np.inf)
+            every = programmes._lp_max_min_slack(prefs, space, floors, d)
         assert pruned.slack == every.slack
         assert (pruned.package is None and every.package is None) or np.array_equal(pruned.package, every.package)
 
@@ -206,20 +207,20 @@ def test_nafta_pruned_nash_and_ks_as_every_combination(nafta, shift):
     """Bit for bit at walk-away values around nafta-2017's own (some with no zone at all)."""
     prefs, space = nafta.preferences, nafta.space
     floors = nafta.initial_walk_away + np.array(shift)
-    assert same_point(analysis._lp_nash(prefs, space, floors), analysis._lp_nash(prefs, space, floors, prune=False))
-    assert same_point(analysis._lp_kalai_smorodinsky(prefs, space, floors),
-                      analysis._lp_kalai_smorodinsky(prefs, space, floors, prune=False))
+    assert same_point(programmes._lp_nash(prefs, space, floors), programmes._lp_nash(prefs, space, floors, prune=False))
+    assert same_point(programmes._lp_kalai_smorodinsky(prefs, space, floors),
+                      programmes._lp_kalai_smorodinsky(prefs, space, floors, prune=False))
 
 
 def test_nash_pruning_skips_combinations(nafta, monkeypatch):
     """The bounds do rule combinations out at nafta-2017's walk-away values: one SLSQP solve instead of 12."""
     solves = []
-    solve = analysis._max_log_surplus
-    monkeypatch.setattr(analysis, "_max_log_surplus", lambda *a: solves.append(1) or solve(*a))
-    analysis._lp_nash(nafta.preferences, nafta.space, nafta.initial_walk_away, prune=False)
+    solve = programmes._max_log_surplus
+    monkeypatch.setattr(programmes, "_max_log_surplus", lambda *a: solves.append(1) or solve(*a))
+    programmes._lp_nash(nafta.preferences, nafta.space, nafta.initial_walk_away, prune=False)
     every = len(solves)
     solves.clear()
-    analysis._lp_nash(nafta.preferences, nafta.space, nafta.initial_walk_away)
+    programmes._lp_nash(nafta.preferences, nafta.space, nafta.initial_walk_away)
     assert every == 12 and len(solves) < every / 2
 
 
@@ -235,9 +236,9 @@ def test_random_scenarios_pruned_nash_and_ks_as_every_combination(spaces, seed, 
     space = spaces[which]
     prefs = random_preferences(seed, len(space))
     floors = np.random.default_rng(seed + 3).uniform(0.0, 0.7, prefs.weights.shape[0])
-    assert same_point(analysis._lp_nash(prefs, space, floors), analysis._lp_nash(prefs, space, floors, prune=False))
-    assert same_point(analysis._lp_kalai_smorodinsky(prefs, space, floors),
-                      analysis._lp_kalai_smorodinsky(prefs, space, floors, prune=False))
+    assert same_point(programmes._lp_nash(prefs, space, floors), programmes._lp_nash(prefs, space, floors, prune=False))
+    assert same_point(programmes._lp_kalai_smorodinsky(prefs, space, floors),
+                      programmes._lp_kalai_smorodinsky(prefs, space, floors, prune=False))
 
 
 def test_quota_distances_follow_the_rule_and_the_walk_away_values():

@@ -6,7 +6,7 @@ import pytest
 
 import bargaining
 from bargaining import sampled as sp
-from bargaining import teaching_plots as tp
+from bargaining.figures import teaching as tp
 
 
 @pytest.fixture(scope="module")

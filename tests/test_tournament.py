@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 import bargaining
-from bargaining import cli, tournament
+from bargaining import cli
+from bargaining.experiment import tournament
 from bargaining.experiment.designs import run_seed
 from bargaining.experiment.store import read_runs
 

@@ -15,7 +15,7 @@ import warnings
 #: (module, attribute path) of every process-wide cache: dicts are cleared, lru_caches emptied, memos reset.
 CACHES = [
     ("bargaining.analysis", "_SOLUTIONS"),  # a cache.Cache; concession paths live on each Scenario object
-    ("bargaining.analysis", "_COMBINATIONS"),  # the per-combination LPs, built once per preferences
+    ("bargaining.analysis.programmes", "_COMBINATIONS"),  # the per-combination LPs, built once per preferences
 ]
 
 

@@ -1,5 +1,5 @@
-"""Exact search over the packages of any issue space, for ``analysis``: chunked enumeration and mixed-integer
-programming.
+"""Exact search over the packages of any issue space: two backends of ``analysis``, chunked enumeration
+(``Enumeration``) and mixed-integer programming (``Milp``), sharing the ``Problem``.
 
 A bargaining problem here is (preferences, issue space, decision rule, walk-away values r). A party *accepts* a
 package that crosses none of its red lines and gives it at least r; a package *passes* when the parties that
@@ -26,39 +26,28 @@ within TOL.
 Two backends answer them. ``Enumeration`` (discrete spaces of at most ``ENUMERATE`` packages) visits every package,
 in chunks: the utilities of the trailing issues' combinations are tabulated once and added to those of each chunk
 of the leading issues' combinations (no Python loop over packages). ``Milp`` (larger or mixed spaces) solves
-mixed-integer programmes with HiGHS (``scipy.optimize.milp``, relative gap 1e-9): a binary per option of a
+mixed-integer programmes with HiGHS (``highs.milp``, relative gap 1e-9): a binary per option of a
 discrete issue; on a continuous issue some country values by a table, a binary per segment between breakpoints
 and the position within it (the multiple-choice formulation: piecewise-linear values exactly, with a tight
 relaxation); on other continuous issues the tangent lines of the single-peaked values (exact for the linear
 shape, an outer approximation for the quadratic one, re-evaluated exactly); a binary per party that may vote no
 (quota rules). The Nash product is maximised by outer approximation, Kelley's cutting planes on the logarithm of
 each surplus, until the bound is within 1e-10 of the best package found (or stops improving, at the solver's
-tolerance); continuous issues are then polished (``max_log_surplus``) with the discrete choices fixed.
-
-``max_log_surplus`` is the one polish of a Nash product (here and in ``analysis``). It uses no BLAS: every matrix
-product is an element-wise product and a sum, and each step's quadratic programme is solved by HiGHS, which
-brings its own linear algebra. A polish by SLSQP (scipy's, built on BLAS) gave packages that differed in the
-8th digit from one OpenBLAS kernel to another (OPENBLAS_CORETYPE, i.e. from one CPU to another); this one gives
-the same bits on every CPU and with any number of threads (``tests/test_reproducible.py``).
+tolerance); continuous issues are then polished (``highs.max_log_surplus``, the same bits on every CPU) with
+the discrete choices fixed.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import sys
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
-from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
-from .issues import IssueSpace
-from .preferences import Preferences
-from .rules import Rule
+from ..issues import IssueSpace
+from ..preferences import Preferences
+from ..rules import Rule
+from . import highs
 
 TOL = 1e-12  # ties
 ACCEPT = 1e-12  # a surplus this far below 0 still counts as accepting (as agents answer)
@@ -66,13 +55,10 @@ ENUMERATE = 10**7  # discrete spaces up to this many packages are enumerated
 CHUNK = 2**18  # packages per chunk
 TAIL = 2**14  # the trailing issues' combinations tabulated once
 TANGENTS = 33  # tangent lines per quadratic value function
-MIP_GAP = 1e-9  # relative optimality gap of every MILP (a gap of 0 can keep HiGHS proving for ever)
-# HiGHS's presolve is off: these programmes are small, and it is faster here without.
 NASH_GAP = 1e-10  # outer approximation of the log Nash product stops within this of the best package
 NASH_ROUNDS = 60  # at most this many rounds of cuts
 EPS = 1e-9  # smallest surplus in the log Nash product
 CUT_FLOOR = 1e-4  # lowest surplus a cut of the log is taken at
-POLISH_ROUNDS = 60  # at most this many Newton steps in max_log_surplus
 
 
 def tangents(ideal: float, reach: float, exponent: float) -> tuple[np.ndarray, np.ndarray]:
@@ -226,7 +212,17 @@ def _greater(a: np.ndarray, b: np.ndarray) -> bool:
 
 # ------------------------------------------------------------------------------------------ enumeration
 
-class Enumeration:
+class _Exact:
+    """What both exact backends share: their ``Problem``."""
+
+    problem: Problem
+
+    @property
+    def empty(self) -> bool:
+        return self.problem.empty
+
+
+class Enumeration(_Exact):
     """Every package of a discrete space (within the ``must`` rows' red lines), in chunks."""
 
     def __init__(self, problem: Problem):
@@ -384,33 +380,10 @@ class _Model:
         c = np.zeros(nv)
         for col, v in objective.items():
             c[col] -= v
-        rows = [np.full(len(cols), i) for i, (cols, _, _, _) in enumerate(self.rows)]
-        a = sparse.csr_array((np.concatenate([r[1] for r in self.rows]),
-                              (np.concatenate(rows), np.concatenate([r[0] for r in self.rows]))),
-                             shape=(len(self.rows), nv))
-        with _quiet():
-            res = milp(c, integrality=np.array(self.integer), bounds=Bounds(self.lb, self.ub),
-                       constraints=LinearConstraint(a, [r[2] for r in self.rows], [r[3] for r in self.rows]),
-                       options={"mip_rel_gap": MIP_GAP, "presolve": False})
-        return res.x if res.x is not None and res.status in (0, 1) else None
+        return highs.milp(c, self.integer, self.lb, self.ub, self.rows)
 
 
-@contextmanager
-def _quiet():
-    """Send the C-level stdout to the null device while HiGHS solves: whatever its options, HiGHS may print a debug
-    line there when it repairs a solution (ERGO-Code/HiGHS#2783), which would land in ``show --json``."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-class Milp:
+class Milp(_Exact):
     """The problem as mixed-integer programmes (see the module docstring)."""
 
     def __init__(self, problem: Problem):
@@ -658,7 +631,7 @@ class Milp:
         x0 = np.clip(x[issues], lo, hi)
         values0 = prefs.values(x)
         y0 = np.concatenate([x0, [values0[members[mi], issues[a]] for mi, a, _, _ in lines]])
-        y = max_log_surplus(W, floors, A, b, np.concatenate([lo, np.full(nz, -np.inf)]),
+        y = highs.max_log_surplus(W, floors, A, b, np.concatenate([lo, np.full(nz, -np.inf)]),
                             np.concatenate([hi, np.ones(nz)]), y0)
         polished = x.copy()
         polished[issues] = np.clip(y[:c], lo, hi)
@@ -690,99 +663,3 @@ class Milp:
         again = model.solve(total)
         return self.package(solution if again is None else again)
 
-
-# ------------------------------------------------------------------------------------------ the Nash polish
-
-def dot(matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """matrix @ y without BLAS (element-wise products summed by numpy): the same bits on every CPU."""
-    return (matrix * y).sum(axis=-1)
-
-
-_QP = threading.local()
-
-
-def _qp(hessian: np.ndarray, linear: np.ndarray, A: np.ndarray, b: np.ndarray, lower: np.ndarray,
-        upper: np.ndarray) -> np.ndarray | None:
-    """argmin 1/2 y'Hy + linear . y subject to A y <= b, lower <= y <= upper, by HiGHS's active-set QP solver
-    (one HiGHS object per thread); None when not solved."""
-    h = getattr(_QP, "highs", None)
-    if h is None:
-        with _quiet():  # the first HiGHS of a process prints a banner
-            h = _QP.highs = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-    nv = len(linear)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = nv, A.shape[0]
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = linear, lower, upper
-    lp.row_lower_, lp.row_upper_ = np.full(len(b), -np.inf), b
-    columns = A.T
-    nonzero = columns != 0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = nv, A.shape[0]
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
-    lp.a_matrix_.value_ = columns[nonzero]
-    lower_triangle = np.tril(hessian).T  # row j: column j of the lower triangle
-    kept = lower_triangle != 0
-    q = highspy.HighsHessian()
-    q.dim_, q.format_ = nv, highspy.HessianFormat.kTriangular
-    q.start_ = np.concatenate([[0], np.cumsum(kept.sum(axis=1))]).astype(np.int32)
-    q.index_ = np.nonzero(kept)[1].astype(np.int32)
-    q.value_ = lower_triangle[kept]
-    model = highspy.HighsModel()
-    model.lp_, model.hessian_ = lp, q
-    h.passModel(model)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    return np.clip(np.array(h.getSolution().col_value), lower, upper)
-
-
-def max_log_surplus(W: np.ndarray, floors: np.ndarray, A: np.ndarray, b: np.ndarray, lower: np.ndarray,
-                    upper: np.ndarray, y0: np.ndarray) -> np.ndarray:
-    """argmax sum_n log(W_n . y - floors_n) subject to A y <= b, lower <= y <= upper: the Nash product's polish.
-
-    Sequential quadratic programming from ``y0`` (every surplus > 0): each step maximises Newton's quadratic model
-    of the objective over the constraints (HiGHS), then halves the step until the objective strictly improves;
-    it stops when no step does, after at most ``POLISH_ROUNDS``. Returns ``y0`` when it cannot improve on it.
-    No BLAS: the result is the same on every CPU, with any number of threads.
-    """
-    def value(y):
-        surplus = dot(W, y) - floors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return surplus, (np.log(surplus).sum() if np.all(surplus > 0) else -np.inf)
-
-    y = np.clip(np.asarray(y0, dtype=float), lower, upper)
-    surplus, best = value(y)
-    if best == -np.inf:
-        return np.asarray(y0, dtype=float)
-    last = np.inf  # the size of the last full step
-    for _ in range(POLISH_ROUNDS):
-        scaled = W / surplus[:, None]  # rows W_n / s_n: gradient -sum_n, Hessian sum_n of their outer products
-        hessian = (scaled[:, :, None] * scaled[:, None, :]).sum(axis=0)
-        # in the step d = y' - y, so that HiGHS's regularisation of the QP (1/2 rho |d|^2) vanishes at the optimum
-        step = _qp(hessian, -scaled.sum(axis=0), A, b - dot(A, y), lower - y, upper - y)
-        if step is None:
-            break
-        target = y + step
-        size = float(np.abs(step).max())
-        trial = np.clip(target, lower, upper)
-        trial_surplus, trial_value = value(trial)
-        if size < last and trial_value > -np.inf and trial_value >= best - 1e-12 * abs(best):
-            # near the optimum the value is flat to rounding: full steps go on while they keep shrinking
-            # (Newton's quadratic convergence), to the last bits of the optimum
-            y, surplus, best, last = trial, trial_surplus, max(best, trial_value), size
-            if size == 0.0:
-                break
-            continue
-        t = 0.5  # far from it: halve the step until the value strictly improves
-        for _ in range(40):
-            trial = np.clip(y + t * step, lower, upper)
-            trial_surplus, trial_value = value(trial)
-            if trial_value > best:
-                break
-            t /= 2
-        else:
-            break
-        y, surplus, best, last = trial, trial_surplus, trial_value, np.inf
-    return y

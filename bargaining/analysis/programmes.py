@@ -1,87 +1,35 @@
-"""Outcome analysis on the package space: the ZOPA, the Pareto frontier, Nash, Kalai-Smorodinsky, maximum welfare.
+"""The per-combination programmes: the backend of ``analysis`` for scenarios of today's shape (single-peaked
+values, red lines as bounds, unanimity) with at most ``LP_COMBINATIONS`` combinations of discrete levels inside
+every red line (nafta-2017 and pie-split are solved this way; docs/theory.md).
 
-Everything is relative to walk-away values r and to the decision rule (``rules.Rule``): a package *passes* when a
-winning coalition accepts it (each member within its red lines and given at least r_n); under unanimity every
-party must. The ZOPA exists iff some package passes; its size is the best worst-off slack
-
-    max_x min_n (u_n(x) - walk_away_n)   over packages x within every red line (unanimity)
-
-or, under a quota rule, the same minimum over the package's best winning coalition (``solvers``).
-
-Two engines compute the solution concepts exactly (docs/theory.md):
-
-* the per-combination LPs below, for scenarios of today's shape (single-peaked values, red lines as bounds,
-  unanimity) with at most ``LP_COMBINATIONS`` combinations of discrete levels inside every red line: for each
-  combination the continuous issues form a linear programme (each value function the minimum of its tangent
-  lines; exact for linear value functions, an outer approximation for quadratic ones, TANGENTS per function),
-  and the Nash solution maximises sum_n log(u_n - walk_away_n) over the same constraints
-  (``solvers.max_log_surplus``). nafta-2017 and pie-split are solved this way;
-* ``solvers`` for everything else: chunked enumeration of discrete spaces up to ``solvers.ENUMERATE`` packages,
-  mixed-integer programming (HiGHS) beyond and for mixed spaces. Combinations of levels are never enumerated
-  one LP at a time there.
+For each combination the continuous issues form a linear programme (each value function the minimum of its
+tangent lines; exact for linear value functions, an outer approximation for quadratic ones, TANGENTS per
+function), and the Nash solution maximises sum_n log(u_n - walk_away_n) over the same constraints
+(``highs.max_log_surplus``). The combinations are visited best bound first (branch and bound), with the result
+of solving every one.
 
 The same programmes, with the surplus measured along a direction d (u_n >= floor_n + s d_n), trace the Pareto
 frontier (rays from a reference point), give the Kalai-Smorodinsky point (the ray toward the utopia point) and
-the distance of a deal to the frontier (the ray from the deal's utilities; with linear values in today's shape,
-the facets of the utility set answer for every deal at once, ``_Facets``).
-
-No BLAS lies on the way to a result (the Nash polish, the facets, the distances compute their products element
-by element), so the results are the same bits on every CPU and with any number of BLAS threads (a laptop, a
-server, a Dask worker); ``one_blas_thread`` remains for callers that want BLAS on one thread.
+the distance of a deal to the frontier (the ray from the deal's utilities; with linear values, the facets of the
+utility set answer for every deal at once, ``_Facets``). No BLAS lies on the way to a result (``highs``).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import math
-import threading
-from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize._highspy import _core as highs  # the HiGHS that linprog and milp call
 from scipy.spatial import ConvexHull, QhullError
-from threadpoolctl import ThreadpoolController
 
-from . import solvers
-from .cache import Cache, fingerprint
-from .issues import IssueSpace
-from .preferences import Preferences, value
-from .rules import Rule
-from .solvers import tangents
+from ..cache import Cache, fingerprint
+from ..issues import IssueSpace
+from ..preferences import Preferences, value
+from . import highs
+from .exact import tangents
+from .results import Point, Zopa
 
 LP_COMBINATIONS = 64  # today's shape with at most this many combinations of levels: one LP per combination
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()  # the BLAS libraries numpy and scipy have loaded (both are by now)
-
-
-def one_blas_thread(solver):
-    """Run ``solver`` with every BLAS library limited to one thread, so that its result does not depend on the
-    machine's number of cores or on ``OPENBLAS_NUM_THREADS`` (threadpoolctl; the limit costs microseconds)."""
-    @functools.wraps(solver)
-    def limited(*args, **kwargs):
-        with _blas().limit(limits=1, user_api="blas"):
-            return solver(*args, **kwargs)
-
-    return limited
-
-
-@dataclass(frozen=True)
-class Zopa:
-    """Result of the ZOPA search.
-
-    Attributes:
-        exists: Whether some package gives everyone at least its walk-away value within all red lines.
-        slack: max over packages of the smallest surplus u_n(x) - walk_away_n (negative: no zone).
-        package: The package attaining it (normalised), None if the red lines leave no package at all.
-    """
-
-    exists: bool
-    slack: float
-    package: np.ndarray | None
 
 
 def _tangent_rows(prefs: Preferences, issues: np.ndarray, i: int, width: int) -> tuple[list[np.ndarray], list[float]]:
@@ -116,9 +64,8 @@ class _Combinations:
     (continuous issues 0) and each country's utility from the ordinal issues. One linear programme over the
     continuous issues serves every piece: variables x_k, z_nk (value of issue k to country n, at most each
     tangent line), s; only the right-hand side (floors less the ordinal utilities) and the column of s change
-    from one solve to the next. The HiGHS that scipy bundles (``scipy.optimize._highspy``) solves it with the
-    model and options ``linprog(method="highs")`` gives it, from scratch each time, so the results are linprog's
-    bit for bit without its per-call overhead (about a millisecond of option checking).
+    from one solve to the next. ``highs.lp`` solves it with the model and options ``linprog(method="highs")``
+    would give it, from scratch each time, without linprog's per-call overhead.
     """
 
     def __init__(self, prefs: Preferences, space: IssueSpace):
@@ -186,7 +133,7 @@ class _Combinations:
                     cost[c + i * c: c + (i + 1) * c] = -objective[i] * w[i]
             else:
                 cost[c + objective * c: c + (objective + 1) * c] = -w[objective]
-        solved = _highs(cost, A, b, lb, ub)
+        solved = highs.lp(cost, A, b, lb, ub)
         return None if solved is None else (solved[0][:c], *solved[1:])
 
     def bound(self, floors: np.ndarray, direction: np.ndarray, dual: np.ndarray) -> np.ndarray:
@@ -222,46 +169,10 @@ def _combinations(prefs: Preferences, space: IssueSpace) -> _Combinations:
                              lambda: _Combinations(prefs, space))
 
 
-_THREAD = threading.local()
-_OPTIONS = {"output_flag": False, "log_to_console": False, "presolve": "on", "highs_debug_level": 0,
-            "simplex_strategy": 1}  # what scipy.optimize.linprog(method="highs") sets (dual simplex)
-_CHECK = np.sqrt(1e-9) * 10  # how far off its constraints linprog lets a solution be (scipy's _check_result)
-
-
-def _highs(cost, A, b, lb, ub):
-    """min cost . v subject to A v <= b, lb <= v <= ub, as ``linprog(method="highs")`` solves it (same model, same
-    options, the same check of the solution). One HiGHS object per thread, its model replaced each time."""
-    h = getattr(_THREAD, "highs", None)
-    if h is None:
-        h = _THREAD.highs = highs._Highs()
-        for key, value in _OPTIONS.items():
-            h.setOptionValue(key, value)
-    columns = A.T  # compressed sparse columns, zeros left out (as scipy.sparse.csc_array does)
-    nonzero = columns != 0
-    lp = highs.HighsLp()
-    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lb, ub
-    lp.row_lower_, lp.row_upper_ = np.full(len(b), -np.inf), b
-    lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]
-    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
-    lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
-    lp.a_matrix_.value_ = columns[nonzero]
-    h.passModel(lp)
-    h.clearSolver()
-    h.run()
-    if h.getModelStatus() != highs.HighsModelStatus.kOptimal:
-        return None
-    solution = h.getSolution()
-    x, row = np.array(solution.col_value), np.array(solution.row_value)
-    if np.isnan(x).any() or np.any(x < lb - _CHECK) or np.any(x > ub + _CHECK) or np.any(b - row < -_CHECK):
-        return None
-    return x, -h.getInfo().objective_function_value, np.array(solution.row_dual)
-
-
 MARGIN = 1e-6  # a piece is skipped only when its bound is below the best found by more than the solver's tolerances
 
 
+@highs.one_blas_thread
 def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
                       direction: np.ndarray | None = None, at_least: float = -np.inf) -> Zopa:
     """Maximise the smallest surplus over the floors (walk-away values), within every red line.
@@ -306,14 +217,6 @@ def _lp_max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray,
 
 # ------------------------------------------------------------------------------------------ solution concepts
 
-@dataclass(frozen=True)
-class Point:
-    """A package and every country's utility of it."""
-
-    package: np.ndarray
-    utilities: np.ndarray
-
-
 def _lp_utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray, beyond: np.ndarray | None = None,
                prune: bool = True) -> np.ndarray | None:
     """Each country's best utility among packages that give every country at least its floor and cross
@@ -354,6 +257,15 @@ def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndar
     if gains.max() <= 1e-12:
         zone = _lp_max_min_slack(prefs, space, floors)
         return Point(zone.package, prefs.utility(zone.package))
+    package = _imai(prefs, space, floors, ideal, prune)
+    return Point(package, prefs.utility(package))
+
+
+def _imai(prefs: Preferences, space: IssueSpace, floors: np.ndarray, ideal: np.ndarray, prune: bool = True
+          ) -> np.ndarray | None:
+    """The Kalai-Smorodinsky package given the utopia point ``ideal`` (some country can gain), with Imai's
+    (1983) lexicographic extension."""
+    gains = np.maximum(ideal - floors, 0.0)
     # Lexicographic extension for more than two countries (Imai 1983): once the ray stops, the countries
     # that could still gain (others held at their level) go on along their own directions. Each stage stops at
     # least one more country, so there are at most N stages (with quadratic shapes the tangent lines overstate
@@ -371,15 +283,16 @@ def _lp_kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndar
         best = _lp_utopia(prefs, space, level - 1e-10, beyond=np.where(free, level + 1e-7, -np.inf),
                           prune=prune)
         free &= best is not None and (best > level + 1e-7)
-    return Point(package, prefs.utility(package))
+    return package
 
 
+@highs.one_blas_thread
 def _lp_nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray, prune: bool = True) -> Point | None:
     """The Nash bargaining solution (Nash 1950): the package within every red line that maximises the
     product of the surpluses over the walk-away values (``floors``). None when no package gives everyone
     its walk-away value.
 
-    For each choice of ordinal levels the continuous issues are solved (``solvers.max_log_surplus``) on the
+    For each choice of ordinal levels the continuous issues are solved (``highs.max_log_surplus``) on the
     concave programme max sum_n log(u_n - floor_n), with each value function written as the minimum of its tangent lines
     (exact for linear value functions). The pieces are visited best bound first and a piece is not solved when
     a bound shows it cannot beat the best found (branch and bound, as ``_lp_max_min_slack``; ``prune=False``
@@ -438,7 +351,7 @@ def _lp_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray) -> Po
 
 def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_start) -> np.ndarray:
     """argmax over the continuous issues of sum_n log(sum_k w_nk z_nk - floor_n), z_nk <= tangents
-    (``solvers.max_log_surplus``: the same bits on every CPU)."""
+    (``highs.max_log_surplus``: the same bits on every CPU)."""
     n, c = prefs.weights.shape[0], len(issues)
     if c == 0:
         return np.zeros(0)
@@ -452,7 +365,7 @@ def _max_log_surplus(prefs: Preferences, issues: np.ndarray, lo, hi, floors, x_s
     z_start = np.clip(prefs.values(_embed(x_start, issues, prefs))[:, issues], 0.0, 1.0)
     lower = np.concatenate([lo[issues], np.zeros(n * c)])
     upper = np.concatenate([hi[issues], np.ones(n * c)])
-    y = solvers.max_log_surplus(W, floors, A, b, lower, upper, np.concatenate([x_start, z_start.ravel()]))
+    y = highs.max_log_surplus(W, floors, A, b, lower, upper, np.concatenate([x_start, z_start.ravel()]))
     return np.clip(y[:c], lo[issues], hi[issues])
 
 
@@ -462,30 +375,10 @@ def _embed(x: np.ndarray, issues: np.ndarray, prefs: Preferences) -> np.ndarray:
     return full
 
 
-@dataclass(frozen=True)
-class Frontier:
-    """Points on the (weak) Pareto frontier of the packages within every red line.
-
-    Attributes:
-        utilities: (M, N) utilities of the frontier points.
-        packages: (M, K) the packages.
-    """
-
-    utilities: np.ndarray
-    packages: np.ndarray
-
-
-def dominated(utilities: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """(M, N) utilities -> (M,) whether another point is at least as good for all and better for one."""
-    u = utilities[:, None, :]
-    v = utilities[None, :, :]
-    return ((v >= u - tol).all(axis=-1) & (v > u + tol).any(axis=-1)).any(axis=1)
-
-
-def _lp_pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray) -> float:
-    """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
-    at once from another package within every red line (0 for a weakly Pareto-efficient package)."""
-    zone = _lp_max_min_slack(prefs, space, prefs.utility(package), at_least=0.0)
+def _lp_pareto_distance(prefs: Preferences, space: IssueSpace, utilities: np.ndarray) -> float:
+    """How far a package with these utilities lies inside the Pareto frontier: the largest utility gain every
+    country could get at once from another package within every red line (0 for a weakly Pareto-efficient one)."""
+    zone = _lp_max_min_slack(prefs, space, utilities, at_least=0.0)
     return max(float(zone.slack), 0.0)
 
 
@@ -510,7 +403,7 @@ class _Facets:
 
     def __init__(self, normals: np.ndarray, offsets: np.ndarray, ord_utility: np.ndarray):
         self.normals = normals
-        self.ceiling = offsets[None, :] + solvers.dot(ord_utility[:, None, :], normals)  # (P, F) each piece's facets
+        self.ceiling = offsets[None, :] + highs.dot(ord_utility[:, None, :], normals)  # (P, F) each piece's facets
 
     @classmethod
     def build(cls, prefs: Preferences, combos: _Combinations) -> _Facets | None:
@@ -540,7 +433,7 @@ class _Facets:
         normals = hull.equations[:, :n]
         normals = np.maximum(normals[(normals >= -1e-12).all(axis=1) & (normals > 1e-12).any(axis=1)], 0.0)
         normals = np.unique(normals / normals.sum(axis=1, keepdims=True), axis=0)
-        offsets = np.array([solvers.dot(points, normal).max() for normal in normals])
+        offsets = np.array([highs.dot(points, normal).max() for normal in normals])
         return cls(normals, offsets, combos.ord_utility)
 
     def distances(self, floors: np.ndarray) -> np.ndarray:
@@ -556,231 +449,43 @@ class _Facets:
         return np.where(best > EFFICIENT, best, 0.0)
 
 
-# ------------------------------------------------------------------------------------------ any scenario
 
-def _today(prefs: Preferences, space: IssueSpace, rule: Rule | None) -> bool:
-    """Whether the per-combination LPs above serve: today's shape (unanimity, values without tables, red lines as
-    bounds) with at most ``LP_COMBINATIONS`` combinations of levels inside every red line."""
-    rule = rule or Rule.unanimity(prefs.weights.shape[0])
-    if not rule.unanimous or prefs.tables is not None or prefs.excluded is not None:
-        return False
-    lo, hi = prefs.lo.max(axis=0), prefs.hi.min(axis=0)
-    levels = [np.arange(0.0, 1.0 + 1e-9, step) for step in space.steps[space.discrete]]
-    return math.prod(int(((v >= a - 1e-9) & (v <= b + 1e-9)).sum())
-                     for v, a, b in zip(levels, lo[space.discrete], hi[space.discrete], strict=True)) <= LP_COMBINATIONS
+# ------------------------------------------------------------------------------------------ the backend
 
+class Programmes:
+    """Today's shape (``analysis.backend``): one linear programme per combination of levels, branch and bound."""
 
-def _engine(prefs: Preferences, space: IssueSpace, rule: Rule | None, floors: np.ndarray):
-    """None for today's shape (the per-combination LPs above), else the ``solvers`` backend for the problem."""
-    if _today(prefs, space, rule):
-        return None
-    problem = solvers.Problem(prefs, space, rule or Rule.unanimity(prefs.weights.shape[0]), floors)
-    if problem.discrete and problem.count() <= solvers.ENUMERATE:
-        return solvers.Enumeration(problem)
-    return solvers.Milp(problem)
+    empty = False  # red lines that leave no package leave no combination: every answer is then None
 
+    def __init__(self, prefs: Preferences, space: IssueSpace, floors: np.ndarray):
+        self.prefs, self.space, self.floors = prefs, space, np.asarray(floors, dtype=float)
 
-def _point(prefs: Preferences, package: np.ndarray | None) -> Point | None:
-    return None if package is None else Point(package, prefs.utility(package))
+    def zone(self) -> tuple[np.ndarray | None, float]:
+        found = _lp_max_min_slack(self.prefs, self.space, self.floors)
+        return found.package, found.slack
 
+    def ray(self, origin: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray | None, float]:
+        found = _lp_max_min_slack(self.prefs, self.space, origin, direction)
+        return found.package, found.slack
 
-def max_min_slack(prefs: Preferences, space: IssueSpace, floors: np.ndarray, direction: np.ndarray | None = None,
-                  rule: Rule | None = None) -> Zopa:
-    """Maximise the smallest surplus over the floors (walk-away values) of a winning coalition of ``rule``
-    (default unanimity: every country, within every red line).
+    def utopia(self) -> np.ndarray | None:
+        return _lp_utopia(self.prefs, self.space, self.floors)
 
-    With a ``direction`` d (>= 0, not all 0) it finds the largest s with u_n(x) >= floor_n + s d_n for
-    every n: the point where the ray from the floors along d leaves the set of feasible utilities.
-    """
-    floors = np.asarray(floors, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    if engine is None:
-        return _lp_max_min_slack(prefs, space, floors, direction)
-    if engine.problem.empty:
-        return Zopa(False, -np.inf, None)
-    if direction is None:
-        package, slack = engine.zone()
-    else:
-        package, slack = engine.ray(floors, np.asarray(direction, dtype=float))
-    return Zopa(package is not None and slack >= -1e-9, slack, package)
+    def nash(self) -> np.ndarray | None:
+        found = _lp_nash(self.prefs, self.space, self.floors)
+        return None if found is None else found.package
 
+    def welfare(self) -> np.ndarray | None:
+        found = _lp_welfare(self.prefs, self.space, self.floors)
+        return None if found is None else found.package
 
-def zopa(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None) -> Zopa:
-    """The zone of possible agreement for given walk-away values."""
-    return max_min_slack(prefs, space, np.asarray(walk_away, dtype=float), rule=rule)
+    def kalai_smorodinsky(self, utopia: np.ndarray) -> np.ndarray | None:
+        return _imai(self.prefs, self.space, self.floors, utopia)
 
-
-def utopia(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> np.ndarray | None:
-    """Each country's best utility among passing packages it accepts, at walk-away values ``floors`` (the ideal
-    point of Kalai & Smorodinsky 1975); None when no package passes."""
-    floors = np.asarray(floors, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    if engine is None:
-        return _lp_utopia(prefs, space, floors)
-    return None if engine.problem.empty else engine.utopia()
-
-
-def nash(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> Point | None:
-    """The Nash bargaining solution (Nash 1950): the passing package that maximises the product of the surpluses
-    over the walk-away values (``floors``) of a winning coalition of exactly ``rule.at_least`` countries (every
-    country under unanimity). When no package gives a positive surplus to each, the zone's package if there is
-    one; None when no package passes."""
-    floors = np.asarray(floors, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    if engine is None:
-        return _lp_nash(prefs, space, floors)
-    if engine.problem.empty:
-        return None
-    package = engine.nash()
-    if package is None:
-        zone = max_min_slack(prefs, space, floors, rule=rule)
-        return _point(prefs, zone.package) if zone.exists else None
-    return _point(prefs, package)
-
-
-def kalai_smorodinsky(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None
-                      ) -> Point | None:
-    """The Kalai-Smorodinsky point (Kalai & Smorodinsky 1975): the passing package furthest along the line from
-    the walk-away values (``floors``) to the utopia point, every country getting the same share of its largest
-    possible gain. With three or more countries the line may stop where some could still gain; they then go on,
-    so the point is Pareto-efficient: by Imai's (1983) lexicographic extension (the leximin of the shares) in the
-    per-combination LPs, by the largest sum of shares in ``solvers`` (one more programme instead of one per
-    country and step). Under a quota rule, shares are those of the package's best winning coalition. None when
-    no package passes."""
-    floors = np.asarray(floors, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    if engine is None:
-        return _lp_kalai_smorodinsky(prefs, space, floors)
-    if engine.problem.empty:
-        return None
-    ideal = engine.utopia()
-    if ideal is None:
-        return None
-    gains = np.maximum(ideal - floors, 0.0)
-    if gains.max() <= 1e-12:
-        zone = max_min_slack(prefs, space, floors, rule=rule)
-        return _point(prefs, zone.package)
-    return _point(prefs, engine.kalai_smorodinsky(ideal))
-
-
-def max_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule: Rule | None = None) -> Point | None:
-    """The passing package with the largest sum of utilities (the utilitarian solution; Raiffa 1982's "joint
-    gains"), at walk-away values ``floors``; None when no package passes."""
-    floors = np.asarray(floors, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    if engine is None:
-        return _lp_welfare(prefs, space, floors)
-    return None if engine.problem.empty else _point(prefs, engine.welfare())
-
-
-def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,
-                    resolution: int = 12, rule: Rule | None = None, walk_away: np.ndarray | None = None) -> Frontier:
-    """Trace the Pareto frontier of the packages within every red line (under a quota rule: of the packages
-    that pass at ``walk_away``).
-
-    Each frontier point is where a ray from ``reference`` (default: utility 0 for everyone, below every
-    package) leaves the set of feasible utilities; the rays' directions form a grid on the simplex with
-    ``resolution`` steps per side. Because every choice of discrete levels is searched, the non-convex parts
-    of the frontier that discrete issues create are found too. Points dominated by another are dropped.
-    """
-    n = prefs.weights.shape[0]
-    reference = np.zeros(n) if reference is None else np.asarray(reference, dtype=float)
-    floors = reference if walk_away is None else np.asarray(walk_away, dtype=float)
-    engine = _engine(prefs, space, rule, floors)
-    directions = [np.array(c) / resolution for c in itertools.product(range(resolution + 1), repeat=n)
-                  if sum(c) == resolution]
-    points = []
-    for d in directions:
-        if engine is None:
-            hit = _lp_max_min_slack(prefs, space, reference, direction=d)
-            package, slack = hit.package, hit.slack
-        elif engine.problem.empty:
-            break
-        else:
-            package, slack = engine.ray(reference, d)
-        if package is not None and np.isfinite(slack):
-            points.append(package)
-    if not points:
-        return Frontier(np.zeros((0, n)), np.zeros((0, len(space))))
-    packages = np.unique(np.round(np.array(points), 12), axis=0)
-    utilities = prefs.utility(packages)
-    keep = ~dominated(utilities)
-    return Frontier(utilities[keep], packages[keep])
-
-
-def pareto_distance(prefs: Preferences, space: IssueSpace, package: np.ndarray, rule: Rule | None = None,
-                    walk_away: np.ndarray | None = None) -> float:
-    """How far a package lies inside the Pareto frontier: the largest utility gain every country could get
-    at once from another package within every red line (under a quota rule: another package that passes at
-    ``walk_away``); 0 for a weakly Pareto-efficient package."""
-    return float(pareto_distances(prefs, space, np.asarray(package, dtype=float)[None, :], rule, walk_away)[0])
-
-
-def pareto_distances(prefs: Preferences, space: IssueSpace, packages: np.ndarray, rule: Rule | None = None,
-                     walk_away: np.ndarray | None = None) -> np.ndarray:
-    """``pareto_distance`` of (M, K) packages -> (M,). With linear value functions in today's shape, all at once
-    from the facets of the utility set (``_Facets``: about a microsecond a package); else one by one."""
-    packages = np.asarray(packages, dtype=float)
-    if _today(prefs, space, rule):
-        facets = _combinations(prefs, space).facets
+    def distances(self, utilities: np.ndarray) -> np.ndarray:
+        """(M, N) utilities of packages -> (M,) their distances to the Pareto frontier: from the facets with
+        linear values, else one programme per package."""
+        facets = _combinations(self.prefs, self.space).facets
         if facets is not None:
-            return facets.distances(prefs.utility(packages))
-        return np.array([_lp_pareto_distance(prefs, space, p) for p in packages])
-    out = np.zeros(len(packages))
-    for m, utilities in enumerate(prefs.utility(packages)):
-        engine = _engine(prefs, space, rule, utilities if walk_away is None else walk_away)
-        if not engine.problem.empty:
-            _, slack = engine.ray(utilities, np.ones(prefs.weights.shape[0]))
-            out[m] = max(float(slack), 0.0)
-    return out
-
-
-# ------------------------------------------------------------------------------------------ shared solutions
-
-@dataclass(frozen=True)
-class Solutions:
-    """Solution concepts at given walk-away values."""
-
-    walk_away: np.ndarray
-    zopa: Zopa
-    nash: Point | None
-    kalai_smorodinsky: Point | None
-    max_welfare: Point | None
-
-
-_SOLUTIONS: Cache[Solutions] = Cache(64)
-
-
-def solutions(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None) -> Solutions:
-    """ZOPA, Nash, Kalai-Smorodinsky and maximum-welfare points at the walk-away values under the decision rule;
-    computed once per distinct preferences, issue space, walk-away values and rule in a process, whatever
-    scenario object holds them."""
-    floors = np.asarray(walk_away, dtype=float)
-    rule = rule or Rule.unanimity(prefs.weights.shape[0])
-    key = fingerprint(prefs.fingerprint, space.steps, floors, repr(rule))
-    return _SOLUTIONS.get(key, lambda: Solutions(
-        floors, max_min_slack(prefs, space, floors, rule=rule), nash(prefs, space, floors, rule),
-        kalai_smorodinsky(prefs, space, floors, rule), max_welfare(prefs, space, floors, rule)))
-
-
-def deal_metrics(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, package: np.ndarray,
-                 rule: Rule | None = None) -> dict[str, float | np.ndarray | None]:
-    """Efficiency of an agreed package (Raiffa 1982): distance to the Pareto frontier, Euclidean distance
-    in utility space to the Nash point and the Kalai-Smorodinsky point (at the walk-away values), and
-    the joint gain, the sum of the surpluses over those walk-away values.
-
-    A (K,) package gives floats; (M, K) packages give (M,) arrays, row for row the same. A distance to a point
-    that does not exist is None."""
-    found = solutions(prefs, space, walk_away, rule)
-    packages = np.asarray(package, dtype=float).reshape(-1, len(space))
-    u = prefs.utility(packages)
-    far = lambda p: None if p is None else np.sqrt(((u - p.utilities) ** 2).sum(axis=-1))  # noqa: E731
-    metrics = {
-        "pareto_distance": pareto_distances(prefs, space, packages, rule, walk_away),
-        "nash_distance": far(found.nash),
-        "kalai_smorodinsky_distance": far(found.kalai_smorodinsky),
-        "joint_gain": (u - found.walk_away).sum(axis=-1),
-    }
-    if np.ndim(package) == 2:
-        return metrics
-    return {name: None if v is None else float(v[0]) for name, v in metrics.items()}
+            return facets.distances(utilities)
+        return np.array([_lp_pareto_distance(self.prefs, self.space, u) for u in utilities])

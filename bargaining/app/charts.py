@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ..plots import country_colours
+from ..figures.run import country_colours
 
 FONT = 12
 COLUMNS = 3

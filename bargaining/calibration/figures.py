@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..plots import save_figure
+from ..figures.run import save_figure
 
 PRIOR, POSTERIOR = "#9aa5b1", "#1f4e9c"
 

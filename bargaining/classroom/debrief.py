@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..plots import country_colours
+from ..figures.run import country_colours
 from ..sampled import reference_points
 from ..simulate import Replications, run
 from .table import Table

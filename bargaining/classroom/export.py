@@ -23,7 +23,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from ..plots import save_figure
+from ..figures.run import save_figure
 from .debrief import class_figure, debrief_rows, transcript_rows
 from .store import Store
 from .table import Table

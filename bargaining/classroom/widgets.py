@@ -1,7 +1,7 @@
 """The classroom seat as notebook widgets (ipywidgets): build a package, table it, accept or reject.
 
     from bargaining.classroom import Classroom
-    from bargaining.classroom_widgets import SeatPanel
+    from bargaining.classroom.widgets import SeatPanel
     panel = SeatPanel(Classroom("nafta-2017", seat="MX", seed=7))
     panel.widget          # display it in a notebook cell
 
@@ -16,7 +16,8 @@ import html
 
 import ipywidgets as w
 
-from .classroom import Classroom, ClassroomError
+from .seat import Classroom
+from .table import ClassroomError
 
 
 class SeatPanel:

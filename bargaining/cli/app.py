@@ -39,9 +39,9 @@ def serve(args) -> None:
     server (signals such as Ctrl-C go straight to it) with its telemetry off (``QUIET``)."""
     import importlib.util
 
-    from .classroom.service import new_token
-    from .classroom.store import Store, default_path
-    from .errors import UsageError
+    from ..classroom.service import new_token
+    from ..classroom.store import Store, default_path
+    from ..errors import UsageError
 
     for module in ("solara", "solara_assets"):
         if importlib.util.find_spec(module) is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..app_cli import register as register_app
 from ..classroom.cli import register as register_class
 from ..errors import ScenarioError, UsageError
 from ..experiment.cli import register as register_experiments
-from ..tournament import register as register_tournament
+from ..experiment.tournament import register as register_tournament
+from .app import register as register_app
 from .calibrate import register as register_calibrate
 from .export import register as register_export
 from .forecast import register as register_forecast

@@ -54,7 +54,7 @@ def summary(scenario: Scenario, result: Result) -> str:
 
 def cmd_run(args) -> None:
     if args.plot:
-        from ..plots import figure_format, trajectory  # only now: a run without a figure needs no matplotlib
+        from ..figures.run import figure_format, trajectory  # only now: a run without a figure needs no matplotlib
 
         figure_format(args.plot)  # before the run: a bad name fails at once
     scenario = load_scenario(args.scenario, args.set)

@@ -1,7 +1,7 @@
 """Figures of a results folder: the dominant outcome per cell, metrics over parameters (lines, heatmaps,
 marginals), Sobol indices, PRIM peeling trajectories, the deadline effect.
 
-Each writes one file through ``bargaining.plots.save_figure`` and draws on a ``matplotlib.figure.Figure``
+Each writes one file through ``bargaining.figures.run.save_figure`` and draws on a ``matplotlib.figure.Figure``
 (no pyplot, so no matplotlib backend is chosen).
 """
 
@@ -15,8 +15,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..figures.run import save_figure
 from ..outcomes import Outcome
-from ..plots import save_figure
 from .tables import aggregate, binned, metric_column
 
 #: A colour per outcome in the dominant-outcome map (others get matplotlib's cycle colours).

@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import UsageError
-from .experiment.cli import add_sweep_options, run_sweep
-from .experiment.spec import Experiment, from_dict
-from .experiment.store import read_runs, write_file
-from .outcomes import Outcome
-from .scenario import Scenario, ScenarioError, load_scenario, parse_override
-from .strategies import STRATEGIES
+from ..errors import UsageError
+from ..outcomes import Outcome
+from ..scenario import Scenario, ScenarioError, load_scenario, parse_override
+from ..strategies import STRATEGIES
+from .cli import add_sweep_options, run_sweep
+from .spec import Experiment, from_dict
+from .store import read_runs, write_file
 
 #: Files the tournament writes next to the sweep's ``experiment.json`` and ``runs/``.
 STANDINGS, FIGURE = "standings.csv", "tournament.png"
@@ -113,7 +113,7 @@ def play(
     Raises:
         ScenarioError: See :func:`tournament_experiment`; ``ExperimentError`` from the sweep.
     """
-    from .experiment.sweep import sweep
+    from .sweep import sweep
 
     experiment = tournament_experiment(scenario, strategies, seeds, entropy, overrides)
     with tempfile.TemporaryDirectory() if out is None else contextlib.nullcontext(out) as folder:
@@ -166,7 +166,7 @@ def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
     rate per country; written to ``path`` (PNG)."""
     from matplotlib.figure import Figure
 
-    from .plots import save_figure
+    from ..figures.run import save_figure
 
     strategies = sorted(table["strategy"].unique(), key=list(STRATEGIES).index)
     codes = list(scenario.countries)
@@ -218,7 +218,7 @@ def register(subparsers) -> None:
 
 
 def cmd_tournament(args) -> None:
-    from .cli.text import table
+    from ..cli.text import table
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else None
     experiment = tournament_experiment(args.scenario, strategies, args.seeds, args.seed, args.set)

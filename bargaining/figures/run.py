@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
-from .errors import UsageError
+from ..errors import UsageError
 
 COLOURS = ["#1f4e9c", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#566573"]
 

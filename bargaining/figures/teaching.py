@@ -1,4 +1,4 @@
-"""Teaching pictures: zone-of-agreement slices, three-party utility views, the app's live views.
+"""Teaching pictures: zone-of-agreement slices and three-party utility views.
 
 * ``zone_slice``: a 2-D slice of the package space (two issues varied, the others held at a package)
   shaded with each country's acceptable region: utility >= walk-away value and within its red lines
@@ -7,14 +7,12 @@
 * ``utility_triangle``: the utilities of three countries in one view, as barycentric (ternary)
   coordinates of their surpluses over their walk-away values, and ``utility_cloud``: the same packages
   as a 3-D scatter with the Pareto frontier highlighted.
-* ``offers_figure``, ``utilities_figure``: a running model's offers and utilities (the app's live plots).
 
 The packages, the zone and the reference deals (Nash, Kalai-Smorodinsky) come from ``bargaining.sampled``.
 
 ``zone_slice``, ``utility_triangle`` and ``utility_cloud`` return pyplot figures, which a notebook shows
 inline; pyplot is imported when the first is drawn, so importing this module chooses no matplotlib
-backend. Pass ``path`` to also write the figure to a file. The live views are plain
-``matplotlib.figure.Figure`` objects (no pyplot), as the app draws them.
+backend. Pass ``path`` to also write the figure to a file.
 """
 
 from __future__ import annotations
@@ -22,10 +20,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from .plots import country_colours, offers_panel, save_figure
-from .sampled import (
+from ..sampled import (
     CORNERS,
     acceptable,
     exact_frontier,
@@ -35,6 +31,7 @@ from .sampled import (
     slice_grid,
     ternary_coordinates,
 )
+from .run import country_colours, save_figure
 
 # ------------------------------------------------------------------------------------------ pictures
 
@@ -239,75 +236,3 @@ def utility_cloud(scenario, walk_away: np.ndarray | None = None, countries=None,
     ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)
 
-
-# ------------------------------------------------------------------------------------------ live views
-
-def model_rounds(model):
-    """Per-round records of a running NegotiationModel (as ``Result.rounds``), None before round 1."""
-    if model.records is None or model.steps == 0:
-        return None
-    return model.records.rounds(model)
-
-
-def _clock(ax, model):
-    ax.axvline(model.deadline_round, color="black", ls=":", lw=1)
-    if model.notice_round is not None:
-        ax.axvline(model.notice_round, color="#c0392b", ls="--", lw=1)
-
-
-def offers_figure(model, issues: list[str] | None = None, cols: int = 3):
-    """Each country's offers per issue over the rounds so far (natural units, level labels)."""
-    scenario, space = model.case, model.space
-    names = issues or space.names
-    rows_ = int(np.ceil(len(names) / cols))
-    fig = Figure(figsize=(3.6 * cols, 2.3 * rows_))
-    axes = fig.subplots(rows_, cols, sharex=True, squeeze=False)
-    axes = axes.ravel()
-    rounds = model_rounds(model)
-    colours = country_colours(scenario.countries)
-    last = max(model.round, 1)
-    for ax, name in zip(axes, names, strict=False):
-        issue = space.issues[space.index(name)]
-        offers_panel(ax, issue, rounds, colours, fontsize=8)
-        if not issue.discrete:
-            ax.set_ylim(*issue.bounds)
-        ax.set_xlim(0.5, max(last, model.deadline_round) + 0.5)
-        ax.tick_params(labelsize=7)
-        _clock(ax, model)
-    for extra in axes[len(names):]:
-        extra.axis("off")
-    handles = [Line2D([], [], color=colours[c], marker="o", ms=3, label=c) for c in scenario.countries]
-    fig.legend(handles=handles, loc="upper right", ncol=len(handles), fontsize=8)
-    fig.suptitle(f"Offers per issue, round {model.round}" + (f": {model.outcome}" if model.outcome else ""),
-                 x=0.01, ha="left", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return fig
-
-
-def utilities_figure(model):
-    """Aspiration (solid), walk-away value (dashed) and utility of own offer (dots) per country."""
-    scenario = model.case
-    colours = country_colours(scenario.countries)
-    fig = Figure(figsize=(6.0, 3.6))
-    ax = fig.subplots()
-    rounds = model_rounds(model)
-    if rounds is not None:
-        for country, frame in rounds.groupby("country", sort=False):
-            c = colours[country]
-            ax.plot(frame["round"], frame["aspiration"], color=c, label=f"{country} aspiration")
-            ax.plot(frame["round"], frame["walk_away"], color=c, ls="--", lw=1)
-            ax.plot(frame["round"], frame["offer_utility"], color=c, ls="none", marker=".", ms=6)
-    if model.outcome is not None:
-        for n, code in enumerate(scenario.countries):
-            ax.plot(model.round, model.outcome_utilities()[n], marker="*", ms=14, color=colours[code],
-                    markeredgecolor="black")
-    _clock(ax, model)
-    ax.set_xlim(0.5, max(model.round, model.deadline_round) + 0.5)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("round")
-    ax.set_ylabel("utility")
-    ax.set_title("Aspiration (solid), walk-away (dashed), own offer (dots), outcome (star)", fontsize=9)
-    if rounds is not None:
-        ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    return fig
