@@ -686,6 +686,21 @@ def max_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule:
     return None if engine.problem.empty else _point(prefs, engine.welfare())
 
 
+def count_passing(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None
+                  ) -> int | None:
+    """How many packages pass ``rule`` (default unanimity) at the walk-away values: the parties that accept them
+    (within their red lines, at or above their walk-away values) make up a winning coalition; the packages of the
+    zone of agreement. None when an issue is continuous or the space has more than ``solvers.ENUMERATE``
+    packages."""
+    problem = solvers.Problem(prefs, space, rule or Rule.unanimity(prefs.weights.shape[0]), walk_away)
+    if not problem.discrete or problem.count() > solvers.ENUMERATE:
+        return None
+    if problem.empty:
+        return 0
+    return sum(int((problem.coalition_min(problem.effective(utility, within)) >= -solvers.ACCEPT).sum())
+               for _, utility, within in solvers.Enumeration(problem).chunks())
+
+
 def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,
                     resolution: int = 12, rule: Rule | None = None, walk_away: np.ndarray | None = None) -> Frontier:
     """Trace the Pareto frontier of the packages within every red line (under a quota rule: of the packages

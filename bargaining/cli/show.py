@@ -4,9 +4,11 @@ the Nash, Kalai-Smorodinsky and maximum-welfare deals, with and without domestic
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
+from .. import analysis
 from ..domestic.zone import describe as describe_domestic
 from ..scenario import Scenario, load_scenario
 from ..scenario.checks import ideal_of
@@ -55,9 +57,23 @@ def describe(scenario: Scenario) -> dict:
         "zopa": bool(zone.exists),
         "zopa_slack": float(zone.slack),
         "zopa_package": None if zone.package is None else space.natural(zone.package),
+        "packages": count_packages(scenario),
         **_solution_points(scenario),
         "domestic": describe_domestic(scenario),
     }
+
+
+def count_packages(scenario: Scenario) -> dict[str, int | None]:
+    """``packages`` in ``show --json``: ``total``; ``passing``, the packages a winning coalition of the rule can
+    pass within its members' red lines; ``zone``, those it passes with every supporter also at or above its
+    initial walk-away value (the zone of agreement); ``zone_unanimity``, those every country accepts. Each None
+    when an issue is continuous or the space is too large to count (``analysis.count_passing``)."""
+    prefs, space, walk_away, rule = scenario.preferences, scenario.space, scenario.initial_walk_away, scenario.rule
+    total = math.prod(int(n) + 1 for n in space.sizes) if space.discrete.all() else None
+    return {"total": total,
+            "passing": analysis.count_passing(prefs, space, np.full(len(walk_away), -np.inf), rule),
+            "zone": analysis.count_passing(prefs, space, walk_away, rule),
+            "zone_unanimity": analysis.count_passing(prefs, space, walk_away)}
 
 
 def _solution_points(scenario: Scenario) -> dict:
@@ -115,6 +131,12 @@ def cmd_show(args) -> None:
     else:
         print(f"\nNo zone of agreement at the initial walk-away values (best worst-off surplus "
               f"{info['zopa_slack']:+.3f}).")
+    counts = info["packages"]
+    if counts["zone"] is not None:
+        unanimity = "" if scenario.rule.unanimous else f"; {counts['zone_unanimity']:,} every country accepts"
+        print(f"\nPackages: {counts['total']:,}; {counts['passing']:,} pass the rule within the red lines, "
+              f"{counts['zone']:,} in the zone of agreement (every supporter at or above its walk-away value)"
+              f"{unanimity}.")
     welfare = scenario.solutions().max_welfare
     points = [("Nash", info["nash"]), ("Kalai-Smorodinsky", info["kalai_smorodinsky"]),
               ("Maximum welfare", None if welfare is None else {
