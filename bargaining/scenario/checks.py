@@ -15,7 +15,7 @@ from ..errors import ScenarioError
 from ..issues import Issue
 from ..preferences import red_line_interval
 from ..strategies import STRATEGIES
-from .schema import DOMESTIC_TABLES, CountrySpec, ScenarioSpec, Value
+from .schema import DOMESTIC_TABLES, CountrySpec, ScenarioSpec, Value, numbers
 
 Fail = Callable[[str, str], None]
 
@@ -169,7 +169,7 @@ def check_score_sheet(issues: dict[str, Issue], c: CountrySpec, where: str, fail
             fail(f"{key}.points.{name}", f"required but missing (an issue {where.rsplit('.', 1)[-1]} does not care "
                  "about: 0 points on every option)")
         value_table(issue, c.values[name], f"{key}.points.{name}", fail)
-    if sum(sheet.spans.values()) <= 0:
+    if all(len(set(numbers(table))) <= 1 for table in sheet.points.values()):
         fail(f"{key}.points", "expected points that differ between options on at least one issue, found the same "
              "points everywhere")
     best = sum(sheet.spans.values()) + sum(sheet.floors.values())
@@ -183,9 +183,8 @@ def check_values(issue: Issue, c: CountrySpec, where: str, fail: Fail) -> None:
     name = issue.name
     if name in c.values:
         points, values = value_table(issue, c.values[name], f"{where}.values.{name}", fail)
-        table = c.values[name]
         weight = c.weights.get(name, 0.0)
-        if weight > 0 and max(table.values() if isinstance(table, dict) else (v for _, v in table)) <= 0:
+        if weight > 0 and max(numbers(c.values[name])) <= 0:
             fail(f"{where}.values.{name}", f"expected at least one value > 0 at weight {weight:g} (an issue "
                  f"{where.rsplit('.', 1)[-1]} does not care about is written all 0 at weight 0), found all 0")
     elif name not in c.ideal:

@@ -220,11 +220,11 @@ class StrategySpec(BaseModel):
 
 
 #: A table per issue: ``{ option = number }`` (ordinal, categorical) or ``[[x, number], ...]`` (continuous).
-Table = Annotated[dict[str, float], Field(min_length=1)] | Annotated[
-    list[Annotated[list[float], Field(min_length=2, max_length=2)]], Field(min_length=1)]
+Table = dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]
 
 
-def _numbers(table: dict | list) -> list[float]:
+def numbers(table: dict | list) -> list[float]:
+    """The numbers of a table (its values, or the second of each pair)."""
     return list(table.values()) if isinstance(table, dict) else [v for _, v in table]
 
 
@@ -241,12 +241,12 @@ class ScoreSheetSpec(_Strict):
     @property
     def floors(self) -> dict[str, float]:
         """Per issue, the points every package gets at least: its lowest points, or 0 if none is negative."""
-        return {issue: min(0.0, *_numbers(table)) for issue, table in self.points.items()}
+        return {issue: min([0.0, *numbers(table)]) for issue, table in self.points.items()}
 
     @property
     def spans(self) -> dict[str, float]:
         """Per issue, its best points above its floor."""
-        return {issue: max(_numbers(table)) - self.floors[issue] for issue, table in self.points.items()}
+        return {issue: max(numbers(table), default=0.0) - self.floors[issue] for issue, table in self.points.items()}
 
     def derived(self) -> tuple[dict[str, float], dict[str, dict | list], float | None]:
         """(weights, value tables, reservation value): ``w_k = span_k / sum of spans``, ``v_k = (points - floor_k)
