@@ -240,3 +240,28 @@ def test_a_sheet_exports_as_its_weights_tables_and_reservation_value(fmt, tmp_pa
         assert second["packages"] == first["packages"]
     for code in SHEETS:
         assert second["countries"][code]["weights"] == pytest.approx(first["countries"][code]["weights"])
+
+
+def test_a_continuous_issue_is_scored_by_points_at_values(tmp_path, capsys):
+    """Points ``[[x, points], ...]`` on a continuous issue: linear in between, as value tables are."""
+    raw = sheet_scenario()
+    raw["issues"]["jobs"] = {"kind": "continuous", "bounds": [0.0, 4000.0]}
+    for code in SHEETS:
+        raw["countries"][code]["score_sheet"]["points"]["jobs"] = [[0.0, 25.0], [4000.0, 0.0]]
+    raw["countries"]["U"]["score_sheet"]["points"]["jobs"] = [[0.0, -20.0], [1000.0, 30.0], [4000.0, 50.0]]
+    s = from_dict(raw)
+    u = s.spec.countries["U"]
+    assert u.values["jobs"] == [[0.0, 0.0], [1000.0, 50 / 70], [4000.0, 1.0]]
+    # spans: industry 30, ecology 0, jobs 70 (floor -20), loan 10, compensation 10; threshold 50
+    assert u.weights["jobs"] == pytest.approx(70 / 120) and u.reservation_value == pytest.approx((50 + 20) / 120)
+    row = s.countries.index("U")
+    package = {"industry": "dirty", "ecology": "harm", "loan": "2", "compensation": "none", "jobs": 2500.0}
+    total = 30 + 0 + 10 + 10 + (30 + 20 * 1500 / 3000)
+    assert s.preferences.utility(s.space.normalise(package))[row] == pytest.approx((total + 20) / 120)
+    raw["countries"]["U"]["score_sheet"]["points"]["jobs"][2][0] = 5000.0
+    with pytest.raises(ScenarioError, match=r"^c: countries\.U\.score_sheet\.points\.jobs\.2: expected x within "
+                                            r"\[0, 4000\], found 5000\.0$"):
+        from_dict(raw, "c")
+    path = _write(sheet_scenario(), tmp_path)
+    assert main(["show", str(path)]) == 0
+    assert "score sheet: threshold 53 of 108 points at best" in capsys.readouterr().out

@@ -101,6 +101,11 @@ def cmd_show(args) -> None:
     for code in codes:
         c = info["countries"][code]
         print(f"\n{code} ({c['label']})" if c["label"] else f"\n{code}")
+        if "score_sheet" in c:
+            sheet = scenario.spec.countries[code].score_sheet
+            threshold = "" if sheet.threshold is None else f"threshold {sheet.threshold:g} of "
+            print(f"score sheet: {threshold}{sheet.best:g} points at best (weights, values and reservation value "
+                  "derived)")
         values = c.get("values", {})
         print(table(["issue", "ideal", "weight", "red line"] + (["values"] if values else []), [
             [i.name, fmt_value(i, c["ideal"][i.name]), f"{c['weights'][i.name]:.2f}",

@@ -172,9 +172,8 @@ def check_score_sheet(issues: dict[str, Issue], c: CountrySpec, where: str, fail
     if all(len(set(numbers(table))) <= 1 for table in sheet.points.values()):
         fail(f"{key}.points", "expected points that differ between options on at least one issue, found the same "
              "points everywhere")
-    best = sum(sheet.spans.values()) + sum(sheet.floors.values())
-    if sheet.threshold is not None and sheet.threshold > best + 1e-9:
-        fail(f"{key}.threshold", f"expected at most {best:g} points (the best total of the sheet), found "
+    if sheet.threshold is not None and sheet.threshold > sheet.best + 1e-9:
+        fail(f"{key}.threshold", f"expected at most {sheet.best:g} points (the best total of the sheet), found "
              f"{sheet.threshold:g}")
 
 

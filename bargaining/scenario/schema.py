@@ -248,6 +248,11 @@ class ScoreSheetSpec(_Strict):
         """Per issue, its best points above its floor."""
         return {issue: max(numbers(table), default=0.0) - self.floors[issue] for issue, table in self.points.items()}
 
+    @property
+    def best(self) -> float:
+        """The best total of the sheet: every issue's best points."""
+        return sum(self.spans.values()) + sum(self.floors.values())
+
     def derived(self) -> tuple[dict[str, float], dict[str, dict | list], float | None]:
         """(weights, value tables, reservation value): ``w_k = span_k / sum of spans``, ``v_k = (points - floor_k)
         / span_k`` (all 0 where the issue's points are all equal: an issue it does not care about, at weight 0),
