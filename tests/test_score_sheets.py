@@ -171,6 +171,10 @@ BAD = [
      "countries.H.score_sheet.points.jobs.some: expected a valid number, found 'x'"),
     ("an empty table", lambda r: r["countries"]["H"]["score_sheet"]["points"].update(jobs={}),
      "countries.H.score_sheet.points.jobs: expected a value for every option of jobs, found none for 'none'"),
+    ("totals beyond floating point", lambda r: r["countries"]["H"]["score_sheet"]["points"].update(
+        jobs={"none": 0, "some": 1.7e308, "union": 0}, loan={"0": 0, "1": 1.7e308, "2": 0, "3": 0}),
+     "countries.H.score_sheet.points: expected points whose totals are finite numbers, found totals beyond "
+     "1.8e308"),
     ("no weights and no sheet", lambda r: r["countries"].update(E={"reservation_value": 0.3}),
      "countries.E.weights: required but missing (or give a score_sheet)"),
 ]

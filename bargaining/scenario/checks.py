@@ -169,6 +169,8 @@ def check_score_sheet(issues: dict[str, Issue], c: CountrySpec, where: str, fail
             fail(f"{key}.points.{name}", f"required but missing (an issue {where.rsplit('.', 1)[-1]} does not care "
                  "about: 0 points on every option)")
         value_table(issue, c.values[name], f"{key}.points.{name}", fail)
+    if not np.isfinite(sum(sheet.spans.values())):
+        fail(f"{key}.points", "expected points whose totals are finite numbers, found totals beyond 1.8e308")
     if all(len(set(numbers(table))) <= 1 for table in sheet.points.values()):
         fail(f"{key}.points", "expected points that differ between options on at least one issue, found the same "
              "points everywhere")

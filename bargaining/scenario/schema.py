@@ -255,7 +255,7 @@ class ScoreSheetSpec(_Strict):
 
     def derived(self) -> tuple[dict[str, float], dict[str, dict | list], float | None]:
         """(weights, value tables, reservation value): ``w_k = span_k / sum of spans``, ``v_k = (points - floor_k)
-        / span_k`` (all 0 where the issue's points are all equal: an issue it does not care about, at weight 0),
+        / span_k`` (all 0 at weight 0 where the issue's points are all 0: an issue it does not care about),
         reservation ``(threshold - sum of floors) / sum of spans``, at least 0. With no negative points: ``w_k =
         max_k / sum of maxima``, ``v_k = points / max_k``, reservation ``threshold / sum of maxima``; either way a
         package's utility is its total points moved and scaled to [0, 1], and it reaches the reservation value
