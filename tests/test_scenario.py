@@ -237,3 +237,15 @@ def test_every_domain_a_classifier_can_limit_is_checked():
     for name in limited:
         with pytest.raises(ScenarioError, match=f"countries.US.strategy.name: US cannot play {name}"):
             bargaining.load_scenario("nafta-2017", [f"US.strategy.name={name}"])
+
+
+def test_default_noise_is_0_and_seeds_then_differ_only_by_the_proposer_order():
+    """README, "Noise": without ``[noise]`` port-expansion ends in one and the same deal whatever the seed; with
+    ``noise.aspiration`` the deals spread."""
+    from bargaining.scenario.schema import NoiseSpec
+    assert NoiseSpec().aspiration == 0 and NoiseSpec().belief == 0
+    quiet = bargaining.run_batch("port-expansion", range(100))
+    noisy = bargaining.run_batch("port-expansion", range(100), {"noise.aspiration": 0.05})
+    distinct = lambda r: len({tuple(p.round(9)) for p in r.package[r.signed]})  # noqa: E731
+    assert quiet.signed.all() and distinct(quiet) == 1
+    assert distinct(noisy) > 1
