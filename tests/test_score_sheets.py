@@ -175,6 +175,9 @@ BAD = [
         jobs={"none": 0, "some": 1.7e308, "union": 0}, loan={"0": 0, "1": 1.7e308, "2": 0, "3": 0}),
      "countries.H.score_sheet.points: expected points whose totals are finite numbers, found totals beyond "
      "1.8e308"),
+    ("a threshold with a threatener", lambda r: r.update(threat={"country": "H"}),
+     "countries.H.score_sheet.threshold: expected none: with a threatener (H) walk-away values come from the "
+     "threat (termination_value, belief), found 0.49074074074074076"),
     ("no weights and no sheet", lambda r: r["countries"].update(E={"reservation_value": 0.3}),
      "countries.E.weights: required but missing (or give a score_sheet)"),
 ]

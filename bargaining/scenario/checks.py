@@ -240,7 +240,9 @@ def check_walk_away(spec: ScenarioSpec, fail: Fail) -> None:
     for code, c in spec.countries.items():
         where = f"countries.{code}"
         if threatener is not None and c.reservation_value is not None:
-            fail(f"{where}.reservation_value", f"expected none: with a threatener ({threatener}) walk-away values "
+            given = "score_sheet.threshold" if c.score_sheet and c.score_sheet.threshold is not None else \
+                "reservation_value"
+            fail(f"{where}.{given}", f"expected none: with a threatener ({threatener}) walk-away values "
                  f"come from the threat (termination_value, belief), found {c.reservation_value}")
         if threatener is None and c.reservation_value is not None and c.termination_value is not None:
             fail(f"{where}.reservation_value", f"expected either termination_value or reservation_value, found "
