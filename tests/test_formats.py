@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -494,3 +495,62 @@ def test_the_command_line_entry_point_exports(tmp_path):
     raw, _ = genius.read(tmp_path)
     assert raw["issues"]["share_A"] == {"kind": "continuous", "bounds": [0.0, 100.0]}
     assert raw["countries"]["A"]["values"]["share_A"] == [[0.0, 0.0], [100.0, 1.0]]
+
+
+# ------------------------------------------------------------------------------------------ the decision rule
+
+
+@pytest.mark.parametrize("fmt", ["genius", "geniusweb"])
+def test_export_keeps_the_decision_rule_in_a_file_bargaining_reads_back(fmt, tmp_path, capsys):
+    """port-expansion passes a package with 5 of 6, PA and CC among them: exported and imported, the same packages
+    pass (not the few every party accepts, as by unanimity), and the export says where the rule went."""
+    assert main(["show", "port-expansion", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert main(["export", "port-expansion", "--format", fmt, "--out", str(tmp_path)]) == 0
+    notes = capsys.readouterr().out
+    assert "note: decision rule (at least 5 of 6, with PA and CC): no place in " in notes
+    assert "kept in bargaining-rule.toml, which bargaining reads back (other tools: unanimity)" in notes
+    assert tomllib.loads((tmp_path / "bargaining-rule.toml").read_text()) == {
+        "rule": {"at_least": 5, "veto": ["PA", "CC"]}}
+    assert main(["show", str(tmp_path), "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert after["rule"] == before["rule"] == {"at_least": 5, "veto": ["PA", "CC"]}
+    assert after["packages"]["zone"] == before["packages"]["zone"] == 22
+    assert after["packages"]["zone_unanimity"] == before["packages"]["zone_unanimity"] == 2
+    scenario = load_scenario(tmp_path)
+    assert "bargaining-rule.toml" in scenario.sources["protocol.rule"]
+    (tmp_path / "bargaining-rule.toml").unlink()  # what other tools see: unanimity
+    assert load_scenario(tmp_path).rule.unanimous
+    assert main(["run", str(tmp_path), "--seed", "1"]) == 0
+
+
+def test_a_unanimity_export_writes_no_rule_file_and_drops_a_stale_one(tmp_path, capsys):
+    assert main(["export", "port-expansion", "--format", "genius", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "bargaining-rule.toml").is_file()
+    files, notes = export_files(load_scenario("pie-split").raw, "genius")
+    assert "bargaining-rule.toml" not in files and not any("decision rule" in n for n in notes)
+    assert main(["export", "port-expansion", "--format", "genius", "--out", str(tmp_path),
+                 "--set", "protocol.rule=\"unanimity\""]) == 0
+    assert not (tmp_path / "bargaining-rule.toml").exists()
+    assert load_scenario(tmp_path).rule.unanimous
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("rule = { at_least = 5, veto = [\"PA\", \"XX\"] }",
+     "rule.veto.1: expected one of ['CC', 'DU', 'EC', 'NA', 'PA', 'SL'] (the folder's parties), found 'XX'"),
+    ("rule = { at_least = 9 }", "rule.at_least: expected at most 6 (the folder's parties), found 9"),
+    ("rule = { at_least = 0 }", "rule.at_least: expected greater than or equal to 1, found 0"),
+    ("rule = \"majority\"", "rule: expected \"unanimity\" or a table { at_least = K, veto = [...] }, found 'majority'"),
+    ("rule = { at_least = 5 }\nquota = 3", "quota: unknown key (found 3)"),
+    ("at_least = 5", "at_least: unknown key (found 5)"),
+    ("rule = {", "not valid TOML"),
+])
+def test_a_bad_rule_file_is_one_line_naming_it(text, message, tmp_path, capsys):
+    assert main(["export", "port-expansion", "--format", "genius", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    (tmp_path / "bargaining-rule.toml").write_text(text)
+    assert main(["show", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(f"error: {tmp_path / 'bargaining-rule.toml'}: {message}")
+    assert captured.err.count("\n") == 1

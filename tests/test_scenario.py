@@ -1,5 +1,6 @@
 """Scenario files and overrides: validation, sources, and clear messages for bad input."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -196,3 +197,55 @@ def test_talks_end_at_the_deadline_unless_the_file_gives_a_horizon(tmp_path):
     assert bargaining.load_scenario(write(tmp_path, text, "given.toml")).spec.protocol.horizon_round == 12
     stalemate = bargaining.run(without, overrides=["P.reservation_value=0.99"], seed=0, record=False)
     assert stalemate.outcome == "stalemate" and stalemate.round == 8
+
+
+# ------------------------------------------------------------------------------------------ strategies' domains
+
+TWO_PARTY = "P cannot play rubinstein: classified two_party_only (defined for two countries), found 6 countries"
+
+
+def test_a_two_party_strategy_is_refused_at_a_larger_table_by_set_file_and_sweep(tmp_path, capsys):
+    """``rubinstein`` (classified two-party only) on six parties: one line naming the party, the strategy and why,
+    exit 2, whether the scenario file, ``--set`` or a sweep's level asks for it."""
+    quota = Path(__file__).parent / "scenarios" / "quota_veto.toml"
+    assert main(["run", str(quota), "--set", "P.strategy.name=rubinstein"]) == 2
+    assert capsys.readouterr().err == f"error: {quota}: countries.P.strategy.name: {TWO_PARTY}\n"
+    path = write(tmp_path, quota.read_text().replace('[countries.P]\n', '[countries.P]\nstrategy = { name = '
+                                                     '"rubinstein" }\n'))
+    assert main(["show", path]) == 2
+    assert capsys.readouterr().err == f"error: {path}: countries.P.strategy.name: {TWO_PARTY}\n"
+    from bargaining.experiment.spec import ExperimentError
+    from bargaining.experiment.spec import from_dict as experiment
+    with pytest.raises(ExperimentError, match=re.escape(f"parameters.P.strategy.name = 'rubinstein': {quota}: "
+                                                        f"countries.P.strategy.name: {TWO_PARTY}")):
+        experiment({"name": "x", "scenario": str(quota),
+                    "parameters": {"P.strategy.name": {"levels": ["linear", "rubinstein"]}}})
+    with pytest.raises(ScenarioError, match="countries.MX.election.strategy.name: MX cannot play rubinstein"):
+        bargaining.load_scenario("nafta-2017", ["MX.election.strategy.name=rubinstein"])
+    assert bargaining.run("pie-split", {"A.strategy.name": "rubinstein"}, seed=1).outcome  # two parties: fine
+
+
+def test_every_domain_a_classifier_can_limit_is_checked():
+    """Each classifier key of ``DOMAINS`` is a classifier key; every registered strategy with one set is refused on
+    a scenario outside it (nafta-2017: three countries)."""
+    from bargaining.scenario.checks import DOMAINS
+    from bargaining.strategies import STRATEGIES
+    from bargaining.strategies.base import CLASSIFIER
+    assert set(DOMAINS) <= set(CLASSIFIER)
+    limited = [name for name, cls in STRATEGIES.items() if any(cls.classifier.get(key) for key in DOMAINS)]
+    assert "rubinstein" in limited
+    for name in limited:
+        with pytest.raises(ScenarioError, match=f"countries.US.strategy.name: US cannot play {name}"):
+            bargaining.load_scenario("nafta-2017", [f"US.strategy.name={name}"])
+
+
+def test_default_noise_is_0_and_seeds_then_differ_only_by_the_proposer_order():
+    """README, "Noise": without ``[noise]`` port-expansion ends in one and the same deal whatever the seed; with
+    ``noise.aspiration`` the deals spread."""
+    from bargaining.scenario.schema import NoiseSpec
+    assert NoiseSpec().aspiration == 0 and NoiseSpec().belief == 0
+    quiet = bargaining.run_batch("port-expansion", range(100))
+    noisy = bargaining.run_batch("port-expansion", range(100), {"noise.aspiration": 0.05})
+    distinct = lambda r: len({tuple(p.round(9)) for p in r.package[r.signed]})  # noqa: E731
+    assert quiet.signed.all() and distinct(quiet) == 1
+    assert distinct(noisy) > 1

@@ -1,6 +1,7 @@
 """Any negotiation's file format: categorical issues, value tables, option red lines, reservation values, discount
 factors and decision rules; what the engine makes of them; and one clear line for each kind of bad input."""
 
+import itertools
 import json
 import tomllib
 from pathlib import Path
@@ -145,7 +146,8 @@ BAD = [
     ("negative evaluation", TABLES, lambda d: _set(d, "countries.D.values.height.3 floors", -1),
      "countries.D.values.height.3 floors: expected a value >= 0, found -1.0"),
     ("every evaluation 0", TABLES, lambda d: _set(d, "countries.R.values.green_roof", {"no": 0, "yes": 0}),
-     "countries.R.values.green_roof: expected at least one value > 0, found [0.0, 0.0]"),
+     "countries.R.values.green_roof: expected at least one value > 0 at weight 0.1 (an issue R does not care "
+     "about is written all 0 at weight 0), found all 0"),
     ("negative weight", TABLES, lambda d: _set(d, "countries.C.weights.site", -0.3),
      "countries.C.weights: weight of 'site': expected >= 0, found -0.3"),
     ("points not increasing", TABLES, lambda d: _set(d, "countries.C.values.social_housing", [[20, 1], [10, 0]]),
@@ -232,3 +234,57 @@ def test_any_site_table_loads_or_names_its_first_fault(table):
         for option, v in table.items():
             x = s.space.normalise({"site": option, "height": "8 floors", "social_housing": 0.0, "green_roof": "no"})
             assert s.preferences.values(x)[d, 0] == pytest.approx(v / best)
+
+
+# ------------------------------------------------------------------------------------------ an issue not cared about
+
+@pytest.mark.parametrize("weights", [
+    {"site": 0.45, "height": 0.35, "social_housing": 0.2, "green_roof": 0.0},
+    {"site": 0.45, "height": 0.35, "social_housing": 0.2},  # left out: weight 0
+])
+def test_an_issue_a_country_does_not_care_about_is_all_zero_at_weight_0(weights):
+    data = _with(TABLES, lambda d: (_set(d, "countries.R.values.green_roof", {"no": 0, "yes": 0}),
+                                    _set(d, "countries.R.weights", weights)))
+    s = from_dict(data)
+    r = s.countries.index("R")
+    packages = np.array([s.space.normalise({"site": "station", "height": "5 floors", "social_housing": 10.0,
+                                            "green_roof": roof}) for roof in ("no", "yes")])
+    u = s.preferences.utility(packages)
+    assert u[0, r] == u[1, r] == pytest.approx(0.45 * 1.0 + 0.35 * 0.8 + 0.2 * np.interp(10.0, [0, 40], [0, 1]))
+    assert u[0, 0] != u[1, 0]  # the others still care
+    assert s.spec.countries["R"].values["green_roof"] == {"no": 0, "yes": 0}
+    assert bargaining.run(s, seed=3).outcome is not None
+
+
+# ------------------------------------------------------------------------------------------ packages that pass
+
+def brute_force_counts(s) -> dict:
+    """``show --json``'s ``packages`` counted package by package: the rule's winning coalitions within their red
+    lines; with every member at or above its walk-away value; every country accepting."""
+    space, prefs = s.space, s.preferences
+    packages = np.array(list(itertools.product(*(space.positions(k) for k in range(len(space))))))
+    within = np.array([prefs.within_red_lines(p) for p in packages])
+    accept = within & (prefs.utility(packages) >= s.initial_walk_away - 1e-12)
+    return {"total": len(packages), "passing": int(s.rule.passes(within).sum()),
+            "zone": int(s.rule.passes(accept).sum()), "zone_unanimity": int(accept.all(axis=1).sum())}
+
+
+@pytest.mark.parametrize("overrides", [[], ["protocol.rule.at_least=4"], ["protocol.rule=\"unanimity\""],
+                                       ["U.reservation_value=0.7", "E.reservation_value=0.2"]])
+def test_show_counts_the_packages_that_pass_the_rule(overrides, capsys):
+    s = bargaining.load_scenario(QUOTA, overrides)
+    expected = brute_force_counts(s)
+    assert expected["zone"] > 0
+    args = ["show", str(QUOTA), *(x for o in overrides for x in ("--set", o))]
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["packages"] == expected
+    assert main(args) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("Packages: "))
+    assert line.startswith(f"Packages: {expected['total']:,}; {expected['passing']:,} pass the rule within the red "
+                           f"lines, {expected['zone']:,} in the zone of agreement")
+    assert (f"{expected['zone_unanimity']:,} every country accepts" in line) == (not s.rule.unanimous)
+
+
+def test_show_counts_no_packages_of_a_space_with_a_continuous_issue(capsys):
+    assert main(["show", str(TABLES), "--json"]) == 0
+    assert "packages" not in json.loads(capsys.readouterr().out)

@@ -39,7 +39,7 @@ from .highs import one_blas_thread
 from .programmes import LP_COMBINATIONS, Programmes
 from .results import Backend, Frontier, Point, Zopa, dominated
 
-__all__ = ["LP_COMBINATIONS", "Backend", "Frontier", "Point", "Rule", "Solutions", "Zopa", "backend", "deal_metrics",
+__all__ = ["LP_COMBINATIONS", "Backend", "Frontier", "Point", "Rule", "Solutions", "Zopa", "backend", "count_passing", "deal_metrics",
            "dominated", "kalai_smorodinsky", "max_min_slack", "max_welfare", "nash", "one_blas_thread",
            "pareto_distance", "pareto_distances", "pareto_frontier", "solutions", "utopia", "zopa"]
 
@@ -148,6 +148,21 @@ def max_welfare(prefs: Preferences, space: IssueSpace, floors: np.ndarray, rule:
     gains"), at walk-away values ``floors``; None when no package passes."""
     solver = backend(prefs, space, rule, np.asarray(floors, dtype=float))
     return None if solver.empty else _point(prefs, solver.welfare())
+
+
+def count_passing(prefs: Preferences, space: IssueSpace, walk_away: np.ndarray, rule: Rule | None = None
+                  ) -> int | None:
+    """How many packages pass ``rule`` (default unanimity) at the walk-away values: the parties that accept them
+    (within their red lines, at or above their walk-away values) make up a winning coalition; the packages of the
+    zone of agreement. None when an issue is continuous or the space has more than ``exact.ENUMERATE``
+    packages."""
+    problem = Problem(prefs, space, rule or Rule.unanimity(prefs.weights.shape[0]), walk_away)
+    if not problem.discrete or problem.count() > exact.ENUMERATE:
+        return None
+    if problem.empty:
+        return 0
+    return sum(int((problem.coalition_min(problem.effective(utility, within)) >= -exact.ACCEPT).sum())
+               for _, utility, within in Enumeration(problem).chunks())
 
 
 def pareto_frontier(prefs: Preferences, space: IssueSpace, reference: np.ndarray | None = None,

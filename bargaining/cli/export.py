@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..scenario import load_scenario
 from ..scenario.export import FORMATS, export_files
+from ..scenario.load import RULE_FILE
 from ..scenario.tables import GRID_POINTS
 
 
@@ -17,6 +18,9 @@ def cmd_export(args) -> None:
     walk_away = dict(zip(scenario.countries, map(float, scenario.initial_walk_away), strict=True))
     files, notes = export_files(scenario.raw, args.format, walk_away, scenario.sources, args.points)
     write_files(Path(args.out), files)
+    stale = Path(args.out) / RULE_FILE
+    if args.format != "toml" and RULE_FILE not in files and stale.is_file():
+        stale.unlink()  # a rule an earlier export left would otherwise be read back with these files
     for name in files:
         print(Path(args.out) / name)
     for note in notes:

@@ -4,9 +4,11 @@ the Nash, Kalai-Smorodinsky and maximum-welfare deals, with and without domestic
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 
+from .. import analysis
 from ..domestic.zone import describe as describe_domestic
 from ..scenario import Scenario, load_scenario
 from ..scenario.checks import ideal_of
@@ -15,7 +17,8 @@ from .text import fmt_value, table
 
 def describe(scenario: Scenario) -> dict:
     """The ``show --json`` object. Keys of features a scenario does not use (``rule`` other than unanimity,
-    ``values``, ``reservation_value``, ``discount``) appear only when it does."""
+    ``values``, ``score_sheet``, ``reservation_value``, ``discount``, ``packages`` of a space of discrete issues
+    only) appear only when it does."""
     prefs, space = scenario.preferences, scenario.space
     u_sq = scenario.status_quo_utility
     walk_away = scenario.initial_walk_away
@@ -33,6 +36,7 @@ def describe(scenario: Scenario) -> dict:
             "label": spec.label,
             "ideal": {i.name: ideal_of(i, spec) for i in space},
             **({"values": dict(spec.values)} if spec.values else {}),
+            **({"score_sheet": spec.score_sheet.model_dump()} if spec.score_sheet else {}),
             "weights": {i.name: float(prefs.weights[n, k]) for k, i in enumerate(space)},
             "red_lines": dict(spec.red_lines),
             "termination_value": spec.termination_value,
@@ -55,9 +59,22 @@ def describe(scenario: Scenario) -> dict:
         "zopa": bool(zone.exists),
         "zopa_slack": float(zone.slack),
         "zopa_package": None if zone.package is None else space.natural(zone.package),
+        **({"packages": count_packages(scenario)} if space.discrete.all() else {}),
         **_solution_points(scenario),
         "domestic": describe_domestic(scenario),
     }
+
+
+def count_packages(scenario: Scenario) -> dict[str, int | None]:
+    """``packages`` in ``show --json`` (a space of discrete issues): ``total``; ``passing``, the packages a winning
+    coalition of the rule can pass within its members' red lines; ``zone``, those it passes with every supporter
+    also at or above its initial walk-away value (the zone of agreement); ``zone_unanimity``, those every country
+    accepts. The last three None above ``analysis.exact.ENUMERATE`` packages (``analysis.count_passing``)."""
+    prefs, space, walk_away, rule = scenario.preferences, scenario.space, scenario.initial_walk_away, scenario.rule
+    return {"total": math.prod(int(n) + 1 for n in space.sizes),
+            "passing": analysis.count_passing(prefs, space, np.full(len(walk_away), -np.inf), rule),
+            "zone": analysis.count_passing(prefs, space, walk_away, rule),
+            "zone_unanimity": analysis.count_passing(prefs, space, walk_away)}
 
 
 def _solution_points(scenario: Scenario) -> dict:
@@ -84,6 +101,11 @@ def cmd_show(args) -> None:
     for code in codes:
         c = info["countries"][code]
         print(f"\n{code} ({c['label']})" if c["label"] else f"\n{code}")
+        if "score_sheet" in c:
+            sheet = scenario.spec.countries[code].score_sheet
+            threshold = "" if sheet.threshold is None else f"threshold {sheet.threshold:g} of "
+            print(f"score sheet: {threshold}{sheet.best:g} points at best (weights, values and reservation value "
+                  "derived)")
         values = c.get("values", {})
         print(table(["issue", "ideal", "weight", "red line"] + (["values"] if values else []), [
             [i.name, fmt_value(i, c["ideal"][i.name]), f"{c['weights'][i.name]:.2f}",
@@ -115,6 +137,12 @@ def cmd_show(args) -> None:
     else:
         print(f"\nNo zone of agreement at the initial walk-away values (best worst-off surplus "
               f"{info['zopa_slack']:+.3f}).")
+    counts = info.get("packages", {"zone": None})
+    if counts["zone"] is not None:
+        unanimity = "" if scenario.rule.unanimous else f"; {counts['zone_unanimity']:,} every country accepts"
+        print(f"\nPackages: {counts['total']:,}; {counts['passing']:,} pass the rule within the red lines, "
+              f"{counts['zone']:,} in the zone of agreement (every supporter at or above its walk-away value)"
+              f"{unanimity}.")
     welfare = scenario.solutions().max_welfare
     points = [("Nash", info["nash"]), ("Kalai-Smorodinsky", info["kalai_smorodinsky"]),
               ("Maximum welfare", None if welfare is None else {

@@ -15,7 +15,7 @@ from ..errors import ScenarioError
 from ..issues import Issue
 from ..preferences import red_line_interval
 from ..strategies import STRATEGIES
-from .schema import DOMESTIC_TABLES, CountrySpec, ScenarioSpec, Value
+from .schema import DOMESTIC_TABLES, CountrySpec, ScenarioSpec, Value, numbers
 
 Fail = Callable[[str, str], None]
 
@@ -23,8 +23,9 @@ Fail = Callable[[str, str], None]
 def value_table(issue: Issue, table: dict | list, key: str = "", fail: Fail | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """A country's value table for an issue -> (positions in [0, 1], values divided by their largest), as Genius
-    normalises evaluations. ``fail(key, message)`` is called on a malformed table (checks); without it the
-    table is taken as checked."""
+    normalises evaluations; a table of zeros (an issue the country does not care about, at weight 0) is worth 1
+    everywhere, as the Genius import reads it. ``fail(key, message)`` is called on a malformed table (checks);
+    without it the table is taken as checked."""
     def bad(where: str, message: str) -> None:
         if fail is not None:
             fail(where, message)
@@ -56,9 +57,9 @@ def value_table(issue: Issue, table: dict | list, key: str = "", fail: Fail | No
     for label, v in zip(labels, values, strict=False):
         if v < 0:
             bad(f"{key}.{label}", f"expected a value >= 0, found {v}")
-    if max(values) <= 0:
-        bad(key, f"expected at least one value > 0, found {values}")
     values = np.array(values, dtype=float)
+    if values.max() <= 0:  # an issue the country does not care about (checks allow it at weight 0 only)
+        return points, np.ones_like(values)
     return points, values / values.max()
 
 
@@ -126,6 +127,10 @@ def check(spec: ScenarioSpec, origin: str) -> None:
             except ValueError as exc:
                 fail(f"issues.{name}.status_quo", str(exc))
     for code, c in spec.countries.items():
+        if c.score_sheet is not None:
+            check_score_sheet(issues, c, f"countries.{code}", fail)
+        elif not c.weights:
+            fail(f"countries.{code}.weights", "required but missing (or give a score_sheet)")
         for table in ("ideal", "values", "weights", "red_lines"):
             for name in getattr(c, table):
                 if name not in issues:
@@ -136,6 +141,7 @@ def check(spec: ScenarioSpec, origin: str) -> None:
         if abs(total - 1.0) > 1e-6:
             fail(f"countries.{code}.weights", f"expected weights summing to 1, found a sum of {total:.6g}")
         strategy_params(f"countries.{code}.strategy", c.strategy.name, c.strategy.params, fail)
+        strategy_domain(f"countries.{code}.strategy.name", code, c.strategy.name, spec, fail)
     if spec.threat.country is not None and spec.threat.country not in spec.countries:
         fail("threat.country", f"expected one of {sorted(spec.countries)}, found {spec.threat.country!r}")
     if spec.protocol.horizon_round < spec.protocol.deadline_round:
@@ -151,11 +157,37 @@ def check(spec: ScenarioSpec, origin: str) -> None:
     check_domestic(spec, fail)
 
 
+def check_score_sheet(issues: dict[str, Issue], c: CountrySpec, where: str, fail: Fail) -> None:
+    """A score sheet's points: every issue and option, points that differ somewhere, a threshold the best
+    package reaches (its tables are checked through the value tables derived from it)."""
+    sheet, key = c.score_sheet, f"{where}.score_sheet"
+    for name in sheet.points:
+        if name not in issues:
+            fail(f"{key}.points.{name}", f"unknown issue; expected one of {sorted(issues)}")
+    for name, issue in issues.items():
+        if name not in sheet.points:
+            fail(f"{key}.points.{name}", f"required but missing (an issue {where.rsplit('.', 1)[-1]} does not care "
+                 "about: 0 points on every option)")
+        value_table(issue, c.values[name], f"{key}.points.{name}", fail)
+    if not np.isfinite(sum(sheet.spans.values())):
+        fail(f"{key}.points", "expected points whose totals are finite numbers, found totals beyond 1.8e308")
+    if all(len(set(numbers(table))) <= 1 for table in sheet.points.values()):
+        fail(f"{key}.points", "expected points that differ between options on at least one issue, found the same "
+             "points everywhere")
+    if sheet.threshold is not None and sheet.threshold > sheet.best + 1e-9:
+        fail(f"{key}.threshold", f"expected at most {sheet.best:g} points (the best total of the sheet), found "
+             f"{sheet.threshold:g}")
+
+
 def check_values(issue: Issue, c: CountrySpec, where: str, fail: Fail) -> None:
     """A country's ideal, value table and red line on one issue."""
     name = issue.name
     if name in c.values:
         points, values = value_table(issue, c.values[name], f"{where}.values.{name}", fail)
+        weight = c.weights.get(name, 0.0)
+        if weight > 0 and max(numbers(c.values[name])) <= 0:
+            fail(f"{where}.values.{name}", f"expected at least one value > 0 at weight {weight:g} (an issue "
+                 f"{where.rsplit('.', 1)[-1]} does not care about is written all 0 at weight 0), found all 0")
     elif name not in c.ideal:
         fail(f"{where}.ideal.{name}", f"required but missing (or give values.{name})")
     if name in c.ideal:
@@ -208,7 +240,9 @@ def check_walk_away(spec: ScenarioSpec, fail: Fail) -> None:
     for code, c in spec.countries.items():
         where = f"countries.{code}"
         if threatener is not None and c.reservation_value is not None:
-            fail(f"{where}.reservation_value", f"expected none: with a threatener ({threatener}) walk-away values "
+            given = "score_sheet.threshold" if c.score_sheet and c.score_sheet.threshold is not None else \
+                "reservation_value"
+            fail(f"{where}.{given}", f"expected none: with a threatener ({threatener}) walk-away values "
                  f"come from the threat (termination_value, belief), found {c.reservation_value}")
         if threatener is None and c.reservation_value is not None and c.termination_value is not None:
             fail(f"{where}.reservation_value", f"expected either termination_value or reservation_value, found "
@@ -239,6 +273,21 @@ def strategy_params(key: str, name: str, params: dict, fail: Callable[[str, str]
     except ValidationError as exc:
         where = ".".join(map(str, _keys(exc.errors()[0]["loc"], params)))
         fail(f"{key}.{where}" if where else key, validation_message(exc, params).split(": ", 1)[1])
+
+
+#: Classifier keys that limit where a strategy is defined -> (whether a scenario is within it, why not).
+DOMAINS: dict[str, tuple[Callable[[ScenarioSpec], bool], Callable[[ScenarioSpec], str]]] = {
+    "two_party_only": (lambda spec: len(spec.countries) == 2,
+                       lambda spec: f"classified two_party_only (defined for two countries), found "
+                                    f"{len(spec.countries)} countries"),
+}
+
+
+def strategy_domain(key: str, code: str, name: str, spec: ScenarioSpec, fail: Fail) -> None:
+    """Strategy ``name``, played by ``code``, must be used within its classifier's domain (``DOMAINS``)."""
+    for field, (within, why) in DOMAINS.items():
+        if STRATEGIES[name].classifier.get(field) and not within(spec):
+            fail(key, f"{code} cannot play {name}: {why(spec)}")
 
 
 def check_domestic(spec: ScenarioSpec, fail: Fail) -> None:
@@ -300,6 +349,7 @@ def check_domestic(spec: ScenarioSpec, fail: Fail) -> None:
                 fail(f"{where}.election.strategy.name", f"expected one of {sorted(STRATEGIES)}, found {name!r}")
             strategy_params(f"{where}.election.strategy", name,
                             {k: v for k, v in c.election.strategy.items() if k != "name"}, fail)
+            strategy_domain(f"{where}.election.strategy.name", code, name, spec, fail)
     for n, event in enumerate(spec.events):
         if event.country not in spec.countries:
             fail(f"events.{n}.country", f"expected one of {sorted(spec.countries)}, found {event.country!r}")

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
+from pydantic import ValidationError
 
 from ..errors import ScenarioError
 from . import genius, geniusweb
 from .case import Scenario, from_dict
+from .checks import validation_message
+from .schema import RuleSpec
 
 
 def read_toml(path, origin: str) -> tuple[str, dict]:
@@ -87,12 +90,46 @@ def _strip_sources(node: Any, path: tuple[str, ...], sources: dict[str, str]) ->
 
 
 def read_folder(folder: Path) -> tuple[dict, dict[str, str]]:
-    """A Genius (``*.xml``) or GeniusWeb (``*.json``) folder -> (scenario dict, sources by dotted path)."""
+    """A Genius (``*.xml``) or GeniusWeb (``*.json``) folder -> (scenario dict, sources by dotted path), with the
+    decision rule of its ``RULE_FILE`` if it has one."""
     xml, json = any(folder.glob("*.xml")), any(folder.glob("*.json"))
     if xml == json:
         raise ScenarioError(f"{folder}: expected a Genius folder (XML files) or a GeniusWeb folder (JSON files), "
                             f"found {'both' if xml else 'neither'}")
-    return (genius if xml else geniusweb).read(folder)
+    raw, sources = (genius if xml else geniusweb).read(folder)
+    if (folder / RULE_FILE).is_file():
+        raw["protocol"]["rule"] = read_rule(folder / RULE_FILE, list(raw["countries"]))
+        sources["protocol.rule"] = f"{RULE_FILE}: the decision rule, which the {'Genius' if xml else 'GeniusWeb'} " \
+                                   "files cannot say"
+    return raw, sources
+
+
+#: The file beside exported Genius or GeniusWeb files that keeps the decision rule (docs/formats.md).
+RULE_FILE = "bargaining-rule.toml"
+
+
+def read_rule(path: Path, countries: list[str]) -> dict:
+    """The decision rule of a ``RULE_FILE``: ``rule = "unanimity"`` or ``rule = { at_least = K, veto = [...] }``,
+    naming the folder's parties (``protocol.rule`` of a scenario file)."""
+    origin = str(path)
+    _, data = read_toml(path, origin)
+    if set(data) != {"rule"}:
+        extra = sorted(set(data) - {"rule"})
+        raise ScenarioError(f"{origin}: {extra[0]}: unknown key (found {data[extra[0]]!r})" if extra else
+                            f"{origin}: rule: required but missing")
+    try:
+        rule = RuleSpec.model_validate(data["rule"])
+    except ValidationError as exc:
+        key, _, message = validation_message(exc, data["rule"]).partition(": ")
+        raise ScenarioError(f"{origin}: rule{'' if key == 'scenario' else '.' + key}: {message}") from None
+    for n, code in enumerate(rule.veto):
+        if code not in countries:
+            raise ScenarioError(f"{origin}: rule.veto.{n}: expected one of {countries} (the folder's parties), "
+                                f"found {code!r}")
+    if rule.at_least is not None and rule.at_least > len(countries):
+        raise ScenarioError(f"{origin}: rule.at_least: expected at most {len(countries)} (the folder's parties), "
+                            f"found {rule.at_least}")
+    return data["rule"] if isinstance(data["rule"], dict) else {}
 
 
 def dump_toml(raw: dict, sources: dict[str, str]) -> str:

@@ -2,7 +2,8 @@
 
 A path that starts with a country code is looked up under ``countries``: ``US.termination_value=0.6``,
 ``CA.weights.dispute_settlement=0.5``, ``CA.red_lines.us_content=10``, ``MX.strategy.beta=2``,
-``protocol.deadline_round=10``, ``A.values.site.north=3``, ``protocol.rule.at_least=4``. An override of one
+``protocol.deadline_round=10``, ``A.values.site.north=3``, ``protocol.rule.at_least=4``,
+``H.score_sheet.threshold=55``, ``H.score_sheet.points.ecology.some=10``. An override of one
 weight keeps the value given and rescales the country's other weights so that they again sum to 1. Unknown
 paths raise ScenarioError naming what is allowed.
 """
@@ -25,6 +26,7 @@ from .schema import (
     ProtocolSpec,
     RatificationSpec,
     RuleSpec,
+    ScoreSheetSpec,
     ThreatSpec,
 )
 
@@ -67,6 +69,10 @@ def _allowed_keys(raw: dict, keys: list[str], node: dict) -> set[str]:
     elif keys == ["protocol", "rule"]:
         allowed |= set(RuleSpec.model_fields)
     elif len(keys) == 3 and keys[0] == "countries" and keys[2] in ("ideal", "values", "weights", "red_lines"):
+        allowed |= set(raw.get("issues", {}))
+    elif len(keys) == 3 and keys[0] == "countries" and keys[2] == "score_sheet":
+        allowed |= set(ScoreSheetSpec.model_fields)
+    elif keys[:1] == ["countries"] and keys[2:] == ["score_sheet", "points"]:
         allowed |= set(raw.get("issues", {}))
     elif len(keys) == 3 and keys[0] == "countries" and keys[2] == "strategy":
         strategy = STRATEGIES.get(node.get("name", "time_dependent"))

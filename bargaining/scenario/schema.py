@@ -219,13 +219,69 @@ class StrategySpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+#: A table per issue: ``{ option = number }`` (ordinal, categorical) or ``[[x, number], ...]`` (continuous).
+Table = dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]
+
+
+def numbers(table: dict | list) -> list[float]:
+    """The numbers of a table (its values, or the second of each pair)."""
+    return list(table.values()) if isinstance(table, dict) else [v for _, v in table]
+
+
+class ScoreSheetSpec(_Strict):
+    """A role play's score sheet in raw points: points per option of every issue and a threshold in points (the
+    party's BATNA, below which it signs nothing). Weights, value tables and the reservation value are derived
+    (:meth:`derived`; the recipe: docs/formats.md, "Score sheets")."""
+
+    points: dict[str, Table] = Field(min_length=1, description="points per option of each issue: { option = "
+                                     "points } or [[x, points], ...] on a continuous issue; may be negative")
+    threshold: float | None = Field(None, description="the party's minimum total in points (its BATNA); its "
+                                    "reservation value")
+
+    @property
+    def floors(self) -> dict[str, float]:
+        """Per issue, the points every package gets at least: its lowest points, or 0 if none is negative."""
+        return {issue: min([0.0, *numbers(table)]) for issue, table in self.points.items()}
+
+    @property
+    def spans(self) -> dict[str, float]:
+        """Per issue, its best points above its floor."""
+        return {issue: max(numbers(table), default=0.0) - self.floors[issue] for issue, table in self.points.items()}
+
+    @property
+    def best(self) -> float:
+        """The best total of the sheet: every issue's best points."""
+        return sum(self.spans.values()) + sum(self.floors.values())
+
+    def derived(self) -> tuple[dict[str, float], dict[str, dict | list], float | None]:
+        """(weights, value tables, reservation value): ``w_k = span_k / sum of spans``, ``v_k = (points - floor_k)
+        / span_k`` (all 0 at weight 0 where the issue's points are all 0: an issue it does not care about),
+        reservation ``(threshold - sum of floors) / sum of spans``, at least 0. With no negative points: ``w_k =
+        max_k / sum of maxima``, ``v_k = points / max_k``, reservation ``threshold / sum of maxima``; either way a
+        package's utility is its total points moved and scaled to [0, 1], and it reaches the reservation value
+        exactly when its total reaches the threshold."""
+        floors, spans = self.floors, self.spans
+        total = sum(spans.values())
+        scale = lambda issue, v: (v - floors[issue]) / spans[issue] if spans[issue] > 0 else 0.0  # noqa: E731
+        weights = {issue: span / total if total > 0 else 0.0 for issue, span in spans.items()}
+        values = {issue: {o: scale(issue, v) for o, v in table.items()} if isinstance(table, dict)
+                  else [[x, scale(issue, v)] for x, v in table] for issue, table in self.points.items()}
+        reservation = None
+        if self.threshold is not None and total > 0:
+            reservation = max(0.0, (self.threshold - sum(floors.values())) / total)
+        return weights, values, reservation
+
+
 class CountrySpec(_Strict):
     label: str = ""
     ideal: dict[str, float | str] = Field({}, description="ideal point per issue; optional where values are given")
-    values: dict[str, dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = Field(
+    values: dict[str, Table] = Field(
         {}, description="value table per issue: { option = number } (ordinal, categorical) or [[x, v], ...] "
         "(continuous, piecewise linear); normalised by the largest")
-    weights: dict[str, float]
+    weights: dict[str, float] = Field({}, description="salience per issue, summing to 1; required unless a "
+                                      "score_sheet gives them")
+    score_sheet: ScoreSheetSpec | None = Field(None, description="points per option and a threshold in points, "
+                                               "in place of weights, values and reservation_value")
     red_lines: dict[str, float | str | list[str]] = Field({}, description="per issue: a bound, or a list of "
                                                           "unacceptable options")
     termination_value: float | None = Field(None, ge=0, le=1, description="utility if the agreement ends "
@@ -249,6 +305,23 @@ class CountrySpec(_Strict):
         """What ending without a deal gives it when that is not the status quo: its reservation value, or else
         its termination value."""
         return self.reservation_value if self.reservation_value is not None else self.termination_value
+
+    @model_validator(mode="after")
+    def _from_score_sheet(self):
+        """A score sheet gives the weights, the value tables and (with a threshold) the reservation value."""
+        sheet = self.score_sheet
+        if sheet is None:
+            return self
+        derived = ["weights", "values"] + (["reservation_value", "termination_value"] if sheet.threshold is not None
+                                           else [])
+        given = [key for key in derived if key in self.model_fields_set]
+        if given:
+            raise ValueError(f"expected no {given[0]} beside a score_sheet (its points give the weights and values, "
+                             f"its threshold the reservation value), found both")
+        self.weights, self.values, reservation = sheet.derived()
+        if reservation is not None:
+            self.reservation_value = reservation
+        return self
 
     @field_validator("weights")
     @classmethod
