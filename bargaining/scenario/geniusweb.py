@@ -25,7 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import checked_table, fail, imported, imported_sources, number, party_codes, weights_summing_to_one
+from ..errors import ScenarioError
+from .limits import check_levels, parse_json, read_text
+from .tables import (
+    checked_table,
+    fail,
+    imported,
+    imported_sources,
+    number,
+    party_codes,
+    shown,
+    weights_summing_to_one,
+)
 
 PROFILE = "LinearAdditiveUtilitySpace"
 #: The JSON type names of GeniusWeb's value set utilities, and the class names also accepted.
@@ -71,8 +82,10 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
 
 def _parse(path: Path) -> dict:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except (json.JSONDecodeError, OSError, UnicodeDecodeError) as exc:
+        doc = parse_json(read_text(path, path, encoding="utf-8"), path, parse_float=Decimal)
+    except ScenarioError:
+        raise  # too large, nested too deep
+    except (ValueError, OSError) as exc:  # not JSON, not UTF-8, or an integer of more than 4,300 digits
         fail(path, "json", f"expected a JSON file, found {exc}")
     if not isinstance(doc, dict):
         fail(path, "json", f"expected a JSON object, found {type(doc).__name__}")
@@ -100,11 +113,15 @@ def _domain_issues(path: Path, domain: dict) -> tuple[dict[str, dict], dict[str,
             r = valueset["range"]
             try:
                 low, high, step = (Decimal(r[k]) for k in ("low", "high", "step"))
+                if not all(x.is_finite() for x in (low, high, step)):
+                    raise ValueError
+                count = int((high - low) / step) + 1 if step > 0 and high > low else 0
             except (KeyError, ArithmeticError, TypeError, ValueError):
-                fail(path, f"{key}.range", f"expected numbers low, high and step, found {r}")
-            if not (step > 0 and high > low):
-                fail(path, f"{key}.range", f"expected step > 0 and high > low, found {r}")
-            values = [low + k * step for k in range(int((high - low) / step) + 1)]
+                fail(path, f"{key}.range", f"expected finite numbers low, high and step, found {shown(r)}")
+            if not count:
+                fail(path, f"{key}.range", f"expected step > 0 and high > low, found {shown(r)}")
+            check_levels(count, path, f"{key}.range")
+            values = [low + k * step for k in range(count)]
             if len(values) < 2:
                 fail(path, f"{key}.range", f"expected at least two values, found {len(values)}")
             numbers[name] = values

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..issues import Issue
 from ..protocols import PROTOCOLS
 from ..strategies import STRATEGIES
+from .limits import MAX_LEVELS
 
 Value = float | str
 
@@ -172,8 +173,9 @@ class IssueSpec(_Strict):
     kind: Literal["continuous", "ordinal", "categorical"]
     unit: str = ""
     bounds: tuple[float, float] | None = Field(None, strict=False)  # a TOML array: a list, not a tuple
-    levels: list[str] | None = Field(None, description="an ordinal issue's levels, in order")
-    options: list[str] | None = Field(None, description="a categorical issue's options (unordered)")
+    levels: list[str] | None = Field(None, max_length=MAX_LEVELS, description="an ordinal issue's levels, in order")
+    options: list[str] | None = Field(None, max_length=MAX_LEVELS, description="a categorical issue's options "
+                                      "(unordered)")
     status_quo: float | str | None = Field(None, description="what holds without a new agreement; required with "
                                            "a threatener, or where no deal means the status quo")
 
@@ -222,7 +224,8 @@ class StrategySpec(BaseModel):
 class CountrySpec(_Strict):
     label: str = ""
     ideal: dict[str, float | str] = Field({}, description="ideal point per issue; optional where values are given")
-    values: dict[str, dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]] = Field(
+    values: dict[str, dict[str, float] | Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]],
+                                                   Field(max_length=MAX_LEVELS)]] = Field(
         {}, description="value table per issue: { option = number } (ordinal, categorical) or [[x, v], ...] "
         "(continuous, piecewise linear); normalised by the largest")
     weights: dict[str, float]
