@@ -493,3 +493,35 @@ def test_an_empty_list_of_report_metrics_is_one_line(tmp_path):
     check_exit(code, out, err)
     assert code == 2 and "report.metrics" in err, err
     check_folder(tmp_path / "out", code)
+
+
+def _issue_24_case(kind: str, folder: Path) -> list:
+    """The inputs of issue 24's fuzz that gave a traceback or a hang, one of each class."""
+    if kind == "nested --set":
+        return ["show", "pie-split", "--set", "x=" + _nested(2000, False)]
+    if kind == "geniusweb 10^19":
+        shutil.copytree(DATA / "geniusweb" / "allotment", folder / "gw")
+        council = folder / "gw" / "council.json"
+        council.write_text(council.read_text().replace('"plot": 0.25', '"plot": 1' + "0" * 400))
+        return ["show", folder / "gw"]
+    if kind == "genius 10^6 levels":
+        return ["show", _write_genius(folder / "g", {n: t.replace('upperbound="4"', 'upperbound="999999"')
+                                                     for n, t in GENIUS.items()})]
+    if kind == "export --points 10^6":
+        return ["export", "nafta-2017", "--format", "genius", "--points", 10**6, "--out", folder / "out"]
+    if kind == "show 200 x 3":
+        (folder / "wide.toml").write_text(_wide(200, 3, 3))
+        return ["show", folder / "wide.toml"]
+    return ["calibrate", "nafta-2017", "observations-2017", "--population", 10**9, "--out", folder / "out"]
+
+
+@pytest.mark.parametrize(("kind", "limit"), [
+    ("nested --set", "nested at most 32 deep"), ("geniusweb 10^19", "expected a finite number"),
+    ("genius 10^6 levels", "at most 2,000 levels"), ("export --points 10^6", "2 to 1,000 points"),
+    ("show 200 x 3", "at most 150 continuous issues x countries, found 200 x 3"),
+    ("calibrate --population 10^9", "--population: expected a number in 1..100,000")])
+def test_the_inputs_of_issue_24_are_one_line_naming_the_limit(tmp_path, kind, limit):
+    code, out, err = cli(*_issue_24_case(kind, tmp_path))
+    check_exit(code, out, err)
+    assert code == 2 and limit in err, err
+    check_folder(tmp_path / "out", code)
