@@ -21,7 +21,8 @@ MAX_FILE_BYTES = 16 * 2**20
 #: deep; the parsers recurse once per level and fail past Python's recursion limit.
 MAX_DEPTH = 32
 #: Most levels of an ordinal issue or options of a categorical one (a Genius integer issue, a GeniusWeb number
-#: range, ``export --points``): value tables and red-line masks hold one number per option per country.
+#: range, ``export --points``): value tables hold a number per option and country, and interpolating them costs
+#: the square of their length (a Genius integer issue of 10,000 levels: about 9 s of ``show``; 1,000: 0.5 s).
 MAX_LEVELS = 2_000
 #: Most value functions on continuous issues (continuous issues x countries) the exact search (zone of agreement,
 #: Nash, Kalai-Smorodinsky, maximum welfare, distances of deals) takes: its programmes carry a variable per
