@@ -339,8 +339,8 @@ def parse_observations(data: dict, scenario: Scenario, origin: str = "<observati
     for n, raw in enumerate(top.facts):
         where = f"facts[{n}]"
         kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind not in KINDS:
-            fail(f"{where}.kind", f"expected one of {sorted(KINDS)}, found {kind!r}")
+        if not isinstance(kind, str) or kind not in KINDS:
+            fail(f"{where}.kind", f"expected one of {sorted(KINDS)}, found {kind!r:.80}")
         try:
             fact = KINDS[kind].model_validate(raw)
         except ValidationError as exc:
