@@ -45,6 +45,9 @@ from .priors import Priors
 
 MANIFEST = "calibration.json"
 CHUNK = 8  # candidates per task
+#: Most accepted sets per generation and most generations: pyabc keeps every generation's sets and distances in
+#: memory and in abc.db, and 10^5 sets of NAFTA's runs already take hours (200 by default).
+MAX_POPULATION, MAX_GENERATIONS = 100_000, 1_000
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,8 @@ class SeededSampler(Sampler):
 
 @dataclass
 class Settings:
-    """How hard to look: accepted sets per generation, generations, and when to stop early."""
+    """How hard to look: accepted sets per generation (at most ``MAX_POPULATION``), generations (at most
+    ``MAX_GENERATIONS``), and when to stop early."""
 
     population: int = 200
     generations: int = 6

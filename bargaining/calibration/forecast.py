@@ -46,6 +46,10 @@ def _runs(problem: Problem, items: list[tuple[str, int, float, dict, int]]) -> l
     return rows
 
 
+#: Most new seeds per accepted set: a forecast runs population x (1 + replications) runs, twice (posterior, prior).
+MAX_REPLICATIONS = 1_000
+
+
 def forecast(out: str | Path, replications: int = 4, workers: int | None = 1, scheduler: str | None = None,
              dask_local: int | None = None, progress: bool = True) -> dict:
     """Run the posterior and the prior forward; write ``forecast.parquet``, ``forecast.json``, ``forecast.png``.

@@ -38,17 +38,19 @@ from ..scenario.load import read_toml
 from ..simulate import Result
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: Largest weight of a fact: weights are relative, and their sum must stay a finite number.
+MAX_WEIGHT = 1e6
 SIGNED = (Outcome.DEAL, Outcome.BILATERAL, Outcome.RATIFICATION_FAILED)  # a package was signed
 
 
 class _Fact(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str | None = None
     date: str = Field(pattern=MONTH, description="month the fact held, YYYY-MM")
     source: str = Field(min_length=1, description="the report it comes from (file name)")
     quote: str = Field(min_length=1, description="a short quote from the source")
-    weight: float = Field(1.0, gt=0, description="weight in the distance")
+    weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, description="weight in the distance")
     note: str = ""
 
     def describe(self) -> str:
@@ -337,8 +339,8 @@ def parse_observations(data: dict, scenario: Scenario, origin: str = "<observati
     for n, raw in enumerate(top.facts):
         where = f"facts[{n}]"
         kind = raw.get("kind") if isinstance(raw, dict) else None
-        if kind not in KINDS:
-            fail(f"{where}.kind", f"expected one of {sorted(KINDS)}, found {kind!r}")
+        if not isinstance(kind, str) or kind not in KINDS:
+            fail(f"{where}.kind", f"expected one of {sorted(KINDS)}, found {kind!r:.80}")
         try:
             fact = KINDS[kind].model_validate(raw)
         except ValidationError as exc:

@@ -32,7 +32,7 @@ from ..scenario.load import read_toml
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ParameterPrior(_Strict):
@@ -65,7 +65,8 @@ class ParameterPrior(_Strict):
 
 
 class WeightsPrior(_Strict):
-    concentration: float = Field(gt=0)
+    concentration: float = Field(gt=0, le=1e6, description="above 1e6 the draws are the scenario's weights to "
+                                 "three digits, and the gamma quantiles lose precision")
     perturb: bool = False
     reason: str = Field(min_length=1)
 

@@ -22,17 +22,20 @@ def bundled_file(name: str) -> Path:
 
 
 def cmd_calibrate(args) -> None:
-    from ..calibration.abc import Problem, Settings, calibrate
+    from ..calibration.abc import MAX_GENERATIONS, MAX_POPULATION, Problem, Settings, calibrate
+    from ..experiment.executors import default_workers
     from ..calibration.observations import load_observations
     from ..calibration.priors import load_priors
     from ..scenario import load_scenario
 
     if args.out is None:
         raise UsageError("--out DIR: required (the folder for the calibration)")
-    for option, value in (("--workers", args.workers), ("--dask-local", args.dask_local),
-                          ("--population", args.population), ("--generations", args.generations)):
-        if value is not None and value < 1:
-            raise UsageError(f"{option}: expected a number >= 1, found {value}")
+    most = 4 * default_workers()  # as a sweep: more processes than that only slow it down
+    for option, value, limit in (("--workers", args.workers, most), ("--dask-local", args.dask_local, most),
+                                 ("--population", args.population, MAX_POPULATION),
+                                 ("--generations", args.generations, MAX_GENERATIONS)):
+        if value is not None and not 1 <= value <= limit:
+            raise UsageError(f"{option}: expected a number in 1..{limit:,}, found {value:,}")
     scenario = load_scenario(args.scenario)
     observations = load_observations(bundled_file(args.observations), scenario)
     if args.cutoff:

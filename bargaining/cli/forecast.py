@@ -7,11 +7,15 @@ import json
 
 def cmd_forecast(args) -> None:
     from ..calibration.abc import load_problem
-    from ..calibration.forecast import forecast, text
+    from ..calibration.forecast import MAX_REPLICATIONS, forecast, text
     from ..errors import UsageError
+    from ..experiment.executors import default_workers
 
-    if args.replications < 0:
-        raise UsageError(f"--replications: expected a number >= 0, found {args.replications}")
+    most = 4 * default_workers()  # as a sweep: more processes than that only slow it down
+    for option, value, low, high in (("--replications", args.replications, 0, MAX_REPLICATIONS),
+                                     ("--workers", args.workers, 1, most), ("--dask-local", args.dask_local, 1, most)):
+        if value is not None and not low <= value <= high:
+            raise UsageError(f"{option}: expected a number in {low}..{high:,}, found {value:,}")
     result = forecast(args.dir, replications=args.replications, workers=args.workers, scheduler=args.scheduler,
                       dask_local=args.dask_local, progress=not args.no_progress)
     if args.json:

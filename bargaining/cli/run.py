@@ -58,6 +58,8 @@ def cmd_run(args) -> None:
 
         figure_format(args.plot)  # before the run: a bad name fails at once
     scenario = load_scenario(args.scenario, args.set)
+    if args.json:
+        scenario.check_exact_search()  # before the run: the JSON has the deal's distances to Nash and others
     result = run(scenario, seed=args.seed, record=bool(args.plot) or not args.json)
     if args.plot:
         try:

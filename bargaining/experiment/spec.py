@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,12 +40,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..scenario import Scenario, ScenarioError, load_scenario, validation_message
+from ..scenario.limits import parse_toml, read_text
 
 #: What a run can record: the outcome itself is always recorded.
 OUTCOME_GROUPS = ("outcome", "round", "agreement", "utilities", "walk_away", "distances")
 #: Most parameter cells and runs of one experiment: a sweep keeps each cell's sampled values and a flag per run
 #: in memory (at most about 100 MB).
 MAX_CELLS, MAX_RUNS = 1_000_000, 10_000_000
+#: Most metrics a report plots: a panel each, three a row, in every figure.
+MAX_METRICS = 24
 
 
 class ExperimentError(ScenarioError):
@@ -124,7 +126,8 @@ class QuickSpec(_Strict):
 
 
 class ReportSpec(_Strict):
-    metrics: list[str] = Field(default_factory=lambda: ["deal", "withdrawal", "stalemate"])
+    metrics: list[str] = Field(default_factory=lambda: ["deal", "withdrawal", "stalemate"], min_length=1,
+                               max_length=MAX_METRICS, description="a panel each in the report's figures")
     prim: str = Field("withdrawal", description="outcome whose likely region PRIM looks for ('' for none)")
     prim_threshold: float = Field(0.5, gt=0, le=1, description="minimum density of a PRIM box")
     x: str | None = Field(None, description="parameter on the x axis of line plots and heatmaps")
@@ -235,11 +238,11 @@ def load_experiment(path: str | Path, quick: bool = False) -> Experiment:
     path = Path(path)
     origin = str(path)
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = parse_toml(read_text(path, origin), origin)
     except FileNotFoundError:
         raise ExperimentError(f"{origin}: no such experiment file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{origin}: not valid TOML: {exc}") from None
+    except ScenarioError as exc:  # too large, not TOML, nested too deep
+        raise ExperimentError(str(exc)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ExperimentError(f"{origin}: cannot read the file: {exc}") from None
     return from_dict(raw, origin, base=path.parent, quick=quick)
@@ -263,6 +266,11 @@ def from_dict(raw: dict, origin: str = "<experiment>", base: Path | None = None,
         scenario = scenario.with_overrides(spec.set)
     except ScenarioError as exc:
         raise ExperimentError(f"{origin}: set: {exc}") from None
+    if "distances" in spec.outcomes:
+        try:
+            scenario.check_exact_search()
+        except ScenarioError as exc:
+            raise ExperimentError(f"{origin}: outcomes: distances: {exc}") from None
     experiment = Experiment(spec, scenario, origin, quick)
     _check_parameters(experiment)
     return experiment

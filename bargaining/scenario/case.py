@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,7 +28,9 @@ from ..preferences import (
 )
 from ..rules import Rule
 from ..strategies import STRATEGIES, StrategyParams
+from ..solvers import ENUMERATE
 from .checks import check, ideal_of, validation_message, value_table
+from .limits import MAX_CONTINUOUS_VALUES, MAX_OPTION_VALUES
 from .overrides import apply_override, parse_override
 from .schema import ScenarioSpec
 
@@ -168,13 +171,39 @@ class Scenario:
 
     def solutions(self) -> analysis.Solutions:
         """ZOPA, Nash, Kalai-Smorodinsky and maximum-welfare points at the initial walk-away values, under the
-        decision rule."""
+        decision rule.
+
+        Raises:
+            ScenarioError: The scenario is too large for the exact search (:meth:`check_exact_search`).
+        """
+        self.check_exact_search()
         return analysis.solutions(self.preferences, self.space, self.initial_walk_away, self.rule)
 
     def deal_metrics(self, package: np.ndarray) -> dict:
         """Efficiency of an agreed package (K,), or of (M, K) packages, at the initial walk-away values
-        (``analysis.deal_metrics``)."""
+        (``analysis.deal_metrics``).
+
+        Raises:
+            ScenarioError: The scenario is too large for the exact search (:meth:`check_exact_search`).
+        """
+        self.check_exact_search()
         return analysis.deal_metrics(self.preferences, self.space, self.initial_walk_away, package, self.rule)
+
+    def check_exact_search(self) -> None:
+        """ScenarioError, naming the limit, when the scenario is too large for the exact search to answer in
+        seconds (``limits.MAX_CONTINUOUS_VALUES``, ``limits.MAX_OPTION_VALUES``); the engine itself runs it."""
+        space, n = self.space, len(self.countries)
+        continuous = int((~space.discrete).sum())
+        what = "the exact search (zone of agreement, Nash, Kalai-Smorodinsky, maximum welfare, distances)"
+        if continuous * n > MAX_CONTINUOUS_VALUES:
+            raise ScenarioError(f"{self.origin}: issues: {what} takes at most {MAX_CONTINUOUS_VALUES} continuous "
+                                f"issues x countries, found {continuous} x {n} = {continuous * n}")
+        options = int((space.sizes[space.discrete] + 1).sum())
+        packages = math.prod(int(s) + 1 for s in space.sizes[space.discrete])
+        if (continuous or packages > ENUMERATE) and options * n > MAX_OPTION_VALUES:
+            raise ScenarioError(f"{self.origin}: issues: {what} takes at most {MAX_OPTION_VALUES:,} options of "
+                                f"discrete issues x countries when the packages are too many to list "
+                                f"({ENUMERATE:,}), found {options:,} x {n} = {options * n:,}")
 
     # -------------------------------------------------------------------------------------- parameters
 

@@ -33,8 +33,9 @@ def value_table(issue: Issue, table: dict | list, key: str = "", fail: Fail | No
     if issue.discrete:
         if not isinstance(table, dict):
             bad(key, f"expected a table {{ option = value, ... }} over {list(issue.levels)}, found {table!r}")
+        known = set(issue.levels)
         for option in table:
-            if option not in issue.levels:
+            if option not in known:
                 bad(f"{key}.{option}", f"unknown option; expected one of {list(issue.levels)}")
         missing = [o for o in issue.levels if o not in table]
         if missing:

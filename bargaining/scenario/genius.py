@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .limits import check_levels, check_size
 from .tables import (
     checked_table,
     fail,
@@ -70,6 +71,7 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
 
 def _parse(path: Path) -> ET.Element:
     try:
+        check_size(path, path)
         return ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
         fail(path, "xml", f"expected a well-formed XML file, found {exc}")
@@ -114,6 +116,7 @@ def _domain_issues(path: Path, root: ET.Element) -> dict[str, dict]:
             lo, hi = _bounds(path, element, key)
             if not (lo.is_integer() and hi.is_integer()):
                 fail(path, key, f"expected integer bounds, found {lo:g} and {hi:g}")
+            check_levels(int(hi - lo) + 1, path, key)
             issues[name] = {"kind": "ordinal", "levels": [str(v) for v in range(int(lo), int(hi) + 1)]}
         else:
             issues[name] = {"kind": "continuous", "bounds": list(_bounds(path, element, key))}

@@ -25,7 +25,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import checked_table, fail, imported, imported_sources, number, party_codes, weights_summing_to_one
+from ..errors import ScenarioError
+from .limits import check_levels, parse_json, read_text
+from .tables import (
+    checked_table,
+    fail,
+    imported,
+    imported_sources,
+    number,
+    party_codes,
+    shown,
+    weights_summing_to_one,
+)
 
 PROFILE = "LinearAdditiveUtilitySpace"
 #: The JSON type names of GeniusWeb's value set utilities, and the class names also accepted.
@@ -46,7 +57,9 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
     for f in profiles:
         if set(documents[f]) != {PROFILE}:
             fail(f, "profile", f"expected a {PROFILE} object (or a domain with issuesValues), found "
-                 f"{sorted(documents[f])}")
+                 f"{shown(sorted(documents[f]))}")
+        if not isinstance(documents[f][PROFILE], dict):
+            fail(f, PROFILE, f"expected an object, found {shown(documents[f][PROFILE])}")
     if len(domains) > 1:
         fail(folder, "domain file", f"expected one domain file (JSON with issuesValues), found {len(domains)}: "
              + ", ".join(f.name for f in domains))
@@ -71,8 +84,10 @@ def read(folder: Path) -> tuple[dict, dict[str, str]]:
 
 def _parse(path: Path) -> dict:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-    except (json.JSONDecodeError, OSError, UnicodeDecodeError) as exc:
+        doc = parse_json(read_text(path, path, encoding="utf-8"), path, parse_float=Decimal, parse_int=Decimal)
+    except ScenarioError:
+        raise  # too large, nested too deep
+    except (ValueError, OSError) as exc:  # not JSON, not UTF-8
         fail(path, "json", f"expected a JSON file, found {exc}")
     if not isinstance(doc, dict):
         fail(path, "json", f"expected a JSON object, found {type(doc).__name__}")
@@ -80,15 +95,18 @@ def _parse(path: Path) -> dict:
 
 
 def _label(x: Decimal | int) -> str:
-    """A number value as a level label: ``Decimal("12.50")`` -> ``"12.5"``, ``1000`` -> ``"1000"``."""
-    return format(Decimal(x).normalize(), "f")
+    """A number value as a level label: ``Decimal("12.50")`` -> ``"12.5"``, ``1000`` -> ``"1000"`` (in exponent
+    form beyond 30 digits: ``1E+400``, not 401 characters)."""
+    x = Decimal(x).normalize()
+    return format(x, "f") if not x.is_finite() or abs(x.adjusted()) <= 30 else str(x)
 
 
 def _domain_issues(path: Path, domain: dict) -> tuple[dict[str, dict], dict[str, list[Decimal]]]:
     """Issues in the table form, and the numbers of each number issue's levels."""
     issues, numbers = {}, {}
-    if not isinstance(domain.get("issuesValues"), dict) or not domain["issuesValues"]:
-        fail(path, "issuesValues", f"expected an object of issues, found {domain.get('issuesValues')!r}")
+    if not isinstance(domain, dict) or not isinstance(domain.get("issuesValues"), dict) or not domain["issuesValues"]:
+        fail(path, "issuesValues", "expected an object of issues, found "
+             f"{shown(domain.get('issuesValues') if isinstance(domain, dict) else domain)}")
     for name, valueset in domain["issuesValues"].items():
         key = f"issuesValues.{name}"
         if isinstance(valueset, dict) and isinstance(valueset.get("values"), list):
@@ -100,17 +118,21 @@ def _domain_issues(path: Path, domain: dict) -> tuple[dict[str, dict], dict[str,
             r = valueset["range"]
             try:
                 low, high, step = (Decimal(r[k]) for k in ("low", "high", "step"))
+                if not all(x.is_finite() for x in (low, high, step)):
+                    raise ValueError
+                count = int((high - low) / step) + 1 if step > 0 and high > low else 0
             except (KeyError, ArithmeticError, TypeError, ValueError):
-                fail(path, f"{key}.range", f"expected numbers low, high and step, found {r}")
-            if not (step > 0 and high > low):
-                fail(path, f"{key}.range", f"expected step > 0 and high > low, found {r}")
-            values = [low + k * step for k in range(int((high - low) / step) + 1)]
+                fail(path, f"{key}.range", f"expected finite numbers low, high and step, found {shown(r)}")
+            if not count:
+                fail(path, f"{key}.range", f"expected step > 0 and high > low, found {shown(r)}")
+            check_levels(count, path, f"{key}.range")
+            values = [low + k * step for k in range(count)]
             if len(values) < 2:
                 fail(path, f"{key}.range", f"expected at least two values, found {len(values)}")
             numbers[name] = values
             issues[name] = {"kind": "ordinal", "levels": [_label(v) for v in values]}
         else:
-            fail(path, key, f"expected {{\"values\": [...]}} or {{\"range\": {{...}}}}, found {valueset!r}")
+            fail(path, key, f"expected {{\"values\": [...]}} or {{\"range\": {{...}}}}, found {shown(valueset)}")
     return issues, numbers
 
 
@@ -121,8 +143,9 @@ def _profile(path: Path, profile: dict, domain: dict, issues: dict, numbers: dic
     raw_weights = profile.get("issueWeights") or {}
     utilities = profile.get("issueUtilities") or {}
     for key, table in (("issueWeights", raw_weights), ("issueUtilities", utilities)):
-        if set(table) != set(issues):
-            fail(path, f"{PROFILE}.{key}", f"expected the domain's issues {sorted(issues)}, found {sorted(table)}")
+        if not isinstance(table, dict) or set(table) != set(issues):
+            fail(path, f"{PROFILE}.{key}", f"expected the domain's issues {sorted(issues)}, found "
+                 f"{shown(sorted(table) if isinstance(table, dict) else table)}")
     weights = weights_summing_to_one({n: number(raw_weights[n], path, f"issueWeights.{n}") for n in issues},
                                      path, "issueWeights")
     values = {}
@@ -131,7 +154,7 @@ def _profile(path: Path, profile: dict, domain: dict, issues: dict, numbers: dic
         if issue["kind"] == "categorical":
             table = (_typed(spec, DISCRETE) or {}).get("valueUtilities")
             if not isinstance(table, dict):
-                fail(path, key, f"expected {{\"discreteutils\": {{\"valueUtilities\": ...}}}}, found {spec!r}")
+                fail(path, key, f"expected {{\"discreteutils\": {{\"valueUtilities\": ...}}}}, found {shown(spec)}")
             if set(table) != set(issue["options"]):
                 fail(path, key, f"expected the domain's values {sorted(issue['options'])}, found {sorted(table)}")
             table = {o: number(table[o], path, f"{key}.{o}") for o in issue["options"]}
@@ -147,16 +170,17 @@ def _profile(path: Path, profile: dict, domain: dict, issues: dict, numbers: dic
 
 
 def _typed(spec, names: tuple[str, str]):
-    """The body of a value set utilities object under either of its names, or None."""
+    """The body (an object) of a value set utilities object under either of its names, or None."""
     if not isinstance(spec, dict):
         return None
-    return next((spec[n] for n in names if n in spec), None)
+    body = next((spec[n] for n in names if n in spec), None)
+    return body if isinstance(body, dict) else None
 
 
 def _number_utilities(path: Path, key: str, spec, values: list[Decimal], levels: list[str]) -> dict[str, float]:
     s = _typed(spec, NUMBER)
     if not isinstance(s, dict):
-        fail(path, key, f"expected {{\"numberutils\": {{...}}}} (the issue is a number range), found {spec!r}")
+        fail(path, key, f"expected {{\"numberutils\": {{...}}}} (the issue is a number range), found {shown(spec)}")
     low, low_u, high, high_u = (number(s.get(k), path, f"{key}.{k}")
                                 for k in ("lowValue", "lowUtility", "highValue", "highUtility"))
     if not low < high:
@@ -171,15 +195,15 @@ def _reservation(path: Path, bid, issues: dict, numbers: dict, weights: dict, va
         return 0.0
     chosen = bid.get("issuevalues") if isinstance(bid, dict) else None
     if not isinstance(chosen, dict):
-        fail(path, "reservationBid", f"expected null or {{\"issuevalues\": {{...}}}}, found {bid!r}")
+        fail(path, "reservationBid", f"expected null or {{\"issuevalues\": {{...}}}}, found {shown(bid)}")
     total = 0.0
     for name, value in chosen.items():
         if name not in issues:
             fail(path, f"reservationBid.{name}", f"expected an issue of the domain {sorted(issues)}, found {name!r}")
-        option = _label(value) if name in numbers and not isinstance(value, str) else str(value)
+        option = _label(value) if name in numbers and isinstance(value, Decimal) else str(value)
         table = values[name]
         if option not in table:
-            fail(path, f"reservationBid.{name}", f"expected one of {list(table)}, found {value!r}")
+            fail(path, f"reservationBid.{name}", f"expected one of {list(table)}, found {shown(value)}")
         total += weights[name] * table[option] / max(table.values())
     return min(total, 1.0)
 

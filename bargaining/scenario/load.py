@@ -20,19 +20,19 @@ from ..errors import ScenarioError
 from . import genius, geniusweb
 from .case import Scenario, from_dict
 from .checks import validation_message
+from .limits import parse_toml, read_text
 from .schema import RuleSpec
 
 
 def read_toml(path, origin: str) -> tuple[str, dict]:
-    """A TOML file's text and its data; ScenarioError naming ``origin`` if it cannot be read or parsed."""
+    """A TOML file's text and its data; ScenarioError naming ``origin`` if it cannot be read or parsed, or is too
+    large or too deeply nested (limits.py)."""
     try:
-        text = path.read_text()
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{origin}: not valid TOML: {exc}") from None
+        text = read_text(Path(path), origin)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ScenarioError(f"{origin}: cannot read the file: {reason}") from None
+    return text, parse_toml(text, origin)
 
 
 def bundled() -> dict[str, str]:

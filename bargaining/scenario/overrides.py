@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from ..errors import ScenarioError
 from ..strategies import STRATEGIES
+from .limits import check_depth, too_deep
 from .schema import (
     DOMESTIC_TABLES,
     CalendarSpec,
@@ -40,11 +41,17 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def parse_value(text: str) -> Any:
-    """A TOML value (number, bool, quoted string, array), else the bare text as a string."""
+    """A TOML value (number, bool, quoted string, array), else the bare text as a string; ScenarioError for one
+    nested deeper than ``limits.MAX_DEPTH``."""
+    origin = f"override value {text[:40]!r}" + ("..." if len(text) > 40 else "")
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        data = tomllib.loads(f"v = {text}")
+    except RecursionError:
+        too_deep(origin)
+    except ValueError:  # not TOML (or an integer of more than 4,300 digits): the text itself
         return text
+    check_depth(data, origin)
+    return data["v"]
 
 
 # Fields a table may gain by an override even if the file leaves them out.

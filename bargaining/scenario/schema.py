@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..issues import Issue
 from ..protocols import PROTOCOLS
 from ..strategies import STRATEGIES
+from .limits import MAX_LEVELS
 
 Value = float | str
 
@@ -108,7 +109,8 @@ DOMESTIC_TABLES = {
 
 class CalendarSpec(_Strict):
     start: str = Field("2017-08", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month of round 1, YYYY-MM")
-    months_per_round: float = Field(1.0, gt=0)
+    months_per_round: float = Field(1.0, gt=0, le=120, description="at most ten years a round: the months of "
+                                    "MAX_ROUNDS rounds stay dates")
 
 
 class RuleSpec(_Strict):
@@ -172,8 +174,9 @@ class IssueSpec(_Strict):
     kind: Literal["continuous", "ordinal", "categorical"]
     unit: str = ""
     bounds: tuple[float, float] | None = Field(None, strict=False)  # a TOML array: a list, not a tuple
-    levels: list[str] | None = Field(None, description="an ordinal issue's levels, in order")
-    options: list[str] | None = Field(None, description="a categorical issue's options (unordered)")
+    levels: list[str] | None = Field(None, max_length=MAX_LEVELS, description="an ordinal issue's levels, in order")
+    options: list[str] | None = Field(None, max_length=MAX_LEVELS, description="a categorical issue's options "
+                                      "(unordered)")
     status_quo: float | str | None = Field(None, description="what holds without a new agreement; required with "
                                            "a threatener, or where no deal means the status quo")
 
@@ -220,7 +223,8 @@ class StrategySpec(BaseModel):
 
 
 #: A table per issue: ``{ option = number }`` (ordinal, categorical) or ``[[x, number], ...]`` (continuous).
-Table = dict[str, float] | list[Annotated[list[float], Field(min_length=2, max_length=2)]]
+Table = dict[str, float] | Annotated[list[Annotated[list[float], Field(min_length=2, max_length=2)]],
+                                    Field(max_length=MAX_LEVELS)]
 
 
 def numbers(table: dict | list) -> list[float]:

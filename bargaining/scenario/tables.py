@@ -23,12 +23,16 @@ import numpy as np
 from ..errors import ScenarioError
 from ..issues import Issue
 from ..preferences import SHAPES
+from .limits import MAX_LEVELS
 
 #: Rounds of an imported negotiation: Genius and GeniusWeb keep deadlines in their tournament settings, not
 #: in the domain folder.
 DEFAULT_ROUNDS = 20
 #: Evenly spaced points a continuous issue is cut into for formats without continuous issues.
 GRID_POINTS = 11
+#: Most evenly spaced points ``tabulate`` cuts a continuous issue into: with the status quo, ideals, red lines
+#: and corners added, the options must stay within what the readers take back (``limits.MAX_LEVELS``).
+MAX_POINTS = MAX_LEVELS // 2
 #: How far from 1 imported weights may sum and be kept as written (the engine's own tolerance).
 WEIGHT_TOLERANCE = 1e-6
 
@@ -43,10 +47,20 @@ def number(text: Any, origin: Any, key: str) -> float:
     try:
         x = float(text)
     except (TypeError, ValueError):
-        fail(origin, key, f"expected a number, found {text!r}")
+        fail(origin, key, f"expected a number, found {shown(text)}")
+    except OverflowError:  # an integer beyond the largest float
+        x = math.inf
     if not math.isfinite(x):
-        fail(origin, key, f"expected a finite number, found {text!r}")
+        fail(origin, key, f"expected a finite number, found {shown(text)}")
     return x
+
+
+def shown(value: Any, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters (a message stays one short line, whatever a file holds)."""
+    if isinstance(value, int) and value.bit_length() > 3 * width:  # repr fails past 4,300 digits
+        return f"an integer of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def label(x: float) -> str:
@@ -171,8 +185,8 @@ def tabulate(raw: dict, walk_away: dict[str, float] | None = None, points: int =
     keep their exact values. The reservation value is the country's walk-away value at the start of the
     talks (``walk_away``, else its ``reservation_value``, else its ``termination_value``).
     """
-    if points < 2:
-        raise ScenarioError(f"points: expected at least 2 points per continuous issue, found {points}")
+    if not 2 <= points <= MAX_POINTS:
+        raise ScenarioError(f"points: expected 2 to {MAX_POINTS:,} points per continuous issue, found {points:,}")
     countries = raw["countries"]
     issues, values, notes = {}, {code: {} for code in countries}, []
     for name, issue in raw["issues"].items():
