@@ -115,7 +115,7 @@ class CountryAgent(mesa.Agent):
     def begin_round(self, noise: np.ndarray | None = None) -> None:
         """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
         self.offered[:] = False
-        aspiration = np.broadcast_to(self.strategy.aspiration(self), (self.size,))
+        aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
         if noise is not None:
             aspiration = aspiration + noise
         self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), 1.0)

@@ -208,9 +208,9 @@ class NegotiationModel(mesa.Model):
         return self.clock.last_round(self.threat_credible)
 
     def _update_walk_away(self) -> None:
-        status_quo = self._per_row(self._status_quo_utility)
-        values = walk_away_values(self.termination, status_quo, self.threatener, np.nan_to_num(self.beliefs))
-        values = np.broadcast_to(values, (self.size, len(self.countries)))
+        status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
+        values = walk_away_values(self.termination, status_quo, self.threatener,
+                                  np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
         for agent in self.countries:
             agent.walk_away = values[:, agent.row].copy()
 
@@ -223,7 +223,7 @@ class NegotiationModel(mesa.Model):
             if new is None:
                 continue
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
-            if members.sum() < (self.group == g).sum():  # some replications of the group move apart
+            if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
                 self.groups.append(prefs)
                 self._status_quo_utility.append(self._status_quo_utility[g])
                 g = len(self.groups) - 1
