@@ -125,9 +125,9 @@ class CountryAgent(mesa.Agent):
         anticipates them): (R, K), valid in ``rows``."""
         offer = self.strategy.propose(self, rows)
         check = rows & self.anticipates
-        if check.any():
+        if np.count_nonzero(check):
             redo = check & ~self.ratifiable(offer)
-            if redo.any():
+            if np.count_nonzero(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
         self.offer = np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
@@ -137,7 +137,7 @@ class CountryAgent(mesa.Agent):
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
         ok = within_red_lines & (utility >= self.walk_away - 1e-12)
-        if self.anticipates.any():
+        if np.count_nonzero(self.anticipates):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 

@@ -153,7 +153,7 @@ class NegotiationModel(mesa.Model):
     def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
         """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
         if len(self.groups) == 1:
-            if rows.any():
+            if np.count_nonzero(rows):
                 yield 0, self.groups[0], rows
             return
         for g in np.unique(self.group[rows]):
@@ -201,7 +201,7 @@ class NegotiationModel(mesa.Model):
     @property
     def beliefs(self) -> np.ndarray:
         """(R, N) every country's belief in the threat."""
-        return np.stack([a.belief for a in self.countries], axis=1)
+        return np.array([a.belief for a in self.countries]).T
 
     def last_round(self) -> np.ndarray:
         """(R,) the round at whose end the talks end unless a deal comes first (the clock's rule)."""
@@ -258,7 +258,7 @@ class NegotiationModel(mesa.Model):
         packages = np.zeros((self.size, len(self.space)))
         for agent in self.countries:
             mine = rows & (proposer == agent.row)
-            if mine.any():
+            if np.count_nonzero(mine):
                 packages[mine] = agent.propose(mine)[mine]
         return packages
 
@@ -268,7 +268,7 @@ class NegotiationModel(mesa.Model):
         utility = self.utilities(packages)
         for agent in self.countries:
             seen = rows & (proposer != agent.row)
-            if seen.any():
+            if np.count_nonzero(seen):
                 agent.observe(proposer, packages, utility[:, agent.row], seen)
         if self.records is not None and rows[0]:
             self.record(self.case.countries[int(proposer[0])], packages[0])
@@ -287,7 +287,7 @@ class NegotiationModel(mesa.Model):
         yes = np.zeros(asked.shape, dtype=bool)
         for agent in self.countries:
             column = asked[:, agent.row]
-            if column.any():
+            if np.count_nonzero(column):
                 yes[:, agent.row] = column & agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
         return yes
 
@@ -314,11 +314,11 @@ class NegotiationModel(mesa.Model):
         for agent in self.countries:
             agent.begin_round(None if noise is None else noise[:, agent.row])
         agreements = self.protocol.play_round(self)
-        if agreements.rows.any():
+        if np.count_nonzero(agreements.rows):
             self._ratify(agreements)
-        if self.live.any():
+        if np.count_nonzero(self.live):
             self._advance_clock()
-        self.running = bool(self.live.any())  # Mesa's convention: visualisations and batch runners stop
+        self.running = bool(np.count_nonzero(self.live))  # Mesa's convention: visualisations and batch runners stop
         self.belief_path.append(self.beliefs)
         if self.records is not None:
             self.records.collect(self)
@@ -342,12 +342,12 @@ class NegotiationModel(mesa.Model):
         passed, failed = rows & ~vetoed, rows & vetoed
         self.agreement.take(agreements, rows)
         self.ratified = np.where(rows[:, None], agreements.signatories & ~vetoes, self.ratified)
-        if passed.any():
+        if np.count_nonzero(passed):
             everyone = agreements.signatories.all(axis=1)
             for outcome, which in ((Outcome.DEAL, passed & everyone), (Outcome.BILATERAL, passed & ~everyone)):
-                if which.any():
+                if np.count_nonzero(which):
                     self._end(which, outcome)
-        if failed.any():
+        if np.count_nonzero(failed):
             if self.case.spec.ratification.on_failure == "fail":
                 self._end(failed, Outcome.RATIFICATION_FAILED)
             else:
@@ -366,12 +366,12 @@ class NegotiationModel(mesa.Model):
                                         agent.belief)
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
-            if (which & self.live).any():
+            if np.count_nonzero(which & self.live):
                 self._end(which & self.live, outcome)
 
     def run(self) -> NegotiationModel:
         """Step until every replication has an outcome."""
-        while self.live.any():
+        while np.count_nonzero(self.live):
             self.step()
         return self
 

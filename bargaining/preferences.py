@@ -192,8 +192,8 @@ class Preferences:
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         x = np.asarray(x, dtype=float)
-        eps = 1e-9
-        inside = ((x[..., None, :] >= self.lo - eps) & (x[..., None, :] <= self.hi + eps)).all(axis=-1)
+        eps, each = 1e-9, x[..., None, :]
+        inside = ((each >= self.lo - eps) & (each <= self.hi + eps)).all(axis=-1)
         return inside if self.excluded is None else inside & ~self.excluded.at(x).any(axis=-1)
 
     def red_line_excess(self, x: np.ndarray) -> np.ndarray:
