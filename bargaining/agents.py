@@ -141,6 +141,11 @@ class CountryAgent(mesa.Agent):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 
+    @property
+    def observes(self) -> bool:
+        """Whether its strategy looks at what the others table (overrides ``Strategy.observe``)."""
+        return type(self.strategy).observe is not Strategy.observe
+
     def observe(self, proposer: np.ndarray, packages: np.ndarray, utility: np.ndarray, rows: np.ndarray) -> None:
         """See, in the replications ``rows``, the package (R, K) a country (R,) tabled and its utility (R,)."""
         self.strategy.observe(self, proposer, packages, utility, rows)

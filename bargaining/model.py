@@ -267,6 +267,8 @@ class NegotiationModel(mesa.Model):
         them; recorded when recording. Returns the (R, N) utilities."""
         utility = self.utilities(packages)
         for agent in self.countries:
+            if not agent.observes:
+                continue
             seen = rows & (proposer != agent.row)
             if np.count_nonzero(seen):
                 agent.observe(proposer, packages, utility[:, agent.row], seen)
