@@ -17,7 +17,6 @@ from .model import OUTCOMES, NegotiationModel
 from .outcomes import Outcome
 from .scenario import Scenario, ScenarioError, load_scenario
 
-
 #: Whether each outcome code of ``NegotiationModel.outcomes`` ends with a signed package (the last: -1, still live).
 _SIGNED = np.array([o.signed for o in OUTCOMES] + [False])
 
