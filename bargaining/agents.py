@@ -115,7 +115,7 @@ class CountryAgent(mesa.Agent):
     def begin_round(self, noise: np.ndarray | None = None) -> None:
         """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
         self.offered[:] = False
-        aspiration = np.broadcast_to(self.strategy.aspiration(self), (self.size,))
+        aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
         if noise is not None:
             aspiration = aspiration + noise
         self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), 1.0)
@@ -125,9 +125,9 @@ class CountryAgent(mesa.Agent):
         anticipates them): (R, K), valid in ``rows``."""
         offer = self.strategy.propose(self, rows)
         check = rows & self.anticipates
-        if check.any():
+        if np.count_nonzero(check):
             redo = check & ~self.ratifiable(offer)
-            if redo.any():
+            if np.count_nonzero(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
         self.offer = np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
@@ -137,9 +137,14 @@ class CountryAgent(mesa.Agent):
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
         ok = within_red_lines & (utility >= self.walk_away - 1e-12)
-        if self.anticipates.any():
+        if np.count_nonzero(self.anticipates):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
+
+    @property
+    def observes(self) -> bool:
+        """Whether its strategy looks at what the others table (overrides ``Strategy.observe``)."""
+        return type(self.strategy).observe is not Strategy.observe
 
     def observe(self, proposer: np.ndarray, packages: np.ndarray, utility: np.ndarray, rows: np.ndarray) -> None:
         """See, in the replications ``rows``, the package (R, K) a country (R,) tabled and its utility (R,)."""

@@ -27,7 +27,7 @@ def fingerprints(before: tuple, varying: np.ndarray, after: tuple) -> list[bytes
     for part in before:
         head.update(_encoded(part))
     tail = b"".join(map(_encoded, after))
-    label = f"{varying.dtype}{varying.shape[1:]}".encode()
+    label = f"{varying.dtype.str}{varying.shape[1:]}".encode()
     data = np.ascontiguousarray(varying).tobytes()
     size = len(data) // len(varying) if len(varying) else 0
     out = []
@@ -41,7 +41,7 @@ def fingerprints(before: tuple, varying: np.ndarray, after: tuple) -> list[bytes
 def _encoded(part: np.ndarray | float | int | str | bytes | None) -> bytes:
     """What ``fingerprint`` hashes of one part: an array's dtype, shape and bytes, or a scalar's repr."""
     if isinstance(part, np.ndarray):
-        return f"{part.dtype}{part.shape}".encode() + np.ascontiguousarray(part).tobytes() + b"|"
+        return f"{part.dtype.str}{part.shape}".encode() + np.ascontiguousarray(part).tobytes() + b"|"
     return repr(part).encode() + b"|"
 
 

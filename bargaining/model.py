@@ -153,7 +153,7 @@ class NegotiationModel(mesa.Model):
     def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
         """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
         if len(self.groups) == 1:
-            if rows.any():
+            if np.count_nonzero(rows):
                 yield 0, self.groups[0], rows
             return
         for g in np.unique(self.group[rows]):
@@ -201,16 +201,16 @@ class NegotiationModel(mesa.Model):
     @property
     def beliefs(self) -> np.ndarray:
         """(R, N) every country's belief in the threat."""
-        return np.stack([a.belief for a in self.countries], axis=1)
+        return np.array([a.belief for a in self.countries]).T
 
     def last_round(self) -> np.ndarray:
         """(R,) the round at whose end the talks end unless a deal comes first (the clock's rule)."""
         return self.clock.last_round(self.threat_credible)
 
     def _update_walk_away(self) -> None:
-        status_quo = self._per_row(self._status_quo_utility)
-        values = walk_away_values(self.termination, status_quo, self.threatener, np.nan_to_num(self.beliefs))
-        values = np.broadcast_to(values, (self.size, len(self.countries)))
+        status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
+        values = walk_away_values(self.termination, status_quo, self.threatener,
+                                  np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
         for agent in self.countries:
             agent.walk_away = values[:, agent.row].copy()
 
@@ -223,7 +223,7 @@ class NegotiationModel(mesa.Model):
             if new is None:
                 continue
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
-            if members.sum() < (self.group == g).sum():  # some replications of the group move apart
+            if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
                 self.groups.append(prefs)
                 self._status_quo_utility.append(self._status_quo_utility[g])
                 g = len(self.groups) - 1
@@ -258,7 +258,7 @@ class NegotiationModel(mesa.Model):
         packages = np.zeros((self.size, len(self.space)))
         for agent in self.countries:
             mine = rows & (proposer == agent.row)
-            if mine.any():
+            if np.count_nonzero(mine):
                 packages[mine] = agent.propose(mine)[mine]
         return packages
 
@@ -267,8 +267,10 @@ class NegotiationModel(mesa.Model):
         them; recorded when recording. Returns the (R, N) utilities."""
         utility = self.utilities(packages)
         for agent in self.countries:
+            if not agent.observes:
+                continue
             seen = rows & (proposer != agent.row)
-            if seen.any():
+            if np.count_nonzero(seen):
                 agent.observe(proposer, packages, utility[:, agent.row], seen)
         if self.records is not None and rows[0]:
             self.record(self.case.countries[int(proposer[0])], packages[0])
@@ -287,7 +289,7 @@ class NegotiationModel(mesa.Model):
         yes = np.zeros(asked.shape, dtype=bool)
         for agent in self.countries:
             column = asked[:, agent.row]
-            if column.any():
+            if np.count_nonzero(column):
                 yes[:, agent.row] = column & agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
         return yes
 
@@ -314,11 +316,11 @@ class NegotiationModel(mesa.Model):
         for agent in self.countries:
             agent.begin_round(None if noise is None else noise[:, agent.row])
         agreements = self.protocol.play_round(self)
-        if agreements.rows.any():
+        if np.count_nonzero(agreements.rows):
             self._ratify(agreements)
-        if self.live.any():
+        if np.count_nonzero(self.live):
             self._advance_clock()
-        self.running = bool(self.live.any())  # Mesa's convention: visualisations and batch runners stop
+        self.running = bool(np.count_nonzero(self.live))  # Mesa's convention: visualisations and batch runners stop
         self.belief_path.append(self.beliefs)
         if self.records is not None:
             self.records.collect(self)
@@ -342,12 +344,12 @@ class NegotiationModel(mesa.Model):
         passed, failed = rows & ~vetoed, rows & vetoed
         self.agreement.take(agreements, rows)
         self.ratified = np.where(rows[:, None], agreements.signatories & ~vetoes, self.ratified)
-        if passed.any():
+        if np.count_nonzero(passed):
             everyone = agreements.signatories.all(axis=1)
             for outcome, which in ((Outcome.DEAL, passed & everyone), (Outcome.BILATERAL, passed & ~everyone)):
-                if which.any():
+                if np.count_nonzero(which):
                     self._end(which, outcome)
-        if failed.any():
+        if np.count_nonzero(failed):
             if self.case.spec.ratification.on_failure == "fail":
                 self._end(failed, Outcome.RATIFICATION_FAILED)
             else:
@@ -366,12 +368,12 @@ class NegotiationModel(mesa.Model):
                                         agent.belief)
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
-            if (which & self.live).any():
+            if np.count_nonzero(which & self.live):
                 self._end(which & self.live, outcome)
 
     def run(self) -> NegotiationModel:
         """Step until every replication has an outcome."""
-        while self.live.any():
+        while np.count_nonzero(self.live):
             self.step()
         return self
 

@@ -326,13 +326,17 @@ def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
     concessions on other issues still follow.
     """
     budgets = np.asarray(budget, dtype=float)
-    x = offers([path], np.zeros(budgets.size, dtype=int), np.atleast_1d(budgets))
-    return x if budgets.ndim else x[0]
+    if budgets.size == 1:  # a single run's offer
+        x = _offer_one(path, float(budgets.flat[0]))
+        return x if budgets.ndim == 0 else x.reshape(*budgets.shape, -1)
+    return offers([path], np.zeros(budgets.size, dtype=int), budgets)
 
 
 def offers(paths: list[ConcessionPath], which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
     """(M, K) the packages ``offer(paths[which[i]], budgets[i])`` of M rows, cut from several paths at once (e.g. one
     per estimate of the others' weights, ``strategies.opponent_model``)."""
+    if len(paths) == 1 and len(budgets) == 1:
+        return _offer_one(paths[0], float(budgets[0]))[None]
     reached, partial_issue, partial_at = _cut(paths, which, budgets)
     x = _at(paths, which[:, None], np.arange(len(paths[0].start)), reached)
     rows = np.flatnonzero(partial_issue >= 0)
@@ -373,6 +377,34 @@ def _cut(paths: list[ConcessionPath], which: np.ndarray, remaining: np.ndarray
         reached[rows] = np.maximum(reached[rows], more)
         partial_issue[rows], partial_at[rows] = issue, at
     return reached, partial_issue, partial_at
+
+
+def _offer_one(path: ConcessionPath, budget: float) -> np.ndarray:
+    """(K,) ``offers`` of one path at one budget (a single run's offer), cut by ``_cut_one``."""
+    reached, issue, at = _cut_one(path, budget)
+    x = path.positions[np.arange(len(reached)), reached]
+    if issue >= 0:
+        x[issue] = at
+    return x
+
+
+def _cut_one(path: ConcessionPath, remaining: float) -> tuple[np.ndarray, int, float]:
+    """``_cut`` of one path at one budget, on Python numbers where ``_cut`` acts on arrays of one (numpy's cost per
+    call outweighs the work): the same steps and the same arithmetic, so the same bits (tests hold them equal)."""
+    n = int(np.searchsorted(path.cumulative, remaining + 1e-12, side="right")) if remaining > 1e-12 else 0
+    reached = path.reached[n]
+    if remaining <= 1e-12 or n == len(path.cost):
+        return reached, -1, 0.0
+    if n:
+        remaining = remaining - float(path.cumulative[n - 1])
+    issue = int(path.issue[n])
+    if path.divisible[n]:
+        a, b = (float(path.positions[issue, step]) for step in (path.step[n] - 1, path.step[n]))
+        return reached, issue, a + remaining / float(path.cost[n]) * (b - a)
+    if remaining > 1e-12:
+        more, issue, at = _cut_one(path.skipping(n), remaining)
+        return np.maximum(reached, more), issue, at
+    return reached, -1, 0.0
 
 
 def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray) -> tuple:

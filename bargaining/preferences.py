@@ -21,6 +21,7 @@ country axis (..., N).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -137,6 +138,16 @@ class Preferences:
     def index(self, country: str) -> int:
         return self.countries.index(country)
 
+    def replace(self, **changes: np.ndarray) -> Preferences:
+        """A copy with some fields changed (``dataclasses.replace``) that keeps what it derived from the fields
+        left as they are (``reach``, ``linear``, ``fingerprint``): domestic politics replaces preferences every
+        round, mostly a termination value."""
+        new = dataclasses.replace(self, **changes)
+        for name, fields in _DERIVED_FROM.items():
+            if name in self.__dict__ and fields.isdisjoint(changes):
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
     @cached_property
     def linear(self) -> bool:
         """Whether every value function is linear (the power can be skipped)."""
@@ -181,8 +192,8 @@ class Preferences:
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         x = np.asarray(x, dtype=float)
-        eps = 1e-9
-        inside = ((x[..., None, :] >= self.lo - eps) & (x[..., None, :] <= self.hi + eps)).all(axis=-1)
+        eps, each = 1e-9, x[..., None, :]
+        inside = ((each >= self.lo - eps) & (each <= self.hi + eps)).all(axis=-1)
         return inside if self.excluded is None else inside & ~self.excluded.at(x).any(axis=-1)
 
     def red_line_excess(self, x: np.ndarray) -> np.ndarray:
@@ -191,6 +202,11 @@ class Preferences:
         x = np.asarray(x, dtype=float)
         excess = np.maximum(self.lo - x[..., None, :], 0.0) + np.maximum(x[..., None, :] - self.hi, 0.0)
         return excess if self.excluded is None else excess + self.excluded.at(x)
+
+
+#: What each cached property of ``Preferences`` is derived from (``Preferences.replace`` keeps the others').
+_DERIVED_FROM = {"reach": {"ideal"}, "linear": {"exponent"},
+                 "fingerprint": {"ideal", "weights", "exponent", "lo", "hi", "tables", "excluded"}}
 
 
 def red_line_interval(ideal: float, red_line: float) -> tuple[float, float]:

@@ -74,6 +74,7 @@ class Protocol:
     def __init__(self, table: Table):
         n, k = len(table.countries), len(table.space)
         self.size, self.parties, self.issues = table.size, n, k
+        self._everyone = np.arange(n)[None, :]
 
     def play_round(self, table: Table) -> Agreements:
         raise NotImplementedError
@@ -88,11 +89,10 @@ class Protocol:
         proposer = order[:, position]
         package = table.propose(proposer, open_)
         utility = table.table(proposer, package, open_)
-        everyone = np.arange(self.parties)[None, :]
-        asked = open_[:, None] & (everyone != proposer[:, None])
-        yes = table.answers(package, asked, utility) | (everyone == proposer[:, None])
+        own = self._everyone == proposer[:, None]
+        yes = table.answers(package, open_[:, None] & ~own, utility) | own
         passed = open_ & table.passes(yes)
-        if passed.any():
+        if np.count_nonzero(passed):
             agreed.sign(passed, package, True, yes, proposer)
         open_ &= ~passed
         return proposer, package, yes
@@ -109,7 +109,7 @@ class AlternatingOffers(Protocol):
         agreed, open_ = self._none(), table.live.copy()
         order = table.proposer_order()
         for position in range(self.parties):
-            if not open_.any():
+            if not np.count_nonzero(open_):
                 break
             self._offers(table, open_, agreed, position, order)
         return agreed
@@ -144,7 +144,7 @@ class SingleText(Protocol):
         positions = np.repeat(self.text[:, None, :], self.parties, axis=1)
         for agent in table.countries:
             rows = live & self.objections[:, agent.row]
-            if rows.any():
+            if np.count_nonzero(rows):
                 package = table.propose(np.full(self.size, agent.row), rows)
                 table.table(np.full(self.size, agent.row), package, rows)
                 positions[rows, agent.row] = package[rows]
@@ -155,7 +155,7 @@ class SingleText(Protocol):
         self.objections = np.where(live[:, None], ~yes, self.objections)
         agreed = self._none()
         passed = live & table.passes(yes)
-        if passed.any():
+        if np.count_nonzero(passed):
             agreed.sign(passed, self.text, True, yes, MEDIATOR)
         return agreed
 
@@ -225,19 +225,19 @@ class BilateralFirst(Protocol):
         live, agreed = table.live, self._none()
         acceding = live & self.signed.rows
         open_ = live & ~acceding  # a signed text is open for accession only: nothing more is tabled
-        if acceding.any():
+        if np.count_nonzero(acceding):
             self._accession(table, acceding, agreed, now=True)
         order = table.proposer_order()
         threatener, veto = table.threatener, list(table.rule.veto)
         for position in range(self.parties):
-            if not open_.any():
+            if not np.count_nonzero(open_):
                 break
             proposer, package, yes = self._offers(table, open_, agreed, position, order)
             group = (yes.sum(axis=1) >= 2) & yes[:, veto].all(axis=1)
             if threatener is not None:
                 group &= yes[:, threatener]
             signing = open_ & group & (table.clock.round >= table.clock.deadline_round)
-            if signing.any():
+            if np.count_nonzero(signing):
                 self.signed.sign(signing, package, yes, yes, proposer)
                 open_ &= ~signing
                 self._accession(table, signing, agreed, now=False)
@@ -251,7 +251,7 @@ class BilateralFirst(Protocol):
             joining = table.answers(signed.package, rows[:, None] & ~signed.signatories)
             signed.signatories |= joining
         close = rows & (signed.signatories.all(axis=1) | (table.clock.round >= table.last_round()))
-        if close.any():
+        if np.count_nonzero(close):
             agreed.sign(close, signed.package, signed.signatories, signed.signatories, signed.proposer)
             signed.drop(close)
 

@@ -17,6 +17,9 @@ from .model import OUTCOMES, NegotiationModel
 from .outcomes import Outcome
 from .scenario import Scenario, ScenarioError, load_scenario
 
+#: Whether each outcome code of ``NegotiationModel.outcomes`` ends with a signed package (the last: -1, still live).
+_SIGNED = np.array([o.signed for o in OUTCOMES] + [False])
+
 
 @dataclass
 class Result:
@@ -120,7 +123,7 @@ class Replications:
         """The outcomes of a model whose replications have all ended."""
         agreement = model.agreement
         outcome = np.array(OUTCOMES + (None,), dtype=object)[model.outcomes]  # None (index -1): still negotiating
-        signed = agreement.rows & np.isin(model.outcomes, [OUTCOMES.index(o) for o in OUTCOMES if o.signed])
+        signed = agreement.rows & _SIGNED[model.outcomes]
         return cls(scenario=model.case, seeds=model.seeds.copy(), outcome=outcome, round=model.ended.copy(),
                    notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,

@@ -15,6 +15,7 @@ never reused or renumbered (that would silently change every stream drawn under 
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -28,6 +29,7 @@ _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # round multipliers (Sa
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)  # Weyl key increments: golden ratio, sqrt(3) - 1
 _MASK = np.uint64(0xFFFFFFFF)
 _32 = np.uint64(32)
+_ZERO = np.uint64(0)
 
 
 def philox(counter, key) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -60,12 +62,10 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
     half would need a 54th bit of mantissa: the top cell's midpoint would round to 1.0.
     """
     seeds = _seeds(seeds)
-    counter = (_word(round_, "round_"), _words(country, "country"), _word(purpose, "purpose"), 0)
-    key = (seeds & _MASK, seeds >> _32)
-    if seeds.size * np.size(counter[1]) <= SMALL:
-        x0, x1 = _philox_small(counter, key)
-    else:
-        x0, x1, _, _ = philox(counter, key)
+    round_, purpose, country = _word(round_, "round_"), _word(purpose, "purpose"), _words(country, "country")
+    if seeds.size * np.size(country) <= SMALL:
+        return _uniform_small(seeds, round_, country, purpose)
+    x0, x1, _, _ = philox((round_, country, purpose, 0), (seeds & _MASK, seeds >> _32))
     k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
     return (k.astype(np.float64) + 0.5) * 2.0**-52
 
@@ -73,25 +73,28 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
 SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
 
 
-def _philox_small(counter, key) -> tuple[np.ndarray, np.ndarray]:
-    """The first two words of :func:`philox`, computed number by number on Python integers: the same bits (a test
-    holds it to the vectorised form), faster for a handful of numbers (a single run)."""
-    c0, country, c2, c3 = counter
-    shape = np.broadcast_shapes(np.shape(key[0]), np.shape(country))
-    keys = np.broadcast_to(key[0], shape).ravel().tolist(), np.broadcast_to(key[1], shape).ravel().tolist()
-    countries = np.broadcast_to(np.asarray(country, dtype=np.uint64), shape).ravel().tolist()
-    m0, m1, w0, w1, mask = int(_M0), int(_M1), int(_W0), int(_W1), 0xFFFFFFFF
-    out0, out1 = [], []
-    for k0, k1, c1 in zip(*keys, countries, strict=True):
-        x0, x1, x2, x3 = int(c0), int(c1), int(c2), int(c3)
-        for i in range(10):
-            if i:
-                k0, k1 = (k0 + w0) & mask, (k1 + w1) & mask
+def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.ndarray:
+    """:func:`uniform` computed number by number on Python integers: the same bits (a test holds it to the
+    vectorised form; k < 2**52, so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a
+    handful of numbers (a single run)."""
+    seed_of, country_of = seeds + country * _ZERO, country + seeds * _ZERO  # broadcast against each other
+    m0, m1, mask = int(_M0), int(_M1), 0xFFFFFFFF
+    out = []
+    for seed, c1 in zip(seed_of.ravel().tolist(), country_of.ravel().tolist(), strict=True):
+        x0, x1, x2, x3 = round_, c1, purpose, 0
+        for k0, k1 in _keys(seed):
             p0, p1 = m0 * x0, m1 * x2
             x0, x1, x2, x3 = (p1 >> 32) ^ x1 ^ k0, p1 & mask, (p0 >> 32) ^ x3 ^ k1, p0 & mask
-        out0.append(x0)
-        out1.append(x1)
-    return np.array(out0, dtype=np.uint64).reshape(shape), np.array(out1, dtype=np.uint64).reshape(shape)
+        out.append((((x0 << 20) ^ (x1 >> 12)) + 0.5) * 2.0**-52)
+    return np.array(out).reshape(seed_of.shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def _keys(seed: int) -> tuple[tuple[int, int], ...]:
+    """The keys of Philox's 10 rounds for a seed: (low, high) 32 bits, bumped by the Weyl increments before every
+    round but the first."""
+    k0, k1, w0, w1, mask = seed & 0xFFFFFFFF, seed >> 32, int(_W0), int(_W1), 0xFFFFFFFF
+    return tuple(((k0 + i * w0) & mask, (k1 + i * w1) & mask) for i in range(10))
 
 
 def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:
@@ -127,6 +130,8 @@ def _words(x, name: str) -> np.ndarray:
 def _seeds(seeds) -> np.ndarray:
     """Seeds as ``uint64``: integers in [0, 2**64) (numpy integer arrays, or Python ints of any size), else
     ValueError."""
+    if isinstance(seeds, np.ndarray) and seeds.dtype == np.uint64:  # a model's seeds: in range by their type
+        return seeds
     a = np.asarray(seeds)
     if a.dtype.kind not in "ui":  # Python ints above 2**63 make numpy guess float64 or object: read them one by one
         a = np.asarray(seeds, dtype=object)

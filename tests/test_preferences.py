@@ -68,3 +68,19 @@ def test_walk_away_values_follow_the_threat():
     # A credible threat: termination above the status quo.
     w = walk_away_values(np.array([0.9, 0.2]), u_sq, 0, np.array([0.0, 1.0]))
     assert w.tolist() == pytest.approx([0.9, 0.2])
+
+
+def test_replace_keeps_only_what_the_unchanged_fields_give():
+    """``replace`` carries ``reach``, ``linear`` and ``fingerprint`` over from the fields it leaves as they are (a
+    shock to a termination value keeps them all) and derives afresh what the changed fields give."""
+    prefs = two_by_two()
+    derived = {name: getattr(prefs, name) for name in ("reach", "linear", "fingerprint")}
+    kept = prefs.replace(termination=np.array([0.5, 0.2]))
+    assert all(kept.__dict__[name] is value for name, value in derived.items())
+    assert kept.termination.tolist() == [0.5, 0.2] and prefs.termination.tolist() == [0.1, 0.2]
+    moved = prefs.replace(ideal=np.array([[0.5, 1.0], [0.0, 0.0]]), hi=np.array([[1.0, 1.0], [0.4, 1.0]]))
+    assert "reach" not in moved.__dict__ and "fingerprint" not in moved.__dict__
+    assert moved.linear is True and moved.reach.tolist() == [[0.5, 1.0], [1.0, 1.0]]
+    fresh = Preferences(**{f: getattr(moved, f) for f in ("countries", "ideal", "weights", "exponent", "lo", "hi",
+                                                            "termination")})
+    assert moved.fingerprint == fresh.fingerprint != prefs.fingerprint

@@ -163,11 +163,15 @@ def test_purposes_are_distinct_numbers():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40), WORD, WORD, WORD)
-def test_a_few_numbers_on_python_integers_are_the_vectorised_numbers(seeds, round_, country, purpose):
-    """Up to ``SMALL`` numbers Philox runs on Python integers (a single run's draws); the bits are the same."""
-    small = streams._philox_small((round_, country, purpose, 0), (np.array(seeds, dtype=np.uint64) & 0xFFFFFFFF,
-                                                                  np.array(seeds, dtype=np.uint64) >> 32))
-    big = streams.philox((round_, country, purpose, 0), (np.array(seeds, dtype=np.uint64) & 0xFFFFFFFF,
-                                                         np.array(seeds, dtype=np.uint64) >> 32))
-    assert np.array_equal(small[0], big[0]) and np.array_equal(small[1], big[1])
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40), WORD, WORD, WORD, st.booleans())
+def test_a_few_numbers_on_python_integers_are_the_vectorised_numbers(seeds, round_, country, purpose, countries):
+    """Up to ``SMALL`` numbers Philox runs on Python integers (a single run's draws); the bits are the same, for
+    one country or several (broadcast against the seeds)."""
+    seeds = np.array(seeds, dtype=np.uint64)
+    if countries:  # (R, 1) seeds against (3,) countries, as the model's aspiration noise and proposer order
+        seeds, country = seeds[:, None], (np.arange(3) + min(country, 2**32 - 3)).astype(np.uint64)
+    small = streams._uniform_small(seeds, round_, country, purpose)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(streams, "SMALL", 0)  # the vectorised form, whatever the size
+        big = streams.uniform(seeds, round_, country, purpose)
+    assert small.shape == big.shape and small.tobytes() == big.tobytes()

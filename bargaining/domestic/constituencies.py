@@ -73,7 +73,7 @@ class Congress(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if offered.any():
+        if np.count_nonzero(offered):
             short = np.maximum(self.spec.threshold - self.utility(self.country.offer), 0.0)
             self.pressure = np.where(offered, short, self.pressure)
         return []
@@ -203,12 +203,12 @@ class AudienceCosts(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if offered.any():
+        if np.count_nonzero(offered):
             lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
             self.support = np.where(offered, lower, self.support)
         self.pressure = 1.0 - self.support
         hardening = live & ~self.hardened & (self.support < self.spec.floor)
-        if hardening.any():
+        if np.count_nonzero(hardening):
             self.hardened |= hardening
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
         return []

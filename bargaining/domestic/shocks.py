@@ -6,7 +6,6 @@ Constituencies and scheduled ``[[events]]`` never write into the model or the ag
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +63,7 @@ class Shock:
             set_red_lines(lo, hi, row, ideal, self.red_lines, self.tighten)
             changes.update(lo=lo, hi=hi)
         changes = {key: new for key, new in changes.items() if not np.array_equal(new, getattr(prefs, key))}
-        return dataclasses.replace(prefs, **changes) if changes else None
+        return prefs.replace(**changes) if changes else None
 
 
 def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> np.ndarray:
