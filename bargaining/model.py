@@ -31,6 +31,7 @@ from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock
 from .outcomes import Outcome
+from .parameter_sets import Variants
 from .preferences import Preferences, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
@@ -53,6 +54,8 @@ class NegotiationModel(mesa.Model):
         rng: Seed of a single run (an integer >= 0, below 2**64; None: a fresh one, kept in ``seeds``).
         record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
+        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences,
+            beliefs, noise, erosion, batched strategy parameters; ``case`` gives the rest); None: ``case``'s own.
 
     Attributes:
         seeds: (R,) the replications' seeds.
@@ -72,7 +75,7 @@ class NegotiationModel(mesa.Model):
     """
 
     def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
-                 seeds: Sequence[int] | np.ndarray | None = None):
+                 seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None):
         if seeds is None:
             seeds = [secrets.randbits(63) if rng is None else int(rng)]
         elif rng is not None:
@@ -89,9 +92,15 @@ class NegotiationModel(mesa.Model):
         self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
         self.threatener = case.threatener
         self.rule = case.rule
-        self.groups: list[Preferences] = [case.preferences]
-        self.group = np.zeros(size, dtype=int)
-        self._status_quo_utility = [case.status_quo_utility]
+        self.variants = variants
+        if variants is None:
+            self.groups: list[Preferences] = [case.preferences]
+            self.group = np.zeros(size, dtype=int)
+            self._status_quo_utility = [case.status_quo_utility]
+        else:
+            self.groups, self.group = list(variants.groups), variants.group.copy()
+            self._status_quo_utility = list(variants.status_quo_utility)
+        self._kinds: tuple[list[Preferences], np.ndarray] | None = None  # groups by fingerprint, see kinds_of
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
                            threatened=self.threatener is not None, size=size)
 
@@ -108,7 +117,8 @@ class NegotiationModel(mesa.Model):
 
         self.countries: list[CountryAgent] = []
         for row, code in enumerate(case.countries):
-            strategy = STRATEGIES[spec.countries[code].strategy.name](case.strategy_params(code))
+            params = case.strategy_params(code) if variants is None else variants.params[code]
+            strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, self._with_noise(row)))
         self.constituencies = domestic.build(self, self.countries, case)
         for agent in self.countries:
@@ -121,11 +131,13 @@ class NegotiationModel(mesa.Model):
     def _with_noise(self, row: int) -> np.ndarray:
         """(R,) a country's initial belief in the threat, plus ``noise.belief`` (drawn only for partners of a
         threatener), kept in [0, 1]."""
-        belief = np.full(self.size, float(self.case.initial_beliefs[row]))
-        noise = self.case.spec.noise.belief
+        if self.variants is None:
+            belief, noise = np.full(self.size, float(self.case.initial_beliefs[row])), self.case.spec.noise.belief
+        else:
+            belief, noise = self.variants.beliefs[:, row].copy(), self.variants.belief_noise
         if self.threatener is None or row == self.threatener:
             return belief
-        if noise > 0:
+        if np.any(noise > 0):  # adding 0 * noise elsewhere leaves a belief as it is
             belief = belief + noise * streams.normal(self.seeds, 0, row, streams.BELIEF)
         return np.minimum(np.maximum(belief, 0.0), 1.0)
 
@@ -180,13 +192,45 @@ class NegotiationModel(mesa.Model):
             out[rows] = part
         return out
 
+    def kinds_of(self, rows: np.ndarray) -> Iterator[tuple[Preferences, np.ndarray]]:
+        """The replications ``rows`` (R,) by what their preferences value and rule out (``Preferences.fingerprint``:
+        groups that differ only in termination values are one kind): (Preferences, (R,) mask)."""
+        if len(self.groups) == 1:
+            if rows.any():
+                yield self.groups[0], rows
+            return
+        if self._kinds is None:
+            first: dict[bytes, int] = {}
+            of_group = np.array([first.setdefault(p.fingerprint, len(first)) for p in self.groups])
+            kinds = [None] * len(first)
+            for g, k in enumerate(of_group):
+                kinds[k] = kinds[k] or self.groups[g]
+            self._kinds = kinds, of_group[self.group]
+        kinds, kind = self._kinds
+        if len(kinds) == 1:
+            if rows.any():
+                yield kinds[0], rows
+            return
+        for k in np.unique(kind[rows]):
+            yield kinds[k], rows & (kind == k)
+
+    def _per_kind(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
+        """``per_group`` for a function of what preferences value and rule out (not of termination values)."""
+        if len(self.groups) == 1:
+            return function(self.groups[0], packages)
+        parts = [(rows, function(prefs, packages[rows])) for prefs, rows in self.kinds_of(np.ones(self.size, dtype=bool))]
+        out = np.empty((self.size, *parts[0][1].shape[1:]), dtype=parts[0][1].dtype)
+        for rows, part in parts:
+            out[rows] = part
+        return out
+
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
-        return self.per_group(Preferences.utility, packages)
+        return self._per_kind(Preferences.utility, packages)
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
-        return self.per_group(Preferences.within_red_lines, packages)
+        return self._per_kind(Preferences.within_red_lines, packages)
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -222,6 +266,7 @@ class NegotiationModel(mesa.Model):
             new = shock.applied_to(prefs)
             if new is None:
                 continue
+            self._kinds = None
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
             if members.sum() < (self.group == g).sum():  # some replications of the group move apart
                 self.groups.append(prefs)
@@ -307,8 +352,9 @@ class NegotiationModel(mesa.Model):
                 for shock in constituency.act(self.live):
                     self.apply(shock)
         self._update_walk_away()
-        noise, scale = None, self.case.spec.noise.aspiration
-        if scale > 0:  # every country's at once: the same numbers as drawn one by one
+        noise = None
+        scale = self.case.spec.noise.aspiration if self.variants is None else self.variants.aspiration_noise[:, None]
+        if np.any(scale > 0):  # every country's at once: the same numbers as drawn one by one
             noise = scale * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
                                            streams.ASPIRATION)
         for agent in self.countries:
@@ -362,7 +408,8 @@ class NegotiationModel(mesa.Model):
         for agent in self.countries:
             if agent.row != self.threatener:
                 agent.belief = np.where(notice, 1.0, agent.belief)
-                agent.belief = np.where(erosion, agent.belief * (1.0 - self.case.spec.threat.belief_erosion),
+                rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
+                agent.belief = np.where(erosion, agent.belief * (1.0 - rate),
                                         agent.belief)
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):

@@ -104,7 +104,7 @@ class BusinessLobby(Constituency):
 
     def __init__(self, model, country, spec: LobbySpec, scenario):
         super().__init__(model, country, spec, scenario)
-        self.start = float(model.preferences.termination[country.row])
+        self.start = np.broadcast_to(model.termination[:, country.row], (country.size,))  # (R,)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         spec, row = self.spec, self.country.row
@@ -114,7 +114,7 @@ class BusinessLobby(Constituency):
             if self.model.clock.round >= spec.start_round and spec.rate > 0 and t > spec.floor:
                 t = min(max(t - spec.rate, spec.floor), 1.0)
                 shocks.append(Shock(self.code, termination=t, rows=members))
-            pressure[members] = self.start - t
+            pressure[members] = self.start[members] - t
         self.pressure = pressure
         return shocks
 

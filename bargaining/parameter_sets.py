@@ -1,0 +1,116 @@
+"""Heterogeneous batches: one model for replications that each hold their own parameter set.
+
+A batch whose replications differ only in what the model keeps per replication runs as one model
+(``NegotiationModel(..., variants=...)``); everything else about a scenario (issues, countries, protocol, deadline,
+strategy names, domestic politics, events) is its *structure*, and replications of different structures run as
+different models (``simulate.run_batch`` groups them by ``structure``).
+
+Per replication, as arrays (replication r computes exactly the numbers its own scenario gives alone):
+
+* preferences (ideal points, weights, value tables, red lines, shapes, termination values): the model's
+  preference groups (``NegotiationModel.groups``), one per distinct version;
+* the partners' beliefs in the threat (``countries.X.belief``), ``threat.belief_erosion``, ``noise.aspiration``
+  and ``noise.belief``;
+* the strategy parameters a strategy declares batched (``Strategy.batched``, e.g. ``beta``), as (R,) arrays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .preferences import Preferences
+from .scenario import Scenario
+from .strategies import STRATEGIES, StrategyParams
+
+#: Country keys that only move preferences or beliefs (held per replication by the model).
+COUNTRY_KEYS = ("ideal", "weights", "red_lines", "values", "shape", "termination_value", "belief")
+#: Top-level (table, key) pairs held per replication.
+TABLE_KEYS = (("threat", "belief_erosion"), ("noise", "aspiration"), ("noise", "belief"))
+
+
+def structure(scenario: Scenario) -> str:
+    """What replications must share to run in one model: the scenario's plain dict without what the model holds
+    per replication (``COUNTRY_KEYS``, ``TABLE_KEYS``, batched strategy parameters), as canonical text."""
+    raw = dict(scenario.raw)
+    countries = {}
+    for code, country in raw.get("countries", {}).items():
+        kept = {key: value for key, value in country.items() if key not in COUNTRY_KEYS}
+        if isinstance(kept.get("strategy"), dict):
+            strategy = STRATEGIES.get(kept["strategy"].get("name", "time_dependent"))
+            batched = strategy.batched if strategy else frozenset()
+            kept["strategy"] = {k: v for k, v in kept["strategy"].items() if k not in batched}
+        countries[code] = kept
+    raw["countries"] = countries
+    for table, key in TABLE_KEYS:
+        if isinstance(raw.get(table), dict):
+            raw[table] = {k: v for k, v in raw[table].items() if k != key}
+    return json.dumps(raw, sort_keys=True, default=str)
+
+
+@dataclass
+class Variants:
+    """Per-replication parameters of a batch of R replications that share one structure.
+
+    Attributes:
+        groups: The distinct preferences, and ``group`` (R,) which one each replication holds.
+        status_quo_utility: (N,) utility of the status quo under each group's preferences (NaN without one).
+        beliefs: (R, N) every country's belief in the threat at the start, before noise (NaN: the threatener).
+        belief_noise, aspiration_noise, erosion: (R,) ``noise.belief``, ``noise.aspiration``,
+            ``threat.belief_erosion``.
+        params: Per country, its strategy parameters: one set, batched fields as (R,) arrays where they differ.
+    """
+
+    groups: list[Preferences]
+    group: np.ndarray
+    status_quo_utility: list[np.ndarray]
+    beliefs: np.ndarray
+    belief_noise: np.ndarray
+    aspiration_noise: np.ndarray
+    erosion: np.ndarray
+    params: dict[str, StrategyParams]
+
+    @classmethod
+    def of(cls, scenarios: Sequence[Scenario]) -> Variants:
+        """The parameters of replications holding ``scenarios`` (one per replication, one structure)."""
+        distinct: dict[int, int] = {}
+        unique: list[Scenario] = []
+        for s in scenarios:
+            if id(s) not in distinct:
+                distinct[id(s)] = len(unique)
+                unique.append(s)
+        index = np.array([distinct[id(s)] for s in scenarios])
+        groups, group_of, keys = [], [], {}
+        for s in unique:
+            prefs = s.preferences
+            key = (prefs.fingerprint, prefs.termination.tobytes())
+            if key not in keys:
+                keys[key] = len(groups)
+                groups.append(prefs)
+            group_of.append(keys[key])
+        status_quo = [None] * len(groups)
+        for s, g in zip(unique, group_of, strict=True):
+            if status_quo[g] is None:
+                status_quo[g] = s.status_quo_utility
+        spec = lambda f: np.array([f(s.spec) for s in unique], dtype=float)[index]  # noqa: E731
+        params = {code: _batched([s.strategy_params(code) for s in unique], index) for code in unique[0].countries}
+        return cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo_utility=status_quo,
+                   beliefs=np.stack([s.initial_beliefs for s in unique])[index],
+                   belief_noise=spec(lambda sp: sp.noise.belief), aspiration_noise=spec(lambda sp: sp.noise.aspiration),
+                   erosion=spec(lambda sp: sp.threat.belief_erosion), params=params)
+
+
+def _batched(params: list[StrategyParams], index: np.ndarray) -> StrategyParams:
+    """One set of strategy parameters for every replication: fields that differ become (R,) arrays."""
+    first = params[0]
+    if all(p == first for p in params[1:]):
+        return first
+    values = first.model_dump()
+    for name in values:
+        column = [getattr(p, name) for p in params]
+        if any(v != column[0] for v in column[1:]):
+            values[name] = np.asarray(column, dtype=float)[index]
+    return type(first).model_construct(**values)
