@@ -20,6 +20,7 @@ their preferences until domestic politics moves them apart (``groups``).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 
@@ -97,9 +98,11 @@ class NegotiationModel(mesa.Model):
             self.groups: list[Preferences] = [case.preferences]
             self.group = np.zeros(size, dtype=int)
             self._status_quo_utility = [case.status_quo_utility]
+            self._termination = np.tile(case.preferences.termination, (size, 1))
         else:
             self.groups, self.group = list(variants.groups), variants.group.copy()
             self._status_quo_utility = list(variants.status_quo_utility)
+            self._termination = variants.termination.copy()
         self._kinds: tuple[list[Preferences], np.ndarray] | None = None  # groups by fingerprint, see kinds_of
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
                            threatened=self.threatener is not None, size=size)
@@ -152,10 +155,14 @@ class NegotiationModel(mesa.Model):
 
     @property
     def preferences(self) -> Preferences:
-        """The preferences every replication holds (one group); see ``groups_of`` when they may differ."""
-        if len(self.groups) > 1 and len(np.unique(self.group)) > 1:
+        """The preferences every replication holds (one group, one set of termination values); see ``groups_of``
+        and ``termination`` when they may differ."""
+        if len(self.groups) > 1 and len(np.unique(self.group)) > 1 or (self._termination != self._termination[0]).any():
             raise ValueError("the replications hold different preferences: use groups_of()")
-        return self.groups[int(self.group[0])]
+        prefs, termination = self.groups[int(self.group[0])], self._termination[0]
+        if not np.array_equal(prefs.termination, termination):
+            prefs = dataclasses.replace(prefs, termination=termination.copy())
+        return prefs
 
     @property
     def status_quo_utility(self) -> np.ndarray:
@@ -177,8 +184,9 @@ class NegotiationModel(mesa.Model):
 
     @property
     def termination(self) -> np.ndarray:
-        """(R, N) or (1, N) termination values."""
-        return self._per_row([p.termination for p in self.groups])
+        """(R, N) every country's termination value, per replication (a preference group's own ``termination``
+        is its first replication's: the model keeps them here)."""
+        return self._termination
 
     def per_group(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
         """``function(preferences, packages)`` of each replication's package (R, K) under the preferences it holds,
@@ -238,9 +246,7 @@ class NegotiationModel(mesa.Model):
         if self.threatener is None:
             return np.zeros(self.size, dtype=bool)
         t = self.threatener
-        credible = [bool(p.termination[t] > u[t]) for p, u in zip(self.groups, self._status_quo_utility,
-                                                                     strict=True)]
-        return np.asarray(credible)[self.group]
+        return self._termination[:, t] > self._per_row(self._status_quo_utility)[:, t]
 
     @property
     def beliefs(self) -> np.ndarray:
@@ -262,6 +268,12 @@ class NegotiationModel(mesa.Model):
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
+        country = self.case.countries.index(shock.country)
+        if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
+            t = self._termination[:, country]
+            new = t + shock.termination_shift if shock.termination is None else shock.termination
+            self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
+            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0)
         for g, prefs, members in list(self.groups_of(rows)):
             new = shock.applied_to(prefs)
             if new is None:
@@ -279,7 +291,7 @@ class NegotiationModel(mesa.Model):
                     self._status_quo_utility[g] = new.utility(self.status_quo)
                 for agent in self.countries:
                     agent.forget_paths(g)
-        agent = self.countries[self.case.countries.index(shock.country)]
+        agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
                                     agent.belief)

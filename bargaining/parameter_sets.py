@@ -34,7 +34,15 @@ TABLE_KEYS = (("threat", "belief_erosion"), ("noise", "aspiration"), ("noise", "
 
 def structure(scenario: Scenario) -> str:
     """What replications must share to run in one model: the scenario's plain dict without what the model holds
-    per replication (``COUNTRY_KEYS``, ``TABLE_KEYS``, batched strategy parameters), as canonical text."""
+    per replication (``COUNTRY_KEYS``, ``TABLE_KEYS``, batched strategy parameters), as canonical text (kept
+    with the scenario, which never changes)."""
+    known = scenario.__dict__.get("_structure")
+    if known is None:
+        known = scenario.__dict__["_structure"] = _structure(scenario)
+    return known
+
+
+def _structure(scenario: Scenario) -> str:
     raw = dict(scenario.raw)
     countries = {}
     for code, country in raw.get("countries", {}).items():
@@ -56,7 +64,9 @@ class Variants:
     """Per-replication parameters of a batch of R replications that share one structure.
 
     Attributes:
-        groups: The distinct preferences, and ``group`` (R,) which one each replication holds.
+        groups: The distinct preferences (by ``Preferences.fingerprint``: their termination values are the first
+            replication's), and ``group`` (R,) which one each replication holds.
+        termination: (R, N) every country's termination value.
         status_quo_utility: (N,) utility of the status quo under each group's preferences (NaN without one).
         beliefs: (R, N) every country's belief in the threat at the start, before noise (NaN: the threatener).
         belief_noise, aspiration_noise, erosion: (R,) ``noise.belief``, ``noise.aspiration``,
@@ -67,6 +77,7 @@ class Variants:
     groups: list[Preferences]
     group: np.ndarray
     status_quo_utility: list[np.ndarray]
+    termination: np.ndarray
     beliefs: np.ndarray
     belief_noise: np.ndarray
     aspiration_noise: np.ndarray
@@ -83,10 +94,12 @@ class Variants:
                 distinct[id(s)] = len(unique)
                 unique.append(s)
         index = np.array([distinct[id(s)] for s in scenarios])
+        space = unique[0].space
         groups, group_of, keys = [], [], {}
         for s in unique:
+            s.__dict__.setdefault("space", space)  # one structure, one issue space: built once
             prefs = s.preferences
-            key = (prefs.fingerprint, prefs.termination.tobytes())
+            key = prefs.fingerprint  # termination values are the model's, per replication
             if key not in keys:
                 keys[key] = len(groups)
                 groups.append(prefs)
@@ -96,21 +109,22 @@ class Variants:
             if status_quo[g] is None:
                 status_quo[g] = s.status_quo_utility
         spec = lambda f: np.array([f(s.spec) for s in unique], dtype=float)[index]  # noqa: E731
-        params = {code: _batched([s.strategy_params(code) for s in unique], index) for code in unique[0].countries}
         return cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo_utility=status_quo,
+                   termination=np.stack([s.preferences.termination for s in unique])[index],
                    beliefs=np.stack([s.initial_beliefs for s in unique])[index],
                    belief_noise=spec(lambda sp: sp.noise.belief), aspiration_noise=spec(lambda sp: sp.noise.aspiration),
-                   erosion=spec(lambda sp: sp.threat.belief_erosion), params=params)
+                   erosion=spec(lambda sp: sp.threat.belief_erosion),
+                   params={code: _batched(unique, code, index) for code in unique[0].countries})
 
 
-def _batched(params: list[StrategyParams], index: np.ndarray) -> StrategyParams:
-    """One set of strategy parameters for every replication: fields that differ become (R,) arrays."""
-    first = params[0]
-    if all(p == first for p in params[1:]):
-        return first
-    values = first.model_dump()
-    for name in values:
-        column = [getattr(p, name) for p in params]
+def _batched(scenarios: list[Scenario], code: str, index: np.ndarray) -> StrategyParams:
+    """A country's strategy parameters in every replication: one set, where the scenarios' batched parameters
+    differ (``Strategy.batched``; the others are the structure's, the same in all) as (R,) arrays."""
+    first = scenarios[0].strategy_params(code)
+    strategy = STRATEGIES[scenarios[0].spec.countries[code].strategy.name]
+    values, differ = first.model_dump(), False
+    for name in strategy.batched:
+        column = [s.spec.countries[code].strategy.params.get(name, values[name]) for s in scenarios]
         if any(v != column[0] for v in column[1:]):
-            values[name] = np.asarray(column, dtype=float)[index]
-    return type(first).model_construct(**values)
+            values[name], differ = np.asarray(column, dtype=float)[index], True
+    return type(first).model_construct(**values) if differ else first

@@ -5,7 +5,7 @@ replication axis; replication r is exactly ``run(..., seed=seeds[r])``)."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -153,15 +153,6 @@ class Replications:
         arrays = {name: getattr(self, name)[rows] for name in _PER_REPLICATION}
         return replace(self, **arrays, beliefs=self.beliefs[:, rows],
                        case=None if self.case is None else self.case[rows])
-
-    def parts(self) -> Iterator[tuple[np.ndarray, Replications]]:
-        """The replications by the scenario they ran: ((R',) indices, a batch whose ``scenario`` is that one)."""
-        if self.cases is None:
-            yield np.arange(len(self)), self
-            return
-        for c in np.unique(self.case):
-            rows = np.flatnonzero(self.case == c)
-            yield rows, replace(self.take(rows), scenario=self.cases[c], cases=None, case=None)
 
     def result(self, r: int) -> Result:
         """Replication r as a Result (no per-round records)."""
