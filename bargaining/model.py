@@ -226,7 +226,8 @@ class NegotiationModel(mesa.Model):
         """``per_group`` for a function of what preferences value and rule out (not of termination values)."""
         if len(self.groups) == 1:
             return function(self.groups[0], packages)
-        parts = [(rows, function(prefs, packages[rows])) for prefs, rows in self.kinds_of(np.ones(self.size, dtype=bool))]
+        every = np.ones(self.size, dtype=bool)
+        parts = [(rows, function(prefs, packages[rows])) for prefs, rows in self.kinds_of(every)]
         out = np.empty((self.size, *parts[0][1].shape[1:]), dtype=parts[0][1].dtype)
         for rows, part in parts:
             out[rows] = part

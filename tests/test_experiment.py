@@ -691,7 +691,8 @@ def test_a_heterogeneous_batched_sweep_writes_the_tables_one_batch_per_cell_wrot
     """Every task's cells run as one heterogeneous batch (``runs.run_task``): the Parquet parts are byte for byte
     those of one batch per cell (``runs.run_cells``), across structures (deadlines, strategies), per-replication
     numbers, cells that raise (a horizon before the deadline) and the efficiency of each cell's deals."""
-    from bargaining.experiment import runs, sweep as sweep_module
+    from bargaining.experiment import runs
+    from bargaining.experiment import sweep as sweep_module
 
     experiment = from_dict(small(design="sobol", samples=4, replications=2, batch=40, outcomes=[
         "outcome", "round", "agreement", "utilities", "walk_away", "distances"], parameters={

@@ -53,9 +53,9 @@ class OpponentModel(Strategy):
     def _start(self, agent) -> None:
         if self.estimate is None:
             # its own weights, per replication (they never move, but may differ between replications)
-            own = agent.per_group(lambda prefs, x: np.broadcast_to(prefs.weights[agent.row], (len(x), len(agent.space))),
-                                  np.zeros((agent.size, 1)))
             n, k = len(agent.countries), len(agent.space)
+            own = agent.per_group(lambda prefs, x: np.broadcast_to(prefs.weights[agent.row], (len(x), k)),
+                                  np.zeros((agent.size, 1)))
             self.estimate = np.full((agent.size, n, k), 1.0 / k)
             self.estimate[:, agent.row] = own
             self.opening = np.zeros((agent.size, n, k))
