@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -56,6 +56,8 @@ def _structure(scenario: Scenario) -> str:
     for table, key in TABLE_KEYS:
         if isinstance(raw.get(table), dict):
             raw[table] = {k: v for k, v in raw[table].items() if k != key}
+            if not raw[table]:  # an empty table is the defaults, as a missing one
+                del raw[table]
     return json.dumps(raw, sort_keys=True, default=str)
 
 
@@ -98,7 +100,7 @@ class Variants:
         groups, group_of, keys = [], [], {}
         for s in unique:
             s.__dict__.setdefault("space", space)  # one structure, one issue space: built once
-            prefs = s.preferences
+            prefs = _preferences(s, unique[0])
             key = prefs.fingerprint  # termination values are the model's, per replication
             if key not in keys:
                 keys[key] = len(groups)
@@ -115,6 +117,23 @@ class Variants:
                    belief_noise=spec(lambda sp: sp.noise.belief), aspiration_noise=spec(lambda sp: sp.noise.aspiration),
                    erosion=spec(lambda sp: sp.threat.belief_erosion),
                    params={code: _batched(unique, code, index) for code in unique[0].countries})
+
+
+#: Country fields the preference arrays are built from, besides the termination values.
+PREFERENCE_FIELDS = ("ideal", "weights", "red_lines", "values", "shape")
+
+
+def _preferences(scenario: Scenario, first: Scenario) -> Preferences:
+    """``scenario.preferences``; the arrays of ``first`` (same structure) where only termination values differ."""
+    if "preferences" not in scenario.__dict__ and all(
+            getattr(a, name) == getattr(b, name) for a, b in zip(scenario.spec.countries.values(),
+                                                                first.spec.countries.values(), strict=True)
+            for name in PREFERENCE_FIELDS):
+        termination = np.array([c.no_deal_value for c in scenario.spec.countries.values()], dtype=float)
+        prefs = replace(first.preferences, termination=termination)
+        prefs.__dict__["fingerprint"] = first.preferences.fingerprint  # the same arrays but termination
+        scenario.__dict__["preferences"] = prefs
+    return scenario.preferences
 
 
 def _batched(scenarios: list[Scenario], code: str, index: np.ndarray) -> StrategyParams:
