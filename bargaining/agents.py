@@ -49,7 +49,7 @@ class CountryAgent(mesa.Agent):
         self.aspiration_floor = np.zeros(self.size)
         self.anticipates = np.zeros(self.size, dtype=bool)
         self.constituencies: list[Constituency] = []
-        self._paths: dict[bytes, offers.ConcessionPath] = {}  # Preferences.fingerprint -> its concession path
+        self._paths: dict[int, offers.ConcessionPath] = {}  # preference group -> its concession path
 
     # ------------------------------------------------------------------------- what its strategy sees
     @property
@@ -88,11 +88,10 @@ class CountryAgent(mesa.Agent):
         """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
         (R,) to this country (zeros elsewhere)."""
         packages = np.zeros((self.size, len(self.space)))
-        for prefs, members in self.model.kinds_of(rows):  # a path depends on the fingerprint only
-            path = self._paths.get(prefs.fingerprint)
-            if path is None:
-                path = self._paths[prefs.fingerprint] = self.concession_path(prefs)
-            packages[members] = offers.offer(path, 1.0 - aspiration[members])
+        for group, prefs, members in self.groups_of(rows):
+            if group not in self._paths:
+                self._paths[group] = self.concession_path(prefs)
+            packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
         return packages
 
     def concession_path(self, preferences) -> offers.ConcessionPath:
@@ -110,9 +109,8 @@ class CountryAgent(mesa.Agent):
 
     # ------------------------------------------------------------------------- what it does
     def forget_paths(self, group: int) -> None:
-        """Drop the concession paths it holds (call when a preference group's preferences move; the scenario's
-        cache keeps them by fingerprint)."""
-        self._paths.clear()
+        """Drop the cached concession path of a preference group (call when its preferences change)."""
+        self._paths.pop(group, None)
 
     def begin_round(self, noise: np.ndarray | None = None) -> None:
         """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""

@@ -103,7 +103,6 @@ class NegotiationModel(mesa.Model):
             self.groups, self.group = list(variants.groups), variants.group.copy()
             self._status_quo_utility = list(variants.status_quo_utility)
             self._termination = variants.termination.copy()
-        self._kinds: tuple[list[Preferences], np.ndarray] | None = None  # groups by fingerprint, see kinds_of
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
                            threatened=self.threatener is not None, size=size)
 
@@ -157,7 +156,8 @@ class NegotiationModel(mesa.Model):
     def preferences(self) -> Preferences:
         """The preferences every replication holds (one group, one set of termination values); see ``groups_of``
         and ``termination`` when they may differ."""
-        if len(self.groups) > 1 and len(np.unique(self.group)) > 1 or (self._termination != self._termination[0]).any():
+        several = len(self.groups) > 1 and len(np.unique(self.group)) > 1
+        if several or (self._termination != self._termination[0]).any():
             raise ValueError("the replications hold different preferences: use groups_of()")
         prefs, termination = self.groups[int(self.group[0])], self._termination[0]
         if not np.array_equal(prefs.termination, termination):
@@ -200,46 +200,13 @@ class NegotiationModel(mesa.Model):
             out[rows] = part
         return out
 
-    def kinds_of(self, rows: np.ndarray) -> Iterator[tuple[Preferences, np.ndarray]]:
-        """The replications ``rows`` (R,) by what their preferences value and rule out (``Preferences.fingerprint``:
-        groups that differ only in termination values are one kind): (Preferences, (R,) mask)."""
-        if len(self.groups) == 1:
-            if rows.any():
-                yield self.groups[0], rows
-            return
-        if self._kinds is None:
-            first: dict[bytes, int] = {}
-            of_group = np.array([first.setdefault(p.fingerprint, len(first)) for p in self.groups])
-            kinds = [None] * len(first)
-            for g, k in enumerate(of_group):
-                kinds[k] = kinds[k] or self.groups[g]
-            self._kinds = kinds, of_group[self.group]
-        kinds, kind = self._kinds
-        if len(kinds) == 1:
-            if rows.any():
-                yield kinds[0], rows
-            return
-        for k in np.unique(kind[rows]):
-            yield kinds[k], rows & (kind == k)
-
-    def _per_kind(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
-        """``per_group`` for a function of what preferences value and rule out (not of termination values)."""
-        if len(self.groups) == 1:
-            return function(self.groups[0], packages)
-        every = np.ones(self.size, dtype=bool)
-        parts = [(rows, function(prefs, packages[rows])) for prefs, rows in self.kinds_of(every)]
-        out = np.empty((self.size, *parts[0][1].shape[1:]), dtype=parts[0][1].dtype)
-        for rows, part in parts:
-            out[rows] = part
-        return out
-
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
-        return self._per_kind(Preferences.utility, packages)
+        return self.per_group(Preferences.utility, packages)
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
-        return self._per_kind(Preferences.within_red_lines, packages)
+        return self.per_group(Preferences.within_red_lines, packages)
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -279,7 +246,6 @@ class NegotiationModel(mesa.Model):
             new = shock.applied_to(prefs)
             if new is None:
                 continue
-            self._kinds = None
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
             if members.sum() < (self.group == g).sum():  # some replications of the group move apart
                 self.groups.append(prefs)
