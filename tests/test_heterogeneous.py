@@ -46,6 +46,9 @@ def paths(scenario) -> list[tuple[str, st.SearchStrategy]]:
                 out += [(f"{code}.ideal.{issue.name}", values), (f"{code}.red_lines.{issue.name}", values)]
             elif issue.kind == "ordinal":
                 out.append((f"{code}.ideal.{issue.name}", st.sampled_from(issue.levels)))
+            else:  # categorical: red lines are options ruled out
+                out.append((f"{code}.red_lines.{issue.name}",
+                            st.lists(st.sampled_from(issue.levels), max_size=2, unique=True)))
             if issue.name in country.values:
                 table = country.values[issue.name]
                 if isinstance(table, dict):
