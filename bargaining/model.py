@@ -20,6 +20,7 @@ their preferences until domestic politics moves them apart (``groups``).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Callable, Iterator, Sequence
 
@@ -31,6 +32,7 @@ from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock
 from .outcomes import Outcome
+from .parameter_sets import Variants
 from .preferences import Preferences, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
@@ -53,6 +55,8 @@ class NegotiationModel(mesa.Model):
         rng: Seed of a single run (an integer >= 0, below 2**64; None: a fresh one, kept in ``seeds``).
         record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
+        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences,
+            beliefs, noise, erosion, batched strategy parameters; ``case`` gives the rest); None: ``case``'s own.
 
     Attributes:
         seeds: (R,) the replications' seeds.
@@ -72,7 +76,7 @@ class NegotiationModel(mesa.Model):
     """
 
     def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
-                 seeds: Sequence[int] | np.ndarray | None = None):
+                 seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None):
         if seeds is None:
             seeds = [secrets.randbits(63) if rng is None else int(rng)]
         elif rng is not None:
@@ -89,9 +93,16 @@ class NegotiationModel(mesa.Model):
         self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
         self.threatener = case.threatener
         self.rule = case.rule
-        self.groups: list[Preferences] = [case.preferences]
-        self.group = np.zeros(size, dtype=int)
-        self._status_quo_utility = [case.status_quo_utility]
+        self.variants = variants
+        if variants is None:
+            self.groups: list[Preferences] = [case.preferences]
+            self.group = np.zeros(size, dtype=int)
+            self._status_quo_utility = [case.status_quo_utility]
+            self._termination = np.tile(case.preferences.termination, (size, 1))
+        else:
+            self.groups, self.group = list(variants.groups), variants.group.copy()
+            self._status_quo_utility = list(variants.status_quo_utility)
+            self._termination = variants.termination.copy()
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
                            threatened=self.threatener is not None, size=size)
 
@@ -108,7 +119,8 @@ class NegotiationModel(mesa.Model):
 
         self.countries: list[CountryAgent] = []
         for row, code in enumerate(case.countries):
-            strategy = STRATEGIES[spec.countries[code].strategy.name](case.strategy_params(code))
+            params = case.strategy_params(code) if variants is None else variants.params[code]
+            strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, self._with_noise(row)))
         self.constituencies = domestic.build(self, self.countries, case)
         for agent in self.countries:
@@ -121,11 +133,13 @@ class NegotiationModel(mesa.Model):
     def _with_noise(self, row: int) -> np.ndarray:
         """(R,) a country's initial belief in the threat, plus ``noise.belief`` (drawn only for partners of a
         threatener), kept in [0, 1]."""
-        belief = np.full(self.size, float(self.case.initial_beliefs[row]))
-        noise = self.case.spec.noise.belief
+        if self.variants is None:
+            belief, noise = np.full(self.size, float(self.case.initial_beliefs[row])), self.case.spec.noise.belief
+        else:
+            belief, noise = self.variants.beliefs[:, row].copy(), self.variants.belief_noise
         if self.threatener is None or row == self.threatener:
             return belief
-        if noise > 0:
+        if np.any(noise > 0):  # adding 0 * noise elsewhere leaves a belief as it is
             belief = belief + noise * streams.normal(self.seeds, 0, row, streams.BELIEF)
         return np.minimum(np.maximum(belief, 0.0), 1.0)
 
@@ -140,10 +154,15 @@ class NegotiationModel(mesa.Model):
 
     @property
     def preferences(self) -> Preferences:
-        """The preferences every replication holds (one group); see ``groups_of`` when they may differ."""
-        if len(self.groups) > 1 and len(np.unique(self.group)) > 1:
+        """The preferences every replication holds (one group, one set of termination values); see ``groups_of``
+        and ``termination`` when they may differ."""
+        several = len(self.groups) > 1 and len(np.unique(self.group)) > 1
+        if several or (self._termination != self._termination[0]).any():
             raise ValueError("the replications hold different preferences: use groups_of()")
-        return self.groups[int(self.group[0])]
+        prefs, termination = self.groups[int(self.group[0])], self._termination[0]
+        if not np.array_equal(prefs.termination, termination):
+            prefs = dataclasses.replace(prefs, termination=termination.copy())
+        return prefs
 
     @property
     def status_quo_utility(self) -> np.ndarray:
@@ -165,8 +184,9 @@ class NegotiationModel(mesa.Model):
 
     @property
     def termination(self) -> np.ndarray:
-        """(R, N) or (1, N) termination values."""
-        return self._per_row([p.termination for p in self.groups])
+        """(R, N) every country's termination value, per replication (a preference group's own ``termination``
+        is its first replication's: the model keeps them here)."""
+        return self._termination
 
     def per_group(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray) -> np.ndarray:
         """``function(preferences, packages)`` of each replication's package (R, K) under the preferences it holds,
@@ -194,9 +214,7 @@ class NegotiationModel(mesa.Model):
         if self.threatener is None:
             return np.zeros(self.size, dtype=bool)
         t = self.threatener
-        credible = [bool(p.termination[t] > u[t]) for p, u in zip(self.groups, self._status_quo_utility,
-                                                                     strict=True)]
-        return np.asarray(credible)[self.group]
+        return self._termination[:, t] > self._per_row(self._status_quo_utility)[:, t]
 
     @property
     def beliefs(self) -> np.ndarray:
@@ -218,6 +236,12 @@ class NegotiationModel(mesa.Model):
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
+        country = self.case.countries.index(shock.country)
+        if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
+            t = self._termination[:, country]
+            new = t + shock.termination_shift if shock.termination is None else shock.termination
+            self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
+            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0)
         for g, prefs, members in list(self.groups_of(rows)):
             new = shock.applied_to(prefs)
             if new is None:
@@ -234,7 +258,7 @@ class NegotiationModel(mesa.Model):
                     self._status_quo_utility[g] = new.utility(self.status_quo)
                 for agent in self.countries:
                     agent.forget_paths(g)
-        agent = self.countries[self.case.countries.index(shock.country)]
+        agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
                                     agent.belief)
@@ -309,8 +333,9 @@ class NegotiationModel(mesa.Model):
                 for shock in constituency.act(self.live):
                     self.apply(shock)
         self._update_walk_away()
-        noise, scale = None, self.case.spec.noise.aspiration
-        if scale > 0:  # every country's at once: the same numbers as drawn one by one
+        noise = None
+        scale = self.case.spec.noise.aspiration if self.variants is None else self.variants.aspiration_noise[:, None]
+        if np.any(scale > 0):  # every country's at once: the same numbers as drawn one by one
             noise = scale * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
                                            streams.ASPIRATION)
         for agent in self.countries:
@@ -364,7 +389,8 @@ class NegotiationModel(mesa.Model):
         for agent in self.countries:
             if agent.row != self.threatener:
                 agent.belief = np.where(notice, 1.0, agent.belief)
-                agent.belief = np.where(erosion, agent.belief * (1.0 - self.case.spec.threat.belief_erosion),
+                rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
+                agent.belief = np.where(erosion, agent.belief * (1.0 - rate),
                                         agent.belief)
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .cache import Cache
 from .model import OUTCOMES, NegotiationModel
 from .outcomes import Outcome
+from .parameter_sets import Variants, structure
 from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario.overrides import parse_value
 
 #: Whether each outcome code of ``NegotiationModel.outcomes`` ends with a signed package (the last: -1, still live).
 _SIGNED = np.array([o.signed for o in OUTCOMES] + [False])
@@ -102,6 +105,8 @@ class Replications:
         utilities, walk_away: (R, N) utility of the outcome, and walk-away value in the round of the outcome.
         beliefs: (T, R, N) every country's belief in the threat at the end of each round (rounds after a
             replication's outcome are not its own).
+        cases, case: In a heterogeneous batch (``run_batch(..., parameters=...)``), the scenarios its replications
+            ran (each replication's parameter set applied) and (R,) which one each ran; None: ``scenario``'s own.
     """
 
     scenario: Scenario
@@ -117,6 +122,8 @@ class Replications:
     utilities: np.ndarray
     walk_away: np.ndarray
     beliefs: np.ndarray = field(repr=False)
+    cases: tuple[Scenario, ...] | None = field(default=None, repr=False)
+    case: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, model: NegotiationModel) -> Replications:
@@ -139,9 +146,21 @@ class Replications:
     def __iter__(self):
         return (self.result(r) for r in range(len(self)))
 
+    def scenario_of(self, r: int) -> Scenario:
+        """The scenario replication r ran (its parameter set applied)."""
+        return self.scenario if self.cases is None else self.cases[int(self.case[r])]
+
+    def take(self, rows: np.ndarray) -> Replications:
+        """The replications ``rows`` (indices or a mask), in that order."""
+        rows = np.arange(len(self))[rows]
+        arrays = {name: getattr(self, name)[rows] for name in _PER_REPLICATION}
+        return replace(self, **arrays, beliefs=self.beliefs[:, rows],
+                       case=None if self.case is None else self.case[rows])
+
     def result(self, r: int) -> Result:
         """Replication r as a Result (no per-round records)."""
-        scenario, countries = self.scenario, self.scenario.countries
+        scenario = self.scenario_of(r)
+        countries = scenario.countries
         signed = bool(self.signed[r])
         package = self.package[r].copy() if signed else None
         who = lambda mask: [c for c, ok in zip(countries, mask, strict=True) if ok]  # noqa: E731
@@ -166,6 +185,27 @@ class Replications:
         )
 
 
+_PER_REPLICATION = ("seeds", "outcome", "round", "notice_round", "signed", "package", "signatories", "supporters",
+                    "ratified", "utilities", "walk_away")
+
+
+def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases: list[Scenario],
+            case: np.ndarray) -> Replications:
+    """One batch, in replication order, from batches of some of its replications (indices, batch)."""
+    size = sum(len(rows) for rows, _ in parts)
+    rounds = max(part.beliefs.shape[0] for _, part in parts)
+    arrays = {}
+    for name in _PER_REPLICATION:
+        first = getattr(parts[0][1], name)
+        arrays[name] = np.empty((size, *first.shape[1:]), dtype=first.dtype)
+        for rows, part in parts:
+            arrays[name][rows] = getattr(part, name)
+    beliefs = np.full((rounds, size, len(base.countries)), np.nan)
+    for rows, part in parts:
+        beliefs[:part.beliefs.shape[0], rows] = part.beliefs
+    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=tuple(cases), case=case)
+
+
 def _checked_seed(seed) -> int:
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise ScenarioError(f"seed: expected an integer >= 0, found {seed!r:.80}")
@@ -184,6 +224,7 @@ def run_batch(
     scenario: Scenario | str | Path,
     seeds: Sequence[int] | np.ndarray,
     overrides: list[str] | dict[str, Any] | None = None,
+    parameters: dict[str, Sequence] | pd.DataFrame | None = None,
 ) -> Replications:
     """Run one negotiation once per seed, all at once (one model acting on arrays with a replication axis).
 
@@ -192,19 +233,94 @@ def run_batch(
     number of seeds (a batch of 10^5 nafta-2017 runs peaks at about 320 MB, the imports included): for millions of
     runs, run chunks (a sweep does).
 
+    With ``parameters`` every replication holds its own parameter set (a heterogeneous batch): replication r
+    gives exactly what ``run(scenario, overrides=[*overrides, *(f"{path}={values[r]}" for path, values in
+    parameters.items())], seed=seeds[r])`` gives. Replications that share a structure (``parameter_sets``:
+    all but preferences, beliefs, noise, erosion and batched strategy parameters) run as one model, the others
+    as one model per structure; concession paths are shared by preferences across replications and calls.
+
     Args:
         scenario: A Scenario, a bundled scenario name or a path to a TOML file.
         seeds: One seed (an integer in [0, 2**64)) per replication.
-        overrides: Dotted-path overrides, as for ``run``.
+        overrides: Dotted-path overrides, as for ``run``, applied to every replication.
+        parameters: Dotted path (any path ``--set`` accepts) -> one value per replication (a list or an array),
+            or a DataFrame with one column per path. A string is read as ``--set`` reads it (TOML, else the bare
+            text: ``"boulware"``, ``"[1, 2]"``); any other value is used as it is (numpy numbers as Python's).
+            Applied after ``overrides``, in the order of the paths.
 
     Raises:
-        ScenarioError: A bad scenario, override or seed, with one message naming what was expected and found.
+        ScenarioError: A bad scenario, override, parameter value or seed, with one message naming what was
+            expected and found (for a parameter value: its row and path); nothing is run.
     """
     seeds = [_checked_seed(s) for s in (seeds.tolist() if isinstance(seeds, np.ndarray) else seeds)]
     if not seeds:
         raise ScenarioError("seeds: expected at least one seed, found none")
     scenario = _scenario(scenario, overrides)
-    return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False).run())
+    if parameters is None:
+        return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False).run())
+    cases, case = parameter_sets(scenario, parameters, len(seeds))
+    return run_variants(scenario, seeds, cases, case)
+
+
+def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.DataFrame, size: int
+                   ) -> tuple[list[Scenario], np.ndarray]:
+    """The distinct scenarios of a table of parameters (path -> one value per row), validated as the file is, and
+    (size,) which one each row holds.
+
+    Raises:
+        ScenarioError: The table is not one value per row for every path, or a value is invalid (naming the row,
+            the path, what was expected and what was found).
+    """
+    if isinstance(parameters, pd.DataFrame):
+        parameters = {str(path): parameters[path].tolist() for path in parameters.columns}
+    if not isinstance(parameters, dict) or not all(isinstance(path, str) for path in parameters):
+        raise ScenarioError(f"parameters: expected a dict {{PATH: values}} or a DataFrame, found "
+                            f"{parameters!r:.80}")
+    columns = {}
+    for path, values in parameters.items():
+        if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+            raise ScenarioError(f"parameters.{path}: expected one value per replication (a list or an array), "
+                                f"found {values!r:.80}")
+        values = values.tolist() if isinstance(values, np.ndarray | pd.Series) else list(values)
+        if len(values) != size:
+            raise ScenarioError(f"parameters.{path}: expected {size} values (one per seed), found {len(values)}")
+        columns[path] = [parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v
+                         for v in values]
+    rows = list(zip(*columns.values(), strict=True)) if columns else [()] * size
+    cases: list[Scenario] = []
+    index: dict[str, int] = {}
+    case = np.empty(size, dtype=int)
+    for r, values in enumerate(rows):
+        key = repr(values)
+        if key not in index:
+            try:
+                cases.append(scenario.with_overrides(dict(zip(columns, values, strict=True))))
+            except ScenarioError as exc:
+                raise ScenarioError(f"parameters row {r}: {exc}") from None
+            index[key] = len(cases) - 1
+        case[r] = index[key]
+    return cases, case
+
+
+#: A representative scenario per structure (``parameter_sets.structure``): its cache holds the concession paths
+#: of every replication of that structure, across calls.
+_STRUCTURES: Cache[Scenario] = Cache(64)
+
+
+def run_variants(scenario: Scenario, seeds: list[int], cases: list[Scenario], case: np.ndarray) -> Replications:
+    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure."""
+    keys = [structure(c) for c in cases]
+    by_key: dict[str, list[int]] = {}
+    for c, key in enumerate(keys):
+        by_key.setdefault(key, []).append(c)
+    parts = []
+    for key, members in by_key.items():
+        rows = np.flatnonzero(np.isin(case, members))
+        shared = _STRUCTURES.get(key, lambda c=cases[members[0]]: c)
+        variants = Variants.of([cases[c] for c in case[rows]])
+        model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False, variants=variants)
+        parts.append((rows, Replications.of(model.run())))
+    return _merged(scenario, parts, cases, case)
 
 
 def run(

@@ -685,3 +685,28 @@ def test_report_with_enough_runs_gives_no_warning(tmp_path):
     sweep(experiment, tmp_path, workers=1, progress=False)
     summary = write_report(tmp_path).read_text()
     assert "Few runs per cell" not in summary and (tmp_path / "dominant.png").exists()
+
+
+def test_a_heterogeneous_batched_sweep_writes_the_tables_one_batch_per_cell_wrote(tmp_path, monkeypatch):
+    """Every task's cells run as one heterogeneous batch (``runs.run_task``): the Parquet parts are byte for byte
+    those of one batch per cell (``runs.run_cells``), across structures (deadlines, strategies), per-replication
+    numbers, cells that raise (a horizon before the deadline) and the efficiency of each cell's deals."""
+    from bargaining.experiment import runs
+    from bargaining.experiment import sweep as sweep_module
+
+    experiment = from_dict(small(design="sobol", samples=4, replications=2, batch=40, outcomes=[
+        "outcome", "round", "agreement", "utilities", "walk_away", "distances"], parameters={
+        "US.termination_value": {"range": [0.2, 0.9]}, "CA.strategy.beta": {"range": [0.2, 3.0]},
+        "protocol.deadline_round": {"range": [5, 9], "integer": True},
+        "protocol.horizon_round": {"range": [8, 12], "integer": True},
+        "MX.strategy.name": {"levels": ["time_dependent", "tit_for_tat"]}, "noise.aspiration": {"range": [0, 0.1]}}))
+    sweep(experiment, tmp_path / "batched", workers=1, progress=False)
+    monkeypatch.setattr(sweep_module, "run_task", runs.run_cells)
+    sweep(experiment, tmp_path / "cells", workers=1, progress=False)
+    parts = sorted(p.name for p in (tmp_path / "batched" / "runs").glob("*.parquet"))
+    assert parts == sorted(p.name for p in (tmp_path / "cells" / "runs").glob("*.parquet")) and len(parts) > 1
+    for name in parts:
+        assert (tmp_path / "batched" / "runs" / name).read_bytes() == (tmp_path / "cells" / "runs" / name).read_bytes()
+    table = read_runs(tmp_path / "batched")
+    assert (table["outcome"] == "error").any() and table["outcome"].isin(["deal", "withdrawal"]).any()
+    assert table["nash_distance"].notna().any()

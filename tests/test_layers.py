@@ -14,7 +14,7 @@ LAYERS = [
     ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "analysis", "clock",
               "views", "streams"]),
     ("strategies and protocols", ["strategies", "protocols"]),
-    ("scenario", ["scenario", "scenarios"]),
+    ("scenario", ["scenario", "scenarios", "parameter_sets"]),
     ("domestic politics", ["domestic"]),
     ("agents", ["agents"]),
     ("model", ["model", "records"]),

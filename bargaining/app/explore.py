@@ -136,7 +136,7 @@ def status_lines(model: ExplorerModel) -> str:
     if model.threatener is not None:
         code = model.case.countries[model.threatener]
         threat = (f"; {code}'s threat {'credible' if model.threat_credible[0] else 'not credible'} (termination "
-                  f"value {model.preferences.termination[model.threatener]:.2f} vs u(status quo) "
+                  f"value {model.termination[0, model.threatener]:.2f} vs u(status quo) "
                   f"{model.status_quo_utility[model.threatener]:.2f})")
     rule = "" if model.rule.unanimous else f"; decision rule: {model.rule.describe(model.case.countries)}"
     lines = [f"**Round {model.round}**{model.case.dated(max(model.round, 1))}, "

@@ -104,18 +104,17 @@ class BusinessLobby(Constituency):
 
     def __init__(self, model, country, spec: LobbySpec, scenario):
         super().__init__(model, country, spec, scenario)
-        self.start = float(model.preferences.termination[country.row])
+        self.start = model.termination[:, country.row].copy()  # (R,)
 
     def act(self, live: np.ndarray) -> list[Shock]:
-        spec, row = self.spec, self.country.row
-        shocks, pressure = [], np.zeros(len(live))
-        for _, prefs, members in self.model.groups_of(np.ones(len(live), dtype=bool)):
-            t = float(prefs.termination[row])
-            if self.model.clock.round >= spec.start_round and spec.rate > 0 and t > spec.floor:
-                t = min(max(t - spec.rate, spec.floor), 1.0)
-                shocks.append(Shock(self.code, termination=t, rows=members))
-            pressure[members] = self.start - t
-        self.pressure = pressure
+        spec, t = self.spec, self.model.termination[:, self.country.row]  # (R,) per replication
+        shocks = []
+        if self.model.clock.round >= spec.start_round and spec.rate > 0:
+            falling = t > spec.floor
+            if falling.any():
+                t = np.where(falling, np.minimum(np.maximum(t - spec.rate, spec.floor), 1.0), t)
+                shocks.append(Shock(self.code, termination=t, rows=falling))
+        self.pressure = self.start - t
         return shocks
 
 

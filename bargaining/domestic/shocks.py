@@ -20,7 +20,8 @@ class Shock:
 
     Attributes:
         country: Country code.
-        termination: New termination value (else ``termination_shift`` is added), clipped to [0, 1].
+        termination: New termination value, a number or one per replication (R,) (else ``termination_shift`` is
+            added), clipped to [0, 1].
         termination_shift: Change of the termination value.
         belief_shift: Change of the country's belief in the threat, clipped to [0, 1].
         ideal: New ideal points, issue index -> normalised position.
@@ -33,7 +34,7 @@ class Shock:
     """
 
     country: str
-    termination: float | None = None
+    termination: float | np.ndarray | None = None
     termination_shift: float = 0.0
     belief_shift: float = 0.0
     ideal: dict[int, float] = field(default_factory=dict)

@@ -1,8 +1,9 @@
 """One task of a sweep, as a worker executes it, and the columns of the results table.
 
-A task holds runs of one experiment grouped by parameter cell; the runs of a cell are run together, as one
-batch (``simulate.run_batch``: one model with a replication axis, each replication exactly what ``run`` gives
-with its seed), and their rows are built column by column from the batch's arrays.
+A task holds runs of one experiment grouped by parameter cell; all its runs are run together, as one
+heterogeneous batch (``simulate.run_variants``: one model per structure with a replication axis, each replication
+holding its cell's parameters and giving exactly what ``run`` gives with its seed), and their rows are built
+column by column from the batch's arrays.
 
 A row per run: ``run``, ``cell``, ``replication``, ``seed``, one column per parameter, then the outcome
 (a string: ``deal``, ``withdrawal``, ``stalemate``, or whatever outcomes the model adds), ``round``,
@@ -16,15 +17,17 @@ records ``distances`` (for all the distinct deal packages of a cell at once), an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
 from ..cache import Cache
 from ..outcomes import Outcome
+from ..parameter_sets import structure
 from ..scenario import Scenario
-from ..simulate import Replications, run_batch
+from ..simulate import Replications, run_batch, run_variants
 from .designs import run_seeds
 
 ERROR = "error"
@@ -112,17 +115,18 @@ class Layout:
         deals = np.flatnonzero((batch.outcome == Outcome.DEAL) & batch.signed)
         if deals.size == 0:
             return {name: pa.nulls(len(batch), pa.float64()) for name in self.extras}
-        packages, which = np.unique(batch.package[deals], axis=0, return_inverse=True)
-        metrics = batch.scenario.deal_metrics(packages)
-        rows = {}
-        for name in self.extras:
-            column = np.zeros(len(batch))
-            if metrics[name] is not None:
-                column[deals] = metrics[name][which.reshape(-1)]
-            missing = np.ones(len(batch), dtype=bool)
-            missing[deals] = metrics[name] is None
-            rows[name] = pa.array(column, mask=missing, type=pa.float64())
-        return rows
+        columns = {name: np.zeros(len(batch)) for name in self.extras}
+        missing = {name: np.ones(len(batch), dtype=bool) for name in self.extras}
+        case = np.zeros(len(batch), dtype=int) if batch.case is None else batch.case
+        for c in np.unique(case[deals]):  # each parameter set's deals under its own preferences
+            mine = deals[case[deals] == c]
+            packages, which = np.unique(batch.package[mine], axis=0, return_inverse=True)
+            metrics = (batch.scenario if batch.cases is None else batch.cases[c]).deal_metrics(packages)
+            for name in self.extras:
+                if metrics[name] is not None:
+                    columns[name][mine] = metrics[name][which.reshape(-1)]
+                missing[name][mine] = metrics[name] is None
+        return {name: pa.array(columns[name], mask=missing[name], type=pa.float64()) for name in self.extras}
 
     def errors(self, n: int, error: str) -> dict[str, pa.Array]:
         """The outcome columns of ``n`` runs that raised ``error``: outcome ``"error"``, everything else empty."""
@@ -179,24 +183,79 @@ def cell_scenario(task: Task, cell: int, values: tuple) -> Scenario | Exception:
 
 
 def run_task(task: Task) -> pa.Table:
-    """Run a task, one batch per cell; return its rows (schema ``task.layout.schema()``). A cell whose scenario
-    or batch raises is recorded with the error on each of its runs."""
+    """Run a task, every cell's runs in one heterogeneous batch; return its rows (schema ``task.layout.schema()``),
+    ordered by run. A cell whose scenario raises is recorded with the error on each of its runs; if the batch
+    raises, each cell runs alone (``run_cells``), so that only the cells that raise record it."""
+    schema = task.layout.schema()
+    tables, cases, case, seeds, heads = [], [], [], [], []
+    for cell, values, replications in task.cells:
+        head = _head(task, cell, values, replications)
+        scenario = cell_scenario(task, cell, values)
+        if isinstance(scenario, Exception):
+            tables.append(_error_rows(task, head, scenario, schema))
+            continue
+        case.append(np.full(len(replications), len(cases)))
+        cases.append(scenario)
+        seeds.append(head["seed"])
+        heads.append(head)
+    if cases:
+        try:
+            batch = run_variants(task.scenario, np.concatenate(seeds).tolist(), cases, np.concatenate(case))
+        except Exception:  # noqa: BLE001 - some cell raises: find which, alone
+            return run_cells(task)
+        head = {name: np.concatenate([h[name] for h in heads]) if isinstance(heads[0][name], np.ndarray)
+                else [v for h in heads for v in h[name]] for name in heads[0]}
+        tables.append(pa.Table.from_pydict({**head, **_outcome_columns(task.layout, batch)}, schema=schema))
+    table = pa.concat_tables(tables)
+    if len(tables) > 1:
+        table = table.take(pa.compute.sort_indices(table, [("run", "ascending")]))
+    return table.combine_chunks()
+
+
+def _outcome_columns(layout: Layout, batch: Replications) -> dict[str, pa.Array]:
+    """``layout.columns`` of a heterogeneous batch: per structure (issue space and rule), in replication order."""
+    keys: dict[str, int] = {}
+    of_case = np.array([keys.setdefault(structure(c), len(keys)) for c in batch.cases])
+    if len(keys) == 1:
+        return layout.columns(replace(batch, scenario=batch.cases[0]))
+    tables, order = [], []
+    for k in range(len(keys)):
+        rows = np.flatnonzero(of_case[batch.case] == k)
+        sub = batch.take(rows)
+        tables.append(pa.table(layout.columns(replace(sub, scenario=sub.cases[int(sub.case[0])]))))
+        order.append(rows)
+    table = pa.concat_tables(tables).take(np.argsort(np.concatenate(order), kind="stable"))
+    return {name: table.column(name).combine_chunks() for name in table.column_names}
+
+
+def _head(task: Task, cell: int, values: tuple, replications: np.ndarray) -> dict:
+    """The run, cell, replication, seed and parameter columns of a cell's runs."""
+    n = len(replications)
+    head = {"run": cell * task.replications + replications.astype(np.int64), "cell": np.full(n, cell, dtype=np.int64),
+            "replication": replications.astype(np.int32), "seed": run_seeds(task.master, cell, replications)}
+    for (name, _), value in zip(task.layout.parameters, values, strict=True):
+        head[name] = [value] * n
+    return head
+
+
+def _error_rows(task: Task, head: dict, exc: Exception, schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pydict({**head, **task.layout.errors(len(head["seed"]), f"{type(exc).__name__}: {exc}")},
+                                schema=schema)
+
+
+def run_cells(task: Task) -> pa.Table:
+    """Run a task one batch per cell (``run_batch``); rows as ``run_task`` gives them. A cell whose scenario or
+    batch raises is recorded with the error on each of its runs."""
     schema = task.layout.schema()
     tables = []
     for cell, values, replications in task.cells:
-        n = len(replications)
-        seeds = run_seeds(task.master, cell, replications)
-        columns = {"run": cell * task.replications + replications.astype(np.int64),
-                   "cell": np.full(n, cell, dtype=np.int64), "replication": replications.astype(np.int32),
-                   "seed": seeds}
-        for (name, _), value in zip(task.layout.parameters, values, strict=True):
-            columns[name] = [value] * n
+        head = _head(task, cell, values, replications)
         scenario = cell_scenario(task, cell, values)
         try:
             if isinstance(scenario, Exception):
                 raise scenario
-            columns.update(task.layout.columns(run_batch(scenario, seeds)))
+            tables.append(pa.Table.from_pydict({**head, **task.layout.columns(run_batch(scenario, head["seed"]))},
+                                               schema=schema))
         except Exception as exc:  # noqa: BLE001 - recorded per run, the sweep goes on
-            columns.update(task.layout.errors(n, f"{type(exc).__name__}: {exc}"))
-        tables.append(pa.Table.from_pydict(columns, schema=schema))
+            tables.append(_error_rows(task, head, exc, schema))
     return pa.concat_tables(tables).combine_chunks()

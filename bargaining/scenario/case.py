@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -243,10 +242,27 @@ class Scenario:
                                 f"found {overrides!r:.80}")
         if not items:
             return self
-        raw = copy.deepcopy(self.raw)
+        raw = _copied_along(self.raw, [path for path, _ in items], set(self.raw.get("countries", {})))
         for path, value in items:
             apply_override(raw, path, value.item() if isinstance(value, np.generic) else value, self.origin)
         return from_dict(raw, self.origin, self.sources)
+
+
+def _copied_along(raw: dict, paths: list[str], countries: set[str]) -> dict:
+    """A copy of ``raw`` that overrides of ``paths`` may change in place: the tables along each path are copied
+    (an override writes only there), everything else is shared with ``raw`` (never changed in place)."""
+    out = dict(raw)
+    for path in paths:
+        keys = path.split(".")
+        node, original = out, raw
+        for key in (["countries", *keys] if keys[0] in countries else keys)[:-1]:
+            child = original.get(key) if isinstance(original, dict) else None
+            if not isinstance(child, dict):
+                break
+            if node.get(key) is child:  # not copied yet
+                node[key] = dict(child)
+            node, original = node[key], child
+    return out
 
 
 def _value_tables(tables: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]], n: int, k: int

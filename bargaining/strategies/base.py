@@ -53,6 +53,9 @@ class Strategy:
     name: ClassVar[str]
     classifier: ClassVar[dict[str, Any]] = CLASSIFIER
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+    #: Parameters that may be (R,) arrays, one value per replication (a heterogeneous batch,
+    #: ``parameter_sets``); the strategy computes with each replication's value exactly what that value alone gives.
+    batched: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, register: bool = True, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -33,6 +33,7 @@ class OpponentModel(Strategy):
 
     name = "opponent_model"
     classifier = {**Strategy.classifier, "time_dependent": True, "learns_opponents": True}
+    batched = frozenset({"beta"})
 
     class Params(StrategyParams):
         beta: float = Field(0.5, gt=0, description="Faratin concession exponent of the aspiration")
@@ -51,10 +52,12 @@ class OpponentModel(Strategy):
 
     def _start(self, agent) -> None:
         if self.estimate is None:
-            weights = agent.preferences_of(np.ones(agent.size, dtype=bool)).weights  # weights never move
-            n, k = weights.shape
+            # its own weights, per replication (they never move, but may differ between replications)
+            n, k = len(agent.countries), len(agent.space)
+            own = agent.per_group(lambda prefs, x: np.broadcast_to(prefs.weights[agent.row], (len(x), k)),
+                                  np.zeros((agent.size, 1)))
             self.estimate = np.full((agent.size, n, k), 1.0 / k)
-            self.estimate[:, agent.row] = weights[agent.row]
+            self.estimate[:, agent.row] = own
             self.opening = np.zeros((agent.size, n, k))
             self.opened = np.zeros((agent.size, n), dtype=bool)
 

@@ -10,7 +10,16 @@ from pydantic import Field, model_validator
 from .base import Strategy, StrategyParams
 
 
-def polynomial_aspiration(t: float, deadline: float, beta: float, reserve, kappa: float = 0.0):
+def per_value(function, beta):
+    """``function(beta)`` of a number, or of each replication's beta (R,), computed once per distinct value with
+    Python floats: the numbers a single run computes."""
+    if np.ndim(beta) == 0:
+        return function(beta)
+    values, which = np.unique(beta, return_inverse=True)
+    return np.array([function(b) for b in values.tolist()])[which.reshape(-1)]
+
+
+def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float = 0.0):
     """Faratin et al. (1998), polynomial family.
 
     alpha(t) = kappa + (1 - kappa) * (min(t, T) / T) ** (1 / beta);  a(t) = r + (1 - r) * (1 - alpha(t)).
@@ -20,13 +29,13 @@ def polynomial_aspiration(t: float, deadline: float, beta: float, reserve, kappa
     Args:
         t: Rounds elapsed (0 in the first round).
         deadline: Rounds elapsed at the country's deadline, T; at t >= T the aspiration is the reserve.
-        beta: Concession exponent, > 0.
+        beta: Concession exponent, > 0: a number, or an array (one per replication).
         reserve: Reserve (walk-away) utility r: a number, or an array (one per replication).
         kappa: Share of the range conceded at once in the opening offer.
     """
     if deadline <= 0:
         return reserve
-    alpha = kappa + (1.0 - kappa) * (min(t, deadline) / deadline) ** (1.0 / beta)
+    alpha = per_value(lambda b: kappa + (1.0 - kappa) * (min(t, deadline) / deadline) ** (1.0 / b), beta)
     return reserve + (1.0 - reserve) * (1.0 - alpha)
 
 
@@ -37,7 +46,7 @@ def exponential_aspiration(t: float, deadline: float, beta: float, reserve, kapp
     """
     if deadline <= 0:
         return reserve
-    alpha = float(np.exp((1.0 - min(t, deadline) / deadline) ** beta * np.log(kappa)))
+    alpha = per_value(lambda b: float(np.exp((1.0 - min(t, deadline) / deadline) ** b * np.log(kappa))), beta)
     return reserve + (1.0 - reserve) * (1.0 - alpha)
 
 
@@ -50,6 +59,7 @@ class TimeDependent(Strategy):
 
     name = "time_dependent"
     classifier = {**Strategy.classifier, "time_dependent": True}
+    batched = frozenset({"beta"})
 
     class Params(StrategyParams):
         beta: float = Field(1.0, gt=0, description="concession exponent: <1 Boulware, 1 Linear, >1 Conceder")

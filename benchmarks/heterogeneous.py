@@ -1,0 +1,104 @@
+"""Heterogeneous batches: every replication its own parameter set (figures go in BENCHMARKS.md, section
+"Heterogeneous batches").
+
+    .venv/bin/python benchmarks/heterogeneous.py                  # both measurements
+    .venv/bin/python benchmarks/heterogeneous.py --sets 4000 --cells 2048
+
+1. A batch of ``--sets`` replications of nafta-2017, each with its own parameter set (the U.S. termination value,
+   Canada's beta, the partners' beliefs, belief erosion and aspiration noise drawn at random), against a one-set
+   batch of the same size: CPU seconds of each (``time.process_time``: fair on a busy machine), runs per CPU
+   second and their ratio (the heterogeneous batch's rate over the one-set batch's), the peak resident memory of
+   the process after each, and the first 200 sets run one by one as before (``with_overrides``, then ``run``).
+2. ``experiments/sensitivity.toml`` (Sobol over 11 parameters: 1,024 x 13 cells x 4 replications = 53,248
+   runs): its first ``--cells`` cells' tasks run in this process, as a sweep's workers run them
+   (``runs.run_task``), serially, and again one batch per cell (``runs.run_cells``, the sweep before
+   heterogeneous batches): CPU seconds per 1,000 runs and the CPU time of the whole sweep this implies, over 2
+   cores. ``benchmarks/sweep.py --experiment experiments/sensitivity.toml`` runs the whole sweep on 2 local
+   processes instead (wall clock, memory of the process tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+import bargaining
+from bargaining.experiment.designs import Design
+from bargaining.experiment.runs import Layout, run_cells, run_task
+from bargaining.experiment.spec import load_experiment
+from bargaining.experiment.sweep import tasks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def table(size: int, seed: int = 0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return {"US.termination_value": rng.uniform(0.0, 1.0, size), "CA.strategy.beta": rng.uniform(0.2, 3.0, size),
+            "CA.belief": rng.uniform(0.0, 1.0, size), "MX.belief": rng.uniform(0.0, 1.0, size),
+            "threat.belief_erosion": rng.uniform(0.0, 0.5, size), "noise.aspiration": rng.uniform(0.0, 0.1, size)}
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def batches(sets: int) -> None:
+    scenario = bargaining.load_scenario("nafta-2017")
+    seeds = np.arange(sets)
+    bargaining.run_batch(scenario, seeds[:20], parameters=table(20, 1))  # imports and first paths
+    start = time.process_time()
+    bargaining.run_batch(scenario, seeds)
+    one = time.process_time() - start
+    one_mb = peak_mb()
+    start = time.process_time()
+    bargaining.run_batch(scenario, seeds, parameters=table(sets))
+    many = time.process_time() - start
+    print(f"one-set batch of {sets:,}: {one:.2f} CPU s ({sets / one:,.0f} runs per CPU second), peak RSS "
+          f"{one_mb:.0f} MB")
+    print(f"batch of {sets:,} distinct parameter sets: {many:.2f} CPU s ({sets / many:,.0f} runs per CPU second), "
+          f"peak RSS {peak_mb():.0f} MB")
+    print(f"ratio (heterogeneous rate / one-set rate): {one / many:.2f}")
+    few, rows = min(sets, 200), table(sets)
+    start = time.process_time()
+    for r in range(few):  # what a user did before: a scenario per set, run alone
+        bargaining.run(scenario.with_overrides({p: v[r] for p, v in rows.items()}), seed=r, record=False)
+    alone = (time.process_time() - start) / few
+    print(f"the same sets one by one (with_overrides, then run; first {few}): {1 / alone:,.0f} runs per CPU second: "
+          f"the heterogeneous batch is {alone * sets / many:.0f} times faster")
+
+
+def sensitivity(cells: int) -> None:
+    experiment = load_experiment(ROOT / "experiments" / "sensitivity.toml")
+    design = Design(experiment)
+    layout = Layout.of(experiment.scenario, experiment.parameters, experiment.spec.outcomes)
+    todo = np.arange(min(cells, design.n_cells) * design.replications)
+    for label, function in (("one heterogeneous batch a task", run_task), ("one batch per cell", run_cells)):
+        runs, start = 0, time.process_time()
+        for task in tasks(experiment, design, layout, todo):
+            runs += function(task).num_rows
+        seconds = time.process_time() - start
+        total = design.n_runs * seconds / runs
+        print(f"sensitivity.toml, {label}: {runs:,} of its {design.n_runs:,} runs in {seconds:.1f} CPU s "
+              f"({1000 * seconds / runs:.2f} CPU s per 1,000 runs); the whole sweep: about {total:.0f} CPU s, "
+              f"{total / 2:.0f} s on 2 cores")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", type=int, default=4000)
+    parser.add_argument("--cells", type=int, default=2048, help="cells of sensitivity.toml to run (0: none)")
+    args = parser.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M')} {platform.machine()}, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
+    batches(args.sets)
+    if args.cells:
+        sensitivity(args.cells)
+
+
+if __name__ == "__main__":
+    main()
