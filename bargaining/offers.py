@@ -420,7 +420,7 @@ class Coalitions:
             value, in the tier it tables from, by falling utility to it.
         own: (P,) the proposer's utility of each.
         best: (P,) index of the package it tables when it may give up utility down to ``own[i]``: the best for
-            its winning coalition among the first i + 1 (prefix best).
+            its winning coalition among the first i + 1 (a running best).
         passing: whether they pass the rule as the proposer believes (every coalition member within its red
             lines and at or above its walk-away value).
     """
@@ -466,6 +466,20 @@ def coalition_score(surplus: np.ndarray, rule, inside: int | None) -> np.ndarray
     return worst
 
 
+def coalition_log_product(surplus: np.ndarray, rule, inside: int | None) -> np.ndarray:
+    """(...,) the log of the product of surpluses (Nash 1950) in the best winning coalition of each package."""
+    n = surplus.shape[-1]
+    veto = [v for v in rule.veto if v != inside]
+    others = [j for j in range(n) if j not in rule.veto and j != inside]
+    needed = rule.at_least - len(veto) - (inside is not None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(np.maximum(surplus, 0.0))
+    total = logs[..., veto].sum(axis=-1)
+    if needed > 0:
+        total = total + -np.partition(-logs[..., others], needed - 1, axis=-1)[..., :needed].sum(axis=-1)
+    return np.nan_to_num(total, nan=-np.inf)
+
+
 def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule
                ) -> Coalitions | None:
     """The ranked packages a proposer tables from under a quota (``coalition_offers``); None when the space has
@@ -473,8 +487,10 @@ def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: 
 
     Tiers: if some package passes as the proposer believes, it tables only passing packages; else, if some keeps
     every veto party at its walk-away value, only those; else any. Within the tier, at aspiration a it tables the
-    package best for its winning coalition (largest worst surplus, then its own utility, then everybody's
-    surplus) among those worth at least a to it; when none is, the one worth most to it.
+    package best for its winning coalition among those worth at least a to it: the smallest shortfall of a member
+    below its walk-away value, then the largest Nash product of the members' surpluses (Nash 1950, over the
+    coalition, as ``analysis.nash`` under a quota), then its own utility, then everybody's surplus. When no
+    package of the tier is worth a to it, it tables the one worth most to it.
     """
     packages = candidates(space)
     if packages is None:
@@ -493,7 +509,9 @@ def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: 
     welfare = np.where(np.isfinite(surplus[index]), surplus[index], -1.0).sum(axis=1)
     by_own = index[np.lexsort((-score[index], -own[index]))]  # falling own utility, ties: coalition first
     rank = np.empty(len(index), dtype=np.int64)
-    order = np.lexsort((welfare, own[index], score[index]))  # rising: coalition score, own, everybody's
+    nash = coalition_log_product(surplus[index], rule, proposer)
+    # rising: the coalition's worst shortfall below its walk-away values, then its Nash product, own, everybody's
+    order = np.lexsort((welfare, own[index], nash, np.minimum(score[index], 0.0)))
     rank[order] = np.arange(len(index))
     ranks = rank[np.searchsorted(index, by_own)]
     best = np.maximum.accumulate(ranks)

@@ -23,7 +23,7 @@ from bargaining.strategies import STRATEGIES
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
 GAMES = ("port-expansion", str(TESTS / "quota_veto.toml"), str(TESTS / "island_airport.toml"),
-         str(TESTS / "world_climate.toml"))
+         str(TESTS / "harbour_sport_7.toml"))
 PROTOCOLS = ("alternating_offers", "single_text", "bilateral_first")
 # every registered strategy for any number of parties (rubinstein: two parties only), no aliases
 STRATEGY_NAMES = ("scenario", *(name for name, cls in STRATEGIES.items()
