@@ -68,6 +68,16 @@ class CountryAgent(mesa.Agent):
     def clock(self):
         return self.model.clock
 
+    @property
+    def rule(self):
+        return self.model.rule
+
+    @property
+    def walk_aways(self) -> np.ndarray:
+        """(R, N) every country's walk-away value this round (public, as the weights are: the engine's complete
+        information)."""
+        return np.stack([a.walk_away for a in self.model.countries], axis=1)
+
     def groups_of(self, rows: np.ndarray):
         """The replications ``rows`` by preferences: pairs (group, Preferences, (R,) mask)."""
         return self.model.groups_of(rows)

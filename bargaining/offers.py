@@ -27,6 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .cache import Cache, fingerprint
 from .issues import IssueSpace
 from .preferences import Preferences
 
@@ -435,3 +436,143 @@ def _at(paths: list[ConcessionPath], which: np.ndarray, issue: np.ndarray, step:
     width = np.array([path.positions.shape[1] for path in paths])
     first = np.cumsum([path.positions.size for path in paths]) - len(paths[0].start) * width
     return np.concatenate([path.positions.ravel() for path in paths])[first[which] + issue * width[which] + step]
+
+
+# ------------------------------------------------------------------------------------------- coalition offers
+ENUMERABLE = 100_000  # most packages a coalition-aware proposer (or mediator) weighs one by one
+CONTINUOUS_POINTS = 11  # positions of a continuous issue among them
+
+
+@dataclass(frozen=True)
+class Coalitions:
+    """Every package a proposer could table under a quota rule, ranked for it (``coalitions``).
+
+    Attributes:
+        packages: (P, K) the candidate packages within the proposer's red lines and worth at least its walk-away
+            value, in the tier it tables from, by falling utility to it.
+        own: (P,) the proposer's utility of each.
+        best: (P,) index of the package it tables when it may give up utility down to ``own[i]``: the best for
+            its winning coalition among the first i + 1 (a running best).
+        passing: whether they pass the rule as the proposer believes (every coalition member within its red
+            lines and at or above its walk-away value).
+    """
+
+    packages: np.ndarray
+    own: np.ndarray
+    best: np.ndarray
+    passing: bool
+
+
+def candidates(space: IssueSpace) -> np.ndarray | None:
+    """(P, K) every package of the space (continuous issues at ``CONTINUOUS_POINTS`` evenly spaced positions),
+    None when there are more than ``ENUMERABLE``."""
+    counts = np.where(space.discrete, space.sizes + 1, CONTINUOUS_POINTS)
+    if np.prod(counts.astype(float)) > ENUMERABLE:
+        return None
+    axes = [space.positions(k) if space.discrete[k] else np.linspace(0.0, 1.0, CONTINUOUS_POINTS)
+            for k in range(len(space))]
+    return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, len(space))
+
+
+def surpluses(prefs: Preferences, packages: np.ndarray, walk_away: np.ndarray) -> np.ndarray:
+    """(P, N) each country's surplus over its walk-away value as a share of the most it could gain,
+    (u - w) / (1 - w); -inf across its red lines (the scale of the Kalai-Smorodinsky solution)."""
+    gain = (prefs.utility(packages) - walk_away) / np.maximum(1.0 - walk_away, 1e-9)
+    return np.where(prefs.within_red_lines(packages), gain, -np.inf)
+
+
+def coalition_score(surplus: np.ndarray, rule, inside: int | None) -> np.ndarray:
+    """(...,) the worst surplus in the best winning coalition of each package (surplus (..., N)): every veto party
+    and the others with the largest surpluses, as many as the rule needs (Baron & Ferejohn 1989: the cheapest
+    coalition that wins). ``inside``: a party counted as a yes already (the proposer), or None (a mediator)."""
+    n = surplus.shape[-1]
+    veto = [v for v in rule.veto if v != inside]
+    others = [j for j in range(n) if j not in rule.veto and j != inside]
+    needed = rule.at_least - len(veto) - (inside is not None)
+    worst = np.full(surplus.shape[:-1], np.inf)
+    if veto:
+        worst = surplus[..., veto].min(axis=-1)
+    if needed > 0:
+        kth = -np.partition(-surplus[..., others], needed - 1, axis=-1)[..., needed - 1]
+        worst = np.minimum(worst, kth)
+    return worst
+
+
+def coalition_log_product(surplus: np.ndarray, rule, inside: int | None) -> np.ndarray:
+    """(...,) the log of the product of surpluses (Nash 1950) in the best winning coalition of each package."""
+    n = surplus.shape[-1]
+    veto = [v for v in rule.veto if v != inside]
+    others = [j for j in range(n) if j not in rule.veto and j != inside]
+    needed = rule.at_least - len(veto) - (inside is not None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.log(np.maximum(surplus, 0.0))
+    total = logs[..., veto].sum(axis=-1)
+    if needed > 0:
+        total = total + -np.partition(-logs[..., others], needed - 1, axis=-1)[..., :needed].sum(axis=-1)
+    return np.nan_to_num(total, nan=-np.inf)
+
+
+def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule
+               ) -> Coalitions | None:
+    """The ranked packages a proposer tables from under a quota (``coalition_offers``); None when the space has
+    too many packages to weigh one by one or none is within its red lines and worth its walk-away value.
+
+    Tiers: if some package passes as the proposer believes, it tables only passing packages; else, if some keeps
+    every veto party at its walk-away value, only those; else any. Within the tier, at aspiration a it tables the
+    package best for its winning coalition among those worth at least a to it: the smallest shortfall of a member
+    below its walk-away value, then the largest Nash product of the members' surpluses (Nash 1950, over the
+    coalition, as ``analysis.nash`` under a quota), then its own utility, then everybody's surplus. When no
+    package of the tier is worth a to it, it tables the one worth most to it.
+    """
+    packages = candidates(space)
+    if packages is None:
+        return None
+    surplus = surpluses(prefs, packages, walk_away)
+    own = prefs.utility(packages)[:, proposer]
+    mine = np.isfinite(surplus[:, proposer]) & (own >= walk_away[proposer] - 1e-12)
+    if not mine.any():
+        return None
+    score = coalition_score(surplus, rule, proposer)
+    veto = [v for v in rule.veto if v != proposer]
+    vetoes_content = surplus[:, veto].min(axis=1, initial=np.inf) >= -1e-12
+    passing = mine & (score >= -1e-12)
+    tier = passing if passing.any() else (mine & vetoes_content if (mine & vetoes_content).any() else mine)
+    index = np.flatnonzero(tier)
+    welfare = np.where(np.isfinite(surplus[index]), surplus[index], -1.0).sum(axis=1)
+    by_own = index[np.lexsort((-score[index], -own[index]))]  # falling own utility, ties: coalition first
+    rank = np.empty(len(index), dtype=np.int64)
+    nash = coalition_log_product(surplus[index], rule, proposer)
+    # rising: the coalition's worst shortfall below its walk-away values, then its Nash product, own, everybody's
+    order = np.lexsort((welfare, own[index], nash, np.minimum(score[index], 0.0)))
+    rank[order] = np.arange(len(index))
+    ranks = rank[np.searchsorted(index, by_own)]
+    best = np.maximum.accumulate(ranks)
+    best_at = np.empty(len(index), dtype=np.int64)
+    best_at[ranks] = np.arange(len(index))
+    return Coalitions(packages[by_own], own[by_own], best_at[best], bool(passing.any()))
+
+
+_COALITIONS: Cache[Coalitions | None] = Cache(512)
+
+
+def coalition_offers(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule,
+                     aspiration: np.ndarray) -> np.ndarray | None:
+    """(M, K) what a proposer tables under a quota rule at M aspirations, as it believes the others' preferences
+    (``prefs``) and walk-away values ((N,) ``walk_away``): the package best for a winning coalition among those
+    worth its aspiration to it (``coalitions``); None where ``coalitions`` is None (the caller falls back on the
+    concession path). Cached by preferences, space, walk-away values, rule and proposer."""
+    key = fingerprint(prefs.fingerprint, space.steps, walk_away, repr(rule), proposer)
+    ranked = _COALITIONS.get(key, lambda: coalitions(prefs, space, proposer, walk_away, rule))
+    if ranked is None:
+        return None
+    reach = np.searchsorted(-ranked.own, -np.asarray(aspiration) + 1e-12, side="right")  # worth at least a
+    return ranked.packages[ranked.best[np.maximum(reach - 1, 0)]]
+
+
+def coalition_ceiling(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule
+                      ) -> float | None:
+    """The most a proposer can get from a package that passes as it believes (None if none does or the space is
+    too large): asking more is asking for a package no winning coalition accepts."""
+    key = fingerprint(prefs.fingerprint, space.steps, walk_away, repr(rule), proposer)
+    ranked = _COALITIONS.get(key, lambda: coalitions(prefs, space, proposer, walk_away, rule))
+    return None if ranked is None or not ranked.passing else float(ranked.own[0])

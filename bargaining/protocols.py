@@ -20,6 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from . import offers
 from .views import Table
 
 MEDIATOR = -1  # ``Agreements.proposer`` of a mediator's text
@@ -148,7 +149,8 @@ class SingleText(Protocol):
                 package = table.propose(np.full(self.size, agent.row), rows)
                 table.table(np.full(self.size, agent.row), package, rows)
                 positions[rows, agent.row] = package[rows]
-        self.text = np.where(live[:, None], self.redraft(table, positions, live), self.text)
+        redraft = self.redraft if table.rule.unanimous else self.coalition_redraft
+        self.text = np.where(live[:, None], redraft(table, positions, live), self.text)
         if live[0]:
             table.record(self.mediator, self.text[0])
         yes = table.answers(self.text, np.broadcast_to(live[:, None], self.objections.shape))
@@ -169,6 +171,37 @@ class SingleText(Protocol):
         text = np.zeros((positions.shape[0], positions.shape[2]))
         for _, prefs, members in table.groups_of(rows):
             text[members] = SingleText._redraft(prefs, space, positions[members])
+        return text
+
+    @staticmethod
+    def coalition_redraft(table: Table, positions: np.ndarray, rows: np.ndarray, chunk: int = 256) -> np.ndarray:
+        """Under a quota rule: the text that comes closest to the demands of a winning coalition. Each party's
+        demand is its utility of the position it stated (of the text, if it accepted it); the text is the package
+        whose worst shortfall from demand, over the veto parties and the others nearest their demands (as many as
+        the rule needs; each within its red lines and walk-away value), is smallest, each shortfall a share of
+        what the party could gain above its walk-away value; ties go to the largest sum of surpluses. The text
+        thus moves toward the party that blocks it (Raiffa 1982, ch. 14: the mediator redrafts to meet the
+        objections that stand in the way). Where the space is too large to weigh package by package: ``redraft``."""
+        packages = offers.candidates(table.space)
+        if packages is None:
+            return SingleText.redraft(table, positions, rows)
+        walk_away = np.stack([agent.walk_away for agent in table.countries], axis=1)  # (R, N)
+        scale = np.maximum(1.0 - walk_away, 1e-9)
+        n = walk_away.shape[1]
+        text = np.zeros((positions.shape[0], positions.shape[2]))
+        for _, prefs, members in table.groups_of(rows):
+            u = prefs.utility(packages)  # (P, N)
+            inside = prefs.within_red_lines(packages)
+            for start in range(0, members.sum(), chunk):
+                index = np.flatnonzero(members)[start:start + chunk]
+                demand = prefs.utility(positions[index])[:, np.arange(n), np.arange(n)]  # (M, N)
+                w, d = walk_away[index][:, None], scale[index][:, None]
+                content = inside & (u >= w - 1e-12)  # (M, P, N)
+                gap = np.where(content, (u - demand[:, None]) / d, -np.inf)
+                score = offers.coalition_score(gap, table.rule, None)
+                welfare = np.where(content, (u - w) / d, 0.0).sum(axis=-1)
+                best = np.argmax(np.where(score == score.max(axis=1, keepdims=True), welfare, -np.inf), axis=1)
+                text[index] = packages[best]
         return text
 
     @staticmethod
@@ -204,8 +237,8 @@ class BilateralFirst(Protocol):
     Rounds run as in alternating offers while a deal of all is possible (a package that passes the decision rule
     binds all). From the deadline round on, a package that the proposer and some but not all of the others
     accept may be signed by those who accept it (with a threatener in the scenario, only a group that includes
-    it: only the country able to end NAFTA can replace it; under a quota rule, only a group with every veto
-    party). The countries left out may then accede to the signed text, unchanged, in any
+    it: only the country able to end NAFTA can replace it). Under a quota rule no group signs first: a group the
+    rule lets pass binds every country (a deal), and a smaller one is not enough. The countries left out may then accede to the signed text, unchanged, in any
     later round until the talks would end (notice expiry or horizon): a country accedes when it would
     accept the text. When all have signed the outcome is a ``deal``; otherwise, when talks end, it is
     ``bilateral`` and each country left out gets its termination value (the signatories' agreement
@@ -228,12 +261,14 @@ class BilateralFirst(Protocol):
         if np.count_nonzero(acceding):
             self._accession(table, acceding, agreed, now=True)
         order = table.proposer_order()
-        threatener, veto = table.threatener, list(table.rule.veto)
+        threatener = table.threatener
         for position in range(self.parties):
             if not np.count_nonzero(open_):
                 break
             proposer, package, yes = self._offers(table, open_, agreed, position, order)
-            group = (yes.sum(axis=1) >= 2) & yes[:, veto].all(axis=1)
+            # under a quota rule the rule says who must agree: a group it lets pass binds all (a deal), a smaller one
+            # may not sign
+            group = (yes.sum(axis=1) >= 2) & table.rule.unanimous
             if threatener is not None:
                 group &= yes[:, threatener]
             signing = open_ & group & (table.clock.round >= table.clock.deadline_round)

@@ -62,6 +62,8 @@ class Negotiator(Home, Protocol):
         space: The issue space.
         clock: Rounds and deadlines (read only).
         walk_away: (R,) its walk-away value this round.
+        walk_aways: (R, N) every country's walk-away value this round (complete information, as the weights).
+        rule: The table's decision rule (coalition-aware offers under a quota: ``offers.coalition_offers``).
         aspiration: (R,) its aspiration this round (after noise and floors).
         offer: (R, K) the package it tabled this round, where ``offered`` (R,).
     """
@@ -71,6 +73,8 @@ class Negotiator(Home, Protocol):
     countries: tuple[str, ...]
     size: int
     walk_away: np.ndarray
+    walk_aways: np.ndarray
+    rule: Rule
     aspiration: np.ndarray
     offer: np.ndarray
     offered: np.ndarray

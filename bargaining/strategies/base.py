@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from .. import offers
 from ..views import Negotiator
 
 
@@ -75,8 +76,11 @@ class Strategy:
         raise NotImplementedError
 
     def propose(self, agent: Negotiator, rows: np.ndarray) -> np.ndarray:
-        """(R, K) the package (normalised) the agent tables this round in the replications ``rows`` (R,) bool."""
-        return agent.package_at(agent.aspiration, rows)
+        """(R, K) the package (normalised) the agent tables this round in the replications ``rows`` (R,) bool: under
+        unanimity its concession path's, under a quota its winning coalition's (``coalition_packages``)."""
+        if agent.rule.unanimous:
+            return agent.package_at(agent.aspiration, rows)
+        return coalition_packages(agent, agent.aspiration, rows)
 
     def accepts(self, agent: Negotiator, packages: np.ndarray, utility: np.ndarray) -> np.ndarray:
         """(R,) whether the agent accepts each replication's package (R, K) worth ``utility`` (R,) to it (red lines
@@ -91,3 +95,62 @@ class Strategy:
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in self.params.model_dump().items())
         return f"{type(self).__name__}({params})"
+
+
+def coalition_packages(agent: Negotiator, aspiration: np.ndarray, rows: np.ndarray,
+                       believed=lambda prefs, members: [(prefs, members)]) -> np.ndarray:
+    """(R, K) in the replications ``rows``, what the agent tables under a quota rule at ``aspiration`` (R,): the
+    package best for its winning coalition among those worth the aspiration to it (``offers.coalition_offers``,
+    Baron & Ferejohn 1989), or its concession path's where the space is too large to weigh package by package.
+
+    Args:
+        believed: ``(prefs, members) -> [(Preferences, members)]``, the preferences it believes the others hold in
+            the replications ``members`` (default: the true ones; ``opponent_model``: its estimates).
+    """
+    packages = np.zeros((agent.size, len(agent.space)))
+    path = np.zeros(agent.size, dtype=bool)
+    walk_aways = agent.walk_aways
+    for _, prefs, group in agent.groups_of(rows):
+        for beliefs, members in believed(prefs, group):
+            index = np.flatnonzero(members)
+            distinct, which = np.unique(walk_aways[index], axis=0, return_inverse=True)
+            for d, walk_away in enumerate(distinct):
+                these = index[which.reshape(-1) == d]
+                x = offers.coalition_offers(beliefs, agent.space, agent.row, walk_away, agent.rule, aspiration[these])
+                if x is None:
+                    path[these] = True
+                else:
+                    packages[these] = x
+    if path.any():
+        packages[path] = agent.package_at(aspiration, path)[path]
+    return packages
+
+
+def coalition_ceilings(agent: Negotiator) -> np.ndarray:
+    """(R,) the most the agent can get from a package that passes the quota rule as it believes
+    (``offers.coalition_ceiling``); 1 where no package passes or the space is too large to tell."""
+    ceiling = np.ones(agent.size)
+    walk_aways = agent.walk_aways
+    for _, prefs, members in agent.groups_of(np.ones(agent.size, dtype=bool)):
+        index = np.flatnonzero(members)
+        distinct, which = np.unique(walk_aways[index], axis=0, return_inverse=True)
+        for d, walk_away in enumerate(distinct):
+            best = offers.coalition_ceiling(prefs, agent.space, agent.row, walk_away, agent.rule)
+            ceiling[index[which.reshape(-1) == d]] = 1.0 if best is None else best
+    return ceiling
+
+
+def coalition_members(agent: Negotiator, packages: np.ndarray) -> np.ndarray:
+    """(R, N) the others in the agent's winning coalition for each replication's package (R, K): every veto party
+    and the others with the largest surpluses (``offers.surpluses``), as many as the rule needs."""
+    surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)
+    n = surplus.shape[1]
+    rule, me = agent.rule, agent.row
+    members = np.zeros((agent.size, n), dtype=bool)
+    members[:, [v for v in rule.veto if v != me]] = True
+    others = np.array([j for j in range(n) if j not in rule.veto and j != me], dtype=int)
+    needed = rule.at_least - len([v for v in rule.veto if v != me]) - 1
+    if needed > 0 and others.size:
+        order = np.argsort(-surplus[:, others], axis=1, kind="stable")[:, :needed]
+        members[np.arange(agent.size)[:, None], others[order]] = True
+    return members

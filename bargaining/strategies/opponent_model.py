@@ -9,7 +9,8 @@ renormalised. (HardHeaded counts issues unchanged since the previous offer; that
 already conceded in full, which logrolling countries do first on the issues they care least about, so
 here the count is of issues unchanged since the opening offer.) Offers are the logrolling offers of
 ``offers.concession_path`` built on the estimated preferences; the aspiration follows Faratin's
-polynomial time-dependent tactic.
+polynomial time-dependent tactic. Under a quota rule its offers are coalition-aware (``base.coalition_packages``)
+on the estimated preferences.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from pydantic import Field
 
 from .. import offers
-from .base import Strategy, StrategyParams
+from .base import Strategy, StrategyParams, coalition_packages
 from .time_dependent import polynomial_aspiration
 
 
@@ -81,8 +82,11 @@ class OpponentModel(Strategy):
         """Offers cut from the concession paths on the estimated preferences (``rounded``), one per distinct
         estimate; those not in the scenario's cache yet are built at once (``Negotiator.concession_paths``)."""
         self._start(agent)
-        packages = np.zeros((agent.size, len(agent.space)))
         rounded = self.rounded(agent)
+        if not agent.rule.unanimous:
+            return coalition_packages(agent, agent.aspiration, rows, lambda prefs, members: self.believed(
+                prefs, members, rounded))
+        packages = np.zeros((agent.size, len(agent.space)))
         for _, prefs, members in agent.groups_of(rows):
             index = np.flatnonzero(members)
             estimates = np.ascontiguousarray(rounded[index].reshape(len(index), -1))
@@ -92,6 +96,18 @@ class OpponentModel(Strategy):
             paths = agent.concession_paths(prefs, estimates[first].reshape(-1, *rounded.shape[1:]))
             packages[index] = offers.offers(paths, which.reshape(-1), 1.0 - agent.aspiration[index])
         return packages
+
+    @staticmethod
+    def believed(prefs, members: np.ndarray, rounded: np.ndarray):
+        """The preferences of ``members`` (R,) with each distinct estimate (``rounded``) in place of the weights:
+        pairs (Preferences, mask)."""
+        index = np.flatnonzero(members)
+        estimates = rounded[index].reshape(len(index), -1)
+        distinct, which = np.unique(estimates, axis=0, return_inverse=True)
+        for e, weights in enumerate(distinct):
+            mask = np.zeros_like(members)
+            mask[index[which.reshape(-1) == e]] = True
+            yield replace(prefs, weights=weights.reshape(rounded.shape[1:])), mask
 
     def rounded(self, agent) -> np.ndarray:
         """(R, N, K) the estimated weights, the others' rounded to ``resolution`` (so that runs share concession

@@ -10,6 +10,16 @@ over those who tabled something new since the last round (in table order).
   it cuts its own demand above its walk-away value, aspiration - walk-away, by the same share;
 * absolute tit-for-tat: it lowers its aspiration by the utility the others' last offers gained it.
 
+Under a quota rule (docs/model.md, "Coalitions") a country needs only a winning coalition, and the others' offers
+go to coalitions of their own, so a package that leaves it out is no retreat toward it. There it reciprocates
+multilaterally: each other's concession is measured in that country's own surplus (what it gave up to the table,
+as a share of what it could gain), and averaged over the members of the coalition it needs (its veto parties
+and the others its own offer serves best); its aspiration never asks more than the best package that passes
+as it believes gives it. When its coalition concedes nothing in a round (with few packages, offers stand still
+once the concessions shrink below a step between packages) it makes the opening move again: generous
+tit-for-tat (Nowak & Sigmund 1992), which breaks the deadlock of reciprocators that wait for each other. Relative shares are averaged geometrically there (their product telescopes to the
+coalition's total concession; an arithmetic mean of noisy ratios drifts upward).
+
 ``delta`` is Faratin's window: reciprocate the concession made ``delta`` offers back. Like Axelrod's
 TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it concedes ``first_move``.
 """
@@ -19,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from .base import Strategy, StrategyParams
+from .. import offers
+from .base import Strategy, StrategyParams, coalition_ceilings, coalition_members
 
 
 class _Reciprocal(Strategy):
@@ -36,6 +47,7 @@ class _Reciprocal(Strategy):
         self.seen: np.ndarray | None = None  # (R, N, delta + 1) own utility of each other's last offers (a ring)
         self.count: np.ndarray | None = None  # (R, N) offers seen from each other
         self.used: np.ndarray | None = None  # (R, N) offers already reciprocated
+        self.multilateral = False  # under a quota rule (set each round)
 
     def _start(self, agent) -> None:
         if self.target is None:
@@ -49,6 +61,9 @@ class _Reciprocal(Strategy):
         self._start(agent)
         r = np.flatnonzero(rows)
         who = proposer[r]
+        if not agent.rule.unanimous:  # what the proposer keeps back: 1 - its own surplus share
+            surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)
+            utility = 1.0 - surplus[np.arange(agent.size), proposer]
         self.seen[r, who, self.count[r, who] % (self.params.delta + 1)] = utility[r]
         self.count[r, who] += 1
 
@@ -56,6 +71,10 @@ class _Reciprocal(Strategy):
         self._start(agent)
         delta, ring = self.params.delta, self.params.delta + 1
         new = (self.count > self.used) & (self.count > delta)  # (R, N): a pair to reciprocate
+        self.multilateral = not agent.rule.unanimous
+        if self.multilateral:  # only the coalition it needs; its aspiration within what can pass
+            self.target = np.minimum(self.target, coalition_ceilings(agent))
+            new &= coalition_members(agent, agent.offer)
         rows = np.arange(agent.size)[:, None]
         others = np.arange(new.shape[1])[None, :]
         before = self.seen[rows, others, (self.count - delta - 1) % ring]
@@ -63,7 +82,9 @@ class _Reciprocal(Strategy):
         self.used = np.where(new, self.count, self.used)
         paired = new.any(axis=1)
         target = np.where(paired, self.reciprocate(new, before, after, agent.walk_away), self.target)
-        if agent.clock.round == 2:
+        if self.multilateral and agent.clock.round >= 2:  # a standstill of its coalition: a generous move
+            target = np.where(target >= self.target - 1e-12, target - self.params.first_move, target)
+        elif agent.clock.round == 2:
             target = np.where(paired, target, target - self.params.first_move)
         self.target = np.minimum(np.maximum(target, agent.walk_away), 1.0)
         return self.target
@@ -90,6 +111,8 @@ class RelativeTitForTat(_Reciprocal):
     def reciprocate(self, new, before, after, walk_away):
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = np.where(1.0 - before > 1e-12, (1.0 - after) / (1.0 - before), 1.0)
+        if self.multilateral:  # ratios average geometrically: their product telescopes, noise adds no drift
+            return walk_away + (self.target - walk_away) * np.exp(self._mean(new, np.log(np.maximum(shares, 1e-12))))
         return walk_away + (self.target - walk_away) * self._mean(new, shares)
 
 
