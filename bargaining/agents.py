@@ -68,6 +68,10 @@ class CountryAgent(mesa.Agent):
     def clock(self):
         return self.model.clock
 
+    @property
+    def seeds(self):
+        return self.model.seeds
+
     def groups_of(self, rows: np.ndarray):
         """The replications ``rows`` by preferences: pairs (group, Preferences, (R,) mask)."""
         return self.model.groups_of(rows)
