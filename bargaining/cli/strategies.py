@@ -20,8 +20,9 @@ def catalogue() -> list[dict]:
 
 def cmd_strategies(args) -> None:
     if args.negmas:
-        from ..negmas import agent_names
+        from ..negmas import agent_names, require
 
+        require("bargaining strategies --negmas")
         names = [f"negmas:{n}" for n in agent_names()]
         print(json.dumps(names, indent=2) if args.json else "\n".join(names))
         return

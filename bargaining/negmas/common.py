@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 
-from ..errors import UsageError
+from ..errors import ScenarioError, UsageError
 
 #: A strategy name with this prefix seats a NegMAS negotiator: ``negmas:Atlas3``.
 PREFIX = "negmas:"
@@ -24,14 +24,14 @@ INSTALL = "pip install 'bargaining[negmas]'"
 SKIP = {"meta", "elicitation"}
 
 
-def require(what: str = "NegMAS") -> None:
-    """Import NegMAS, or raise the one-line ``UsageError`` that says how to install it."""
+def require(what: str = "bargaining.negmas") -> None:
+    """Import NegMAS, or raise the one-line ``UsageError`` that says how to install it (``what`` needs it)."""
     try:
         import negmas  # noqa: F401
         import negmas_genius_agents  # noqa: F401
     except ImportError:
-        raise UsageError(f"{what}: NegMAS is not installed; install the optional extra (AGPL-3.0): {INSTALL}") \
-            from None
+        raise UsageError(f"{what}: needs NegMAS, which is not installed; install the optional extra (AGPL-3.0): "
+                         f"{INSTALL}") from None
 
 
 @cache
@@ -67,7 +67,7 @@ def agent_class(name: str) -> type:
 
     Raises:
         UsageError: NegMAS is not installed.
-        KeyError: No such negotiator.
+        ScenarioError: No such negotiator.
     """
     name = name.removeprefix(PREFIX)
     require(PREFIX + name)
@@ -81,7 +81,8 @@ def agent_class(name: str) -> type:
     except (ImportError, AttributeError, ValueError):
         cls = None
     if not (inspect.isclass(cls) and issubclass(cls, GBNegotiator)):
-        raise KeyError(name)
+        raise ScenarioError(f"{PREFIX}{name}: expected a NegMAS negotiator of `bargaining strategies --negmas` or "
+                            "the dotted path of an SAO negotiator class, found none of that name")
     return cls
 
 

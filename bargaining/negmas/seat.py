@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import Field
 
 from .. import streams
+from ..errors import ScenarioError
 from ..strategies.base import STRATEGIES, Strategy, StrategyParams
 from ..views import Negotiator
 from .common import PREFIX, OwnRandom, agent_class
@@ -83,10 +84,15 @@ def utility_function(space, preferences, row: int, positions: list[np.ndarray], 
     return ufun, outcomes
 
 
+#: Most outcomes a seat's negotiator may enumerate (ANAC agents sort them all; 4 million took minutes).
+MAX_OUTCOMES = 200_000
+
+
 class _Seat:
     """One replication's NegMAS negotiator, in a host ``SAOMechanism`` whose state bargaining's rounds set."""
 
-    def __init__(self, factory: type, options: dict, agent: Negotiator, r: int, steps: int, points: int, seed: int):
+    def __init__(self, name: str, factory: type, options: dict, agent: Negotiator, r: int, steps: int, points: int,
+                 seed: int):
         from negmas.sao import SAOMechanism
 
         rows = np.zeros(agent.size, dtype=bool)
@@ -94,6 +100,11 @@ class _Seat:
         preferences = agent.preferences_of(rows)
         self.space, self.code, self.steps = agent.space, agent.code, steps
         self.positions = grid(agent, agent.row, preferences, points)
+        size = int(np.prod([len(p) for p in self.positions], dtype=float))
+        if size > MAX_OUTCOMES:
+            raise ScenarioError(f"{agent.code}.strategy.points: {name} would enumerate {size} outcomes "
+                                f"with {points} values per continuous issue; expected at most {MAX_OUTCOMES}: set "
+                                f"fewer, e.g. --set {agent.code}.strategy.points=3")
         self.ufun, outcomes = utility_function(agent.space, preferences, agent.row, self.positions,
                                                agent.walk_away[r])
         self.names = [labels(agent.space, k, p) for k, p in enumerate(self.positions)]
@@ -192,8 +203,8 @@ class NegmasSeat(Strategy, register=False):
             clock = agent.clock
             steps = clock.deadline_round if self.params.clock == "deadline" else clock.horizon_round
             seeds = streams.uniform(np.asarray(agent.seeds, dtype=np.uint64), 0, agent.row, streams.NEGMAS)
-            self.seats = [_Seat(self.negotiator, dict(self.params.options), agent, r, steps, self.params.points,
-                                int(seeds[r] * 2**52)) for r in range(agent.size)]
+            self.seats = [_Seat(self.name, self.negotiator, dict(self.params.options), agent, r, steps,
+                                self.params.points, int(seeds[r] * 2**52)) for r in range(agent.size)]
             self.last = np.ones(agent.size)
             self.offer = np.zeros((agent.size, len(agent.space)))
             self.pending = np.zeros(agent.size, dtype=bool)
@@ -234,7 +245,7 @@ def seat_class(name: str) -> type[NegmasSeat]:
 
     Raises:
         UsageError: NegMAS is not installed (one line: how to install it).
-        KeyError: No NegMAS SAO negotiator of that name.
+        ScenarioError: No NegMAS SAO negotiator of that name.
     """
     factory = agent_class(name)
     doc = f"NegMAS negotiator {factory.__module__}.{factory.__qualname__} at the table (bargaining.negmas.seat)."
