@@ -15,8 +15,9 @@ through ``negmas:NAME``::
 Per domain and match: agreement share; welfare, the mean utility per party over all runs (no deal: the
 walk-away outcome); and, over the deals, the mean Euclidean distance in utility space to the Nash point, the mean
 Pareto distance (the utility every party could still gain at once) and the share of weakly Pareto-efficient deals
-(distance <= 1e-6), from ``bargaining.analysis.deal_metrics`` at the initial walk-away values. Cross-play also gives the bargaining seat's and the agents' mean utility. Prints
-markdown tables (docs/theory.md, BENCHMARKS.md) and writes every row to ``--out``.
+(distance <= 1e-6), from ``bargaining.analysis.deal_metrics`` at the initial walk-away values. Cross-play also
+gives the bargaining seat's and the agents' mean utility. Prints markdown tables (docs/theory.md, BENCHMARKS.md)
+and writes every row to ``--out``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ DOMAINS = {  # name -> source; NegMAS seats cut nafta's four continuous issues i
     "allotment": ROOT / "tests" / "data" / "geniusweb" / "allotment",
 }
 POINTS = {"nafta-2017": 3}
+COLUMNS = ["agreement", "welfare", "nash_distance", "pareto_distance", "weakly_efficient", "runs"]
 
 
 def genius_folder(name: str, source, into: Path) -> Path:
@@ -150,12 +152,12 @@ def main(argv=None) -> int:
 
     selfplay = table[table["kind"] == "self"].groupby(["ours"], sort=False).apply(summarise, include_groups=False)
     print("Self-play, over all domains (every seat the same):\n")
-    print(selfplay[["agreement", "welfare", "nash_distance", "pareto_distance", "weakly_efficient", "runs"]].to_markdown(floatfmt=".3f"))
+    print(selfplay[COLUMNS].to_markdown(floatfmt=".3f"))
     by_domain = table[table["kind"] == "self"].assign(family=lambda t: np.where(t["ours"].str.startswith("negmas:"),
                                                                                 "ANAC agents", "bargaining"))
     per = by_domain.groupby(["domain", "family"], sort=False).apply(summarise, include_groups=False)
     print("\nSelf-play per domain (mean over the strategies of each family):\n")
-    print(per[["agreement", "welfare", "nash_distance", "pareto_distance", "weakly_efficient", "runs"]].to_markdown(floatfmt=".3f"))
+    print(per[COLUMNS].to_markdown(floatfmt=".3f"))
     cross = table[table["kind"] == "cross"].groupby(["ours", "theirs"], sort=False).apply(summarise,
                                                                                            include_groups=False)
     print("\nCross-play, over all domains (one country plays ours, the others theirs, each country in turn):\n")

@@ -18,7 +18,8 @@ from bargaining.strategies.time_dependent import polynomial_aspiration
 
 DATA = Path(__file__).parent / "data"
 HARBOUR = DATA / "genius" / "harbour"
-NO_NEGMAS = "import sys; sys.modules['negmas'] = None; from bargaining.cli.main import main; sys.exit(main(sys.argv[1:]))"
+NO_NEGMAS = ("import sys; sys.modules['negmas'] = None; from bargaining.cli.main import main; "
+             "sys.exit(main(sys.argv[1:]))")  # ``import negmas`` fails, as without the extra
 
 
 # ----------------------------------------------------------------------------------------- without the extra
