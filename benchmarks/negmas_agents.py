@@ -10,7 +10,8 @@ through ``negmas:NAME``::
     .venv/bin/python benchmarks/negmas_agents.py [--seeds 10] [--out benchmarks/negmas_agents.csv]
 
 * self-play: every seat plays the same strategy or agent;
-* cross-play: one country plays a bargaining strategy, the others one ANAC agent, each country in turn.
+* cross-play: one country plays a bargaining strategy, the others one ANAC agent, each of the first three
+  countries in turn (all of them in the 2- and 3-party domains).
 
 Per domain and match: agreement share; welfare, the mean utility per party over all runs (no deal: the
 walk-away outcome); and, over the deals, the mean Euclidean distance in utility space to the Nash point, the mean
@@ -51,7 +52,8 @@ DOMAINS = {  # name -> source; NegMAS seats cut nafta's four continuous issues i
     "quota-veto": ROOT / "tests" / "scenarios" / "quota_veto.toml",
     "allotment": ROOT / "tests" / "data" / "geniusweb" / "allotment",
 }
-POINTS = {"nafta-2017": 3}
+POINTS = {"nafta-2017": 3}  # exported with 3 points per continuous issue, and seats cut them into 3 values
+ROTATIONS = 3  # cross-play seats the bargaining strategy in each of the first three countries in turn
 COLUMNS = ["agreement", "welfare", "nash_distance", "pareto_distance", "weakly_efficient", "runs"]
 
 
@@ -60,7 +62,8 @@ def genius_folder(name: str, source, into: Path) -> Path:
     if name == "harbour":
         return Path(source)
     case = load_scenario(str(source))
-    files, _ = export_files(case.raw, "genius", dict(zip(case.countries, case.initial_walk_away, strict=True)))
+    files, _ = export_files(case.raw, "genius", dict(zip(case.countries, case.initial_walk_away, strict=True)),
+                            points=POINTS.get(name, 11))
     folder = into / name
     folder.mkdir()
     for file, text in files.items():
@@ -91,13 +94,13 @@ def play(folder: Path, seats: dict[str, str], seeds: list[int], points: int | No
 
 
 def matches(countries: tuple[str, ...]) -> list[tuple[str, str, str, dict[str, str]]]:
-    """(kind, ours, theirs, seats): self-play of every strategy and agent, cross-play of each pair, each country in
-    turn."""
+    """(kind, ours, theirs, seats): self-play of every strategy and agent, cross-play of each pair, each of the
+    first ``ROTATIONS`` countries in turn."""
     out = [("self", s, s, dict.fromkeys(countries, s)) for s in OURS]
     out += [("self", f"negmas:{a}", f"negmas:{a}", dict.fromkeys(countries, f"negmas:{a}")) for a in ANAC]
     for s in OURS:
         for a in ANAC:
-            for c in countries:
+            for c in countries[:ROTATIONS]:
                 out.append(("cross", s, f"negmas:{a}", {d: (s if d == c else f"negmas:{a}") for d in countries}))
     return out
 
@@ -121,7 +124,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, default=10, help="runs per match and seating (default 10)")
     parser.add_argument("--domains", default=",".join(DOMAINS), help="comma-separated (default all)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "negmas_agents.csv"), help="every row (CSV)")
+    parser.add_argument("--tables", metavar="CSV,...", help="only print the tables of earlier runs' rows")
     args = parser.parse_args(argv)
+    if args.tables:
+        return tables(pd.concat([pd.read_csv(f) for f in args.tables.split(",")], ignore_index=True))
     try:
         from bargaining.negmas import require
 
@@ -149,6 +155,13 @@ def main(argv=None) -> int:
     table.to_csv(args.out, index=False)
     cpu = time.process_time() - started
     print(f"NegMAS {negmas.__version__}, {args.seeds} seeds per match and seating, {cpu:.0f} s CPU; rows: {args.out}\n")
+    return tables(table)
+
+
+def tables(table: pd.DataFrame) -> int:
+    """Print the markdown tables of the rows."""
+    table = table.assign(deal=table["deal"].astype(bool))
+    print(f"Domains: {', '.join(table['domain'].unique())}\n")
 
     selfplay = table[table["kind"] == "self"].groupby(["ours"], sort=False).apply(summarise, include_groups=False)
     print("Self-play, over all domains (every seat the same):\n")

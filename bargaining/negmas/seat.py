@@ -102,9 +102,11 @@ class _Seat:
         self.positions = grid(agent, agent.row, preferences, points)
         size = int(np.prod([len(p) for p in self.positions], dtype=float))
         if size > MAX_OUTCOMES:
-            raise ScenarioError(f"{agent.code}.strategy.points: {name} would enumerate {size} outcomes "
-                                f"with {points} values per continuous issue; expected at most {MAX_OUTCOMES}: set "
-                                f"fewer, e.g. --set {agent.code}.strategy.points=3")
+            continuous = (~agent.space.discrete).any() and points > 2
+            raise ScenarioError(f"{agent.code}.strategy.points: {name} would enumerate {size} outcomes (points = "
+                                f"{points}); expected at most {MAX_OUTCOMES}" + (
+                                    f": set fewer, e.g. --set {agent.code}.strategy.points=2" if continuous else
+                                    ", but the discrete issues alone have more"))
         self.ufun, outcomes = utility_function(agent.space, preferences, agent.row, self.positions,
                                                agent.walk_away[r])
         self.names = [labels(agent.space, k, p) for k, p in enumerate(self.positions)]
