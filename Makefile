@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,negmas]'
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -44,6 +44,7 @@ bench: setup
 	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
 	$(PY) benchmarks/heterogeneous.py
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml
+	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts

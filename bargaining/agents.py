@@ -78,6 +78,10 @@ class CountryAgent(mesa.Agent):
         information)."""
         return np.stack([a.walk_away for a in self.model.countries], axis=1)
 
+    @property
+    def seeds(self):
+        return self.model.seeds
+
     def groups_of(self, rows: np.ndarray):
         """The replications ``rows`` by preferences: pairs (group, Preferences, (R,) mask)."""
         return self.model.groups_of(rows)

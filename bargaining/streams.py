@@ -24,6 +24,7 @@ from scipy.special import ndtri
 BELIEF = 0  # noise on a country's belief in the threat
 ASPIRATION = 1  # noise on an aspiration
 ORDER = 2  # order of proposers in a round
+NEGMAS = 3  # seed of a seated NegMAS negotiator's own generators (bargaining.negmas.seat)
 
 _M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)  # round multipliers (Salmon et al. 2011; Random123's philox.h)
 _W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)  # Weyl key increments: golden ratio, sqrt(3) - 1

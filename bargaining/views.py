@@ -66,6 +66,7 @@ class Negotiator(Home, Protocol):
         rule: The table's decision rule (coalition-aware offers under a quota: ``offers.coalition_offers``).
         aspiration: (R,) its aspiration this round (after noise and floors).
         offer: (R, K) the package it tabled this round, where ``offered`` (R,).
+        seeds: (R,) the replications' seeds (for a strategy's own random numbers: ``streams``).
     """
 
     code: str
@@ -78,6 +79,7 @@ class Negotiator(Home, Protocol):
     aspiration: np.ndarray
     offer: np.ndarray
     offered: np.ndarray
+    seeds: np.ndarray
 
     def preferences_of(self, rows: np.ndarray) -> Preferences:
         """The preferences of the first replication in ``rows``."""

@@ -13,7 +13,7 @@ import pytest
 LAYERS = [
     ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "analysis", "clock",
               "views", "streams"]),
-    ("strategies and protocols", ["strategies", "protocols"]),
+    ("strategies and protocols", ["strategies", "protocols", "negmas"]),
     ("scenario", ["scenario", "scenarios", "parameter_sets"]),
     ("domestic politics", ["domestic"]),
     ("agents", ["agents"]),

@@ -19,6 +19,13 @@ def catalogue() -> list[dict]:
 
 
 def cmd_strategies(args) -> None:
+    if args.negmas:
+        from ..negmas import agent_names, require
+
+        require("bargaining strategies --negmas")
+        names = [f"negmas:{n}" for n in agent_names()]
+        print(json.dumps(names, indent=2) if args.json else "\n".join(names))
+        return
     entries = catalogue()
     if args.json:
         print(json.dumps(entries, indent=2))
@@ -33,4 +40,6 @@ def register(subparsers) -> None:
     """Add ``bargaining strategies`` to the CLI."""
     p = subparsers.add_parser("strategies", help="list the concession strategies and their classifiers")
     p.add_argument("--json", action="store_true", help="one JSON list")
+    p.add_argument("--negmas", action="store_true", help="list the NegMAS negotiators that can sit at a seat as "
+                   "negmas:NAME (needs pip install 'bargaining[negmas]')")
     p.set_defaults(func=cmd_strategies)

@@ -55,6 +55,7 @@ def tournament_experiment(
     seeds: int = 10,
     entropy: int = 0,
     overrides: list[str] | dict[str, Any] | None = None,
+    negmas_agents: Sequence[str] = (),
 ) -> Experiment:
     """The tournament as an experiment: a grid over every country's strategy, ``seeds`` replications.
 
@@ -64,14 +65,18 @@ def tournament_experiment(
         seeds: Replications of every assignment.
         entropy: The experiment's master seed (each run's seed is spawned from it).
         overrides: Fixed overrides for every run (the experiment's ``set``): ``["PATH=VALUE"]`` or a dict.
+        negmas_agents: NegMAS negotiators (``Atlas3``) playing beside the strategies, as ``negmas:NAME``
+            (``bargaining.negmas``; needs the extra ``bargaining[negmas]``).
 
     Raises:
         ScenarioError: An unknown scenario, override or strategy, or fewer than one seed.
+        UsageError: NegMAS agents without NegMAS installed.
         ExperimentError: A negative entropy.
     """
     fixed = dict(map(parse_override, overrides)) if isinstance(overrides, list) else dict(overrides or {})
     base = load_scenario(scenario, fixed)
-    strategies = list(dict.fromkeys(strategies or default_strategies(base)))
+    strategies = list(dict.fromkeys([*(strategies or default_strategies(base)),
+                                     *("negmas:" + a.removeprefix("negmas:") for a in negmas_agents)]))
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:
         raise ScenarioError(f"strategies: expected names from {sorted(STRATEGIES)}, found {unknown or strategies}")
@@ -99,12 +104,13 @@ def play(
     out: str | Path | None = None,
     workers: int | None = 1,
     progress: bool = True,
+    negmas_agents: Sequence[str] = (),
     **options: Any,
 ) -> pd.DataFrame:
     """Run the tournament (a sweep of :func:`tournament_experiment`); return its run table, one row per run.
 
     Args:
-        scenario, strategies, seeds, entropy, overrides: As :func:`tournament_experiment`.
+        scenario, strategies, seeds, entropy, overrides, negmas_agents: As :func:`tournament_experiment`.
         out: Results folder (default: a temporary one, removed afterwards).
         workers: 1 runs here; more uses a process pool, None one per core.
         progress: Show a tqdm progress bar (stderr).
@@ -115,7 +121,7 @@ def play(
     """
     from .sweep import sweep
 
-    experiment = tournament_experiment(scenario, strategies, seeds, entropy, overrides)
+    experiment = tournament_experiment(scenario, strategies, seeds, entropy, overrides, negmas_agents)
     with tempfile.TemporaryDirectory() if out is None else contextlib.nullcontext(out) as folder:
         sweep(experiment, folder, workers=workers, progress=progress, **options)
         return read_runs(folder)
@@ -168,7 +174,8 @@ def figure(scenario: Scenario, table: pd.DataFrame, path: str | Path) -> Path:
 
     from ..figures.run import save_figure
 
-    strategies = sorted(table["strategy"].unique(), key=list(STRATEGIES).index)
+    order = list(STRATEGIES)  # bargaining's strategies in registry order, then NegMAS agents as they came
+    strategies = sorted(table["strategy"].unique(), key=lambda s: order.index(s) if s in order else len(order))
     codes = list(scenario.countries)
     surplus = table.pivot(index="strategy", columns="country", values="mean_surplus").loc[strategies, codes]
     deals = table.pivot(index="strategy", columns="country", values="deal_rate").loc[strategies, codes]
@@ -213,6 +220,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="master seed of the runs' seeds (default 0)")
     p.add_argument("--strategies", metavar="A,B,...", help="comma-separated strategy names (default: all that "
                    "fit the scenario)")
+    p.add_argument("--negmas-agents", metavar="A,B,...", help="NegMAS negotiators playing beside the strategies, "
+                   "e.g. Atlas3,HardHeaded (bargaining strategies --negmas; needs pip install 'bargaining[negmas]')")
     add_sweep_options(p, "results folder (default results/tournament-SCENARIO)")
     p.set_defaults(func=cmd_tournament)
 
@@ -221,11 +230,13 @@ def cmd_tournament(args) -> None:
     from ..cli.text import table
 
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()] if args.strategies else None
-    experiment = tournament_experiment(args.scenario, strategies, args.seeds, args.seed, args.set)
+    agents = [a.strip() for a in args.negmas_agents.split(",") if a.strip()] if args.negmas_agents else []
+    experiment = tournament_experiment(args.scenario, strategies, args.seeds, args.seed, args.set, agents)
     out = Path(args.out) if args.out else Path("results") / experiment.name
     again = shlex.join(["bargaining", "tournament", args.scenario, *(f"--set={s}" for s in args.set),
                         "--seeds", str(args.seeds), "--seed", str(args.seed),
-                        *(["--strategies", args.strategies] if args.strategies else []), "--out", str(out),
+                        *(["--strategies", args.strategies] if args.strategies else []),
+                        *(["--negmas-agents", args.negmas_agents] if args.negmas_agents else []), "--out", str(out),
                         "--resume"])
     summary = run_sweep(experiment, out, args, again)
     runs = read_runs(out)

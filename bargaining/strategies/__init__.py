@@ -7,6 +7,7 @@ itself in ``STRATEGIES`` (``Strategy.__init_subclass__``): a new strategy is one
 import importlib
 import pkgutil
 
+from ..negmas import seat as _negmas_seat  # noqa: F401  resolves "negmas:NAME" (NegMAS is optional, imported on use)
 from .base import STRATEGIES, Strategy, StrategyParams
 
 for _module in pkgutil.iter_modules(__path__):

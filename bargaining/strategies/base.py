@@ -9,6 +9,7 @@ keeps any state of its own the same way).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,8 +38,31 @@ CLASSIFIER: dict[str, bool] = {
 }
 
 
+class Registry(dict):
+    """Strategy name -> class. Names with a registered prefix (``negmas:Atlas3``: ``bargaining.negmas``) are
+    resolved on demand by ``resolvers[prefix](name)`` and never listed: iterating gives the package's own."""
+
+    resolvers: dict[str, Callable[[str], type[Strategy]]] = {}
+
+    def __missing__(self, name):
+        for prefix, resolve in self.resolvers.items():
+            if isinstance(name, str) and name.startswith(prefix):
+                return resolve(name)  # raises KeyError for a name it does not know
+        raise KeyError(name)
+
+    def __contains__(self, name) -> bool:
+        try:
+            self[name]
+        except (KeyError, TypeError):
+            return False
+        return True
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
 #: Strategy name -> class, filled by ``Strategy.__init_subclass__`` (aliases are added in ``__init__.py``).
-STRATEGIES: dict[str, type[Strategy]] = {}
+STRATEGIES: Registry = Registry()
 
 
 class Strategy:
