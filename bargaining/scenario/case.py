@@ -27,7 +27,7 @@ from ..preferences import (
 )
 from ..rules import Rule
 from ..strategies import STRATEGIES, StrategyParams
-from ..solvers import ENUMERATE
+from ..analysis.exact import ENUMERATE
 from .checks import check, ideal_of, validation_message, value_table
 from .limits import MAX_CONTINUOUS_VALUES, MAX_OPTION_VALUES
 from .overrides import apply_override, parse_override

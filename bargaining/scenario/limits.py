@@ -29,7 +29,7 @@ MAX_LEVELS = 2_000
 #: issue and per value, and the Nash polish's work grows with their cube (50 issues and 3 countries: about 2 s).
 MAX_CONTINUOUS_VALUES = 150
 #: Most options of discrete issues x countries the exact search takes when the packages are too many to
-#: enumerate (``solvers.ENUMERATE``): mixed-integer programmes with a binary per option, cut once per country
+#: enumerate (``analysis.exact.ENUMERATE``): mixed-integer programmes with a binary per option, cut once per country
 #: and round of the Nash search (1,000 options and 3 countries: about 2 s).
 MAX_OPTION_VALUES = 3_000
 
