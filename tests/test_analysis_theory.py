@@ -298,3 +298,24 @@ def test_kalai_smorodinsky_ends_with_quadratic_shapes():
     point = analysis.kalai_smorodinsky(s.preferences, s.space, s.initial_walk_away)
     assert np.all(point.utilities >= s.initial_walk_away - 1e-9) and s.preferences.within_red_lines(point.package).all()
     assert np.all(point.utilities > s.initial_walk_away + 0.1)  # well inside the zone, on its way to the frontier
+
+
+def test_the_nash_polish_reaches_the_optimum_to_the_last_bits():
+    """``highs.max_log_surplus`` (the one Nash polish): analytic optima, from starts far from them."""
+    from bargaining.analysis import highs
+
+    # max log(2y) + log(1 - y) on [0, 1]: y = 1/2 (no constraint row)
+    y = highs.max_log_surplus(np.array([[2.0], [-1.0]]), np.array([0.0, -1.0]), np.zeros((0, 1)), np.zeros(0),
+                              np.array([0.0]), np.array([1.0]), np.array([0.9]))
+    assert y[0] == pytest.approx(0.5, abs=1e-12)
+    # three parties split a unit (y1 + y2 + y3 <= 1), the first capped at 0.2: the others split the rest
+    W, A, b = np.eye(3), np.ones((1, 3)), np.ones(1)
+    y = highs.max_log_surplus(W, np.zeros(3), A, b, np.zeros(3), np.array([0.2, 1.0, 1.0]), np.full(3, 0.1))
+    np.testing.assert_allclose(y, [0.2, 0.4, 0.4], atol=1e-12)
+    # floors: the third needs 0.5 first, then all three gain alike
+    y = highs.max_log_surplus(W, np.array([0.0, 0.0, 0.5]), A, b, np.zeros(3), np.array([0.2, 1.0, 1.0]),
+                              np.array([0.1, 0.1, 0.6]))
+    np.testing.assert_allclose(y, [1 / 6, 1 / 6, 2 / 3], atol=1e-12)
+    # a start with a surplus <= 0 is returned as it is
+    start = np.array([0.0, 0.5, 0.5])
+    assert np.array_equal(highs.max_log_surplus(W, np.zeros(3), A, b, np.zeros(3), np.ones(3), start), start)

@@ -18,8 +18,8 @@ from bargaining.figures import teaching as tp
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["bargaining.figures.run", "bargaining.figures.teaching", "bargaining.sampled",
-           "bargaining.experiment.report", "bargaining.experiment.figures", "bargaining.experiment.tables", "bargaining.experiment.tournament",
-           "bargaining.classroom"]
+           "bargaining.experiment.report", "bargaining.experiment.figures", "bargaining.experiment.tables",
+           "bargaining.experiment.tournament", "bargaining.classroom"]
 
 
 def test_importing_the_figure_modules_leaves_the_backend_alone():

@@ -213,7 +213,7 @@ def test_nafta_pruned_nash_and_ks_as_every_combination(nafta, shift):
 
 
 def test_nash_pruning_skips_combinations(nafta, monkeypatch):
-    """The bounds do rule combinations out at nafta-2017's walk-away values: one SLSQP solve instead of 12."""
+    """The bounds do rule combinations out at nafta-2017's walk-away values: one polish instead of 12."""
     solves = []
     solve = programmes._max_log_surplus
     monkeypatch.setattr(programmes, "_max_log_surplus", lambda *a: solves.append(1) or solve(*a))

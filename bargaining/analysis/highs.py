@@ -150,6 +150,8 @@ def milp(cost, integer, lb, ub, rows) -> np.ndarray | None:
 def _qp(hessian, linear, A, b, lower, upper) -> np.ndarray | None:
     """argmin 1/2 d'Hd + linear . d subject to A d <= b, lower <= d <= upper (HiGHS's active-set QP solver)."""
     h = _highs("qp", {})
+    if not len(b):  # without a row, HiGHS 1.16's QP returns 0 for small steps: give it an empty one
+        A, b = np.zeros((1, len(linear))), np.ones(1)
     model = highspy.HighsModel()
     model.lp_ = _model(linear, A, np.full(len(b), -np.inf), b, lower, upper)
     lower_triangle = np.tril(hessian).T  # row j: column j of the lower triangle
