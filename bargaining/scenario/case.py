@@ -27,8 +27,8 @@ from ..preferences import (
     walk_away_values,
 )
 from ..rules import Rule
-from ..strategies import STRATEGIES, StrategyParams
 from ..solvers import ENUMERATE
+from ..strategies import STRATEGIES, StrategyParams
 from .checks import check, ideal_of, validation_message, value_table
 from .limits import MAX_CONTINUOUS_VALUES, MAX_OPTION_VALUES
 from .overrides import apply_override, parse_override
