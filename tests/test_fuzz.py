@@ -270,7 +270,7 @@ def test_any_mutated_genius_folder_gives_a_result_or_one_line(tmp_path_factory, 
        command=st.sampled_from(["show", "run", "export"]))
 def test_any_mutated_geniusweb_folder_gives_a_result_or_one_line(tmp_path_factory, case, huge, data, command):
     _, docs, _ = case
-    numbers = [p for p in _paths(docs) if isinstance(_get(docs, p), int | float) and not isinstance(_get(docs, p), bool)]
+    numbers = [p for p in _paths(docs) if type(_get(docs, p)) in (int, float)]
     if huge is not None and numbers:  # a number past the largest float or past 4,300 digits at a numeric place
         *parent, key = data.draw(st.sampled_from(numbers))
         _get(docs, parent)[key] = huge
@@ -373,10 +373,12 @@ def test_any_nesting_depth_gives_a_result_or_one_line(tmp_path_factory, no_infer
         shutil.copytree(DATA / "geniusweb" / "allotment", folder / "gw")
         doc = json.dumps(GENIUSWEB["council.json"])
         nested = ('{"a": ' * depth + "1" + "}" * depth) if table else ("[" * depth + "1" + "]" * depth)
-        (folder / "gw" / "council.json").write_text(doc.replace('"reservationBid": null', f'"reservationBid": {nested}'))
+        (folder / "gw" / "council.json").write_text(doc.replace('"reservationBid": null',
+                                                                f'"reservationBid": {nested}'))
         argv = ["show", folder / "gw"]
     else:
-        source = {"scenario": BUNDLED / "pie-split.toml", "experiment": ROOT / "experiments" / "threat_credibility.toml",
+        source = {"scenario": BUNDLED / "pie-split.toml",
+                  "experiment": ROOT / "experiments" / "threat_credibility.toml",
                   "observations": BUNDLED / "observations-2017.toml", "priors": BUNDLED / "priors-2017.toml"}[where]
         text = f"{key.split('.')[0]} = {value}\n" + source.read_text()  # a top-level key, before any table
         path = folder / f"{where}.toml"
@@ -453,7 +455,7 @@ def test_any_huge_size_gives_a_result_or_one_line(tmp_path_factory, no_inference
         folder = tmp_path / "allotment"
         shutil.copytree(DATA / "geniusweb" / "allotment", folder)
         domain = folder / "allotment.json"
-        domain.write_text(domain.read_text().replace('"high": 40, "step": 5', f'"high": {20 + 5 * (size - 1)}, "step": 5'))
+        domain.write_text(domain.read_text().replace('"high": 40', f'"high": {20 + 5 * (size - 1)}'))
         argv = [*command.split(), folder]
     elif kind in ("ordinal", "wide"):
         if kind == "ordinal" and size > 10**5:

@@ -23,9 +23,9 @@ def bundled_file(name: str) -> Path:
 
 def cmd_calibrate(args) -> None:
     from ..calibration.abc import MAX_GENERATIONS, MAX_POPULATION, Problem, Settings, calibrate
-    from ..experiment.executors import default_workers
     from ..calibration.observations import load_observations
     from ..calibration.priors import load_priors
+    from ..experiment.executors import default_workers
     from ..scenario import load_scenario
 
     if args.out is None:

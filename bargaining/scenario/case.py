@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from .. import analysis
+from ..analysis.exact import ENUMERATE
 from ..cache import Cache
 from ..errors import ScenarioError
 from ..issues import IssueSpace
@@ -27,7 +28,6 @@ from ..preferences import (
 )
 from ..rules import Rule
 from ..strategies import STRATEGIES, StrategyParams
-from ..analysis.exact import ENUMERATE
 from .checks import check, ideal_of, validation_message, value_table
 from .limits import MAX_CONTINUOUS_VALUES, MAX_OPTION_VALUES
 from .overrides import apply_override, parse_override

@@ -109,8 +109,7 @@ DOMESTIC_TABLES = {
 
 class CalendarSpec(_Strict):
     start: str = Field("2017-08", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="month of round 1, YYYY-MM")
-    months_per_round: float = Field(1.0, gt=0, le=120, description="at most ten years a round: the months of "
-                                    "MAX_ROUNDS rounds stay dates")
+    months_per_round: float = Field(1.0, gt=0)
 
 
 class RuleSpec(_Strict):
