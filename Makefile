@@ -42,6 +42,7 @@ bench: setup
 	$(PY) benchmarks/run.py $(if $(BEFORE),--before $(BEFORE))
 	$(if $(BEFORE),$(PY) benchmarks/scenarios_by_strategy.py --before $(BEFORE))
 	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
+	$(PY) benchmarks/coalitions.py
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts
