@@ -26,6 +26,7 @@ import pytest
 
 from bargaining import offers
 from bargaining.clock import Clock
+from bargaining.rules import Rule
 from bargaining.scenario import from_dict
 from bargaining.strategies import STRATEGIES, Strategy
 from bargaining.strategies.base import CLASSIFIER
@@ -90,6 +91,7 @@ class Stand:
 
     code, row, size, countries = "A", 0, 1, ("A", "B")
     ONE = np.array([True])
+    rule = Rule.unanimity(2)
 
     def __init__(self, opponent: Strategy, scenario=SCENARIO):
         self.scenario = scenario
@@ -104,6 +106,10 @@ class Stand:
     def clock(self) -> Clock:
         self.read_clock = True
         return self._clock
+
+    @property
+    def walk_aways(self):
+        return np.array([[self.walk_away[0], 0.3]])
 
     def groups_of(self, rows):
         yield 0, self.preferences, rows
