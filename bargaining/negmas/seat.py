@@ -84,8 +84,9 @@ def utility_function(space, preferences, row: int, positions: list[np.ndarray], 
     return ufun, outcomes
 
 
-#: Most outcomes a seat's negotiator may enumerate (ANAC agents sort them all; 4 million took minutes).
-MAX_OUTCOMES = 200_000
+#: Most outcomes a seat's negotiator may enumerate (ANAC agents sort them all: 4 million took minutes; ANAC's
+#: largest Genius domains have a few hundred thousand).
+MAX_OUTCOMES = 1_000_000
 
 
 class _Seat:

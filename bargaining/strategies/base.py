@@ -40,14 +40,16 @@ CLASSIFIER: dict[str, bool] = {
 
 class Registry(dict):
     """Strategy name -> class. Names with a registered prefix (``negmas:Atlas3``: ``bargaining.negmas``) are
-    resolved on demand by ``resolvers[prefix](name)`` and never listed: iterating gives the package's own."""
+    resolved on demand by ``resolvers[prefix](name)`` and never listed: iterating gives the package's own. A
+    resolver raises ``ScenarioError`` for a name it does not know and ``UsageError`` when its optional package is
+    missing; both pass through ``in`` and ``get`` (one clear line instead of "unknown strategy")."""
 
     resolvers: dict[str, Callable[[str], type[Strategy]]] = {}
 
     def __missing__(self, name):
         for prefix, resolve in self.resolvers.items():
             if isinstance(name, str) and name.startswith(prefix):
-                return resolve(name)  # raises KeyError for a name it does not know
+                return resolve(name)
         raise KeyError(name)
 
     def __contains__(self, name) -> bool:
