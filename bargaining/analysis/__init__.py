@@ -39,8 +39,8 @@ from .highs import one_blas_thread
 from .programmes import LP_COMBINATIONS, Programmes
 from .results import Backend, Frontier, Point, Zopa, dominated
 
-__all__ = ["LP_COMBINATIONS", "Backend", "Frontier", "Point", "Rule", "Solutions", "Zopa", "backend", "count_passing", "deal_metrics",
-           "dominated", "kalai_smorodinsky", "max_min_slack", "max_welfare", "nash", "one_blas_thread",
+__all__ = ["LP_COMBINATIONS", "Backend", "Frontier", "Point", "Rule", "Solutions", "Zopa", "backend", "count_passing",
+           "deal_metrics", "dominated", "kalai_smorodinsky", "max_min_slack", "max_welfare", "nash", "one_blas_thread",
            "pareto_distance", "pareto_distances", "pareto_frontier", "solutions", "utopia", "zopa"]
 
 
