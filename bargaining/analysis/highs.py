@@ -35,6 +35,9 @@ from threadpoolctl import ThreadpoolController
 
 MIP_GAP = 1e-9  # relative optimality gap of every MILP (a gap of 0 can keep HiGHS proving for ever)
 POLISH_ROUNDS = 60  # at most this many Newton steps in max_log_surplus
+QP_ITERATIONS = 10_000  # a Newton step's QP gives up after this many iterations (HiGHS's active set can cycle on the
+#                         rank-deficient Hessian of many continuous issues: 20 issues, 3 countries ran for minutes);
+#                         the polish then keeps its last point: a count, not a clock, so every machine stops alike
 _CHECK = np.sqrt(1e-9) * 10  # how far off its constraints linprog lets a solution be (scipy's _check_result)
 _LP = {"presolve": "on", "simplex_strategy": 1}  # what linprog(method="highs") sets (dual simplex)
 _MILP = {"presolve": "off", "mip_rel_gap": MIP_GAP}  # small programmes: faster without presolve
@@ -149,7 +152,7 @@ def milp(cost, integer, lb, ub, rows) -> np.ndarray | None:
 
 def _qp(hessian, linear, A, b, lower, upper) -> np.ndarray | None:
     """argmin 1/2 d'Hd + linear . d subject to A d <= b, lower <= d <= upper (HiGHS's active-set QP solver)."""
-    h = _highs("qp", {})
+    h = _highs("qp", {"qp_iteration_limit": QP_ITERATIONS})
     if not len(b):  # without a row, HiGHS 1.16's QP returns 0 for small steps: give it an empty one
         A, b = np.zeros((1, len(linear))), np.ones(1)
     model = highspy.HighsModel()
