@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import bargaining
-from bargaining import cli, tournament
+from bargaining import cli
+from bargaining.experiment import tournament
 from bargaining.scenario import load_scenario
 from bargaining.scenario.export import export_files
 from bargaining.strategies.time_dependent import polynomial_aspiration
