@@ -24,6 +24,7 @@ from negmas.sao import ResponseType, SAONegotiator
 
 from ..clock import Clock
 from ..errors import UsageError
+from ..rules import Rule
 from ..strategies import STRATEGIES
 
 #: Relative-time rounds of a NegMAS negotiation limited in time only.
@@ -40,6 +41,7 @@ class _View:
         self.countries = tuple(nmi.negotiator_ids)
         self.code = negotiator.id
         self.row = self.countries.index(self.code)
+        self.rule = Rule.unanimity(len(self.countries))  # a NegMAS mechanism ends in an agreement of all
         self.outcomes = list(nmi.outcome_space.enumerate_or_sample(levels=points))
         self.index = {o: i for i, o in enumerate(self.outcomes)}
         raw = np.array([float(ufun(o)) for o in self.outcomes])
