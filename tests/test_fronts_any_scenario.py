@@ -199,9 +199,10 @@ def test_a_class_plays_port_expansion_to_a_deal_under_the_quota_and_both_vetoes(
             service.move(c.code, keys[r.country], r.kind, principled(r), r.point)
         table = service.table(c.code, 1)
     m, rule = table.model, port.rule
-    # Seeded (seed 2): students who take anything worth their walk-away value agree in round 4, the coalition leaving
-    # out the environmental coalition (the simulated negotiators take until round 10).
-    assert (m.outcome, m.round, supporters(m)) == ("deal", 4, ("PA", "CC", "SL", "DU", "NA"))
+    # Seeded (seed 2): students who table the simulated negotiator's package and take anything worth their walk-away
+    # value agree in round 1: the hint is already a winning coalition's package (coalition-aware offers, issue 22),
+    # the coalition leaving out the environmental coalition (it was round 4 before the hint targeted a coalition).
+    assert (m.outcome, m.round, supporters(m)) == ("deal", 1, ("PA", "CC", "SL", "DU", "NA"))
     tabled = [e for e in table.transcript if e.package is not None]
     last = tabled[-1]
     assert yes_of(last) == set(supporters(m)) and np.array_equal(last.package, m.agreement.package[0])
