@@ -150,3 +150,12 @@ def test_numpy_values_are_plain_values():
     result = bargaining.run("pie-split", {"A.termination_value": np.float64(0.1)}, seed=np.int64(3))
     assert result.seed == 3 and type(result.seed) is int
     assert result.to_dict() == bargaining.run("pie-split", {"A.termination_value": 0.1}, seed=3).to_dict()
+
+
+def test_an_error_naming_a_key_with_a_newline_stays_on_one_line():
+    """A key read from a file may hold control characters (the fuzz found an issue named "\\n" in a GeniusWeb file):
+    the error line writes them as escapes."""
+    from bargaining.cli.main import one_line
+
+    assert one_line("issuesValues.\n: expected x, found 0") == "issuesValues.\\n: expected x, found 0"
+    assert one_line("a\rb\x00c\u2028d é ü") == "a\\rb\\x00c\\u2028d é ü"
