@@ -26,7 +26,7 @@ def negotiator_class() -> type:
         UsageError: NegMAS is not installed.
     """
     require("bargaining.negmas.negotiator")
-    from .negotiator import BargainingNegotiator
+    from .strategy_negotiator import BargainingNegotiator
 
     return BargainingNegotiator
 

@@ -18,7 +18,8 @@ and the others its own offer serves best); its aspiration never asks more than t
 as it believes gives it. When its coalition concedes nothing in a round (with few packages, offers stand still
 once the concessions shrink below a step between packages) it makes the opening move again: generous
 tit-for-tat (Nowak & Sigmund 1992), which breaks the deadlock of reciprocators that wait for each other.
-Relative shares are averaged geometrically there (their product telescopes to the coalition's total concession; an arithmetic mean of noisy ratios drifts upward).
+Relative shares are averaged geometrically there (their product telescopes to the coalition's total
+concession; an arithmetic mean of noisy ratios drifts upward).
 
 ``delta`` is Faratin's window: reciprocate the concession made ``delta`` offers back. Like Axelrod's
 TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it concedes ``first_move``.
