@@ -234,15 +234,15 @@ class SingleText(Protocol):
 class BilateralFirst(Protocol):
     """Two countries may sign first; the others may accede later or be left out.
 
-    Rounds run as in alternating offers while a deal of all is possible (a package that passes the decision rule
-    binds all). From the deadline round on, a package that the proposer and some but not all of the others
-    accept may be signed by those who accept it (with a threatener in the scenario, only a group that includes
-    it: only the country able to end NAFTA can replace it). Under a quota rule no group signs first: a group the
-    rule lets pass binds every country (a deal), and a smaller one is not enough. The countries left out may then
-    accede to the signed text, unchanged, in any later round until the talks would end (notice expiry or
-    horizon): a country accedes when it would accept the text. When all have signed the outcome is a ``deal``; otherwise, when talks end, it is
-    ``bilateral`` and each country left out gets its termination value (the signatories' agreement
-    replaces NAFTA, so the one left out keeps neither NAFTA nor the new text).
+    Rounds run as in alternating offers while a deal of all is possible (a package that passes the decision rule binds
+    all). From the deadline round on, a package that the proposer and some but not all of the others accept may be
+    signed by those who accept it (with a threatener in the scenario, only a group that includes it: only the country
+    able to end NAFTA can replace it). Under a quota rule no group signs first: a group the rule lets pass binds every
+    country (a deal), and a smaller one is not enough. The countries left out may then accede to the signed text,
+    unchanged, in any later round until the talks would end (notice expiry or horizon): a country accedes when it would
+    accept the text. When all have signed the outcome is a ``deal``; otherwise, when talks end, it is ``bilateral`` and
+    each country left out gets its termination value (the signatories' agreement replaces NAFTA, so the one left out
+    keeps neither NAFTA nor the new text).
 
     Attributes:
         signed: The signed texts and their signatories while accession is open (``Agreements``).
