@@ -80,6 +80,24 @@ def simulate(problem: Problem, overrides: dict[str, float], seed: int) -> np.nda
     return problem.observations.misses(run(scenario, seed=seed, record=True))
 
 
+def simulate_batch(problem: Problem, draws: list[dict[str, float]], seeds: list[int]) -> np.ndarray:
+    """The misses of the facts used for many parameter sets, one seed each: row ``i`` is exactly
+    ``simulate(problem, draws[i], seeds[i])``, whatever the batch's size, order or company.
+
+    Args:
+        problem: Scenario, observations and priors.
+        draws: The scenario parameters of each set, by path (``Priors.overrides``).
+        seeds: One run seed per set.
+
+    Returns:
+        An (n, facts used) array of misses in [0, 1].
+    """
+    misses = np.ones((len(draws), len(problem.observations.used)))
+    for i, (overrides, seed) in enumerate(zip(draws, seeds, strict=True)):
+        misses[i] = simulate(problem, overrides, seed)
+    return misses
+
+
 def distance(misses: np.ndarray, weights: np.ndarray) -> float:
     """Weighted mean miss: 0 when every fact is reproduced, 1 when none is."""
     return float(np.dot(misses, weights) / weights.sum())
