@@ -28,6 +28,7 @@ from bargaining.scenario.export import export_files
 from bargaining.scenario.tables import party_codes, tabulate
 
 DATA = Path(__file__).parent / "data"
+SCENARIOS = Path(__file__).parent / "scenarios"
 HARBOUR, ALLOTMENT = DATA / "genius" / "harbour", DATA / "geniusweb" / "allotment"
 
 
@@ -292,10 +293,13 @@ def test_geniusweb_number_ranges_are_written_back_as_ranges(tmp_path):
 # ------------------------------------------------------------------------------------------ export of a scenario
 
 
-def test_nafta_exported_tables_are_the_engines_values_at_every_option():
-    scenario = load_scenario("nafta-2017")
+@pytest.mark.parametrize("name", ["nafta-2017", "port-expansion", str(SCENARIOS / "value_tables.toml")])
+def test_exported_tables_are_the_engines_values_at_every_option(name):
+    """Every kind of value (single-peaked on every kind of issue, value tables, piecewise linear) is exported as
+    the engine's own value at every option or level written."""
+    scenario = load_scenario(name)
     walk_away = dict(zip(scenario.countries, scenario.initial_walk_away, strict=True))
-    tables, notes = tabulate(scenario.raw, walk_away)
+    tables, _ = tabulate(scenario.raw, walk_away)
     prefs, space = scenario.preferences, scenario.space
     for k, issue in enumerate(space):
         exported = tables["issues"][issue.name]
@@ -306,11 +310,19 @@ def test_nafta_exported_tables_are_the_engines_values_at_every_option():
                 xs = np.linspace(lo, hi, 7)
                 got = np.interp(xs, [p[0] for p in t], [p[1] for p in t])
             else:
-                xs = [float(x) if issue.kind == "continuous" else x for x in (exported.get("levels"))]
-                got = [t[lv] for lv in exported["levels"]]
-            x = np.tile(space.status_quo, (len(xs), 1))
+                labels = exported.get("levels") or exported["options"]
+                xs = [float(x) if issue.kind == "continuous" else x for x in labels]
+                got = [t[lv] for lv in labels]
+            x = np.tile(space.status_quo, (len(xs), 1)) if space.status_quo is not None else np.zeros((len(xs),
+                                                                                                      len(space)))
             x[:, k] = [issue.normalise(v) for v in xs]
             assert np.allclose(got, prefs.values(x)[:, n, k], rtol=0, atol=1e-12), (issue.name, code)
+
+
+def test_nafta_exported_tables_keep_reservation_values_weights_and_exact_points():
+    scenario = load_scenario("nafta-2017")
+    walk_away = dict(zip(scenario.countries, scenario.initial_walk_away, strict=True))
+    tables, notes = tabulate(scenario.raw, walk_away)
     for code in scenario.countries:
         assert tables["countries"][code]["reservation_value"] == walk_away[code]
         assert tables["countries"][code]["weights"] == scenario.raw["countries"][code]["weights"]

@@ -162,7 +162,7 @@ def value_function(issue: dict, country: dict, name: str) -> tuple[Callable[[Any
         return (lambda x: float(np.interp(x, xs, vs))), list(xs)
     spec = Issue(name=name, kind=issue["kind"], status_quo=issue.get("status_quo"),
                  bounds=tuple(issue["bounds"]) if issue.get("bounds") else None,
-                 levels=tuple(issue["levels"]) if issue.get("levels") else None)
+                 levels=tuple(labels) if (labels := issue.get("levels") or issue.get("options")) else None)
     ideal = spec.normalise(country["ideal"][name])
     reach = max(ideal, 1.0 - ideal, 1e-12)
     exponent = SHAPES[country.get("shape", "linear")]
