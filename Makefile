@@ -34,8 +34,11 @@ demo: setup
 	@mkdir -p $(OUT)
 	$(VENV)/bin/bargaining run nafta-2017 --seed 1 --plot $(OUT)/nafta-2017.png
 
+# TEST_JOBS=1 runs the tests in one process; by default pytest-xdist spreads them over every core.
+TEST_JOBS ?= auto
+
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS)
 
 # BEFORE=DIR also times an older checkout's engine side by side (e.g. `git worktree add --detach DIR 0dcc594`).
 bench: setup

@@ -27,6 +27,7 @@ import pandas as pd
 from ..errors import UsageError
 from ..outcomes import Outcome
 from ..scenario import Scenario, ScenarioError, load_scenario, parse_override
+from ..scenario.checks import DOMAINS
 from ..strategies import STRATEGIES
 from .cli import add_sweep_options, run_sweep
 from .spec import Experiment, from_dict
@@ -37,11 +38,11 @@ STANDINGS, FIGURE = "standings.csv", "tournament.png"
 
 
 def default_strategies(scenario: Scenario) -> list[str]:
-    """Every registered strategy that fits the scenario, without aliases and the generic
-    ``time_dependent`` (its default is ``linear``); ``two_party_only`` strategies only with two countries."""
-    n = len(scenario.countries)
+    """Every registered strategy that fits the scenario (within its classifier's domain, ``checks.DOMAINS``),
+    without aliases and the generic ``time_dependent`` (its default is ``linear``)."""
     return [name for name, cls in STRATEGIES.items() if name == cls.name  # no aliases
-            and name != "time_dependent" and (n == 2 or not cls.classifier.get("two_party_only"))]
+            and name != "time_dependent"
+            and all(within(scenario.spec) for key, (within, _) in DOMAINS.items() if cls.classifier.get(key))]
 
 
 def strategy_column(code: str) -> str:
