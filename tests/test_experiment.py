@@ -507,7 +507,8 @@ levels = [0.0, 0.5, 1.0, 0.25]
                              "--workers", "2", "--no-report", "--no-progress"],
                             start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while len(list((out / "runs").glob("part-*.parquet"))) < 10 and proc.poll() is None:
+    # interrupt at the first part: a task's cells run as one batch now, so a sweep can end soon after it
+    while not list((out / "runs").glob("part-*.parquet")) and proc.poll() is None:
         assert time.monotonic() < deadline
         time.sleep(0.02)
     # a second sweep of the same folder meanwhile is refused, and writes nothing
@@ -528,7 +529,7 @@ levels = [0.0, 0.5, 1.0, 0.25]
                                   f"bargaining sweep {exp} --out {out} --resume")
     manifest = json.loads((out / "experiment.json").read_text())
     partial = read_runs(out)
-    assert not manifest["complete"] and 40 <= len(partial) < RUNS
+    assert not manifest["complete"] and 0 < len(partial) < RUNS
 
     resumed = sweep(load_experiment(exp), out, resume=True, workers=2, progress=False)
     assert resumed.resumed == len(partial) and resumed.ran == RUNS - len(partial)

@@ -114,8 +114,10 @@ def _dask(scheduler: str | None, dask_local: int | None):
     cluster = None
     if scheduler is None:
         with _ignoring_interrupts():  # Ctrl-C is the sweep's to handle, not the workers'
+            # the scheduler's HTTP server binds 8787 even without a dashboard, and warns when another cluster
+            # holds it: a free port instead, so that two sweeps at once stay quiet
             cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         address = cluster.scheduler_address
     else:
         address = scheduler
