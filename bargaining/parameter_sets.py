@@ -22,6 +22,7 @@ columns are applied to the scenario once per distinct combination of their value
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
@@ -229,12 +230,11 @@ def _field(scenario: Scenario, keys: tuple[str, ...]) -> tuple[type[BaseModel], 
 
 
 def _fast(scenario: Scenario, columns: dict[str, list]) -> dict[str, tuple[type[BaseModel], str]]:
-    """The columns checked column-wise: a path ``_field`` knows, numbers only (no booleans), and no other column
-    overriding along it (a table above it, a key below it, the same key spelt otherwise, another key of the
-    strategy whose parameter it is, such as its name)."""
+    """The columns checked column-wise: a path ``_field`` knows, and no other column overriding along it (a table
+    above it, a key below it, the same key spelt otherwise, another key of the strategy whose parameter it is,
+    such as its name)."""
     keys = {path: _keys(scenario, path) for path in columns}
-    numeric = {path: _field(scenario, keys[path]) for path in columns
-               if all(type(v) in (int, float) for v in columns[path])}
+    numeric = {path: _field(scenario, keys[path]) for path in columns}
     numeric = {path: found for path, found in numeric.items() if found is not None}
 
     def clash(mine: tuple[str, ...], theirs: tuple[str, ...], both: bool) -> bool:
@@ -248,14 +248,12 @@ def _fast(scenario: Scenario, columns: dict[str, list]) -> dict[str, tuple[type[
 
 def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, Any] | None
            ) -> tuple[np.ndarray, np.ndarray]:
-    """A column of numbers as floats, and (rows,) whether each is valid as the schema checks it: the field's
-    bounds, finite where the schema allows no inf or NaN; a strategy's model validators with its other
-    ``params`` (each distinct value once)."""
-    try:
-        numbers = np.array(values, dtype=float)
-    except OverflowError:  # an integer beyond the largest float: no bound holds it
-        return np.zeros(len(values)), np.zeros(len(values), dtype=bool)
-    ok = np.ones(len(values), dtype=bool)
+    """A column as floats, and (rows,) whether each value is valid as the schema checks it: a number (an integer
+    or a float; not a boolean, a string, None, ...), within the field's bounds, finite where the schema allows
+    no inf or NaN, and passing a strategy's model validators with its other ``params`` (each distinct value
+    once). NaN in place of a value that is not a number."""
+    ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values], dtype=bool)
+    numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
     if not model.model_config.get("allow_inf_nan", True):
         ok &= np.isfinite(numbers)
     with np.errstate(invalid="ignore"):
