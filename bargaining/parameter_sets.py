@@ -282,7 +282,7 @@ def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
     return True
 
 
-@dataclass
+@dataclass(eq=False)
 class Sets(Sequence):
     """The distinct parameter sets of a table (``sets_of``).
 
