@@ -12,18 +12,28 @@ Per replication, as arrays (replication r computes exactly the numbers its own s
 * the partners' beliefs in the threat (``countries.X.belief``), ``threat.belief_erosion``, ``noise.aspiration``
   and ``noise.belief``;
 * the strategy parameters a strategy declares batched (``Strategy.batched``, e.g. ``beta``), as (R,) arrays.
+
+A table of parameter sets (``sets_of``: path -> one value per row) is validated without a scenario per row: the
+columns the model holds per replication as numbers (termination values, beliefs, erosion, noise, batched strategy
+parameters) are checked column-wise against their fields' constraints in the schema and kept as arrays; the other
+columns are applied to the scenario once per distinct combination of their values (``Sets.bases``).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
+from .errors import ScenarioError
 from .preferences import Preferences
 from .scenario import Scenario
+from .scenario.schema import CountrySpec, NoiseSpec, ThreatSpec
 from .strategies import STRATEGIES, StrategyParams
 
 #: Country keys that only move preferences or beliefs (held per replication by the model).
@@ -87,15 +97,12 @@ class Variants:
     params: dict[str, StrategyParams]
 
     @classmethod
-    def of(cls, scenarios: Sequence[Scenario]) -> Variants:
-        """The parameters of replications holding ``scenarios`` (one per replication, one structure)."""
-        distinct: dict[int, int] = {}
-        unique: list[Scenario] = []
-        for s in scenarios:
-            if id(s) not in distinct:
-                distinct[id(s)] = len(unique)
-                unique.append(s)
-        index = np.array([distinct[id(s)] for s in scenarios])
+    def of(cls, sets: Sets, which: np.ndarray) -> Variants:
+        """The parameters of replications holding the parameter sets ``which`` (R,) of ``sets`` (one structure):
+        their bases' arrays, the fast columns' numbers in place of the bases' own."""
+        used, index = np.unique(sets.base[which], return_inverse=True)
+        index = index.reshape(-1)
+        unique = [sets.bases[b] for b in used.tolist()]
         space = unique[0].space
         groups, group_of, keys = [], [], {}
         for s in unique:
@@ -111,12 +118,34 @@ class Variants:
             if status_quo[g] is None:
                 status_quo[g] = s.status_quo_utility
         spec = lambda f: np.array([f(s.spec) for s in unique], dtype=float)[index]  # noqa: E731
-        return cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo_utility=status_quo,
-                   termination=np.stack([s.preferences.termination for s in unique])[index],
-                   beliefs=np.stack([s.initial_beliefs for s in unique])[index],
-                   belief_noise=spec(lambda sp: sp.noise.belief), aspiration_noise=spec(lambda sp: sp.noise.aspiration),
-                   erosion=spec(lambda sp: sp.threat.belief_erosion),
-                   params={code: _batched(unique, code, index) for code in unique[0].countries})
+        variants = cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo_utility=status_quo,
+                       termination=np.stack([s.preferences.termination for s in unique])[index],
+                       beliefs=np.stack([s.initial_beliefs for s in unique])[index],
+                       belief_noise=spec(lambda sp: sp.noise.belief),
+                       aspiration_noise=spec(lambda sp: sp.noise.aspiration),
+                       erosion=spec(lambda sp: sp.threat.belief_erosion), params={})
+        batched: dict[str, dict[str, np.ndarray]] = {code: {} for code in unique[0].countries}
+        countries = unique[0].countries
+        for path, numbers in sets.numbers.items():
+            keys_ = _keys(sets.scenario, path)
+            values = numbers[which]
+            if keys_ == ("threat", "belief_erosion"):
+                variants.erosion = values
+            elif keys_ == ("noise", "aspiration"):
+                variants.aspiration_noise = values
+            elif keys_ == ("noise", "belief"):
+                variants.belief_noise = values
+            elif keys_[2] == "termination_value":
+                variants.termination[:, countries.index(keys_[1])] = values
+            elif keys_[2] == "belief":  # a partner of the threatener holds it (``initial_beliefs``: none is 0)
+                partner = np.array([s.spec.threat.country not in (None, keys_[1]) for s in unique])[index]
+                row = countries.index(keys_[1])
+                variants.beliefs[:, row] = np.where(partner, np.where(values == 0, 0.0, values),
+                                                    variants.beliefs[:, row])
+            else:  # a batched strategy parameter
+                batched[keys_[1]][keys_[3]] = values
+        variants.params = {code: _batched(unique, code, index, batched[code]) for code in countries}
+        return variants
 
 
 #: Country fields the preference arrays are built from, besides the termination values.
@@ -136,14 +165,236 @@ def _preferences(scenario: Scenario, first: Scenario) -> Preferences:
     return scenario.preferences
 
 
-def _batched(scenarios: list[Scenario], code: str, index: np.ndarray) -> StrategyParams:
+def _batched(scenarios: list[Scenario], code: str, index: np.ndarray, columns: dict[str, np.ndarray]
+             ) -> StrategyParams:
     """A country's strategy parameters in every replication: one set, where the scenarios' batched parameters
-    differ (``Strategy.batched``; the others are the structure's, the same in all) as (R,) arrays."""
+    (``Strategy.batched``; the others are the structure's, the same in all), or the ``columns`` (R,) given in their
+    place, differ as (R,) arrays."""
     first = scenarios[0].strategy_params(code)
     strategy = STRATEGIES[scenarios[0].spec.countries[code].strategy.name]
-    values, differ = first.model_dump(), False
+    values, changed = first.model_dump(), False
     for name in strategy.batched:
-        column = [s.spec.countries[code].strategy.params.get(name, values[name]) for s in scenarios]
-        if any(v != column[0] for v in column[1:]):
-            values[name], differ = np.asarray(column, dtype=float)[index], True
-    return type(first).model_construct(**values) if differ else first
+        if name in columns:
+            column = columns[name]
+        else:
+            column = np.asarray([s.spec.countries[code].strategy.params.get(name, values[name]) for s in scenarios],
+                                dtype=float)[index]
+        if (column != column[0]).any():
+            values[name], changed = column, True
+        elif name in columns:  # one value in every replication: a number, as a single run holds it
+            values[name], changed = float(column[0]), True
+    return type(first).model_construct(**values) if changed else first
+
+
+# ----------------------------------------------------------------------------------- tables of parameter sets
+
+#: Top-level tables whose numbers a table of parameter sets varies column-wise (``sets_of``): their schemas.
+TABLE_FIELDS = {"threat": (ThreatSpec, ("belief_erosion",)), "noise": (NoiseSpec, ("aspiration", "belief"))}
+#: The field constraints a column-wise check knows (pydantic's ``Field(ge=..., le=..., gt=..., lt=...)``).
+_BOUNDS = {"ge": np.greater_equal, "le": np.less_equal, "gt": np.greater, "lt": np.less}
+
+
+def _bound(constraint) -> tuple[str, Any] | None:
+    """A field constraint as (``ge``/``le``/``gt``/``lt``, limit); None for any other kind."""
+    names = [f.name for f in fields(constraint)] if is_dataclass(constraint) else []
+    return (names[0], getattr(constraint, names[0])) if len(names) == 1 and names[0] in _BOUNDS else None
+
+
+def _keys(scenario: Scenario, path: str) -> tuple[str, ...]:
+    """A dotted path as the keys its override walks (``US.belief`` -> ``countries.US.belief``)."""
+    keys = tuple(path.split("."))
+    return ("countries", *keys) if keys[0] in scenario.raw.get("countries", {}) else keys
+
+
+def _field(scenario: Scenario, keys: tuple[str, ...]) -> tuple[type[BaseModel], str] | None:
+    """The schema and field of a path the model holds per replication as a number (a termination value, a belief,
+    erosion, noise, a batched strategy parameter) whose constraints are bounds only; None: any other path."""
+    found = None
+    if len(keys) == 2 and keys[0] in TABLE_FIELDS and keys[1] in TABLE_FIELDS[keys[0]][1]:
+        found = TABLE_FIELDS[keys[0]][0], keys[1]
+    elif len(keys) in (3, 4) and keys[0] == "countries" and keys[1] in scenario.spec.countries:
+        strategy = STRATEGIES[scenario.spec.countries[keys[1]].strategy.name]
+        if keys[2:] in (("termination_value",), ("belief",)):
+            found = CountrySpec, keys[2]
+        elif keys[2] == "strategy" and keys[3:] and keys[3] in strategy.batched:
+            found = strategy.Params, keys[3]
+    if found is None:
+        return None
+    model, name = found
+    info = model.model_fields[name]
+    checked = model.__pydantic_decorators__.field_validators.values()
+    if info.annotation not in (float, float | None) or any(_bound(m) is None for m in info.metadata) or any(
+            name in v.info.fields or "*" in v.info.fields for v in checked):
+        return None
+    return found
+
+
+def _fast(scenario: Scenario, columns: dict[str, list]) -> dict[str, tuple[type[BaseModel], str]]:
+    """The columns checked column-wise: a path ``_field`` knows, and no other column overriding along it (a table
+    above it, a key below it, the same key spelt otherwise, another key of the strategy whose parameter it is,
+    such as its name)."""
+    keys = {path: _keys(scenario, path) for path in columns}
+    numeric = {path: _field(scenario, keys[path]) for path in columns}
+    numeric = {path: found for path, found in numeric.items() if found is not None}
+
+    def clash(mine: tuple[str, ...], theirs: tuple[str, ...], both: bool) -> bool:
+        if theirs[:len(mine)] == mine or mine[:len(theirs)] == theirs:
+            return True
+        return mine[2:3] == ("strategy",) and theirs[:3] == mine[:3] and not both
+
+    return {path: found for path, found in numeric.items()
+            if not any(clash(keys[path], keys[other], other in numeric) for other in columns if other != path)}
+
+
+def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, Any] | None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A column as floats, and (rows,) whether each value is valid as the schema checks it: a number (an integer
+    or a float; not a boolean, a string, None, ...), within the field's bounds, finite where the schema allows
+    no inf or NaN, and passing a strategy's model validators with its other ``params`` (each distinct value
+    once). NaN in place of a value that is not a number."""
+    ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values], dtype=bool)
+    numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
+    if not model.model_config.get("allow_inf_nan", True):
+        ok &= np.isfinite(numbers)
+    with np.errstate(invalid="ignore"):
+        for constraint in model.model_fields[name].metadata:
+            attribute, limit = _bound(constraint)
+            ok &= _BOUNDS[attribute](numbers, limit)
+    if params is not None and model.__pydantic_decorators__.model_validators:
+        distinct, which = np.unique(numbers[ok], return_inverse=True)
+        passes = np.zeros(len(distinct), dtype=bool)
+        for n, value in enumerate(distinct.tolist()):
+            try:
+                model(**{**params, name: value})
+                passes[n] = True
+            except ValueError:
+                pass
+        ok[ok] = passes[which.reshape(-1)]
+    return numbers, ok
+
+
+def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
+    """Whether a fast column's values are valid in ``base`` exactly when its field's constraints hold: a
+    termination value beside no reservation value (``checks.check_walk_away``) or score sheet."""
+    if keys[2:] == ("termination_value",):
+        country = base.spec.countries[keys[1]]
+        return country.reservation_value is None and country.score_sheet is None
+    return True
+
+
+@dataclass(eq=False)
+class Sets(Sequence):
+    """The distinct parameter sets of a table (``sets_of``).
+
+    ``sets[c]`` is set c's scenario, exactly ``scenario.with_overrides`` of its row: built on demand (for what
+    needs the whole scenario, e.g. a deal's efficiency) and kept.
+
+    Attributes:
+        scenario: The scenario the table overrides.
+        columns: Path -> one value per row of the table (as overrides read them).
+        first: (S,) a row of each set.
+        bases: The scenario with each distinct combination of the slow columns' values (None: one that raised).
+        base: (S,) each set's base; its structure, issue space, rule and calendar are the set's.
+        numbers: Path of each fast column -> (S,) its value in each set.
+    """
+
+    scenario: Scenario
+    columns: dict[str, list]
+    first: np.ndarray
+    bases: list[Scenario | None]
+    base: np.ndarray
+    numbers: dict[str, np.ndarray]
+    _made: dict[int, Scenario] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def __getitem__(self, c: int) -> Scenario:
+        c = int(c)
+        if c not in self._made:
+            row = int(self.first[c])
+            self._made[c] = self.scenario.with_overrides({p: values[row] for p, values in self.columns.items()})
+        return self._made[c]
+
+    def base_of(self, c: int) -> Scenario:
+        """Set c's base."""
+        return self.bases[int(self.base[c])]
+
+    @classmethod
+    def of(cls, scenarios: Sequence[Scenario]) -> Sets:
+        """Sets that are these scenarios (each built already)."""
+        every = np.arange(len(scenarios))
+        return cls(scenarios[0], {}, every, list(scenarios), every, {}, dict(enumerate(scenarios)))
+
+
+def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: bool = False, slow: bool = False
+            ) -> tuple[Sets, np.ndarray, dict[int, Exception]]:
+    """The distinct parameter sets of a table (path -> ``size`` values, as overrides read them), (size,) which
+    one each row holds, and the rows that fail.
+
+    A row fails exactly as ``scenario.with_overrides`` of the row fails (the exception is that call's): the
+    fast columns are checked column-wise, the others once per distinct combination of their values.
+
+    Args:
+        errors: Give every failing row's exception (row -> exception; its set is -1) instead of raising
+            ``ScenarioError("parameters row R: ...")`` for the first.
+        slow: Every column the slow way (one scenario per distinct row).
+
+    Raises:
+        ScenarioError: Without ``errors``, the first row that fails, named.
+    """
+    fast = {} if slow else _fast(scenario, columns)
+    rest = [path for path in columns if path not in fast]
+    combos, combo = {}, np.zeros(size, dtype=np.int64)
+    if rest:
+        for r, values in enumerate(zip(*(columns[p] for p in rest), strict=True)):
+            combo[r] = combos.setdefault(repr(values), len(combos))
+    bad = np.zeros(size, dtype=bool)
+    numbers = {}
+    for path, (model, name) in fast.items():
+        keys = _keys(scenario, path)
+        params = scenario.spec.countries[keys[1]].strategy.params if keys[2:3] == ("strategy",) else None
+        numbers[path], ok = _valid(columns[path], model, name, params)
+        bad |= ~ok
+    first_bad = int(np.argmax(bad)) if bad.any() else size
+    bases: list[Scenario | None] = []
+    for r in np.unique(combo, return_index=True)[1].tolist():
+        if not errors and r > first_bad:
+            break  # the first failing row is known: nothing from here on runs
+        try:
+            bases.append(scenario.with_overrides({p: columns[p][r] for p in rest}))
+        except Exception:  # noqa: BLE001 - the row's own exception is found below
+            bases.append(None)
+            bad |= combo == len(bases) - 1
+            first_bad = min(first_bad, r)
+    loose = [path for path in fast if not all(_holds(b, _keys(scenario, path)) for b in bases if b is not None)]
+    if loose:  # valid in some bases only by more than its bounds: the slow way
+        return sets_of(scenario, columns, size, errors, slow=True)
+    failed = {}
+    for r in (np.flatnonzero(bad).tolist() if errors else [first_bad] if bad.any() else []):
+        try:
+            scenario.with_overrides({p: values[r] for p, values in columns.items()})
+        except ScenarioError as exc:
+            if not errors:
+                raise ScenarioError(f"parameters row {r}: {exc}") from None
+            failed[r] = exc
+        except Exception as exc:
+            if not errors:
+                raise
+            failed[r] = exc
+        else:  # the column-wise check refused what the schema takes: trust the schema
+            return sets_of(scenario, columns, size, errors, slow=True)
+    key = np.column_stack([combo, *(numbers[p].view(np.int64) for p in fast)])  # -0.0 and 0.0 apart, as repr
+    ok = np.flatnonzero(~bad)
+    case = np.full(size, -1, dtype=np.int64)
+    if ok.size:
+        _, first, inverse = np.unique(key[ok], axis=0, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")  # sets numbered in order of their first row
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        case[ok] = rank[inverse.reshape(-1)]
+        first = ok[first[order]]
+    else:
+        first = np.zeros(0, dtype=np.int64)
+    sets = Sets(scenario, columns, first, bases, combo[first], {p: numbers[p][first] for p in fast})
+    return sets, case, failed

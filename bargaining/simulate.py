@@ -16,7 +16,7 @@ import pandas as pd
 from .cache import Cache
 from .model import OUTCOMES, NegotiationModel
 from .outcomes import Outcome
-from .parameter_sets import Variants, structure
+from .parameter_sets import Sets, Variants, sets_of, structure
 from .scenario import Scenario, ScenarioError, load_scenario
 from .scenario.overrides import parse_value
 
@@ -106,7 +106,8 @@ class Replications:
         beliefs: (T, R, N) every country's belief in the threat at the end of each round (rounds after a
             replication's outcome are not its own).
         cases, case: In a heterogeneous batch (``run_batch(..., parameters=...)``), the scenarios its replications
-            ran (each replication's parameter set applied) and (R,) which one each ran; None: ``scenario``'s own.
+            ran (``parameter_sets.Sets``: each replication's parameter set applied, built when asked for) and (R,)
+            which one each ran; None: ``scenario``'s own.
     """
 
     scenario: Scenario
@@ -122,7 +123,7 @@ class Replications:
     utilities: np.ndarray
     walk_away: np.ndarray
     beliefs: np.ndarray = field(repr=False)
-    cases: tuple[Scenario, ...] | None = field(default=None, repr=False)
+    cases: Sets | None = field(default=None, repr=False)
     case: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
@@ -159,7 +160,7 @@ class Replications:
 
     def result(self, r: int) -> Result:
         """Replication r as a Result (no per-round records)."""
-        scenario = self.scenario_of(r)
+        scenario = self.scenario if self.cases is None else self.cases.base_of(self.case[r])  # its structure
         countries = scenario.countries
         signed = bool(self.signed[r])
         package = self.package[r].copy() if signed else None
@@ -189,7 +190,7 @@ _PER_REPLICATION = ("seeds", "outcome", "round", "notice_round", "signed", "pack
                     "ratified", "utilities", "walk_away")
 
 
-def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases: list[Scenario],
+def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases: Sets,
             case: np.ndarray) -> Replications:
     """One batch, in replication order, from batches of some of its replications (indices, batch)."""
     size = sum(len(rows) for rows, _ in parts)
@@ -203,7 +204,7 @@ def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases:
     beliefs = np.full((rounds, size, len(base.countries)), np.nan)
     for rows, part in parts:
         beliefs[:part.beliefs.shape[0], rows] = part.beliefs
-    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=tuple(cases), case=case)
+    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=cases, case=case)
 
 
 def _checked_seed(seed) -> int:
@@ -263,9 +264,10 @@ def run_batch(
 
 
 def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.DataFrame, size: int
-                   ) -> tuple[list[Scenario], np.ndarray]:
-    """The distinct scenarios of a table of parameters (path -> one value per row), validated as the file is, and
-    (size,) which one each row holds.
+                   ) -> tuple[Sets, np.ndarray]:
+    """The distinct parameter sets of a table of parameters (path -> one value per row), validated as the file is
+    (``parameter_sets.sets_of``: numbers the model holds per replication column-wise, the other columns once per
+    distinct combination), and (size,) which one each row holds.
 
     Raises:
         ScenarioError: The table is not one value per row for every path, or a value is invalid (naming the row,
@@ -286,20 +288,8 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
             raise ScenarioError(f"parameters.{path}: expected {size} values (one per seed), found {len(values)}")
         columns[path] = [parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v
                          for v in values]
-    rows = list(zip(*columns.values(), strict=True)) if columns else [()] * size
-    cases: list[Scenario] = []
-    index: dict[str, int] = {}
-    case = np.empty(size, dtype=int)
-    for r, values in enumerate(rows):
-        key = repr(values)
-        if key not in index:
-            try:
-                cases.append(scenario.with_overrides(dict(zip(columns, values, strict=True))))
-            except ScenarioError as exc:
-                raise ScenarioError(f"parameters row {r}: {exc}") from None
-            index[key] = len(cases) - 1
-        case[r] = index[key]
-    return cases, case
+    sets, case, _ = sets_of(scenario, columns, size)
+    return sets, case
 
 
 #: A representative scenario per structure (``parameter_sets.structure``): its cache holds the concession paths
@@ -307,20 +297,28 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
 _STRUCTURES: Cache[Scenario] = Cache(64)
 
 
-def run_variants(scenario: Scenario, seeds: list[int], cases: list[Scenario], case: np.ndarray) -> Replications:
-    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure."""
-    keys = [structure(c) for c in cases]
+def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Scenario], case: np.ndarray
+                 ) -> Replications:
+    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure.
+
+    Args:
+        cases: The parameter sets (``parameter_sets.Sets``), or the scenarios themselves.
+    """
+    sets = cases if isinstance(cases, Sets) else Sets.of(cases)
+    keys = [None if base is None else structure(base) for base in sets.bases]
     by_key: dict[str, list[int]] = {}
-    for c, key in enumerate(keys):
-        by_key.setdefault(key, []).append(c)
+    for c, b in enumerate(sets.base.tolist()):
+        by_key.setdefault(keys[b], []).append(c)
     parts = []
     for key, members in by_key.items():
         rows = np.flatnonzero(np.isin(case, members))
-        shared = _STRUCTURES.get(key, lambda c=cases[members[0]]: c)
-        variants = Variants.of([cases[c] for c in case[rows]])
-        model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False, variants=variants)
+        if not rows.size:
+            continue
+        shared = _STRUCTURES.get(key, lambda c=members[0]: sets.base_of(c))
+        model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False,
+                                 variants=Variants.of(sets, case[rows]))
         parts.append((rows, Replications.of(model.run())))
-    return _merged(scenario, parts, cases, case)
+    return _merged(scenario, parts, sets, case)
 
 
 def run(

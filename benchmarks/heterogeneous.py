@@ -2,13 +2,18 @@
 "Heterogeneous batches").
 
     .venv/bin/python benchmarks/heterogeneous.py                  # both measurements
-    .venv/bin/python benchmarks/heterogeneous.py --sets 4000 --cells 2048
+    .venv/bin/python benchmarks/heterogeneous.py --sets 4000 --rows 8 --cells 2048
 
 1. A batch of ``--sets`` replications of nafta-2017, each with its own parameter set (the U.S. termination value,
    Canada's beta, the partners' beliefs, belief erosion and aspiration noise drawn at random), against a one-set
-   batch of the same size: CPU seconds of each (``time.process_time``: fair on a busy machine), runs per CPU
-   second and their ratio (the heterogeneous batch's rate over the one-set batch's), the peak resident memory of
-   the process after each, and the first 200 sets run one by one as before (``with_overrides``, then ``run``).
+   batch of the same size, side by side: CPU seconds of each (``time.process_time``: fair on a busy machine), runs
+   per CPU second and their ratio (the heterogeneous batch's rate over the one-set batch's), the CPU time of its
+   table alone (validation and parameter sets: ``simulate.parameter_sets``), the peak resident
+   memory of the process after each, and the first 200 sets run one by one as before (``with_overrides``, then
+   ``run``). The one-set batch of nafta-2017's own parameters is mostly deals in 7 rounds; the table's runs last
+   longer (random U.S. termination values make the threat credible: withdrawals in 14 rounds): ``--rows`` of the
+   table's own rows, each a one-set batch of ``--sets`` runs, give the rate of the same kind of runs without
+   heterogeneity, and the ratio to it.
 2. ``experiments/sensitivity.toml`` (Sobol over 11 parameters: 1,024 x 13 cells x 4 replications = 53,248
    runs): its first ``--cells`` cells' tasks run in this process, as a sweep's workers run them
    (``runs.run_task``), serially, and again one batch per cell (``runs.run_cells``, the sweep before
@@ -32,6 +37,7 @@ from bargaining.experiment.designs import Design
 from bargaining.experiment.runs import Layout, run_cells, run_task
 from bargaining.experiment.spec import load_experiment
 from bargaining.experiment.sweep import tasks
+from bargaining.simulate import parameter_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +53,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def batches(sets: int) -> None:
+def batches(sets: int, rows: int) -> None:
     scenario = bargaining.load_scenario("nafta-2017")
     seeds = np.arange(sets)
     bargaining.run_batch(scenario, seeds[:20], parameters=table(20, 1))  # imports and first paths
@@ -56,17 +62,30 @@ def batches(sets: int) -> None:
     one = time.process_time() - start
     one_mb = peak_mb()
     start = time.process_time()
+    sets_of_table = parameter_sets(scenario, table(sets), sets)
+    validated = time.process_time() - start
+    del sets_of_table
+    start = time.process_time()
     bargaining.run_batch(scenario, seeds, parameters=table(sets))
     many = time.process_time() - start
     print(f"one-set batch of {sets:,}: {one:.2f} CPU s ({sets / one:,.0f} runs per CPU second), peak RSS "
           f"{one_mb:.0f} MB")
     print(f"batch of {sets:,} distinct parameter sets: {many:.2f} CPU s ({sets / many:,.0f} runs per CPU second), "
-          f"peak RSS {peak_mb():.0f} MB")
+          f"peak RSS {peak_mb():.0f} MB; its table (validation, parameter sets): {validated:.3f} CPU s")
     print(f"ratio (heterogeneous rate / one-set rate): {one / many:.2f}")
-    few, rows = min(sets, 200), table(sets)
+    if rows:
+        grid = table(sets)
+        bargaining.run_batch(scenario.with_overrides({p: v[0] for p, v in grid.items()}), seeds[:20])
+        start = time.process_time()
+        for r in range(rows):  # the same kind of runs, one set a batch
+            bargaining.run_batch(scenario.with_overrides({p: v[r] for p, v in grid.items()}), seeds)
+        own = (time.process_time() - start) / rows
+        print(f"one-set batches of {sets:,} of the table's first {rows} rows: {own:.2f} CPU s a batch "
+              f"({sets / own:,.0f} runs per CPU second); ratio (heterogeneous rate / theirs): {own / many:.2f}")
+    few, grid = min(sets, 200), table(sets)
     start = time.process_time()
     for r in range(few):  # what a user did before: a scenario per set, run alone
-        bargaining.run(scenario.with_overrides({p: v[r] for p, v in rows.items()}), seed=r, record=False)
+        bargaining.run(scenario.with_overrides({p: v[r] for p, v in grid.items()}), seed=r, record=False)
     alone = (time.process_time() - start) / few
     print(f"the same sets one by one (with_overrides, then run; first {few}): {1 / alone:,.0f} runs per CPU second: "
           f"the heterogeneous batch is {alone * sets / many:.0f} times faster")
@@ -91,11 +110,12 @@ def sensitivity(cells: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", type=int, default=4000)
+    parser.add_argument("--rows", type=int, default=8, help="rows of the table run as one-set batches (0: none)")
     parser.add_argument("--cells", type=int, default=2048, help="cells of sensitivity.toml to run (0: none)")
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M')} {platform.machine()}, Python {platform.python_version()}, "
           f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
-    batches(args.sets)
+    batches(args.sets, args.rows)
     if args.cells:
         sensitivity(args.cells)
 

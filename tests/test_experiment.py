@@ -200,7 +200,7 @@ def test_results_do_not_depend_on_the_batch_size(tmp_path):
 
 def test_tasks_hold_whole_cells_or_equal_parts_of_one():
     """Each cell's runs in a task run as one batch: tasks pack whole cells, or cut a big cell in equal parts."""
-    assert task_size(100) == 1 and task_size(100_000) == 500 and task_size(1_000_000) == MAX_TASK
+    assert task_size(20) == 1 and task_size(100_000) == 3125 and task_size(1_000_000) == MAX_TASK == 8192
 
     def cut(batch: int | None, todo: np.ndarray, replications: int = 7) -> list[list[tuple[int, list[int]]]]:
         experiment = from_dict(small(replications=replications, batch=batch))  # 6 cells
@@ -218,7 +218,7 @@ def test_tasks_hold_whole_cells_or_equal_parts_of_one():
                                 [(4, whole)], [(5, whole)]]
     assert cut(None, np.arange(42)) == [[(cell, whole)] for cell in range(6)]  # by default: a cell a task, ...
     big = [len(reps) for task in cut(None, np.arange(6000), replications=1000) for _, reps in task]
-    assert big == [250] * 24  # ... or parts of at least MIN_PART runs of a big one (not 6000 / 200 = 30)
+    assert big == [250] * 24  # ... or parts of at least MIN_PART runs of a big one (not 6000 / 32 = 188)
 
 
 @pytest.mark.parametrize("scenario, workers", [("nafta-2017", 1), ("nafta-2017", 2), ("port-expansion", 1)])

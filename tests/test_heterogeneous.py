@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import ScenarioError
 from bargaining.model import NegotiationModel
-from bargaining.parameter_sets import structure
-from bargaining.scenario import bundled
+from bargaining.parameter_sets import Variants, sets_of, structure
+from bargaining.scenario import Scenario, bundled
 from bargaining.strategies import STRATEGIES
 
 PROTOCOLS = ("alternating_offers", "single_text", "bilateral_first")
@@ -190,3 +190,126 @@ def test_strings_read_as_set_reads_them():
     scenario = bargaining.load_scenario("nafta-2017")
     table = {"US.termination_value": ["0.25", "0.75"], "CA.strategy.name": ["boulware", "conceder"]}
     check_rows(scenario, table, [4, 5])
+
+
+# -------------------------------------------------------------- numbers checked column-wise (parameter_sets.sets_of)
+
+FAST_PATHS = ("US.termination_value", "CA.belief", "MX.belief", "CA.strategy.beta", "threat.belief_erosion",
+              "noise.aspiration", "noise.belief")
+
+
+@pytest.mark.parametrize("path, bad, found", [
+    ("US.termination_value", float("nan"), "found nan"),
+    ("CA.strategy.beta", float("inf"), "found inf"),
+    ("noise.belief", -float("inf"), "found -inf"),
+    ("threat.belief_erosion", -0.5, "expected greater than or equal to 0, found -0.5"),
+    ("MX.belief", 1.5, "expected less than or equal to 1, found 1.5"),
+    ("CA.strategy.beta", 0.0, "expected greater than 0, found 0.0"),
+    ("noise.aspiration", 10**400, "expected a valid number, found 1000"),
+    ("noise.aspiration", True, "expected a valid number, found True"),
+    ("CA.belief", "high", "expected a valid number, found 'high'"),
+    ("US.termination_value", [0.5], "expected a valid number, found [0.5]"),
+])
+def test_a_bad_number_is_the_error_its_row_gives_alone(path, bad, found, monkeypatch):
+    """A bad value in a column of numbers names its row, the path, what was expected and what was found, exactly
+    as the row's own overrides do; it is found without a scenario per row (only the bad row's, for its message),
+    and nothing runs."""
+    scenario = bargaining.load_scenario("nafta-2017")
+    n, row = 400, 237
+    rng = np.random.default_rng(1)
+    table = {p: rng.uniform(0.01, 0.09, n).tolist() for p in FAST_PATHS}
+    table[path][row] = bad
+    with pytest.raises(ScenarioError) as alone:
+        scenario.with_overrides({p: v[row] for p, v in table.items()})
+    built, ran = [], []
+    with_overrides = Scenario.with_overrides
+    monkeypatch.setattr(Scenario, "with_overrides", lambda self, o: built.append(o) or with_overrides(self, o))
+    monkeypatch.setattr(NegotiationModel, "run", lambda self: ran.append(self))
+    with pytest.raises(ScenarioError) as info:
+        bargaining.run_batch(scenario, range(n), parameters=table)
+    text = str(info.value)
+    assert text == f"parameters row {row}: {alone.value}"
+    key = "countries." + path if path.split(".")[0] in scenario.countries else path
+    assert text.startswith(f"parameters row {row}: nafta-2017: {key}: ") and found in text and "\n" not in text
+    assert [o for o in built if o] == [{p: v[row] for p, v in table.items()}] and not ran  # the bad row only
+
+
+def test_the_first_bad_row_is_named_whichever_column_holds_it():
+    """A bad number (checked column-wise) and a bad deadline (checked per distinct value): the earlier row."""
+    deadline, termination = [6] * 10, [0.5] * 10
+    deadline[3], termination[6] = 0, 2.0
+    for table, row in (({"protocol.deadline_round": deadline, "US.termination_value": termination}, 3),
+                       ({"protocol.deadline_round": deadline[::-1], "US.termination_value": termination}, 6)):
+        with pytest.raises(ScenarioError) as info:
+            bargaining.run_batch("nafta-2017", range(10), parameters=table)
+        assert str(info.value).startswith(f"parameters row {row}: ")
+
+
+@pytest.mark.parametrize("table", [
+    {"CA.strategy.beta": [0.5, 2.0, 0.7], "CA.strategy.name": ["boulware", "conceder", "tit_for_tat"]},
+    {"CA.strategy.name": ["boulware", "conceder", "time_dependent"], "CA.strategy.beta": [0.5, 2.0, 0.7]},
+    {"US.termination_value": [0.2, 0.5, 0.8], "countries.US.termination_value": [0.9, 0.1, 0.4]},
+    {"noise.aspiration": [0.0, 0.05, 0.1], "noise": ["{aspiration = 0.02}", "{belief = 0.1}", "{}"]},
+    {"CA.belief": [0.1, 0.9, 0.5], "threat.country": ["US", "CA", "MX"]},
+])
+def test_columns_that_other_columns_override_along_are_the_rows_own(table):
+    """A number whose table, strategy or key another column also sets, or that means something else in some rows
+    (a belief in a threat another country makes), gives what each row gives alone."""
+    check_rows(bargaining.load_scenario("nafta-2017", {"noise.aspiration": 0.05}), table, [11, 12, 13])
+
+
+def test_a_termination_value_beside_a_reservation_value_fails_as_alone():
+    """Within its bounds, yet invalid where the country has a reservation value (``checks.check_walk_away``)."""
+    with pytest.raises(ScenarioError) as alone:
+        bargaining.load_scenario("port-expansion").with_overrides({"PA.termination_value": 0.3})
+    with pytest.raises(ScenarioError) as info:
+        bargaining.run_batch("port-expansion", [1, 2], parameters={"PA.termination_value": [0.3, 0.4]})
+    assert str(info.value) == f"parameters row 0: {alone.value}"
+
+
+@st.composite
+def number_tables(draw):
+    """A table of numbers the model holds per replication (some with a column of levels or strategies)."""
+    name = draw(st.sampled_from(SCENARIOS))
+    scenario = BASE[name]
+    numeric = [(p, v) for p, v in paths(scenario) if p.endswith(("termination_value", ".belief", ".beta",
+                                                                   "belief_erosion", "noise.aspiration"))]
+    other = [(p, v) for p, v in paths(scenario) if (p, v) not in numeric]
+    chosen = draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4, unique_by=lambda p: p[0]))
+    chosen += draw(st.lists(st.sampled_from(other), max_size=1))
+    size = draw(st.integers(1, 12))
+    return name, {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in chosen}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(number_tables())
+def test_the_arrays_of_a_table_are_those_of_a_scenario_per_row(case):
+    """``Variants`` of a table built column-wise equal those built from a scenario per distinct row, field by
+    field, bit for bit; so do the rows that fail."""
+    name, table = case
+    scenario, size = BASE[name], len(next(iter(table.values())))
+    fast = sets_of(scenario, table, size, errors=True)
+    slow = sets_of(scenario, table, size, errors=True, slow=True)
+    assert fast[2].keys() == slow[2].keys()
+    assert [str(e) for e in fast[2].values()] == [str(e) for e in slow[2].values()]
+    rows = np.flatnonzero(fast[1] >= 0)
+    assert np.array_equal(rows, np.flatnonzero(slow[1] >= 0))
+    if not rows.size:
+        return
+    for r in rows:  # a set's scenario is its row's
+        assert fast[0][fast[1][r]].raw == scenario.with_overrides({p: v[r] for p, v in table.items()}).raw
+    same = [structure(fast[0].base_of(c)) for c in fast[1][rows]]
+    for key in dict.fromkeys(same):
+        mine = rows[[s == key for s in same]]
+        x, y = Variants.of(fast[0], fast[1][mine]), Variants.of(slow[0], slow[1][mine])
+        assert [g.fingerprint for g in x.groups] == [g.fingerprint for g in y.groups]
+        assert np.array_equal(x.group, y.group)
+        for attribute in ("termination", "beliefs", "belief_noise", "aspiration_noise", "erosion"):
+            a, b = getattr(x, attribute), getattr(y, attribute)
+            assert a.tobytes() == b.tobytes(), attribute
+        for code in x.params:
+            a, b = vars(x.params[code]), vars(y.params[code])
+            assert a.keys() == b.keys()
+            for k in a:
+                assert type(a[k]) is type(b[k]), (code, k)
+                assert a[k].tobytes() == b[k].tobytes() if isinstance(a[k], np.ndarray) else a[k] == b[k], (code, k)

@@ -25,7 +25,7 @@ import pyarrow.compute  # noqa: F401 - pa.compute
 
 from ..cache import Cache
 from ..outcomes import Outcome
-from ..parameter_sets import structure
+from ..parameter_sets import sets_of, structure
 from ..scenario import Scenario
 from ..simulate import Replications, run_batch, run_variants
 from .designs import run_seeds
@@ -184,23 +184,24 @@ def cell_scenario(task: Task, cell: int, values: tuple) -> Scenario | Exception:
 
 def run_task(task: Task) -> pa.Table:
     """Run a task, every cell's runs in one heterogeneous batch; return its rows (schema ``task.layout.schema()``),
-    ordered by run. A cell whose scenario raises is recorded with the error on each of its runs; if the batch
-    raises, each cell runs alone (``run_cells``), so that only the cells that raise record it."""
+    ordered by run. The cells' parameter values are a table of parameter sets (``parameter_sets.sets_of``:
+    numbers checked column-wise, the others once per distinct combination); a cell whose values raise is recorded
+    with the error its scenario raises (``cell_scenario``) on each of its runs; if the batch raises, each cell runs
+    alone (``run_cells``), so that only the cells that raise record it."""
     schema = task.layout.schema()
-    tables, cases, case, seeds, heads = [], [], [], [], []
-    for cell, values, replications in task.cells:
+    sets, which, failed = sets_of(task.scenario, _columns(task), len(task.cells), errors=True)
+    tables, case, seeds, heads = [], [], [], []
+    for n, (cell, values, replications) in enumerate(task.cells):
         head = _head(task, cell, values, replications)
-        scenario = cell_scenario(task, cell, values)
-        if isinstance(scenario, Exception):
-            tables.append(_error_rows(task, head, scenario, schema))
+        if n in failed:
+            tables.append(_error_rows(task, head, failed[n], schema))
             continue
-        case.append(np.full(len(replications), len(cases)))
-        cases.append(scenario)
+        case.append(np.full(len(replications), which[n]))
         seeds.append(head["seed"])
         heads.append(head)
-    if cases:
+    if heads:
         try:
-            batch = run_variants(task.scenario, np.concatenate(seeds).tolist(), cases, np.concatenate(case))
+            batch = run_variants(task.scenario, np.concatenate(seeds).tolist(), sets, np.concatenate(case))
         except Exception:  # noqa: BLE001 - some cell raises: find which, alone
             return run_cells(task)
         head = {name: np.concatenate([h[name] for h in heads]) if isinstance(heads[0][name], np.ndarray)
@@ -212,17 +213,31 @@ def run_task(task: Task) -> pa.Table:
     return table.combine_chunks()
 
 
+def _columns(task: Task) -> dict[str, list]:
+    """The task's cells as a table of overrides (path -> one value per cell), as ``cell_scenario`` applies them."""
+    columns: dict[str, list] = {}
+    for n, (paths, integer) in enumerate(zip(task.paths, task.casts, strict=True)):
+        values = [values[n] for _, values, _ in task.cells]
+        values = [int(round(v)) if integer else v.item() if isinstance(v, np.generic) else v for v in values]
+        for path in paths:
+            columns[path] = values
+    return columns
+
+
 def _outcome_columns(layout: Layout, batch: Replications) -> dict[str, pa.Array]:
     """``layout.columns`` of a heterogeneous batch: per structure (issue space and rule), in replication order."""
     keys: dict[str, int] = {}
-    of_case = np.array([keys.setdefault(structure(c), len(keys)) for c in batch.cases])
+    of_base = [None if b is None else keys.setdefault(structure(b), len(keys)) for b in batch.cases.bases]
     if len(keys) == 1:
-        return layout.columns(replace(batch, scenario=batch.cases[0]))
+        return layout.columns(replace(batch, scenario=batch.cases.base_of(0)))
+    of_case = np.array([of_base[b] for b in batch.cases.base.tolist()])
     tables, order = [], []
     for k in range(len(keys)):
         rows = np.flatnonzero(of_case[batch.case] == k)
+        if not rows.size:
+            continue
         sub = batch.take(rows)
-        tables.append(pa.table(layout.columns(replace(sub, scenario=sub.cases[int(sub.case[0])]))))
+        tables.append(pa.table(layout.columns(replace(sub, scenario=sub.cases.base_of(sub.case[0])))))
         order.append(rows)
     table = pa.concat_tables(tables).take(np.argsort(np.concatenate(order), kind="stable"))
     return {name: table.column(name).combine_chunks() for name in table.column_names}

@@ -61,16 +61,17 @@ class SweepSummary:
         return "\n".join(lines)
 
 
-#: By default a task holds about 1/200 of the runs (a smooth progress bar; an interruption loses at most a task per
-#: worker), whole cells together, at most ``MAX_TASK`` runs; a bigger cell is cut into parts of at least
-#: ``MIN_PART`` runs. A task's runs of one cell run as one batch, whose fixed cost (about 12 ms on nafta-2017) is that
-#: of a few hundred runs; beyond a few thousand runs a batch is no faster per run.
-MIN_PART, MAX_TASK = 250, 2_000
+#: By default a task holds about 1/32 of the runs (16 tasks a worker on 2 cores; an interruption loses at most a
+#: task per worker), whole cells together, at most ``MAX_TASK`` runs; a bigger cell is cut into parts of at least
+#: ``MIN_PART`` runs. A task's runs run as one heterogeneous batch, one model per structure (e.g. per deadline),
+#: whose cost per round is mostly fixed: sensitivity.toml (Sobol, 4 runs a cell, 9 deadlines) costs about 1.1 CPU s
+#: per 1,000 runs in tasks of 264 runs, 0.5 in tasks of 2,048 and 0.25 in tasks of 8,192 (BENCHMARKS.md).
+MIN_PART, MAX_TASK = 250, 8_192
 
 
 def task_size(n_runs: int) -> int:
-    """Runs per task by default: about 1/200 of the runs, at most ``MAX_TASK``."""
-    return int(min(MAX_TASK, max(1, -(-n_runs // 200))))
+    """Runs per task by default: about 1/32 of the runs, at most ``MAX_TASK``."""
+    return int(min(MAX_TASK, max(1, -(-n_runs // 32))))
 
 
 def tasks(experiment: Experiment, design: Design, layout: Layout, todo: np.ndarray) -> Iterator[Task]:
