@@ -107,6 +107,8 @@ class Replications:
             replication's outcome are not its own).
         cases, case: In a heterogeneous batch (``run_batch(..., parameters=...)``), the scenarios its replications
             ran (each replication's parameter set applied) and (R,) which one each ran; None: ``scenario``'s own.
+        offer_rounds, offers: The rounds asked for (``run_batch(..., offer_rounds=...)``) and (R, F, N, K) every
+            country's offer at the end of each (normalised; NaN: none tabled, or the talks had ended).
     """
 
     scenario: Scenario
@@ -124,6 +126,8 @@ class Replications:
     beliefs: np.ndarray = field(repr=False)
     cases: tuple[Scenario, ...] | None = field(default=None, repr=False)
     case: np.ndarray | None = field(default=None, repr=False)
+    offer_rounds: tuple[int, ...] = ()
+    offers: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, model: NegotiationModel) -> Replications:
@@ -135,7 +139,7 @@ class Replications:
                    notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
                    ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
-                   beliefs=np.stack(model.belief_path))
+                   beliefs=np.stack(model.belief_path), offer_rounds=model.offer_rounds, offers=model.offers)
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -186,7 +190,7 @@ class Replications:
 
 
 _PER_REPLICATION = ("seeds", "outcome", "round", "notice_round", "signed", "package", "signatories", "supporters",
-                    "ratified", "utilities", "walk_away")
+                    "ratified", "utilities", "walk_away", "offers")
 
 
 def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases: list[Scenario],
@@ -203,7 +207,8 @@ def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases:
     beliefs = np.full((rounds, size, len(base.countries)), np.nan)
     for rows, part in parts:
         beliefs[:part.beliefs.shape[0], rows] = part.beliefs
-    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=tuple(cases), case=case)
+    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=tuple(cases), case=case,
+                        offer_rounds=parts[0][1].offer_rounds)
 
 
 def _checked_seed(seed) -> int:
@@ -225,6 +230,7 @@ def run_batch(
     seeds: Sequence[int] | np.ndarray,
     overrides: list[str] | dict[str, Any] | None = None,
     parameters: dict[str, Sequence] | pd.DataFrame | None = None,
+    offer_rounds: Sequence[int] = (),
 ) -> Replications:
     """Run one negotiation once per seed, all at once (one model acting on arrays with a replication axis).
 
@@ -247,6 +253,7 @@ def run_batch(
             or a DataFrame with one column per path. A string is read as ``--set`` reads it (TOML, else the bare
             text: ``"boulware"``, ``"[1, 2]"``); any other value is used as it is (numpy numbers as Python's).
             Applied after ``overrides``, in the order of the paths.
+        offer_rounds: Rounds whose offers to keep for every replication (``Replications.offers``).
 
     Raises:
         ScenarioError: A bad scenario, override, parameter value or seed, with one message naming what was
@@ -257,9 +264,9 @@ def run_batch(
         raise ScenarioError("seeds: expected at least one seed, found none")
     scenario = _scenario(scenario, overrides)
     if parameters is None:
-        return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False).run())
+        return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False, offer_rounds=offer_rounds).run())
     cases, case = parameter_sets(scenario, parameters, len(seeds))
-    return run_variants(scenario, seeds, cases, case)
+    return run_variants(scenario, seeds, cases, case, offer_rounds)
 
 
 def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.DataFrame, size: int
@@ -307,8 +314,10 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
 _STRUCTURES: Cache[Scenario] = Cache(64)
 
 
-def run_variants(scenario: Scenario, seeds: list[int], cases: list[Scenario], case: np.ndarray) -> Replications:
-    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure."""
+def run_variants(scenario: Scenario, seeds: list[int], cases: list[Scenario], case: np.ndarray,
+                 offer_rounds: Sequence[int] = ()) -> Replications:
+    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure (keeping the offers
+    of ``offer_rounds``)."""
     keys = [structure(c) for c in cases]
     by_key: dict[str, list[int]] = {}
     for c, key in enumerate(keys):
@@ -318,7 +327,8 @@ def run_variants(scenario: Scenario, seeds: list[int], cases: list[Scenario], ca
         rows = np.flatnonzero(np.isin(case, members))
         shared = _STRUCTURES.get(key, lambda c=cases[members[0]]: c)
         variants = Variants.of([cases[c] for c in case[rows]])
-        model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False, variants=variants)
+        model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False, variants=variants,
+                                 offer_rounds=offer_rounds)
         parts.append((rows, Replications.of(model.run())))
     return _merged(scenario, parts, cases, case)
 
