@@ -45,7 +45,9 @@ from .observations import Observations
 from .priors import Priors
 
 MANIFEST = "calibration.json"
-CHUNK = 8  # candidates per task
+#: Candidates per task, at least and at most: a task runs its candidates as one batch (``_evaluate``); a
+#: generation's first tasks (four per worker) hold about one population between them (``_chunk``).
+CHUNK = (8, 128)
 #: Most accepted sets per generation and most generations: pyabc keeps every generation's sets and distances in
 #: memory and in abc.db, and 10^5 sets of NAFTA's runs already take hours (200 by default).
 MAX_POPULATION, MAX_GENERATIONS = 100_000, 1_000
@@ -261,6 +263,13 @@ def _evaluate(payload: bytes, seeds: list[int]) -> list:
     return out
 
 
+def _chunk(n: int, slots: int) -> int:
+    """Candidates per task for a generation of ``n`` on ``slots`` workers: the first four tasks per worker about
+    ``n``. Which candidates a generation keeps does not depend on it (the first ``n`` accepted in candidate
+    order), only how many are evaluated past the last one kept."""
+    return int(np.clip(-(-n // (4 * slots)), *CHUNK))
+
+
 class SeededSampler(Sampler):
     """A pyabc sampler on the sweeps' executors (``experiment.executors``) whose generations do not depend on
     the executor: each candidate has its own seed, and the first ``n`` accepted in candidate order are kept.
@@ -279,7 +288,7 @@ class SeededSampler(Sampler):
         payload = cloudpickle.dumps(simulate_one)
         done: dict[int, list] = {}
         in_flight: dict = {}
-        chunks = iter(range(10**12))
+        chunks, size = iter(range(10**12)), _chunk(n, self.backend.slots)
         accepted_prefix, evaluated_prefix, next_prefix = 0, 0, 0
         bar = tqdm(total=n, desc=f"generation {t}", unit="set", disable=not self.progress, leave=False,
                    dynamic_ncols=True)
@@ -287,7 +296,7 @@ class SeededSampler(Sampler):
             while accepted_prefix < n and evaluated_prefix < max_eval:
                 while len(in_flight) < 4 * self.backend.slots:
                     c = next(chunks)
-                    seeds = [_candidate_seed(self.seed, t, c * CHUNK + k) for k in range(CHUNK)]
+                    seeds = [_candidate_seed(self.seed, t, c * size + k) for k in range(size)]
                     in_flight[self.backend.executor.submit(_evaluate, payload, seeds)] = c
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
