@@ -45,8 +45,8 @@ from .observations import Observations
 from .priors import Priors
 
 MANIFEST = "calibration.json"
-#: Candidates per task, at least and at most: a task runs its candidates as one batch (``_evaluate``); a
-#: generation's first tasks (four per worker) hold about one population between them (``_chunk``).
+#: Candidates per task, at least and at most: a task runs its candidates as one batch (``_evaluate``), and the
+#: sampler sizes each task to the candidates a generation still seems to need (``_chunk``).
 CHUNK = (8, 128)
 #: Most accepted sets per generation and most generations: pyabc keeps every generation's sets and distances in
 #: memory and in abc.db, and 10^5 sets of NAFTA's runs already take hours (200 by default).
@@ -263,11 +263,11 @@ def _evaluate(payload: bytes, seeds: list[int]) -> list:
     return out
 
 
-def _chunk(n: int, slots: int) -> int:
-    """Candidates per task for a generation of ``n`` on ``slots`` workers: the first four tasks per worker about
-    ``n``. Which candidates a generation keeps does not depend on it (the first ``n`` accepted in candidate
-    order), only how many are evaluated past the last one kept."""
-    return int(np.clip(-(-n // (4 * slots)), *CHUNK))
+def _chunk(needed: float, slots: int) -> int:
+    """Candidates in the next task when about ``needed`` more candidates seem needed (beyond those queued): a
+    quarter of a worker's share, within ``CHUNK``. Which candidates a generation keeps does not depend on it (the
+    first ``n`` accepted in candidate order), only how many are evaluated past the last one kept."""
+    return int(np.clip(np.ceil(needed / (4 * slots)), *CHUNK))
 
 
 class SeededSampler(Sampler):
@@ -288,19 +288,25 @@ class SeededSampler(Sampler):
         payload = cloudpickle.dumps(simulate_one)
         done: dict[int, list] = {}
         in_flight: dict = {}
-        chunks, size = iter(range(10**12)), _chunk(n, self.backend.slots)
+        chunks, start = iter(range(10**12)), 0
         accepted_prefix, evaluated_prefix, next_prefix = 0, 0, 0
+        accepted_done, evaluated_done, queued = 0, 0, 0  # over every finished task; candidates in flight
         bar = tqdm(total=n, desc=f"generation {t}", unit="set", disable=not self.progress, leave=False,
                    dynamic_ncols=True)
         try:
             while accepted_prefix < n and evaluated_prefix < max_eval:
                 while len(in_flight) < 4 * self.backend.slots:
-                    c = next(chunks)
-                    seeds = [_candidate_seed(self.seed, t, c * size + k) for k in range(size)]
-                    in_flight[self.backend.executor.submit(_evaluate, payload, seeds)] = c
+                    rate = max(accepted_done, 1) / max(evaluated_done, 1)  # acceptance so far (1 at first)
+                    size = _chunk((n - accepted_done) / rate - queued, self.backend.slots)
+                    seeds = [_candidate_seed(self.seed, t, start + k) for k in range(size)]
+                    in_flight[self.backend.executor.submit(_evaluate, payload, seeds)] = next(chunks)
+                    start, queued = start + size, queued + size
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done[in_flight.pop(future)] = future.result()
+                    particles = done[in_flight.pop(future)] = future.result()
+                    accepted_done += sum(p.accepted for p in particles)
+                    evaluated_done += len(particles)
+                    queued -= len(particles)
                 while next_prefix in done and accepted_prefix < n:
                     particles = done[next_prefix]
                     accepted_prefix += sum(p.accepted for p in particles)
