@@ -249,6 +249,17 @@ def test_same_seed_same_accepted_sets_serially_and_on_two_workers(synthetic, cal
     assert not serial["seed"].equals(pd.read_parquet(other / "accepted.parquet")["seed"])
 
 
+def test_the_accepted_sets_do_not_depend_on_the_tasks_sizes(synthetic, calibrated, tmp_path, monkeypatch):
+    """Tasks of 3 candidates (each one batch) keep the same sets as the sampler's own sizes: the first accepted in
+    candidate order."""
+    from bargaining.calibration import abc
+
+    monkeypatch.setattr(abc, "CHUNK", (3, 3))
+    calibrate(synthetic[0], tmp_path / "three", SMALL, seed=5, workers=1, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(calibrated / "accepted.parquet"),
+                                  pd.read_parquet(tmp_path / "three" / "accepted.parquet"))
+
+
 def test_an_interrupted_calibration_resumes_to_the_same_result(synthetic, calibrated, tmp_path, monkeypatch):
     real = pyabc.ABCSMC.run_generation
 
