@@ -46,6 +46,7 @@ bench: setup
 	$(if $(BEFORE),$(PY) benchmarks/scenarios_by_strategy.py --before $(BEFORE))
 	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
 	$(PY) benchmarks/heterogeneous.py
+	$(PY) benchmarks/calibration.py  # calibrate and forecast, population 200 (--before DIR: side by side)
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml --replications 8 --runs 0 --distances-runs 0 --memory-runs 0  # issue 20's count of runs
 	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)

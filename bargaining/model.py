@@ -57,6 +57,8 @@ class NegotiationModel(mesa.Model):
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
         variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences,
             beliefs, noise, erosion, batched strategy parameters; ``case`` gives the rest); None: ``case``'s own.
+        offer_rounds: Rounds whose offers to keep for every replication (``offers``): the light record a batch
+            keeps (calibration's facts), where ``record`` keeps every round of a single run.
 
     Attributes:
         seeds: (R,) the replications' seeds.
@@ -73,10 +75,13 @@ class NegotiationModel(mesa.Model):
         belief_path: Per round, every country's belief in the threat at the round's end, (R, N).
         failed_ratifications: (round, (R,) mask, (R, N) vetoes) of every failed ratification talks resumed from.
         records: Per-round records (``records.Records``), None when not recording.
+        offers: (R, F, N, K) every country's offer (normalised) at the end of each of ``offer_rounds``, NaN where
+            it tabled nothing that round or the replication had ended before it.
     """
 
     def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
-                 seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None):
+                 seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None,
+                 offer_rounds: Sequence[int] = ()):
         if seeds is None:
             seeds = [secrets.randbits(63) if rng is None else int(rng)]
         elif rng is not None:
@@ -128,6 +133,8 @@ class NegotiationModel(mesa.Model):
             agent.anticipates[:] = spec.ratification.anticipate
         self.protocol = PROTOCOLS[spec.protocol.name](self)
         self.records = Records() if record else None
+        self.offer_rounds = tuple(int(r) for r in offer_rounds)
+        self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
         self._update_walk_away()
 
     def _with_noise(self, row: int) -> np.ndarray:
@@ -349,6 +356,16 @@ class NegotiationModel(mesa.Model):
         self.belief_path.append(self.beliefs)
         if self.records is not None:
             self.records.collect(self)
+        if self.round in self.offer_rounds:
+            self._keep_offers()
+
+    def _keep_offers(self) -> None:
+        """Keep this round's offers in ``offers`` (what ``records`` keeps of the round, for every replication)."""
+        reached = (self.outcomes == LIVE) | (self.ended == self.round)  # ended this round: its last offers
+        for f, r in enumerate(self.offer_rounds):
+            if r == self.round:
+                for agent in self.countries:
+                    self.offers[:, f, agent.row] = np.where((reached & agent.offered)[:, None], agent.offer, np.nan)
 
     def _end(self, rows: np.ndarray, outcome: Outcome) -> None:
         """End the talks in the replications ``rows`` with ``outcome``: keep what each country gets."""

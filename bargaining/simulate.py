@@ -108,6 +108,8 @@ class Replications:
         cases, case: In a heterogeneous batch (``run_batch(..., parameters=...)``), the scenarios its replications
             ran (``parameter_sets.Sets``: each replication's parameter set applied, built when asked for) and (R,)
             which one each ran; None: ``scenario``'s own.
+        offer_rounds, offers: The rounds asked for (``run_batch(..., offer_rounds=...)``) and (R, F, N, K) every
+            country's offer at the end of each (normalised; NaN: none tabled, or the talks had ended).
     """
 
     scenario: Scenario
@@ -125,6 +127,8 @@ class Replications:
     beliefs: np.ndarray = field(repr=False)
     cases: Sets | None = field(default=None, repr=False)
     case: np.ndarray | None = field(default=None, repr=False)
+    offer_rounds: tuple[int, ...] = ()
+    offers: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, model: NegotiationModel) -> Replications:
@@ -136,7 +140,7 @@ class Replications:
                    notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
                    ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
-                   beliefs=np.stack(model.belief_path))
+                   beliefs=np.stack(model.belief_path), offer_rounds=model.offer_rounds, offers=model.offers)
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -187,7 +191,7 @@ class Replications:
 
 
 _PER_REPLICATION = ("seeds", "outcome", "round", "notice_round", "signed", "package", "signatories", "supporters",
-                    "ratified", "utilities", "walk_away")
+                    "ratified", "utilities", "walk_away", "offers")
 
 
 def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases: Sets,
@@ -204,7 +208,8 @@ def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases:
     beliefs = np.full((rounds, size, len(base.countries)), np.nan)
     for rows, part in parts:
         beliefs[:part.beliefs.shape[0], rows] = part.beliefs
-    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=cases, case=case)
+    return Replications(scenario=base, **arrays, beliefs=beliefs, cases=cases, case=case,
+                        offer_rounds=parts[0][1].offer_rounds)
 
 
 def _checked_seed(seed) -> int:
@@ -226,6 +231,7 @@ def run_batch(
     seeds: Sequence[int] | np.ndarray,
     overrides: list[str] | dict[str, Any] | None = None,
     parameters: dict[str, Sequence] | pd.DataFrame | None = None,
+    offer_rounds: Sequence[int] = (),
 ) -> Replications:
     """Run one negotiation once per seed, all at once (one model acting on arrays with a replication axis).
 
@@ -248,6 +254,7 @@ def run_batch(
             or a DataFrame with one column per path. A string is read as ``--set`` reads it (TOML, else the bare
             text: ``"boulware"``, ``"[1, 2]"``); any other value is used as it is (numpy numbers as Python's).
             Applied after ``overrides``, in the order of the paths.
+        offer_rounds: Rounds whose offers to keep for every replication (``Replications.offers``).
 
     Raises:
         ScenarioError: A bad scenario, override, parameter value or seed, with one message naming what was
@@ -258,9 +265,9 @@ def run_batch(
         raise ScenarioError("seeds: expected at least one seed, found none")
     scenario = _scenario(scenario, overrides)
     if parameters is None:
-        return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False).run())
+        return Replications.of(NegotiationModel(scenario, seeds=seeds, record=False, offer_rounds=offer_rounds).run())
     cases, case = parameter_sets(scenario, parameters, len(seeds))
-    return run_variants(scenario, seeds, cases, case)
+    return run_variants(scenario, seeds, cases, case, offer_rounds)
 
 
 def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.DataFrame, size: int
@@ -297,9 +304,10 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
 _STRUCTURES: Cache[Scenario] = Cache(64)
 
 
-def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Scenario], case: np.ndarray
-                 ) -> Replications:
-    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure.
+def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Scenario], case: np.ndarray,
+                 offer_rounds: Sequence[int] = ()) -> Replications:
+    """Run replication r with ``cases[case[r]]`` and ``seeds[r]``: one model per structure (keeping the offers
+    of ``offer_rounds``).
 
     Args:
         cases: The parameter sets (``parameter_sets.Sets``), or the scenarios themselves.
@@ -316,7 +324,7 @@ def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Sc
             continue
         shared = _STRUCTURES.get(key, lambda c=members[0]: sets.base_of(c))
         model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False,
-                                 variants=Variants.of(sets, case[rows]))
+                                 variants=Variants.of(sets, case[rows]), offer_rounds=offer_rounds)
         parts.append((rows, Replications.of(model.run())))
     return _merged(scenario, parts, sets, case)
 

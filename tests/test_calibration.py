@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bargaining import load_scenario, run
-from bargaining.calibration.abc import Problem, Settings, calibrate, load_problem
+from bargaining import load_scenario, run, run_batch
+from bargaining.calibration.abc import Problem, Settings, calibrate, load_problem, simulate, simulate_batch
 from bargaining.calibration.observations import load_observations, parse_observations, round_of
 from bargaining.calibration.priors import load_priors
 from bargaining.calibration.score import demand_scale, score
@@ -185,6 +185,56 @@ def test_a_prior_on_what_the_seeds_fix_is_refused(nafta, tmp_path):
         load_priors(path, nafta)
 
 
+# --------------------------------------------------------------------------------------------- batches
+
+
+@pytest.fixture(scope="module")
+def bundled_problem(nafta):
+    return Problem(nafta, load_observations(BUNDLED / "observations-2017.toml", nafta),
+                   load_priors(BUNDLED / "priors-2017.toml", nafta))
+
+
+@given(data=st.data(), size=st.integers(1, 5), facts=st.sampled_from(["observations-2017", "synthetic"]))
+@settings(max_examples=12, deadline=None)
+def test_a_batch_of_parameter_sets_gives_each_its_own_misses(bundled_problem, synthetic, data, size, facts):
+    """simulate_batch's row i is simulate(draws[i], seeds[i]) exactly, in any order and company; a set the
+    scenario rejects is all misses in its row only."""
+    problem = bundled_problem if facts == "observations-2017" else Problem(
+        bundled_problem.scenario, synthetic[0].observations, bundled_problem.priors)
+    priors = problem.priors
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="draws"))
+    draws = [priors.overrides(z) for z in priors.sample(size, rng)]
+    seeds = data.draw(st.lists(st.integers(0, 2**31 - 2), min_size=size, max_size=size), label="seeds")
+    if data.draw(st.booleans(), label="reject one"):
+        draws[0] = {**draws[0], "countries.US.termination_value": 1.5}  # outside [0, 1]
+    alone = np.array([simulate(problem, d, s) for d, s in zip(draws, seeds, strict=True)])
+    order = data.draw(st.permutations(range(size)), label="order")
+    batch = simulate_batch(problem, [draws[i] for i in order], [seeds[i] for i in order])
+    np.testing.assert_array_equal(batch, alone[order])
+    if draws[0].get("countries.US.termination_value") == 1.5:
+        assert (alone[0] == 1).all()
+
+
+def test_a_batch_keeps_the_offers_a_recorded_run_keeps(nafta):
+    """Replications.offers at the rounds asked are the offers of the per-round records, NaN after the end."""
+    seeds = [0, 1, 2, 3]
+    batch = run_batch(nafta, seeds, parameters={"countries.US.strategy.beta": [0.2, 0.5, 2.0, 9.0]},
+                      offer_rounds=[1, 3, 8, 30])
+    space = nafta.space
+    for r, seed in enumerate(seeds):
+        frame = run(nafta.with_overrides({"countries.US.strategy.beta": [0.2, 0.5, 2.0, 9.0][r]}), seed=seed).rounds
+        for f, round_ in enumerate(batch.offer_rounds):
+            for n, code in enumerate(nafta.countries):
+                row = frame[(frame["round"] == round_) & (frame["country"] == code)]
+                if row.empty:
+                    assert np.isnan(batch.offers[r, f, n]).all()
+                    continue
+                expected = [row[i.name].item() for i in space]
+                offer = batch.offers[r, f, n]
+                got = [np.nan if np.isnan(x) else i.numeric(x) for i, x in zip(space, offer, strict=True)]
+                np.testing.assert_array_equal(got, expected)
+
+
 # --------------------------------------------------------------------------------------------- inference
 
 
@@ -197,6 +247,17 @@ def test_same_seed_same_accepted_sets_serially_and_on_two_workers(synthetic, cal
     other = tmp_path / "other"
     calibrate(synthetic[0], other, SMALL, seed=6, workers=1, progress=False)
     assert not serial["seed"].equals(pd.read_parquet(other / "accepted.parquet")["seed"])
+
+
+def test_the_accepted_sets_do_not_depend_on_the_tasks_sizes(synthetic, calibrated, tmp_path, monkeypatch):
+    """Tasks of 3 candidates (each one batch) keep the same sets as the sampler's own sizes: the first accepted in
+    candidate order."""
+    from bargaining.calibration import abc
+
+    monkeypatch.setattr(abc, "CHUNK", (3, 3))
+    calibrate(synthetic[0], tmp_path / "three", SMALL, seed=5, workers=1, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(calibrated / "accepted.parquet"),
+                                  pd.read_parquet(tmp_path / "three" / "accepted.parquet"))
 
 
 def test_an_interrupted_calibration_resumes_to_the_same_result(synthetic, calibrated, tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import warnings
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -39,12 +40,14 @@ from tqdm import tqdm
 from ..errors import ScenarioError, UsageError
 from ..experiment.executors import Backend, open_executor
 from ..scenario import Scenario, from_dict
-from ..simulate import run
+from ..simulate import Replications, parameter_sets, run, run_variants
 from .observations import Observations
 from .priors import Priors
 
 MANIFEST = "calibration.json"
-CHUNK = 8  # candidates per task
+#: Candidates per task, at least and at most: a task runs its candidates as one batch (``_evaluate``), and the
+#: sampler sizes each task to the candidates a generation still seems to need (``_chunk``).
+CHUNK = (8, 128)
 #: Most accepted sets per generation and most generations: pyabc keeps every generation's sets and distances in
 #: memory and in abc.db, and 10^5 sets of NAFTA's runs already take hours (200 by default).
 MAX_POPULATION, MAX_GENERATIONS = 100_000, 1_000
@@ -92,15 +95,64 @@ def simulate_batch(problem: Problem, draws: list[dict[str, float]], seeds: list[
     Returns:
         An (n, facts used) array of misses in [0, 1].
     """
+    ok, batch = run_sets(problem, draws, seeds)
     misses = np.ones((len(draws), len(problem.observations.used)))
-    for i, (overrides, seed) in enumerate(zip(draws, seeds, strict=True)):
-        misses[i] = simulate(problem, overrides, seed)
+    if batch is not None:
+        misses[ok] = problem.observations.batch_misses(batch)
     return misses
+
+
+def run_sets(problem: Problem, draws: list[dict[str, float]], seeds: list[int]
+             ) -> tuple[np.ndarray, Replications | None]:
+    """Run parameter sets, one seed each, as one heterogeneous batch (``run_variants``), keeping the offers of
+    the rounds of the facts used (``Replications.offers``).
+
+    Returns:
+        The indices of the sets the scenario accepts, and their replications in that order (None if none is
+        accepted); a rejected set (``ScenarioError``) is left out and the others run.
+    """
+    if len(draws) != len(seeds):
+        raise ValueError(f"expected one seed per parameter set, found {len(seeds)} for {len(draws)}")
+    if not draws:
+        return np.zeros(0, dtype=int), None
+    table = [problem.priors.as_override(d) for d in draws]
+    parameters = {path: [row[path] for row in table] for path in table[0]}
+    ok = np.arange(len(draws))
+    try:
+        cases, case = parameter_sets(problem.scenario, parameters, len(draws))
+    except ScenarioError:  # some sets are rejected: run the others
+        ok = np.array([r for r, row in enumerate(table) if _valid(problem.scenario, row)], dtype=int)
+        if not len(ok):
+            return ok, None
+        parameters = {path: [values[r] for r in ok] for path, values in parameters.items()}
+        cases, case = parameter_sets(problem.scenario, parameters, len(ok))
+    obs = problem.observations
+    rounds = sorted({obs.rounds[n] for n in obs.used})
+    return ok, run_variants(problem.scenario, [int(seeds[r]) for r in ok], cases, case, rounds)
+
+
+def _valid(scenario: Scenario, overrides: dict) -> bool:
+    """Whether the scenario accepts a parameter set (as :func:`simulate` tries it)."""
+    try:
+        scenario.with_overrides(overrides)
+    except ScenarioError:
+        return False
+    return True
 
 
 def distance(misses: np.ndarray, weights: np.ndarray) -> float:
     """Weighted mean miss: 0 when every fact is reproduced, 1 when none is."""
     return float(np.dot(misses, weights) / weights.sum())
+
+
+class _Drawn(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised by the model in the first pass of :func:`_evaluate`: the candidate's draw is kept, its run waits."""
+
+
+#: What the model does in this thread while :func:`_evaluate` runs a task's candidates: ``draws`` (a list) keeps
+#: each candidate's (problem, overrides, seed) and stops it (``_Drawn``); ``misses`` (an iterator) gives each
+#: candidate the misses its batch computed. Neither: the model runs the candidate itself (:func:`simulate`).
+_PASS = threading.local()
 
 
 class _Model:
@@ -115,8 +167,18 @@ class _Model:
         z = np.random.standard_normal(len(fresh)) if fresh else np.zeros(0)
         seed = int(np.random.randint(0, 2**31 - 1))
         draw = {**dict(theta), **dict(zip(fresh, map(float, z), strict=True))}
-        return {"miss": simulate(self.problem, self.problem.priors.overrides(draw), seed), "seed": seed,
-                "fresh": z}
+        overrides = self.problem.priors.overrides(draw)
+        draws, misses = getattr(_PASS, "draws", None), getattr(_PASS, "misses", None)
+        if draws is not None:
+            draws.append((self.problem, overrides, seed))
+            raise _Drawn
+        if misses is not None:
+            expected, miss = next(misses)
+            if (overrides, seed) != expected:
+                raise RuntimeError("a candidate drew other parameters in its second pass")  # never: same seed
+        else:
+            miss = simulate(self.problem, overrides, seed)
+        return {"miss": miss, "seed": seed, "fresh": z}
 
     def __getstate__(self):  # the scenario travels as its plain dict, without the caches it built here
         s = self.problem.scenario
@@ -168,13 +230,44 @@ def _candidate_seed(seed: int, t: int, index: int) -> int:
 
 
 def _evaluate(payload: bytes, seeds: list[int]) -> list:
-    """A task: unpickle pyabc's ``simulate_one`` and run it once per candidate seed."""
+    """A task: unpickle pyabc's ``simulate_one`` and evaluate one candidate per seed, their runs as one batch.
+
+    pyabc evaluates a candidate at a time (propose, run, accept). In a first pass every candidate proposes with
+    ``np.random`` seeded by its seed and the model keeps what it drew (parameters, run seed) without running;
+    :func:`simulate_batch` then runs them all at once; in a second pass every candidate is evaluated again from
+    the same seed, the model giving it its misses from the batch. The same random numbers, so the same particles
+    as candidate by candidate.
+    """
     simulate_one = cloudpickle.loads(payload)
-    out = []
-    for s in seeds:
-        np.random.seed(s)
-        out.append(simulate_one())
+    drawn: list = []
+    _PASS.draws = drawn
+    try:
+        for s in seeds:
+            np.random.seed(s)
+            try:
+                simulate_one()
+            except _Drawn:
+                continue
+            raise RuntimeError("pyabc's simulate_one did not call the model")  # never
+    finally:
+        del _PASS.draws
+    misses = simulate_batch(drawn[0][0], [d for _, d, _ in drawn], [s for *_, s in drawn]) if drawn else []
+    _PASS.misses = iter([((d, s), m) for (_, d, s), m in zip(drawn, misses, strict=True)])
+    try:
+        out = []
+        for s in seeds:
+            np.random.seed(s)
+            out.append(simulate_one())
+    finally:
+        del _PASS.misses
     return out
+
+
+def _chunk(needed: float, slots: int) -> int:
+    """Candidates in the next task when about ``needed`` more candidates seem needed (beyond those queued): a
+    quarter of a worker's share, within ``CHUNK``. Which candidates a generation keeps does not depend on it (the
+    first ``n`` accepted in candidate order), only how many are evaluated past the last one kept."""
+    return int(np.clip(np.ceil(needed / (4 * slots)), *CHUNK))
 
 
 class SeededSampler(Sampler):
@@ -195,19 +288,25 @@ class SeededSampler(Sampler):
         payload = cloudpickle.dumps(simulate_one)
         done: dict[int, list] = {}
         in_flight: dict = {}
-        chunks = iter(range(10**12))
+        chunks, start = iter(range(10**12)), 0
         accepted_prefix, evaluated_prefix, next_prefix = 0, 0, 0
+        accepted_done, evaluated_done, queued = 0, 0, 0  # over every finished task; candidates in flight
         bar = tqdm(total=n, desc=f"generation {t}", unit="set", disable=not self.progress, leave=False,
                    dynamic_ncols=True)
         try:
             while accepted_prefix < n and evaluated_prefix < max_eval:
                 while len(in_flight) < 4 * self.backend.slots:
-                    c = next(chunks)
-                    seeds = [_candidate_seed(self.seed, t, c * CHUNK + k) for k in range(CHUNK)]
-                    in_flight[self.backend.executor.submit(_evaluate, payload, seeds)] = c
+                    rate = max(accepted_done, 1) / max(evaluated_done, 1)  # acceptance so far (1 at first)
+                    size = _chunk((n - accepted_done) / rate - queued, self.backend.slots)
+                    seeds = [_candidate_seed(self.seed, t, start + k) for k in range(size)]
+                    in_flight[self.backend.executor.submit(_evaluate, payload, seeds)] = next(chunks)
+                    start, queued = start + size, queued + size
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    done[in_flight.pop(future)] = future.result()
+                    particles = done[in_flight.pop(future)] = future.result()
+                    accepted_done += sum(p.accepted for p in particles)
+                    evaluated_done += len(particles)
+                    queued -= len(particles)
                 while next_prefix in done and accepted_prefix < n:
                     particles = done[next_prefix]
                     accepted_prefix += sum(p.accepted for p in particles)

@@ -18,32 +18,48 @@ import numpy as np
 import pandas as pd
 
 from ..outcomes import Outcome
-from ..scenario import ScenarioError
-from ..simulate import run
-from .abc import MANIFEST, Problem, distance, load_problem, weighted_quantiles, write_table
+from .abc import MANIFEST, Problem, distance, load_problem, run_sets, weighted_quantiles, write_table
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 SIGNED = [str(o) for o in Outcome if o.signed]  # outcomes that leave an agreed package
 
 
 def _runs(problem: Problem, items: list[tuple[str, int, float, dict, int]]) -> list[dict]:
-    """A task: run each (side, set, weight, overrides, seed) to its outcome and measure its path's distance."""
+    """A task: run each (side, set, weight, overrides, seed) to its outcome and measure its path's distance, all
+    as one heterogeneous batch (``abc.run_sets``; each row what ``run(..., record=True)`` of it alone gives)."""
     weights = problem.weights()
+    ok, batch = run_sets(problem, [overrides for *_, overrides, _ in items], [seed for *_, seed in items])
+    misses = problem.observations.batch_misses(batch) if batch is not None else None
+    where = {int(i): r for r, i in enumerate(ok)}
     rows = []
-    for side, index, weight, overrides, seed in items:
+    for i, (side, index, weight, _, seed) in enumerate(items):
         row = {"side": side, "set": index, "set_weight": weight, "seed": seed}
-        try:
-            scenario = problem.scenario.with_overrides(problem.priors.as_override(overrides))
-        except ScenarioError:
+        if i not in where:  # the scenario rejects the set
             rows.append({**row, "outcome": None, "round": None, "distance": 1.0})
             continue
-        result = run(scenario, seed=seed, record=True)
-        row.update(outcome=str(result.outcome), round=result.round, notice_round=result.notice_round,
-                   distance=distance(problem.observations.misses(result), weights))
-        for name, value in (result.agreement or {}).items():
-            row[f"agreed.{name}"] = value
+        r = where[i]
+        notice = int(batch.notice_round[r])
+        row.update(outcome=str(batch.outcome[r]), round=int(batch.round[r]),
+                   notice_round=None if notice < 0 else notice, distance=distance(misses[r], weights))
+        if batch.signed[r]:
+            for name, value in batch.scenario_of(r).space.natural(batch.package[r]).items():
+                row[f"agreed.{name}"] = value
         rows.append(row)
     return rows
+
+
+#: Runs per task: a task runs its sets as one heterogeneous batch (a set's seeds are one model, sharing its paths).
+CHUNK = 128
+
+
+def _chunks(items: list[tuple], size: int) -> list[list[tuple]]:
+    """The items in tasks of about ``size`` runs, a set's runs never split between tasks."""
+    chunks: list[list[tuple]] = [[]]
+    for n, item in enumerate(items):
+        if len(chunks[-1]) >= size and item[:2] != items[n - 1][:2]:
+            chunks.append([])
+        chunks[-1].append(item)
+    return chunks
 
 
 #: Most new seeds per accepted set: a forecast runs population x (1 + replications) runs, twice (posterior, prior).
@@ -85,7 +101,7 @@ def forecast(out: str | Path, replications: int = 4, workers: int | None = 1, sc
             seeds = [int(seed)] + [int(np.random.SeedSequence([manifest["seed"], 7, n, k]).generate_state(1)[0])
                                    for k in range(extra)]
             items += [(side, n, float(weight), values, s) for s in seeds]
-    chunks = [items[i:i + 16] for i in range(0, len(items), 16)]
+    chunks = _chunks(items, CHUNK)
     rows: list[dict] = []
     with open_executor(workers, scheduler, dask_local) as backend, \
             tqdm(total=len(items), desc="forecast", unit="run", disable=not progress, leave=False) as bar:

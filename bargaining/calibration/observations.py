@@ -25,7 +25,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -35,7 +35,7 @@ from ..issues import Issue
 from ..outcomes import Outcome
 from ..scenario import Scenario, validation_message
 from ..scenario.load import read_toml
-from ..simulate import Result
+from ..simulate import Replications, Result
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 #: Largest weight of a fact: weights are relative, and their sum must stay a finite number.
@@ -228,6 +228,28 @@ class Observations:
         return np.array([_miss(self.facts[n], self.rounds[n], result, offers, self)
                          for n in (self.used if which is None else which)])
 
+    def batch_misses(self, replications: Replications, which: list[int] | None = None) -> np.ndarray:
+        """(R, facts) what :meth:`misses` gives for each replication of a batch run with the facts' rounds in
+        ``offer_rounds`` (``run_batch(..., offer_rounds=obs.rounds)``): row r is exactly ``misses`` of replication
+        r run alone with ``record=True``."""
+        which = self.used if which is None else which
+        index = {r: f for f, r in enumerate(replications.offer_rounds)}
+        needed = sorted({self.rounds[n] for n in which})
+        if any(r not in index for r in needed):
+            raise ValueError(f"batch_misses needs the offers of rounds {needed}, found those of "
+                             f"{list(replications.offer_rounds)}")
+        offers = _normalised(replications.offers[:, [index[r] for r in needed]], self.issues)
+        out = np.empty((len(replications), len(which)))
+        for r in range(len(replications)):
+            scenario = replications.scenario_of(r)
+            signed, end, notice = bool(replications.signed[r]), int(replications.round[r]), \
+                int(replications.notice_round[r])
+            path = _Path(replications.outcome[r], end, scenario.month(end), None if notice < 0 else notice,
+                         replications.package[r] if signed else None)
+            table = {(t, c): offers[r, f, n] for f, t in enumerate(needed) for n, c in enumerate(self.countries)}
+            out[r] = [_miss(self.facts[n], self.rounds[n], path, table, self) for n in which]
+        return out
+
     def to_toml(self) -> str:
         """These facts and this cut-off as an observations file (what a calibration folder keeps)."""
         facts = [f.model_dump(mode="json", exclude_none=True, exclude_defaults=False) for f in self.facts]
@@ -238,15 +260,44 @@ class Observations:
         return np.array([self.facts[n].weight for n in (self.used if which is None else which)])
 
 
+class _Path(NamedTuple):
+    """What the facts ask of a run besides its offers (a ``Result`` has the same attributes)."""
+
+    outcome: Outcome
+    round: int
+    month: str | None
+    notice_round: int | None
+    package: np.ndarray | None
+
+
 def _offers(result: Result, issues: tuple[Issue, ...]) -> dict[tuple[int, str], np.ndarray]:
     """(round, country) -> its offer in that round, normalised to [0, 1] per issue (NaN: none)."""
     frame = result.rounds
-    values = frame[[i.name for i in issues]].to_numpy(dtype=float)
-    for k, issue in enumerate(issues):
-        values[:, k] = (values[:, k] / (len(issue.levels) - 1) if issue.discrete
-                        else (values[:, k] - issue.bounds[0]) / (issue.bounds[1] - issue.bounds[0]))
+    values = _scaled(frame[[i.name for i in issues]].to_numpy(dtype=float), issues)
     return {(r, c): row for r, c, row in zip(frame["round"].tolist(), frame["country"].tolist(), values,
                                              strict=True)}
+
+
+def _normalised(offers: np.ndarray, issues: tuple[Issue, ...]) -> np.ndarray:
+    """Offers (..., K) as a recorded run keeps them (``Records``: natural values or level indices), normalised
+    back: the same numbers as :func:`_offers` reads from a recorded run."""
+    values = np.empty_like(offers)
+    for k, issue in enumerate(issues):
+        x = offers[..., k]
+        if issue.discrete:
+            values[..., k] = np.rint(x * (len(issue.levels) - 1))  # Issue.numeric: round half to even, as round()
+        else:
+            values[..., k] = issue.naturals(x)
+    return _scaled(values, issues)
+
+
+def _scaled(values: np.ndarray, issues: tuple[Issue, ...]) -> np.ndarray:
+    """Natural values or level indices (..., K) -> positions in [0, 1]."""
+    values = values.copy()
+    for k, issue in enumerate(issues):
+        values[..., k] = (values[..., k] / (len(issue.levels) - 1) if issue.discrete
+                          else (values[..., k] - issue.bounds[0]) / (issue.bounds[1] - issue.bounds[0]))
+    return values
 
 
 def _distance(issue: Issue, a: float, b: float) -> float:
@@ -258,7 +309,7 @@ def _distance(issue: Issue, a: float, b: float) -> float:
     return abs(a - b)
 
 
-def _miss(fact: Fact, round_: int, result: Result, offers: dict, obs: Observations) -> float:
+def _miss(fact: Fact, round_: int, result: Result | _Path, offers: dict, obs: Observations) -> float:
     """One fact's miss for one run, in [0, 1]."""
     signed_by = result.round if result.outcome in SIGNED else None
     if isinstance(fact, NoAgreement):
