@@ -14,6 +14,7 @@ import numpy as np
 
 from . import offers
 from .domestic import Constituency
+from .masks import every, some
 from .strategies import Strategy
 
 
@@ -105,6 +106,8 @@ class CountryAgent(mesa.Agent):
         for group, prefs, members in self.groups_of(rows):
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
+            if every(members):  # one cut for the whole batch (a single run)
+                return offers.offer(self._paths[group], 1.0 - aspiration)
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
         return packages
 
@@ -138,12 +141,12 @@ class CountryAgent(mesa.Agent):
         """Table this round's package in the replications ``rows`` (one its constituencies would ratify, where it
         anticipates them): (R, K), valid in ``rows``."""
         offer = self.strategy.propose(self, rows)
-        check = rows & self.anticipates
-        if np.count_nonzero(check):
+        check = rows & self.anticipates if some(self.anticipates) else None
+        if check is not None and some(check):
             redo = check & ~self.ratifiable(offer)
-            if np.count_nonzero(redo):
+            if some(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
-        self.offer = np.where(rows[:, None], offer, self.offer)
+        self.offer = np.array(offer, dtype=float) if every(rows) else np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
         return offer
 
@@ -151,7 +154,7 @@ class CountryAgent(mesa.Agent):
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
         ok = within_red_lines & (utility >= self.walk_away - 1e-12)
-        if np.count_nonzero(self.anticipates):
+        if some(self.anticipates):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 

@@ -75,27 +75,36 @@ SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's p
 
 
 def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.ndarray:
-    """:func:`uniform` computed number by number on Python integers: the same bits (a test holds it to the
-    vectorised form; k < 2**52, so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a
-    handful of numbers (a single run)."""
-    seed_of, country_of = seeds + country * _ZERO, country + seeds * _ZERO  # broadcast against each other
-    m0, m1, mask = int(_M0), int(_M1), 0xFFFFFFFF
-    out = []
-    for seed, c1 in zip(seed_of.ravel().tolist(), country_of.ravel().tolist(), strict=True):
-        x0, x1, x2, x3 = round_, c1, purpose, 0
-        for k0, k1 in _keys(seed):
-            p0, p1 = m0 * x0, m1 * x2
-            x0, x1, x2, x3 = (p1 >> 32) ^ x1 ^ k0, p1 & mask, (p0 >> 32) ^ x3 ^ k1, p0 & mask
-        out.append((((x0 << 20) ^ (x1 >> 12)) + 0.5) * 2.0**-52)
-    return np.array(out).reshape(seed_of.shape)
+    """:func:`uniform` computed on Python integers: the same bits (a test holds it to the vectorised form; k < 2**52,
+    so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a handful of numbers (a single
+    run).
+
+    The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
+    word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
+    a mask every lane's high or low half."""
+    pairs = np.broadcast(seeds, country)
+    if pairs.size == 0:
+        return np.zeros(pairs.shape)
+    seed_of, country_of = zip(*((int(s), int(c)) for s, c in pairs), strict=True)
+    lanes = range(len(seed_of))
+    ones = sum(1 << 64 * i for i in lanes)
+    mask, m0, m1 = ones * 0xFFFFFFFF, int(_M0), int(_M1)
+    x0, x1, x2, x3 = round_ * ones, sum(c << 64 * i for i, c in zip(lanes, country_of, strict=True)), purpose * ones, 0
+    for k0, k1 in _lane_keys(seed_of):
+        p0, p1 = m0 * x0, m1 * x2
+        x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
+    out = [(((((x0 >> 64 * i) & 0xFFFFFFFF) << 20) ^ (((x1 >> 64 * i) & 0xFFFFFFFF) >> 12)) + 0.5) * 2.0**-52
+           for i in lanes]
+    return np.array(out).reshape(pairs.shape)
 
 
 @functools.lru_cache(maxsize=1024)
-def _keys(seed: int) -> tuple[tuple[int, int], ...]:
-    """The keys of Philox's 10 rounds for a seed: (low, high) 32 bits, bumped by the Weyl increments before every
-    round but the first."""
-    k0, k1, w0, w1, mask = seed & 0xFFFFFFFF, seed >> 32, int(_W0), int(_W1), 0xFFFFFFFF
-    return tuple(((k0 + i * w0) & mask, (k1 + i * w1) & mask) for i in range(10))
+def _lane_keys(seeds: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """The keys of Philox's 10 rounds for seeds in lanes 64 bits apart (``_uniform_small``): (low, high) 32 bits,
+    bumped by the Weyl increments before every round but the first."""
+    w0, w1, mask = int(_W0), int(_W1), 0xFFFFFFFF
+    return tuple((sum((((s & mask) + r * w0) & mask) << 64 * i for i, s in enumerate(seeds)),
+                  sum((((s >> 32) + r * w1) & mask) << 64 * i for i, s in enumerate(seeds))) for r in range(10))
 
 
 def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import ClassVar
 import mesa
 import numpy as np
 
+from ..masks import some
 from ..preferences import Preferences
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
@@ -73,7 +74,7 @@ class Congress(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if np.count_nonzero(offered):
+        if some(offered):
             short = np.maximum(self.spec.threshold - self.utility(self.country.offer), 0.0)
             self.pressure = np.where(offered, short, self.pressure)
         return []
@@ -202,12 +203,12 @@ class AudienceCosts(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if np.count_nonzero(offered):
+        if some(offered):
             lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
             self.support = np.where(offered, lower, self.support)
         self.pressure = 1.0 - self.support
         hardening = live & ~self.hardened & (self.support < self.spec.floor)
-        if np.count_nonzero(hardening):
+        if some(hardening):
             self.hardened |= hardening
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
         return []
