@@ -52,6 +52,15 @@ class CountryAgent(mesa.Agent):
         self.constituencies: list[Constituency] = []
         self._paths: dict[int, offers.ConcessionPath] = {}  # preference group -> its concession path
 
+    @property
+    def walk_away(self) -> np.ndarray:
+        return self._walk_away
+
+    @walk_away.setter
+    def walk_away(self, value: np.ndarray) -> None:
+        self._walk_away = value
+        self._floor = value - 1e-12  # the least utility it accepts: computed once a round, not per package
+
     # ------------------------------------------------------------------------- what its strategy sees
     @property
     def preferences(self):
@@ -153,7 +162,7 @@ class CountryAgent(mesa.Agent):
     def accepts(self, packages: np.ndarray, utility: np.ndarray, within_red_lines: np.ndarray) -> np.ndarray:
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
-        ok = within_red_lines & (utility >= self.walk_away - 1e-12)
+        ok = within_red_lines & (utility >= self._floor)
         if some(self.anticipates):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)

@@ -327,10 +327,9 @@ class NegotiationModel(mesa.Model):
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
         for agent in self.countries:
-            column = asked[:, agent.row]
-            if some(column):
-                yes[:, agent.row] = column & agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
-        return yes
+            if some(asked[:, agent.row]):
+                yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
+        return yes & asked
 
     def passes(self, yes: np.ndarray) -> np.ndarray:
         """(R,) whether the supporters (R, N) pass a package under the decision rule."""
@@ -400,7 +399,7 @@ class NegotiationModel(mesa.Model):
 
     def _advance_clock(self) -> None:
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
-        for agent in self.countries:
+        for agent in self.countries if some(notice) or some(erosion) else ():
             if agent.row != self.threatener:
                 agent.belief = np.where(notice, 1.0, agent.belief)
                 rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion

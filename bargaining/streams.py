@@ -100,11 +100,20 @@ def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.
 
 @functools.lru_cache(maxsize=1024)
 def _lane_keys(seeds: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
-    """The keys of Philox's 10 rounds for seeds in lanes 64 bits apart (``_uniform_small``): (low, high) 32 bits,
-    bumped by the Weyl increments before every round but the first."""
-    w0, w1, mask = int(_W0), int(_W1), 0xFFFFFFFF
-    return tuple((sum((((s & mask) + r * w0) & mask) << 64 * i for i, s in enumerate(seeds)),
-                  sum((((s >> 32) + r * w1) & mask) << 64 * i for i, s in enumerate(seeds))) for r in range(10))
+    """The keys of Philox's 10 rounds for seeds in lanes 64 bits apart (``_uniform_small``)."""
+    if len(set(seeds)) == 1:  # one seed in every lane (a single run): its keys times the lanes' ones
+        ones = sum(1 << 64 * i for i in range(len(seeds)))
+        return tuple((k0 * ones, k1 * ones) for k0, k1 in _keys(seeds[0]))
+    keys = [_keys(s) for s in seeds]
+    return tuple(tuple(sum(k[r][word] << 64 * i for i, k in enumerate(keys)) for word in (0, 1)) for r in range(10))
+
+
+@functools.lru_cache(maxsize=1024)
+def _keys(seed: int) -> tuple[tuple[int, int], ...]:
+    """The keys of Philox's 10 rounds for a seed: (low, high) 32 bits, bumped by the Weyl increments before every
+    round but the first."""
+    k0, k1, w0, w1, mask = seed & 0xFFFFFFFF, seed >> 32, int(_W0), int(_W1), 0xFFFFFFFF
+    return tuple(((k0 + i * w0) & mask, (k1 + i * w1) & mask) for i in range(10))
 
 
 def normal(seeds, round_: int, country, purpose: int) -> np.ndarray:

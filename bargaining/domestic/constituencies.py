@@ -112,7 +112,7 @@ class BusinessLobby(Constituency):
         shocks = []
         if self.model.clock.round >= spec.start_round and spec.rate > 0:
             falling = t > spec.floor
-            if falling.any():
+            if some(falling):
                 t = np.where(falling, np.minimum(np.maximum(t - spec.rate, spec.floor), 1.0), t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
         self.pressure = self.start - t
@@ -194,6 +194,7 @@ class AudienceCosts(Constituency):
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario):
         super().__init__(model, country, spec, scenario)
         self.support = np.ones(model.size)
+        self.pressure = 1.0 - self.support
         self.hardened = np.zeros(model.size, dtype=bool)
         self.points = scenario.normalised(spec.set_points)
 
@@ -206,8 +207,9 @@ class AudienceCosts(Constituency):
         if some(offered):
             lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
             self.support = np.where(offered, lower, self.support)
-        self.pressure = 1.0 - self.support
-        hardening = live & ~self.hardened & (self.support < self.spec.floor)
+            self.pressure = 1.0 - self.support
+        low = self.support < self.spec.floor
+        hardening = live & ~self.hardened & low if some(low) else low
         if some(hardening):
             self.hardened |= hardening
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
