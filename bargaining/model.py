@@ -132,6 +132,8 @@ class NegotiationModel(mesa.Model):
         self.records = Records() if record else None
         self._aspiration_noise = spec.noise.aspiration if variants is None else variants.aspiration_noise[:, None]
         self._noisy = bool(np.any(self._aspiration_noise > 0))
+        self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
+                                     + (streams.ASPIRATION,) * self._noisy)
         self._update_walk_away()
 
     def _initial_beliefs(self) -> np.ndarray:
@@ -287,7 +289,7 @@ class NegotiationModel(mesa.Model):
         n = len(self.countries)
         if not self.case.spec.protocol.random_order:
             return np.broadcast_to(np.arange(n), (self.size, n))
-        return streams.permutation(self.seeds, self.round, n, streams.ORDER)
+        return self._draws.permutation(self.round, streams.ORDER)
 
     def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) the package each replication's ``proposer`` (R,) tables, in the replications ``rows``."""
@@ -349,8 +351,7 @@ class NegotiationModel(mesa.Model):
         self._update_walk_away()
         noise = None
         if self._noisy:  # every country's at once: the same numbers as drawn one by one
-            noise = self._aspiration_noise * streams.normal(self.seeds[:, None], self.round,
-                                                            np.arange(len(self.countries)), streams.ASPIRATION)
+            noise = self._aspiration_noise * self._draws.normal(self.round, streams.ASPIRATION)
         for agent in self.countries:
             agent.begin_round(None if noise is None else noise[:, agent.row])
         agreements = self.protocol.play_round(self)

@@ -96,7 +96,7 @@ class Protocol:
         passed = open_ & table.passes(yes)
         if some(passed):
             agreed.sign(passed, package, True, yes, proposer)
-        open_ &= ~passed
+            open_ &= ~passed
         return proposer, package, yes
 
 

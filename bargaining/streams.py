@@ -64,17 +64,57 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
     """
     seeds = _seeds(seeds)
     round_, purpose, country = _word(round_, "round_"), _word(purpose, "purpose"), _words(country, "country")
-    if seeds.size * np.size(country) <= SMALL:
+    return _uniform(seeds, round_, country, purpose)
+
+
+def _uniform(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
+    """:func:`uniform` of checked words (``round_`` and ``purpose`` may be arrays too, broadcast with the rest)."""
+    if np.broadcast(seeds, round_, country, purpose).size <= SMALL:
         return _uniform_small(seeds, round_, country, purpose)
     x0, x1, _, _ = philox((round_, country, purpose, 0), (seeds & _MASK, seeds >> _32))
     k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
     return (k.astype(np.float64) + 0.5) * 2.0**-52
 
 
-SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
+SMALL = 64  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
 
 
-def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.ndarray:
+class Rounds:
+    """A batch's numbers for every country and some purposes, round by round: ``uniform(seeds, round, country,
+    purpose)`` for countries 0..n-1 (the same bits), drawn for several rounds at once while the batch is small (a
+    single run: one call every ``ahead`` rounds instead of one per round and purpose).
+
+    Args:
+        seeds: (R,) the batch's seeds.
+        n: Countries.
+        purposes: The purposes drawn.
+    """
+
+    def __init__(self, seeds: np.ndarray, n: int, purposes: tuple[int, ...]):
+        self.seeds, self.n, self.purposes = _seeds(seeds), n, purposes
+        self.ahead = max(1, SMALL // (len(self.seeds) * n * max(len(purposes), 1)))
+        self._first, self._block = 0, None  # (R, ahead, P, n) from round _first on
+
+    def uniform(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) every country's uniform in a round for a purpose."""
+        if self._block is None or not self._first <= round_ < self._first + self.ahead:
+            rounds = np.arange(round_, round_ + self.ahead, dtype=np.uint64)[None, :, None, None]
+            purposes = np.array(self.purposes, dtype=np.uint64)[None, None, :, None]
+            self._first = round_
+            self._block = _uniform(self.seeds[:, None, None, None], rounds, np.arange(self.n, dtype=np.uint64),
+                                   purposes)
+        return self._block[:, round_ - self._first, self.purposes.index(purpose)]
+
+    def normal(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) :func:`normal`'s numbers."""
+        return ndtri(self.uniform(round_, purpose))
+
+    def permutation(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) :func:`permutation`'s permutations."""
+        return np.argsort(self.uniform(round_, purpose), axis=1, kind="stable")
+
+
+def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
     """:func:`uniform` computed on Python integers: the same bits (a test holds it to the vectorised form; k < 2**52,
     so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a handful of numbers (a single
     run).
@@ -82,20 +122,20 @@ def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.
     The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
     word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
     a mask every lane's high or low half."""
-    pairs = np.broadcast(seeds, country)
-    if pairs.size == 0:
-        return np.zeros(pairs.shape)
-    seed_of, country_of = zip(*((int(s), int(c)) for s, c in pairs), strict=True)
+    words = np.broadcast(seeds, round_, country, purpose)
+    if words.size == 0:
+        return np.zeros(words.shape)
+    seed_of, *counter = zip(*((int(s), int(r), int(c), int(p)) for s, r, c, p in words), strict=True)
     lanes = range(len(seed_of))
-    ones = sum(1 << 64 * i for i in lanes)
-    mask, m0, m1 = ones * 0xFFFFFFFF, int(_M0), int(_M1)
-    x0, x1, x2, x3 = round_ * ones, sum(c << 64 * i for i, c in zip(lanes, country_of, strict=True)), purpose * ones, 0
+    mask, m0, m1 = sum(0xFFFFFFFF << 64 * i for i in lanes), int(_M0), int(_M1)
+    x0, x1, x2 = (sum(w << 64 * i for i, w in zip(lanes, word, strict=True)) for word in counter)
+    x3 = 0
     for k0, k1 in _lane_keys(seed_of):
         p0, p1 = m0 * x0, m1 * x2
         x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
     out = [(((((x0 >> 64 * i) & 0xFFFFFFFF) << 20) ^ (((x1 >> 64 * i) & 0xFFFFFFFF) >> 12)) + 0.5) * 2.0**-52
            for i in lanes]
-    return np.array(out).reshape(pairs.shape)
+    return np.array(out).reshape(words.shape)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -131,6 +171,8 @@ def permutation(seeds, round_: int, n: int, purpose: int) -> np.ndarray:
 
 def _word(x, name: str) -> int:
     """A Python int in [0, 2**32), else ValueError naming ``name``."""
+    if type(x) is int and 0 <= x < 2**32:
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or not 0 <= x < 2**32:
         raise ValueError(f"{name}: expected an integer in [0, 2**32), found {x!r:.80}")
     return int(x)
@@ -138,7 +180,7 @@ def _word(x, name: str) -> int:
 
 def _words(x, name: str) -> np.ndarray:
     """Integers in [0, 2**32) (an int or an integer array) as ``uint64``, else ValueError naming ``name``."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+    if type(x) is int or isinstance(x, numbers.Integral) and not isinstance(x, bool):
         return np.uint64(_word(x, name))
     a = np.asarray(x)
     if a.dtype.kind not in "ui" or (a.size and (a.min() < 0 or a.max() >= 2**32)):
