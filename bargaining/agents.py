@@ -86,7 +86,7 @@ class CountryAgent(mesa.Agent):
     def walk_aways(self) -> np.ndarray:
         """(R, N) every country's walk-away value this round (public, as the weights are: the engine's complete
         information)."""
-        return np.stack([a.walk_away for a in self.model.countries], axis=1)
+        return np.array([a.walk_away for a in self.model.countries]).T
 
     @property
     def seeds(self):
@@ -111,14 +111,16 @@ class CountryAgent(mesa.Agent):
     def package_at(self, aspiration: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
         (R,) to this country (zeros elsewhere)."""
-        packages = np.zeros((self.size, len(self.space)))
+        packages = None
         for group, prefs, members in self.groups_of(rows):
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
             if every(members):  # one cut for the whole batch (a single run)
                 return offers.offer(self._paths[group], 1.0 - aspiration)
+            if packages is None:
+                packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
-        return packages
+        return np.zeros((self.size, len(self.space))) if packages is None else packages
 
     def concession_path(self, preferences) -> offers.ConcessionPath:
         """Its concession path under ``preferences``, from the scenario's shared cache."""

@@ -369,7 +369,7 @@ class NegotiationModel(mesa.Model):
         self.outcomes[rows] = OUTCOMES.index(outcome)
         self.ended[rows] = self.round
         self.live &= ~rows
-        self.final_walk_away[rows] = np.stack([a.walk_away[rows] for a in self.countries], axis=1)
+        self.final_walk_away[rows] = np.array([a.walk_away[rows] for a in self.countries]).T
         self.final_utilities[rows] = self._outcome_utilities(rows, outcome)
 
     def _ratify(self, agreements: Agreements) -> None:

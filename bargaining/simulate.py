@@ -4,6 +4,7 @@ replication axis; replication r is exactly ``run(..., seed=seeds[r])``)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -177,7 +178,7 @@ class Replications:
             walk_away=dict(zip(countries, map(float, self.walk_away[r]), strict=True)),
             notice_round=None if notice < 0 else notice,
             ratified=dict(zip(countries, map(bool, self.ratified[r]), strict=True)),
-            beliefs={c: [None if np.isnan(b) else float(b) for b in self.beliefs[:end, r, n]]
+            beliefs={c: [None if math.isnan(b) else b for b in self.beliefs[:end, r, n].tolist()]
                      for n, c in enumerate(countries)},
             signatories=who(self.signatories[r]) if signed else None,
             supporters=who(self.supporters[r]) if signed and not scenario.rule.unanimous else None,
