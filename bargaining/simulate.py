@@ -23,6 +23,7 @@ from .scenario.overrides import parse_value
 
 #: Whether each outcome code of ``NegotiationModel.outcomes`` ends with a signed package (the last: -1, still live).
 _SIGNED = np.array([o.signed for o in OUTCOMES] + [False])
+_OUTCOMES = np.array(OUTCOMES + (None,), dtype=object)  # an outcome code's Outcome (-1: None, still negotiating)
 
 
 @dataclass
@@ -130,13 +131,13 @@ class Replications:
     def of(cls, model: NegotiationModel) -> Replications:
         """The outcomes of a model whose replications have all ended."""
         agreement = model.agreement
-        outcome = np.array(OUTCOMES + (None,), dtype=object)[model.outcomes]  # None (index -1): still negotiating
+        outcome = _OUTCOMES[model.outcomes]
         signed = agreement.rows & _SIGNED[model.outcomes]
         return cls(scenario=model.case, seeds=model.seeds.copy(), outcome=outcome, round=model.ended.copy(),
                    notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
                    ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
-                   beliefs=np.stack(model.belief_path))
+                   beliefs=np.array(model.belief_path))
 
     def __len__(self) -> int:
         return len(self.seeds)
