@@ -116,33 +116,37 @@ class Rounds:
 
 def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
     """:func:`uniform` computed on Python integers: the same bits (a test holds it to the vectorised form; k < 2**52,
-    so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a handful of numbers (a single
+    so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a few dozen numbers (a single
     run).
 
     The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
     word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
-    a mask every lane's high or low half."""
-    words = np.broadcast(seeds, round_, country, purpose)
-    if words.size == 0:
-        return np.zeros(words.shape)
-    seed_of, *counter = zip(*((int(s), int(r), int(c), int(p)) for s, r, c, p in words), strict=True)
-    lanes = range(len(seed_of))
-    mask, m0, m1 = sum(0xFFFFFFFF << 64 * i for i in lanes), int(_M0), int(_M1)
-    x0, x1, x2 = (sum(w << 64 * i for i, w in zip(lanes, word, strict=True)) for word in counter)
-    x3 = 0
-    for k0, k1 in _lane_keys(seed_of):
+    a mask every lane's high or low half. Words go in and out of the lanes as little-endian bytes."""
+    seed_of, *counter = np.broadcast_arrays(seeds, round_, country, purpose)
+    size = seed_of.size
+    if size == 0:
+        return np.zeros(seed_of.shape)
+    x0, x1, x2 = (int.from_bytes(np.asarray(word, dtype="<u8").tobytes(), "little") for word in counter)
+    x3, mask, m0, m1 = 0, _ones(size) * 0xFFFFFFFF, int(_M0), int(_M1)
+    for k0, k1 in _lane_keys(tuple(seed_of.ravel().tolist())):
         p0, p1 = m0 * x0, m1 * x2
         x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
-    out = [(((((x0 >> 64 * i) & 0xFFFFFFFF) << 20) ^ (((x1 >> 64 * i) & 0xFFFFFFFF) >> 12)) + 0.5) * 2.0**-52
-           for i in lanes]
-    return np.array(out).reshape(words.shape)
+    x0, x1 = (np.frombuffer(x.to_bytes(8 * size, "little"), dtype="<u8") for x in (x0, x1))
+    k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
+    return ((k.astype(np.float64) + 0.5) * 2.0**-52).reshape(seed_of.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(lanes: int) -> int:
+    """1 in each of ``lanes`` lanes 64 bits apart."""
+    return sum(1 << 64 * i for i in range(lanes))
 
 
 @functools.lru_cache(maxsize=1024)
 def _lane_keys(seeds: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
     """The keys of Philox's 10 rounds for seeds in lanes 64 bits apart (``_uniform_small``)."""
     if len(set(seeds)) == 1:  # one seed in every lane (a single run): its keys times the lanes' ones
-        ones = sum(1 << 64 * i for i in range(len(seeds)))
+        ones = _ones(len(seeds))
         return tuple((k0 * ones, k1 * ones) for k0, k1 in _keys(seeds[0]))
     keys = [_keys(s) for s in seeds]
     return tuple(tuple(sum(k[r][word] << 64 * i for i, k in enumerate(keys)) for word in (0, 1)) for r in range(10))
