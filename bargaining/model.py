@@ -134,6 +134,7 @@ class NegotiationModel(mesa.Model):
         self._noisy = bool(np.any(self._aspiration_noise > 0))
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
+        self._order = np.broadcast_to(np.arange(n), (size, n))  # who proposes when the order is fixed
         self._update_walk_away()
 
     def _initial_beliefs(self) -> np.ndarray:
@@ -237,6 +238,9 @@ class NegotiationModel(mesa.Model):
         return self.clock.last_round(self.threat_credible)
 
     def _update_walk_away(self) -> None:
+        """Every country's walk-away value from the termination values, the status quo's utility and its belief
+        (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
+        self._moved = False
         status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
@@ -246,6 +250,7 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
+        self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
@@ -286,9 +291,8 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------------------------- the table
     def proposer_order(self) -> np.ndarray:
         """(R, N) who proposes this round, in order, per replication: shuffled when the protocol says so."""
-        n = len(self.countries)
         if not self.case.spec.protocol.random_order:
-            return np.broadcast_to(np.arange(n), (self.size, n))
+            return self._order
         return self._draws.permutation(self.round, streams.ORDER)
 
     def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -348,7 +352,8 @@ class NegotiationModel(mesa.Model):
             for constituency in self.constituencies:
                 for shock in constituency.act(self.live):
                     self.apply(shock)
-        self._update_walk_away()
+        if self._moved:  # only a shock or the clock moves termination values, beliefs or the status quo's utility
+            self._update_walk_away()
         noise = None
         if self._noisy:  # every country's at once: the same numbers as drawn one by one
             noise = self._aspiration_noise * self._draws.normal(self.round, streams.ASPIRATION)
@@ -400,7 +405,9 @@ class NegotiationModel(mesa.Model):
 
     def _advance_clock(self) -> None:
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
-        for agent in self.countries if some(notice) or some(erosion) else ():
+        beliefs_move = some(notice) or some(erosion)
+        self._moved |= beliefs_move
+        for agent in self.countries if beliefs_move else ():
             if agent.row != self.threatener:
                 agent.belief = np.where(notice, 1.0, agent.belief)
                 rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
