@@ -14,6 +14,7 @@ import numpy as np
 
 from . import offers
 from .domestic import Constituency
+from .masks import every, some
 from .strategies import Strategy
 
 
@@ -51,6 +52,15 @@ class CountryAgent(mesa.Agent):
         self.constituencies: list[Constituency] = []
         self._paths: dict[int, offers.ConcessionPath] = {}  # preference group -> its concession path
 
+    @property
+    def walk_away(self) -> np.ndarray:
+        return self._walk_away
+
+    @walk_away.setter
+    def walk_away(self, value: np.ndarray) -> None:
+        self._walk_away = value
+        self._floor = value - 1e-12  # the least utility it accepts: computed once a round, not per package
+
     # ------------------------------------------------------------------------- what its strategy sees
     @property
     def preferences(self):
@@ -76,7 +86,7 @@ class CountryAgent(mesa.Agent):
     def walk_aways(self) -> np.ndarray:
         """(R, N) every country's walk-away value this round (public, as the weights are: the engine's complete
         information)."""
-        return np.stack([a.walk_away for a in self.model.countries], axis=1)
+        return np.array([a.walk_away for a in self.model.countries]).T
 
     @property
     def seeds(self):
@@ -101,12 +111,16 @@ class CountryAgent(mesa.Agent):
     def package_at(self, aspiration: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
         (R,) to this country (zeros elsewhere)."""
-        packages = np.zeros((self.size, len(self.space)))
+        packages = None
         for group, prefs, members in self.groups_of(rows):
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
+            if every(members):  # one cut for the whole batch (a single run)
+                return offers.offer(self._paths[group], 1.0 - aspiration)
+            if packages is None:
+                packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
-        return packages
+        return np.zeros((self.size, len(self.space))) if packages is None else packages
 
     def concession_path(self, preferences) -> offers.ConcessionPath:
         """Its concession path under ``preferences``, from the scenario's shared cache."""
@@ -138,20 +152,20 @@ class CountryAgent(mesa.Agent):
         """Table this round's package in the replications ``rows`` (one its constituencies would ratify, where it
         anticipates them): (R, K), valid in ``rows``."""
         offer = self.strategy.propose(self, rows)
-        check = rows & self.anticipates
-        if np.count_nonzero(check):
+        check = rows & self.anticipates if some(self.anticipates) else None
+        if check is not None and some(check):
             redo = check & ~self.ratifiable(offer)
-            if np.count_nonzero(redo):
+            if some(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
-        self.offer = np.where(rows[:, None], offer, self.offer)
+        self.offer = np.array(offer, dtype=float) if every(rows) else np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
         return offer
 
     def accepts(self, packages: np.ndarray, utility: np.ndarray, within_red_lines: np.ndarray) -> np.ndarray:
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
-        ok = within_red_lines & (utility >= self.walk_away - 1e-12)
-        if np.count_nonzero(self.anticipates):
+        ok = within_red_lines & (utility >= self._floor)
+        if some(self.anticipates):
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 

@@ -59,7 +59,10 @@ class Clock:
     def end_round(self, credible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advance the replications ``rows`` past the end of the current round: give notice or let beliefs erode,
         as the rule says. Returns the (R,) masks of a notice and of erosion."""
-        past = rows & self.threatened & (self.notice_round == NO_NOTICE) & (self.round >= self.deadline_round)
+        if not self.threatened or self.round < self.deadline_round:  # neither before the deadline
+            none = np.zeros(self.size, dtype=bool)
+            return none, none
+        past = rows & (self.notice_round == NO_NOTICE)
         notice, erosion = past & credible, past & ~credible
         self.notice_round = np.where(notice, self.round, self.notice_round)
         return notice, erosion
@@ -68,5 +71,5 @@ class Clock:
         """The outcomes the clock imposes at the end of the current round: (R,) masks of withdrawal and of
         stalemate."""
         noticed = self.notice_round != NO_NOTICE
-        return noticed & (self.round >= self.notice_round + self.notice_rounds), \
-            ~noticed & (self.round >= self.horizon_round)
+        stalemate = ~noticed if self.round >= self.horizon_round else np.zeros(self.size, dtype=bool)
+        return noticed & (self.round >= self.notice_round + self.notice_rounds), stalemate

@@ -126,12 +126,14 @@ class IssueSpace:
         """Positions of the levels or options of discrete issue k: i / (n - 1)."""
         return np.arange(self.sizes[k] + 1) / self.sizes[k]
 
-    @property
+    @functools.cached_property
     def status_quo(self) -> np.ndarray | None:
-        """The status-quo package, None when the scenario has none."""
+        """The status-quo package, None when the scenario has none (read-only, built once)."""
         if any(i.status_quo is None for i in self.issues):
             return None
-        return self.normalise({i.name: i.status_quo for i in self.issues})
+        status_quo = self.normalise({i.name: i.status_quo for i in self.issues})
+        status_quo.flags.writeable = False
+        return status_quo
 
     def normalise(self, package: Mapping[str, float | str]) -> np.ndarray:
         """Natural package {issue: value} -> vector in [0, 1]^K (every issue required)."""

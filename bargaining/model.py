@@ -31,6 +31,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock
+from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
 from .preferences import Preferences, walk_away_values
@@ -123,10 +124,11 @@ class NegotiationModel(mesa.Model):
         self.belief_path: list[np.ndarray] = []
 
         self.countries: list[CountryAgent] = []
+        beliefs = self._initial_beliefs()
         for row, code in enumerate(case.countries):
             params = case.strategy_params(code) if variants is None else variants.params[code]
             strategy = STRATEGIES[spec.countries[code].strategy.name](params)
-            self.countries.append(CountryAgent(self, code, row, strategy, self._with_noise(row)))
+            self.countries.append(CountryAgent(self, code, row, strategy, beliefs[:, row].copy()))
         self.constituencies = domestic.build(self, self.countries, case)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
@@ -135,20 +137,30 @@ class NegotiationModel(mesa.Model):
         self.records = Records() if record else None
         self.offer_rounds = tuple(int(r) for r in offer_rounds)
         self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
+        self._aspiration_noise = spec.noise.aspiration if variants is None else variants.aspiration_noise[:, None]
+        self._noisy = bool(np.any(self._aspiration_noise > 0))
+        self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
+                                     + (streams.ASPIRATION,) * self._noisy)
+        self._order = np.broadcast_to(np.arange(n), (size, n))  # who proposes when the order is fixed
         self._update_walk_away()
 
-    def _with_noise(self, row: int) -> np.ndarray:
-        """(R,) a country's initial belief in the threat, plus ``noise.belief`` (drawn only for partners of a
-        threatener), kept in [0, 1]."""
+    def _initial_beliefs(self) -> np.ndarray:
+        """(R, N) every country's initial belief in the threat, plus ``noise.belief`` for the partners of a
+        threatener (each partner's own draw), kept in [0, 1]."""
+        n = len(self.case.countries)
         if self.variants is None:
-            belief, noise = np.full(self.size, float(self.case.initial_beliefs[row])), self.case.spec.noise.belief
+            beliefs, noise = np.tile(self.case.initial_beliefs, (self.size, 1)), self.case.spec.noise.belief
         else:
-            belief, noise = self.variants.beliefs[:, row].copy(), self.variants.belief_noise
-        if self.threatener is None or row == self.threatener:
-            return belief
+            beliefs, noise = self.variants.beliefs.copy(), self.variants.belief_noise
+        partners = [row for row in range(n) if self.threatener is not None and row != self.threatener]
+        if not partners:
+            return beliefs
+        belief = beliefs[:, partners]
         if np.any(noise > 0):  # adding 0 * noise elsewhere leaves a belief as it is
-            belief = belief + noise * streams.normal(self.seeds, 0, row, streams.BELIEF)
-        return np.minimum(np.maximum(belief, 0.0), 1.0)
+            noise = noise if np.ndim(noise) == 0 else noise[:, None]
+            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners), streams.BELIEF)
+        beliefs[:, partners] = np.minimum(np.maximum(belief, 0.0), 1.0)
+        return beliefs
 
     # ------------------------------------------------------------------------------------- state
     @property
@@ -179,7 +191,7 @@ class NegotiationModel(mesa.Model):
     def groups_of(self, rows: np.ndarray) -> Iterator[tuple[int, Preferences, np.ndarray]]:
         """The replications ``rows`` (R,) by the preferences they hold: (group, Preferences, (R,) mask)."""
         if len(self.groups) == 1:
-            if np.count_nonzero(rows):
+            if some(rows):
                 yield 0, self.groups[0], rows
             return
         for g in np.unique(self.group[rows]):
@@ -233,6 +245,9 @@ class NegotiationModel(mesa.Model):
         return self.clock.last_round(self.threat_credible)
 
     def _update_walk_away(self) -> None:
+        """Every country's walk-away value from the termination values, the status quo's utility and its belief
+        (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
+        self._moved = False
         status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
@@ -242,15 +257,18 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
+        self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
             t = self._termination[:, country]
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
-            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0)
-        for g, prefs, members in list(self.groups_of(rows)):
-            new = shock.applied_to(prefs)
+            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
+        for g, prefs, members in list(self.groups_of(rows)) if shock.moves else ():
+            # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
+            new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
+                                   lambda prefs=prefs: shock.applied_to(prefs))
             if new is None:
                 continue
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
@@ -262,7 +280,8 @@ class NegotiationModel(mesa.Model):
             self.groups[g] = new
             if moved:
                 if self.status_quo is not None:
-                    self._status_quo_utility[g] = new.utility(self.status_quo)
+                    self._status_quo_utility[g] = self.case.cached(("status quo utility", new.fingerprint),
+                                                                   lambda new=new: new.utility(self.status_quo))
                 for agent in self.countries:
                     agent.forget_paths(g)
         agent = self.countries[country]
@@ -279,17 +298,19 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------------------------- the table
     def proposer_order(self) -> np.ndarray:
         """(R, N) who proposes this round, in order, per replication: shuffled when the protocol says so."""
-        n = len(self.countries)
         if not self.case.spec.protocol.random_order:
-            return np.broadcast_to(np.arange(n), (self.size, n))
-        return streams.permutation(self.seeds, self.round, n, streams.ORDER)
+            return self._order
+        return self._draws.permutation(self.round, streams.ORDER)
 
     def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) the package each replication's ``proposer`` (R,) tables, in the replications ``rows``."""
+        counts = np.bincount(proposer[rows], minlength=len(self.countries)).tolist()
+        if self.size in counts:  # one country proposes in every replication (a single run)
+            return self.countries[counts.index(self.size)].propose(rows).copy()
         packages = np.zeros((self.size, len(self.space)))
-        for agent in self.countries:
-            mine = rows & (proposer == agent.row)
-            if np.count_nonzero(mine):
+        for agent, count in zip(self.countries, counts, strict=True):
+            if count:
+                mine = rows & (proposer == agent.row)
                 packages[mine] = agent.propose(mine)[mine]
         return packages
 
@@ -301,7 +322,7 @@ class NegotiationModel(mesa.Model):
             if not agent.observes:
                 continue
             seen = rows & (proposer != agent.row)
-            if np.count_nonzero(seen):
+            if some(seen):
                 agent.observe(proposer, packages, utility[:, agent.row], seen)
         if self.records is not None and rows[0]:
             self.record(self.case.countries[int(proposer[0])], packages[0])
@@ -319,10 +340,9 @@ class NegotiationModel(mesa.Model):
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
         for agent in self.countries:
-            column = asked[:, agent.row]
-            if np.count_nonzero(column):
-                yes[:, agent.row] = column & agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
-        return yes
+            if some(asked[:, agent.row]):
+                yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
+        return yes & asked
 
     def passes(self, yes: np.ndarray) -> np.ndarray:
         """(R,) whether the supporters (R, N) pass a package under the decision rule."""
@@ -339,20 +359,19 @@ class NegotiationModel(mesa.Model):
             for constituency in self.constituencies:
                 for shock in constituency.act(self.live):
                     self.apply(shock)
-        self._update_walk_away()
+        if self._moved:  # only a shock or the clock moves termination values, beliefs or the status quo's utility
+            self._update_walk_away()
         noise = None
-        scale = self.case.spec.noise.aspiration if self.variants is None else self.variants.aspiration_noise[:, None]
-        if np.any(scale > 0):  # every country's at once: the same numbers as drawn one by one
-            noise = scale * streams.normal(self.seeds[:, None], self.round, np.arange(len(self.countries)),
-                                           streams.ASPIRATION)
+        if self._noisy:  # every country's at once: the same numbers as drawn one by one
+            noise = self._aspiration_noise * self._draws.normal(self.round, streams.ASPIRATION)
         for agent in self.countries:
             agent.begin_round(None if noise is None else noise[:, agent.row])
         agreements = self.protocol.play_round(self)
-        if np.count_nonzero(agreements.rows):
+        if some(agreements.rows):
             self._ratify(agreements)
-        if np.count_nonzero(self.live):
+        if some(self.live):
             self._advance_clock()
-        self.running = bool(np.count_nonzero(self.live))  # Mesa's convention: visualisations and batch runners stop
+        self.running = bool(some(self.live))  # Mesa's convention: visualisations and batch runners stop
         self.belief_path.append(self.beliefs)
         if self.records is not None:
             self.records.collect(self)
@@ -372,7 +391,7 @@ class NegotiationModel(mesa.Model):
         self.outcomes[rows] = OUTCOMES.index(outcome)
         self.ended[rows] = self.round
         self.live &= ~rows
-        self.final_walk_away[rows] = np.stack([a.walk_away[rows] for a in self.countries], axis=1)
+        self.final_walk_away[rows] = np.array([a.walk_away[rows] for a in self.countries]).T
         self.final_utilities[rows] = self._outcome_utilities(rows, outcome)
 
     def _ratify(self, agreements: Agreements) -> None:
@@ -386,12 +405,12 @@ class NegotiationModel(mesa.Model):
         passed, failed = rows & ~vetoed, rows & vetoed
         self.agreement.take(agreements, rows)
         self.ratified = np.where(rows[:, None], agreements.signatories & ~vetoes, self.ratified)
-        if np.count_nonzero(passed):
+        if some(passed):
             everyone = agreements.signatories.all(axis=1)
             for outcome, which in ((Outcome.DEAL, passed & everyone), (Outcome.BILATERAL, passed & ~everyone)):
-                if np.count_nonzero(which):
+                if some(which):
                     self._end(which, outcome)
-        if np.count_nonzero(failed):
+        if some(failed):
             if self.case.spec.ratification.on_failure == "fail":
                 self._end(failed, Outcome.RATIFICATION_FAILED)
             else:
@@ -403,7 +422,9 @@ class NegotiationModel(mesa.Model):
 
     def _advance_clock(self) -> None:
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
-        for agent in self.countries:
+        beliefs_move = some(notice) or some(erosion)
+        self._moved |= beliefs_move
+        for agent in self.countries if beliefs_move else ():
             if agent.row != self.threatener:
                 agent.belief = np.where(notice, 1.0, agent.belief)
                 rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
@@ -411,12 +432,12 @@ class NegotiationModel(mesa.Model):
                                         agent.belief)
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
-            if np.count_nonzero(which & self.live):
+            if some(which & self.live):
                 self._end(which & self.live, outcome)
 
     def run(self) -> NegotiationModel:
         """Step until every replication has an outcome."""
-        while np.count_nonzero(self.live):
+        while some(self.live):
             self.step()
         return self
 

@@ -22,6 +22,7 @@ bit for bit what it would be alone.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -66,6 +67,14 @@ class ConcessionPath:
         steps = np.zeros((len(self.cost) + 1, len(self.start)), dtype=int)
         steps[np.arange(1, len(self.cost) + 1), self.issue] = self.step
         return np.maximum.accumulate(steps, axis=0)
+
+    @cached_property
+    def cut(self) -> tuple[list, ...]:
+        """What ``_cut_one`` reads, as Python numbers: cumulative, cost, issue, step and divisible per concession,
+        positions per issue, and (P + 1, K) the package after the first 0..P concessions."""
+        packages = self.positions[np.arange(len(self.start)), self.reached]
+        return (self.cumulative.tolist(), self.cost.tolist(), self.issue.tolist(), self.step.tolist(),
+                self.divisible.tolist(), self.positions.tolist(), packages)
 
     def skipping(self, stop: int) -> ConcessionPath:
         """The concessions still open when the ordinal concession ``stop`` does not fit after the first ``stop``
@@ -382,30 +391,33 @@ def _cut(paths: list[ConcessionPath], which: np.ndarray, remaining: np.ndarray
 
 def _offer_one(path: ConcessionPath, budget: float) -> np.ndarray:
     """(K,) ``offers`` of one path at one budget (a single run's offer), cut by ``_cut_one``."""
-    reached, issue, at = _cut_one(path, budget)
-    x = path.positions[np.arange(len(reached)), reached]
+    n, reached, issue, at = _cut_one(path, budget)
+    x = path.cut[6][n].copy() if reached is None else path.positions[np.arange(len(reached)), reached]
     if issue >= 0:
         x[issue] = at
     return x
 
 
-def _cut_one(path: ConcessionPath, remaining: float) -> tuple[np.ndarray, int, float]:
+def _cut_one(path: ConcessionPath, remaining: float) -> tuple[int, np.ndarray | None, int, float]:
     """``_cut`` of one path at one budget, on Python numbers where ``_cut`` acts on arrays of one (numpy's cost per
-    call outweighs the work): the same steps and the same arithmetic, so the same bits (tests hold them equal)."""
-    n = int(np.searchsorted(path.cumulative, remaining + 1e-12, side="right")) if remaining > 1e-12 else 0
-    reached = path.reached[n]
-    if remaining <= 1e-12 or n == len(path.cost):
-        return reached, -1, 0.0
+    call outweighs the work): the same steps and the same arithmetic, so the same bits (tests hold them equal).
+    Returns the concessions made n, the steps reached (None: the path's own after n, ``path.reached[n]``), and
+    the issue (-1: none) and position of a continuous concession made in part."""
+    cumulative, cost, issues, steps, divisible, positions, _ = path.cut
+    n = bisect.bisect_right(cumulative, remaining + 1e-12) if remaining > 1e-12 else 0  # searchsorted, side="right"
+    if remaining <= 1e-12 or n == len(cost):
+        return n, None, -1, 0.0
     if n:
-        remaining = remaining - float(path.cumulative[n - 1])
-    issue = int(path.issue[n])
-    if path.divisible[n]:
-        a, b = (float(path.positions[issue, step]) for step in (path.step[n] - 1, path.step[n]))
-        return reached, issue, a + remaining / float(path.cost[n]) * (b - a)
+        remaining = remaining - cumulative[n - 1]
+    issue = issues[n]
+    if divisible[n]:
+        a, b = positions[issue][steps[n] - 1], positions[issue][steps[n]]
+        return n, None, issue, a + remaining / cost[n] * (b - a)
     if remaining > 1e-12:
-        more, issue, at = _cut_one(path.skipping(n), remaining)
-        return np.maximum(reached, more), issue, at
-    return reached, -1, 0.0
+        rest = path.skipping(n)
+        m, more, issue, at = _cut_one(rest, remaining)
+        return n, np.maximum(path.reached[n], rest.reached[m] if more is None else more), issue, at
+    return n, None, -1, 0.0
 
 
 def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray) -> tuple:

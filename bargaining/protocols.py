@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import offers
+from .masks import some
 from .views import Table
 
 MEDIATOR = -1  # ``Agreements.proposer`` of a mediator's text
@@ -93,9 +94,9 @@ class Protocol:
         own = self._everyone == proposer[:, None]
         yes = table.answers(package, open_[:, None] & ~own, utility) | own
         passed = open_ & table.passes(yes)
-        if np.count_nonzero(passed):
+        if some(passed):
             agreed.sign(passed, package, True, yes, proposer)
-        open_ &= ~passed
+            open_ &= ~passed
         return proposer, package, yes
 
 
@@ -110,7 +111,7 @@ class AlternatingOffers(Protocol):
         agreed, open_ = self._none(), table.live.copy()
         order = table.proposer_order()
         for position in range(self.parties):
-            if not np.count_nonzero(open_):
+            if not some(open_):
                 break
             self._offers(table, open_, agreed, position, order)
         return agreed
@@ -145,7 +146,7 @@ class SingleText(Protocol):
         positions = np.repeat(self.text[:, None, :], self.parties, axis=1)
         for agent in table.countries:
             rows = live & self.objections[:, agent.row]
-            if np.count_nonzero(rows):
+            if some(rows):
                 package = table.propose(np.full(self.size, agent.row), rows)
                 table.table(np.full(self.size, agent.row), package, rows)
                 positions[rows, agent.row] = package[rows]
@@ -157,7 +158,7 @@ class SingleText(Protocol):
         self.objections = np.where(live[:, None], ~yes, self.objections)
         agreed = self._none()
         passed = live & table.passes(yes)
-        if np.count_nonzero(passed):
+        if some(passed):
             agreed.sign(passed, self.text, True, yes, MEDIATOR)
         return agreed
 
@@ -258,12 +259,12 @@ class BilateralFirst(Protocol):
         live, agreed = table.live, self._none()
         acceding = live & self.signed.rows
         open_ = live & ~acceding  # a signed text is open for accession only: nothing more is tabled
-        if np.count_nonzero(acceding):
+        if some(acceding):
             self._accession(table, acceding, agreed, now=True)
         order = table.proposer_order()
         threatener = table.threatener
         for position in range(self.parties):
-            if not np.count_nonzero(open_):
+            if not some(open_):
                 break
             proposer, package, yes = self._offers(table, open_, agreed, position, order)
             # under a quota rule the rule says who must agree: a group it lets pass binds all (a deal), a smaller one
@@ -272,7 +273,7 @@ class BilateralFirst(Protocol):
             if threatener is not None:
                 group &= yes[:, threatener]
             signing = open_ & group & (table.clock.round >= table.clock.deadline_round)
-            if np.count_nonzero(signing):
+            if some(signing):
                 self.signed.sign(signing, package, yes, yes, proposer)
                 open_ &= ~signing
                 self._accession(table, signing, agreed, now=False)
@@ -286,7 +287,7 @@ class BilateralFirst(Protocol):
             joining = table.answers(signed.package, rows[:, None] & ~signed.signatories)
             signed.signatories |= joining
         close = rows & (signed.signatories.all(axis=1) | (table.clock.round >= table.last_round()))
-        if np.count_nonzero(close):
+        if some(close):
             agreed.sign(close, signed.package, signed.signatories, signed.signatories, signed.proposer)
             signed.drop(close)
 

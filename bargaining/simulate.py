@@ -4,6 +4,7 @@ replication axis; replication r is exactly ``run(..., seed=seeds[r])``)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from .scenario.overrides import parse_value
 
 #: Whether each outcome code of ``NegotiationModel.outcomes`` ends with a signed package (the last: -1, still live).
 _SIGNED = np.array([o.signed for o in OUTCOMES] + [False])
+_OUTCOMES = np.array(OUTCOMES + (None,), dtype=object)  # an outcome code's Outcome (-1: None, still negotiating)
 
 
 @dataclass
@@ -134,13 +136,13 @@ class Replications:
     def of(cls, model: NegotiationModel) -> Replications:
         """The outcomes of a model whose replications have all ended."""
         agreement = model.agreement
-        outcome = np.array(OUTCOMES + (None,), dtype=object)[model.outcomes]  # None (index -1): still negotiating
+        outcome = _OUTCOMES[model.outcomes]
         signed = agreement.rows & _SIGNED[model.outcomes]
         return cls(scenario=model.case, seeds=model.seeds.copy(), outcome=outcome, round=model.ended.copy(),
                    notice_round=model.clock.notice_round.copy(), signed=signed,
                    package=agreement.package, signatories=agreement.signatories, supporters=agreement.supporters,
                    ratified=model.ratified, utilities=model.final_utilities, walk_away=model.final_walk_away,
-                   beliefs=np.stack(model.belief_path), offer_rounds=model.offer_rounds, offers=model.offers)
+                   beliefs=np.array(model.belief_path), offer_rounds=model.offer_rounds, offers=model.offers)
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -182,7 +184,7 @@ class Replications:
             walk_away=dict(zip(countries, map(float, self.walk_away[r]), strict=True)),
             notice_round=None if notice < 0 else notice,
             ratified=dict(zip(countries, map(bool, self.ratified[r]), strict=True)),
-            beliefs={c: [None if np.isnan(b) else float(b) for b in self.beliefs[:end, r, n]]
+            beliefs={c: [None if math.isnan(b) else b for b in self.beliefs[:end, r, n].tolist()]
                      for n, c in enumerate(countries)},
             signatories=who(self.signatories[r]) if signed else None,
             supporters=who(self.supporters[r]) if signed and not scenario.rule.unanimous else None,

@@ -64,30 +64,92 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
     """
     seeds = _seeds(seeds)
     round_, purpose, country = _word(round_, "round_"), _word(purpose, "purpose"), _words(country, "country")
-    if seeds.size * np.size(country) <= SMALL:
+    return _uniform(seeds, round_, country, purpose)
+
+
+def _uniform(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
+    """:func:`uniform` of checked words (``round_`` and ``purpose`` may be arrays too, broadcast with the rest)."""
+    if np.broadcast(seeds, round_, country, purpose).size <= SMALL:
         return _uniform_small(seeds, round_, country, purpose)
     x0, x1, _, _ = philox((round_, country, purpose, 0), (seeds & _MASK, seeds >> _32))
     k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
     return (k.astype(np.float64) + 0.5) * 2.0**-52
 
 
-SMALL = 16  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
+SMALL = 64  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
 
 
-def _uniform_small(seeds: np.ndarray, round_: int, country, purpose: int) -> np.ndarray:
-    """:func:`uniform` computed number by number on Python integers: the same bits (a test holds it to the
-    vectorised form; k < 2**52, so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a
-    handful of numbers (a single run)."""
-    seed_of, country_of = seeds + country * _ZERO, country + seeds * _ZERO  # broadcast against each other
-    m0, m1, mask = int(_M0), int(_M1), 0xFFFFFFFF
-    out = []
-    for seed, c1 in zip(seed_of.ravel().tolist(), country_of.ravel().tolist(), strict=True):
-        x0, x1, x2, x3 = round_, c1, purpose, 0
-        for k0, k1 in _keys(seed):
-            p0, p1 = m0 * x0, m1 * x2
-            x0, x1, x2, x3 = (p1 >> 32) ^ x1 ^ k0, p1 & mask, (p0 >> 32) ^ x3 ^ k1, p0 & mask
-        out.append((((x0 << 20) ^ (x1 >> 12)) + 0.5) * 2.0**-52)
-    return np.array(out).reshape(seed_of.shape)
+class Rounds:
+    """A batch's numbers for every country and some purposes, round by round: ``uniform(seeds, round, country,
+    purpose)`` for countries 0..n-1 (the same bits), drawn for several rounds at once while the batch is small (a
+    single run: one call every ``ahead`` rounds instead of one per round and purpose).
+
+    Args:
+        seeds: (R,) the batch's seeds.
+        n: Countries.
+        purposes: The purposes drawn.
+    """
+
+    def __init__(self, seeds: np.ndarray, n: int, purposes: tuple[int, ...]):
+        self.seeds, self.n, self.purposes = _seeds(seeds), n, purposes
+        self.ahead = max(1, SMALL // (len(self.seeds) * n * max(len(purposes), 1)))
+        self._first, self._block = 0, None  # (R, ahead, P, n) from round _first on
+
+    def uniform(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) every country's uniform in a round for a purpose."""
+        if self._block is None or not self._first <= round_ < self._first + self.ahead:
+            rounds = np.arange(round_, round_ + self.ahead, dtype=np.uint64)[None, :, None, None]
+            purposes = np.array(self.purposes, dtype=np.uint64)[None, None, :, None]
+            self._first = round_
+            self._block = _uniform(self.seeds[:, None, None, None], rounds, np.arange(self.n, dtype=np.uint64),
+                                   purposes)
+        return self._block[:, round_ - self._first, self.purposes.index(purpose)]
+
+    def normal(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) :func:`normal`'s numbers."""
+        return ndtri(self.uniform(round_, purpose))
+
+    def permutation(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) :func:`permutation`'s permutations."""
+        return np.argsort(self.uniform(round_, purpose), axis=1, kind="stable")
+
+
+def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
+    """:func:`uniform` computed on Python integers: the same bits (a test holds it to the vectorised form; k < 2**52,
+    so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a few dozen numbers (a single
+    run).
+
+    The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
+    word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
+    a mask every lane's high or low half. Words go in and out of the lanes as little-endian bytes."""
+    seed_of, *counter = np.broadcast_arrays(seeds, round_, country, purpose)
+    size = seed_of.size
+    if size == 0:
+        return np.zeros(seed_of.shape)
+    x0, x1, x2 = (int.from_bytes(np.asarray(word, dtype="<u8").tobytes(), "little") for word in counter)
+    x3, mask, m0, m1 = 0, _ones(size) * 0xFFFFFFFF, int(_M0), int(_M1)
+    for k0, k1 in _lane_keys(tuple(seed_of.ravel().tolist())):
+        p0, p1 = m0 * x0, m1 * x2
+        x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
+    x0, x1 = (np.frombuffer(x.to_bytes(8 * size, "little"), dtype="<u8") for x in (x0, x1))
+    k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
+    return ((k.astype(np.float64) + 0.5) * 2.0**-52).reshape(seed_of.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(lanes: int) -> int:
+    """1 in each of ``lanes`` lanes 64 bits apart."""
+    return sum(1 << 64 * i for i in range(lanes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _lane_keys(seeds: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """The keys of Philox's 10 rounds for seeds in lanes 64 bits apart (``_uniform_small``)."""
+    if len(set(seeds)) == 1:  # one seed in every lane (a single run): its keys times the lanes' ones
+        ones = _ones(len(seeds))
+        return tuple((k0 * ones, k1 * ones) for k0, k1 in _keys(seeds[0]))
+    keys = [_keys(s) for s in seeds]
+    return tuple(tuple(sum(k[r][word] << 64 * i for i, k in enumerate(keys)) for word in (0, 1)) for r in range(10))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -113,6 +175,8 @@ def permutation(seeds, round_: int, n: int, purpose: int) -> np.ndarray:
 
 def _word(x, name: str) -> int:
     """A Python int in [0, 2**32), else ValueError naming ``name``."""
+    if type(x) is int and 0 <= x < 2**32:
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Integral) or not 0 <= x < 2**32:
         raise ValueError(f"{name}: expected an integer in [0, 2**32), found {x!r:.80}")
     return int(x)
@@ -120,7 +184,7 @@ def _word(x, name: str) -> int:
 
 def _words(x, name: str) -> np.ndarray:
     """Integers in [0, 2**32) (an int or an integer array) as ``uint64``, else ValueError naming ``name``."""
-    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+    if type(x) is int or isinstance(x, numbers.Integral) and not isinstance(x, bool):
         return np.uint64(_word(x, name))
     a = np.asarray(x)
     if a.dtype.kind not in "ui" or (a.size and (a.min() < 0 or a.max() >= 2**32)):

@@ -11,7 +11,7 @@ import pytest
 
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
-    ("core", ["errors", "outcomes", "cache", "issues", "rules", "preferences", "offers", "analysis", "clock",
+    ("core", ["errors", "outcomes", "cache", "masks", "issues", "rules", "preferences", "offers", "analysis", "clock",
               "views", "streams"]),
     ("strategies and protocols", ["strategies", "protocols", "negmas"]),
     ("scenario", ["scenario", "scenarios", "parameter_sets"]),

@@ -15,6 +15,7 @@ from typing import ClassVar
 import mesa
 import numpy as np
 
+from ..masks import some
 from ..preferences import Preferences
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
@@ -73,7 +74,7 @@ class Congress(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if np.count_nonzero(offered):
+        if some(offered):
             short = np.maximum(self.spec.threshold - self.utility(self.country.offer), 0.0)
             self.pressure = np.where(offered, short, self.pressure)
         return []
@@ -111,7 +112,7 @@ class BusinessLobby(Constituency):
         shocks = []
         if self.model.clock.round >= spec.start_round and spec.rate > 0:
             falling = t > spec.floor
-            if falling.any():
+            if some(falling):
                 t = np.where(falling, np.minimum(np.maximum(t - spec.rate, spec.floor), 1.0), t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
         self.pressure = self.start - t
@@ -193,6 +194,7 @@ class AudienceCosts(Constituency):
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario):
         super().__init__(model, country, spec, scenario)
         self.support = np.ones(model.size)
+        self.pressure = 1.0 - self.support
         self.hardened = np.zeros(model.size, dtype=bool)
         self.points = scenario.normalised(spec.set_points)
 
@@ -202,12 +204,13 @@ class AudienceCosts(Constituency):
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
-        if np.count_nonzero(offered):
+        if some(offered):
             lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
             self.support = np.where(offered, lower, self.support)
-        self.pressure = 1.0 - self.support
-        hardening = live & ~self.hardened & (self.support < self.spec.floor)
-        if np.count_nonzero(hardening):
+            self.pressure = 1.0 - self.support
+        low = self.support < self.spec.floor
+        hardening = live & ~self.hardened & low if some(low) else low
+        if some(hardening):
             self.hardened |= hardening
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
         return []

@@ -44,6 +44,17 @@ class Shock:
     strategy: Any = None
     rows: np.ndarray | None = None
 
+    @property
+    def moves(self) -> bool:
+        """Whether it moves ideal points or red lines (else it changes no preferences but termination values)."""
+        return bool(self.ideal or self.red_lines)
+
+    @property
+    def key(self) -> tuple:
+        """What ``applied_to`` reads of the shock, as a cache key."""
+        return (self.country, self.termination if self.termination is None else np.asarray(self.termination).tobytes(),
+                self.termination_shift, tuple(self.ideal.items()), tuple(self.red_lines.items()), self.tighten)
+
     def applied_to(self, prefs: Preferences) -> Preferences | None:
         """The preferences after the shock (a copy sharing every array it leaves as it is), or None if it changes
         nothing (e.g. a red line asserted again where it already is)."""

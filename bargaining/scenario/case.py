@@ -98,9 +98,11 @@ class Scenario:
         )
 
     def normalised(self, package: dict[str, float | str]) -> dict[int, float]:
-        """A partial natural package {issue: value or label} -> {issue index: position in [0, 1]}."""
+        """A partial natural package {issue: value or label} -> {issue index: position in [0, 1]} (made once per
+        package: do not change it)."""
         space = self.space
-        return {space.index(name): space.issues[space.index(name)].normalise(v) for name, v in package.items()}
+        return self.cached(("normalised", *package.items()), lambda: {
+            space.index(name): space.issues[space.index(name)].normalise(v) for name, v in package.items()})
 
     @property
     def threatener(self) -> int | None:
@@ -207,8 +209,9 @@ class Scenario:
     # -------------------------------------------------------------------------------------- parameters
 
     def strategy_params(self, country: str) -> StrategyParams:
+        """A country's strategy parameters, validated once (frozen: every run shares them)."""
         spec = self.spec.countries[country].strategy
-        return STRATEGIES[spec.name].Params(**spec.params)
+        return self.cached(("strategy params", country), lambda: STRATEGIES[spec.name].Params(**spec.params))
 
     def month(self, round_: int) -> str | None:
         """Calendar month (YYYY-MM) of a round; round 1 is ``calendar.start``. None without a ``[calendar]``."""

@@ -64,7 +64,7 @@ class OpponentModel(Strategy):
 
     def observe(self, agent, proposer, packages, utility, rows) -> None:
         self._start(agent)
-        r = np.flatnonzero(rows)
+        r = rows.nonzero()[0]  # np.flatnonzero of (R,) rows, without its wrapper: every package seen
         who = proposer[r]
         first = ~self.opened[r, who]
         self.opening[r[first], who[first]] = packages[r[first]]

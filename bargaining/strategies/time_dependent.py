@@ -13,7 +13,7 @@ from .base import Strategy, StrategyParams
 def per_value(function, beta):
     """``function(beta)`` of a number, or of each replication's beta (R,), computed once per distinct value with
     Python floats: the numbers a single run computes."""
-    if np.ndim(beta) == 0:
+    if not isinstance(beta, np.ndarray) or beta.ndim == 0:
         return function(beta)
     values, which = np.unique(beta, return_inverse=True)
     return np.array([function(b) for b in values.tolist()])[which.reshape(-1)]

@@ -60,7 +60,7 @@ class _Reciprocal(Strategy):
 
     def observe(self, agent, proposer, packages, utility, rows) -> None:
         self._start(agent)
-        r = np.flatnonzero(rows)
+        r = rows.nonzero()[0]  # np.flatnonzero of (R,) rows, without its wrapper: every package seen
         who = proposer[r]
         if not agent.rule.unanimous:  # what the proposer keeps back: 1 - its own surplus share
             surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)

@@ -1,0 +1,19 @@
+"""Masks over the replications of a batch ((R,) bool arrays): the checks the engine makes many times a round.
+
+A single run is a batch of one, where numpy's cost per call outweighs the work: these read the one entry instead
+(the same answer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def some(mask: np.ndarray) -> bool:
+    """Whether any replication of ``mask`` (R,) is set."""
+    return bool(mask[0]) if len(mask) == 1 else bool(np.count_nonzero(mask))
+
+
+def every(mask: np.ndarray) -> bool:
+    """Whether every replication of ``mask`` (R,) is set."""
+    return bool(mask[0]) if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)
