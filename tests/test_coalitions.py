@@ -8,14 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bargaining
-from bargaining import offers
+from bargaining import analysis, offers
 from bargaining.issues import Issue, IssueSpace
 from bargaining.preferences import Preferences
 from bargaining.rules import Rule
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 ROLE_PLAYS = ["port-expansion", *(str(SCENARIOS / f) for f in ("quota_veto.toml", "island_airport.toml",
-                                                                 "harbour_sport_7.toml"))]
+                                                                 "harbour_sport_7.toml", "solar_plant.toml",
+                                                                 "saarland_airport.toml"))]
 
 
 @st.composite
@@ -87,6 +88,20 @@ def test_offers_concede_toward_the_coalition_as_the_aspiration_falls():
     assert (np.diff(own) <= 1e-12).all()  # the proposer gives up more and more
     score = offers.coalition_score(offers.surpluses(prefs, x, w), case.rule, 0)
     assert (score >= -1e-12).all()  # every one passes as it believes
+
+
+def test_offers_concede_to_the_nash_package():
+    """At an aspiration no higher than what the Nash package (``analysis.nash`` under the quota) gives it, a
+    proposer the Nash package contents tables it: it concedes toward the Nash solution, not past it."""
+    for game in ROLE_PLAYS:
+        case = bargaining.load_scenario(game)
+        prefs, w = case.preferences, case.initial_walk_away
+        target = analysis.nash(prefs, case.space, w, case.rule).utilities
+        content = [p for p in range(len(w)) if target[p] >= w[p]]
+        assert len(content) >= case.rule.at_least
+        for p in content:
+            x = offers.coalition_offers(prefs, case.space, p, w, case.rule, np.array([target[p], w[p]]))
+            np.testing.assert_allclose(prefs.utility(x), [target, target], atol=1e-9, err_msg=f"{game}, {p}")
 
 
 def test_unanimity_offers_are_the_concession_paths():
