@@ -16,7 +16,7 @@ from bargaining.rules import Rule
 SCENARIOS = Path(__file__).parent / "scenarios"
 ROLE_PLAYS = ["port-expansion", *(str(SCENARIOS / f) for f in ("quota_veto.toml", "island_airport.toml",
                                                                  "harbour_sport_7.toml", "solar_plant.toml",
-                                                                 "saarland_airport.toml"))]
+                                                                 "saarland_airport.toml", "coastal_sport_zone.toml"))]
 
 
 @st.composite
