@@ -133,11 +133,13 @@ def test_every_deal_passes_with_every_supporter_at_its_minimum():
 
 
 def test_tit_for_tat_reaches_deals_under_a_quota():
-    """Both tit-for-tat strategies (every party) reach a deal in most runs of every role play (0 % before)."""
+    """Both tit-for-tat strategies (every party) reach a deal in most runs of every role play (0 % before), without
+    aspiration noise too (relative tit-for-tat: 0 % on the coastal sport zone before its deadline acceptance)."""
     for game in ROLE_PLAYS:
         for strategy in ("tit_for_tat_relative", "tit_for_tat_absolute"):
-            runs = run(game, strategy)
-            assert np.mean(runs.outcome == "deal") >= 0.8, (game, strategy)
+            for noise, seeds in ((0.05, range(20)), (0.0, range(5))):
+                runs = run(game, strategy, seeds=seeds, noise=noise)
+                assert np.mean(runs.outcome == "deal") >= 0.8, (game, strategy, noise)
 
 
 def test_bilateral_first_respects_the_quota():
