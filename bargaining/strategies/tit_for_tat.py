@@ -20,8 +20,9 @@ once the concessions shrink below a step between packages) it makes the opening 
 tit-for-tat (Nowak & Sigmund 1992), which breaks the deadlock of reciprocators that wait for each other.
 Relative shares are averaged geometrically there (their product telescopes to the coalition's total
 concession; an arithmetic mean of noisy ratios drifts upward). From the deadline round on it also accepts a package
-worth at least the best the others offered it in the last round (AC_combi, Baarslag, Hindriks & Jonker 2014): a
-coalition that stands on a package which passes no longer waits for a reciprocator's last small concession.
+worth at least the best the others offered it in the last round (AC_combi, Baarslag, Hindriks & Jonker 2014), and
+in the last round anything it would sign at all (their AC_time): a coalition that stands on a package which passes no
+longer waits for a reciprocator's last small concession.
 
 ``delta`` is Faratin's window: reciprocate the concession made ``delta`` offers back. Like Axelrod's
 TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it concedes ``first_move``.
@@ -102,11 +103,12 @@ class _Reciprocal(Strategy):
         """At its aspiration; under a quota rule, from the deadline round on, also a package worth at least the best
         the others offered it last round: AC_combi(MAX^W) of Baarslag, Hindriks & Jonker (2014), a window of one
         round (reciprocators whose coalition stands on a package that passes would otherwise wait for each other's
-        last small concession past the horizon)."""
+        last small concession past the horizon); in the last round, anything (the agent checks its walk-away value
+        and red lines: no deal gives it no more), their AC_time."""
         ok = super().accepts(agent, packages, utility)
         if agent.rule.unanimous or agent.clock.round < agent.clock.deadline_round:
             return ok
-        return ok | (utility >= self.offered_last - 1e-12)
+        return ok | (utility >= self.offered_last - 1e-12) | np.logical_or(*agent.clock.expired())
 
     def reciprocate(self, new: np.ndarray, before: np.ndarray, after: np.ndarray, walk_away: np.ndarray):
         """(R,) new aspiration from the (earlier, later) own utilities (R, N) of the others' offers, where
