@@ -51,6 +51,7 @@ bench: setup
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml --replications 8 --runs 0 --distances-runs 0 --memory-runs 0  # issue 20's count of runs
 	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)
 	$(PY) benchmarks/coalitions.py
+	$(PY) benchmarks/random_quota_games.py
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts

@@ -524,17 +524,31 @@ def coalition_log_product(surplus: np.ndarray, rule, inside: int | None) -> np.n
     return np.nan_to_num(total, nan=-np.inf)
 
 
-def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule
-               ) -> Coalitions | None:
+def nash_distances(prefs: Preferences, packages: np.ndarray, walk_away: np.ndarray, rule) -> np.ndarray:
+    """(P,) the Euclidean distance in utility space (every country's) of each package (P, K) to the Nash package
+    among them: the one with the largest product of the gains u - w of its best winning coalition (Nash 1950; as
+    ``analysis.nash`` under a quota, first of equals); zeros when none gives its coalition a gain."""
+    u = prefs.utility(packages)
+    gain = np.where(prefs.within_red_lines(packages), u - walk_away, -np.inf)
+    product = coalition_log_product(gain, rule, None)
+    if not np.isfinite(product).any():
+        return np.zeros(len(packages))
+    return np.sqrt(((u - u[np.argmax(product)]) ** 2).sum(axis=1))
+
+
+def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule,
+               toward_nash: bool = True) -> Coalitions | None:
     """The ranked packages a proposer tables from under a quota (``coalition_offers``); None when the space has
     too many packages to weigh one by one or none is within its red lines and worth its walk-away value.
 
     Tiers: if some package passes as the proposer believes, it tables only passing packages; else, if some keeps
     every veto party at its walk-away value, only those; else any. Within the tier, at aspiration a it tables the
     package best for its winning coalition among those worth at least a to it: the smallest shortfall of a member
-    below its walk-away value, then the largest Nash product of the members' surpluses (Nash 1950, over the
-    coalition, as ``analysis.nash`` under a quota), then its own utility, then everybody's surplus. When no
-    package of the tier is worth a to it, it tables the one worth most to it.
+    below its walk-away value, then the nearest in utility space to the tier's Nash package (``nash_distances``:
+    it concedes toward the Nash solution, Nash 1950, by Faratin, Sierra & Jennings's 2002 similarity trade-off),
+    then the largest Nash product of the members' surpluses, then its own utility, then everybody's surplus. When
+    no package of the tier is worth a to it, it tables the one worth most to it. ``toward_nash=False``: without the
+    nearness (a proposer that only estimates the others' preferences, whose Nash package is misplaced).
     """
     packages = candidates(space)
     if packages is None:
@@ -554,8 +568,10 @@ def coalitions(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: 
     by_own = index[np.lexsort((-score[index], -own[index]))]  # falling own utility, ties: coalition first
     rank = np.empty(len(index), dtype=np.int64)
     nash = coalition_log_product(surplus[index], rule, proposer)
-    # rising: the coalition's worst shortfall below its walk-away values, then its Nash product, own, everybody's
-    order = np.lexsort((welfare, own[index], nash, np.minimum(score[index], 0.0)))
+    near = -nash_distances(prefs, packages[index], walk_away, rule) if toward_nash else np.zeros(len(index))
+    # rising: the coalition's worst shortfall below its walk-away values, then nearness to the Nash package, then
+    # the coalition's Nash product, own, everybody's
+    order = np.lexsort((welfare, own[index], nash, near, np.minimum(score[index], 0.0)))
     rank[order] = np.arange(len(index))
     ranks = rank[np.searchsorted(index, by_own)]
     best = np.maximum.accumulate(ranks)
@@ -568,13 +584,13 @@ _COALITIONS: Cache[Coalitions | None] = Cache(512)
 
 
 def coalition_offers(prefs: Preferences, space: IssueSpace, proposer: int, walk_away: np.ndarray, rule,
-                     aspiration: np.ndarray) -> np.ndarray | None:
+                     aspiration: np.ndarray, toward_nash: bool = True) -> np.ndarray | None:
     """(M, K) what a proposer tables under a quota rule at M aspirations, as it believes the others' preferences
     (``prefs``) and walk-away values ((N,) ``walk_away``): the package best for a winning coalition among those
     worth its aspiration to it (``coalitions``); None where ``coalitions`` is None (the caller falls back on the
     concession path). Cached by preferences, space, walk-away values, rule and proposer."""
-    key = fingerprint(prefs.fingerprint, space.steps, walk_away, repr(rule), proposer)
-    ranked = _COALITIONS.get(key, lambda: coalitions(prefs, space, proposer, walk_away, rule))
+    key = fingerprint(prefs.fingerprint, space.steps, walk_away, repr(rule), proposer, toward_nash)
+    ranked = _COALITIONS.get(key, lambda: coalitions(prefs, space, proposer, walk_away, rule, toward_nash))
     if ranked is None:
         return None
     reach = np.searchsorted(-ranked.own, -np.asarray(aspiration) + 1e-12, side="right")  # worth at least a

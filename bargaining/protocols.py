@@ -238,12 +238,12 @@ class BilateralFirst(Protocol):
     Rounds run as in alternating offers while a deal of all is possible (a package that passes the decision rule binds
     all). From the deadline round on, a package that the proposer and some but not all of the others accept may be
     signed by those who accept it (with a threatener in the scenario, only a group that includes it: only the country
-    able to end NAFTA can replace it). Under a quota rule no group signs first: a group the rule lets pass binds every
-    country (a deal), and a smaller one is not enough. The countries left out may then accede to the signed text,
-    unchanged, in any later round until the talks would end (notice expiry or horizon): a country accedes when it would
-    accept the text. When all have signed the outcome is a ``deal``; otherwise, when talks end, it is ``bilateral`` and
-    each country left out gets its termination value (the signatories' agreement replaces NAFTA, so the one left out
-    keeps neither NAFTA nor the new text).
+    able to end NAFTA can replace it; with veto parties, only a group that includes them all). Under a quota rule no
+    group signs first: a group the rule lets pass binds every country (a deal), and a smaller one is not enough. The
+    countries left out may then accede to the signed text, unchanged, in any later round until the talks would end
+    (notice expiry or horizon): a country accedes when it would accept the text. When all have signed the outcome is a
+    ``deal``; otherwise, when talks end, it is ``bilateral`` and each country left out gets its termination value (the
+    signatories' agreement replaces NAFTA, so the one left out keeps neither NAFTA nor the new text).
 
     Attributes:
         signed: The signed texts and their signatories while accession is open (``Agreements``).
@@ -268,8 +268,8 @@ class BilateralFirst(Protocol):
                 break
             proposer, package, yes = self._offers(table, open_, agreed, position, order)
             # under a quota rule the rule says who must agree: a group it lets pass binds all (a deal), a smaller one
-            # may not sign
-            group = (yes.sum(axis=1) >= 2) & table.rule.unanimous
+            # may not sign; a veto party (unanimity with a veto list) is in every group that signs
+            group = (yes.sum(axis=1) >= 2) & table.rule.unanimous & yes[:, list(table.rule.veto)].all(axis=1)
             if threatener is not None:
                 group &= yes[:, threatener]
             signing = open_ & group & (table.clock.round >= table.clock.deadline_round)

@@ -22,8 +22,9 @@ import bargaining
 from bargaining.strategies import STRATEGIES
 
 TESTS = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
-GAMES = ("port-expansion", str(TESTS / "quota_veto.toml"), str(TESTS / "island_airport.toml"),
-         str(TESTS / "harbour_sport_7.toml"))
+GAMES = ("port-expansion", *(str(TESTS / f) for f in ("quota_veto.toml", "coastal_sport_zone.toml",
+                                                      "island_airport.toml", "harbour_sport_7.toml",
+                                                      "solar_plant.toml", "saarland_airport.toml")))
 PROTOCOLS = ("alternating_offers", "single_text", "bilateral_first")
 # every registered strategy for any number of parties (rubinstein: two parties only), no aliases
 STRATEGY_NAMES = ("scenario", *(name for name, cls in STRATEGIES.items()

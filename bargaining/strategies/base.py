@@ -124,7 +124,7 @@ class Strategy:
 
 
 def coalition_packages(agent: Negotiator, aspiration: np.ndarray, rows: np.ndarray,
-                       believed=lambda prefs, members: [(prefs, members)]) -> np.ndarray:
+                       believed=lambda prefs, members: [(prefs, members)], toward_nash: bool = True) -> np.ndarray:
     """(R, K) in the replications ``rows``, what the agent tables under a quota rule at ``aspiration`` (R,): the
     package best for its winning coalition among those worth the aspiration to it (``offers.coalition_offers``,
     Baron & Ferejohn 1989), or its concession path's where the space is too large to weigh package by package.
@@ -132,6 +132,7 @@ def coalition_packages(agent: Negotiator, aspiration: np.ndarray, rows: np.ndarr
     Args:
         believed: ``(prefs, members) -> [(Preferences, members)]``, the preferences it believes the others hold in
             the replications ``members`` (default: the true ones; ``opponent_model``: its estimates).
+        toward_nash: concede toward the Nash package (``offers.coalitions``); ``opponent_model`` does not.
     """
     packages = np.zeros((agent.size, len(agent.space)))
     path = np.zeros(agent.size, dtype=bool)
@@ -142,7 +143,8 @@ def coalition_packages(agent: Negotiator, aspiration: np.ndarray, rows: np.ndarr
             distinct, which = np.unique(walk_aways[index], axis=0, return_inverse=True)
             for d, walk_away in enumerate(distinct):
                 these = index[which.reshape(-1) == d]
-                x = offers.coalition_offers(beliefs, agent.space, agent.row, walk_away, agent.rule, aspiration[these])
+                x = offers.coalition_offers(beliefs, agent.space, agent.row, walk_away, agent.rule, aspiration[these],
+                                            toward_nash)
                 if x is None:
                     path[these] = True
                 else:

@@ -85,7 +85,7 @@ class OpponentModel(Strategy):
         rounded = self.rounded(agent)
         if not agent.rule.unanimous:
             return coalition_packages(agent, agent.aspiration, rows, lambda prefs, members: self.believed(
-                prefs, members, rounded))
+                prefs, members, rounded), toward_nash=False)  # its estimates misplace the Nash package
         packages = np.zeros((agent.size, len(agent.space)))
         for _, prefs, members in agent.groups_of(rows):
             index = np.flatnonzero(members)

@@ -19,7 +19,10 @@ as it believes gives it. When its coalition concedes nothing in a round (with fe
 once the concessions shrink below a step between packages) it makes the opening move again: generous
 tit-for-tat (Nowak & Sigmund 1992), which breaks the deadlock of reciprocators that wait for each other.
 Relative shares are averaged geometrically there (their product telescopes to the coalition's total
-concession; an arithmetic mean of noisy ratios drifts upward).
+concession; an arithmetic mean of noisy ratios drifts upward). From the deadline round on it also accepts a package
+worth at least the best the others offered it in the last round (AC_combi, Baarslag, Hindriks & Jonker 2014), and
+in the last round anything it would sign at all (their AC_time): a coalition that stands on a package which passes no
+longer waits for a reciprocator's last small concession.
 
 ``delta`` is Faratin's window: reciprocate the concession made ``delta`` offers back. Like Axelrod's
 TIT FOR TAT it opens nicely: in round 2, before any concession can be seen, it concedes ``first_move``.
@@ -49,6 +52,8 @@ class _Reciprocal(Strategy):
         self.count: np.ndarray | None = None  # (R, N) offers seen from each other
         self.used: np.ndarray | None = None  # (R, N) offers already reciprocated
         self.multilateral = False  # under a quota rule (set each round)
+        self.offered: np.ndarray | None = None  # (R,) the best the others' offers this round gave it
+        self.offered_last: np.ndarray | None = None  # (R,) the same, last round
 
     def _start(self, agent) -> None:
         if self.target is None:
@@ -57,11 +62,14 @@ class _Reciprocal(Strategy):
             self.seen = np.zeros((size, n, self.params.delta + 1))
             self.count = np.zeros((size, n), dtype=int)
             self.used = np.zeros((size, n), dtype=int)
+            self.offered = np.full(size, -np.inf)
+            self.offered_last = np.full(size, -np.inf)
 
     def observe(self, agent, proposer, packages, utility, rows) -> None:
         self._start(agent)
         r = rows.nonzero()[0]  # np.flatnonzero of (R,) rows, without its wrapper: every package seen
         who = proposer[r]
+        self.offered[r] = np.maximum(self.offered[r], utility[r])
         if not agent.rule.unanimous:  # what the proposer keeps back: 1 - its own surplus share
             surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)
             utility = 1.0 - surplus[np.arange(agent.size), proposer]
@@ -70,6 +78,7 @@ class _Reciprocal(Strategy):
 
     def aspiration(self, agent):
         self._start(agent)
+        self.offered_last, self.offered = self.offered, np.full(agent.size, -np.inf)
         delta, ring = self.params.delta, self.params.delta + 1
         new = (self.count > self.used) & (self.count > delta)  # (R, N): a pair to reciprocate
         self.multilateral = not agent.rule.unanimous
@@ -89,6 +98,17 @@ class _Reciprocal(Strategy):
             target = np.where(paired, target, target - self.params.first_move)
         self.target = np.minimum(np.maximum(target, agent.walk_away), 1.0)
         return self.target
+
+    def accepts(self, agent, packages, utility):
+        """At its aspiration; under a quota rule, from the deadline round on, also a package worth at least the best
+        the others offered it last round: AC_combi(MAX^W) of Baarslag, Hindriks & Jonker (2014), a window of one
+        round (reciprocators whose coalition stands on a package that passes would otherwise wait for each other's
+        last small concession past the horizon); in the last round, anything (the agent checks its walk-away value
+        and red lines: no deal gives it no more), their AC_time."""
+        ok = super().accepts(agent, packages, utility)
+        if agent.rule.unanimous or agent.clock.round < agent.clock.deadline_round:
+            return ok
+        return ok | (utility >= self.offered_last - 1e-12) | np.logical_or(*agent.clock.expired())
 
     def reciprocate(self, new: np.ndarray, before: np.ndarray, after: np.ndarray, walk_away: np.ndarray):
         """(R,) new aspiration from the (earlier, later) own utilities (R, N) of the others' offers, where
