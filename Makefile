@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,negmas]'
+	$(PY) -m pip install --quiet -e '.[dev,negmas,npe]'
 	@touch $@
 
 setup: $(VENV)/.installed
