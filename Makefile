@@ -46,6 +46,7 @@ bench: setup
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml
 	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)
 	$(PY) benchmarks/coalitions.py
+	$(PY) benchmarks/npe.py  # with the extra bargaining[npe] only (says so and skips otherwise)
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts

@@ -5,7 +5,8 @@ of every held-back fact, posterior beside prior).
     PYTHONPATH=. python experiments/held_out_forecasts.py [--cutoffs 2017-10,2017-11] [--population 100]
         [--generations 4] [--simulations 4000] [--workers 2] [--docs docs/calibration.md]
 
-Prints a markdown table (mean log score per method and cut-off, the prior's beside it; runs, wall time, runs per
+NPE draws as many posterior sets as ABC's population, so that both forecasts rest on as many sets. Prints a
+markdown table (mean log score per method and cut-off, the prior's beside it; runs, wall time, runs per
 second and effective sample size); with ``--docs`` it replaces the table in docs/calibration.md between the
 markers ``<!-- held-out -->`` and ``<!-- /held-out -->``. Calibrations are kept in ``--work`` (default
 results/held-out) and reused when present.
@@ -58,8 +59,8 @@ def main(argv=None):
                     calibrate(problem, out, Settings(args.population, args.generations), workers=args.workers,
                               resume=resume)
                 else:
-                    calibrate_npe(problem, out, NPESettings(simulations=args.simulations), workers=args.workers,
-                                  resume=resume)
+                    calibrate_npe(problem, out, NPESettings(simulations=args.simulations, samples=args.population),
+                                  workers=args.workers, resume=resume)
                 (out / "wall.json").write_text(json.dumps({"seconds": time.monotonic() - begin}))
             seconds = json.loads((out / "wall.json").read_text())["seconds"] if (out / "wall.json").exists() else None
             result = score_held_back(out, args.replications, args.workers)

@@ -125,7 +125,7 @@ def test_summaries_and_the_observed_point():
     x = np.array([[0.0, 1.0, 0.3, 0.0], [1.0, 1.0, 0.5, 0.0], [0.0, 1.0, 0.2, 0.0]])
     np.testing.assert_array_equal(informative(x), [0, 2])  # a constant miss says nothing
     xs = summaries(x, informative(x), np.array([1.0, 1.0, 2.0, 0.0]))
-    np.testing.assert_allclose(xs[:, -1], [0.35, 0.75, 0.35])  # the distance, weighted over every fact
+    np.testing.assert_allclose(xs[:, -1], [0.4, 0.75, 0.35])  # the distance, weighted over every fact
     np.testing.assert_allclose(observed(xs), [0.0, 0.2, 0.35])  # 0, or the least any run reached
 
 
