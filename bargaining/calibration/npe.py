@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import time
 import warnings
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -337,6 +338,7 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
         theta = trained.sample(settings.samples, x0, seed + 1, settings.threads)
         zp, seeds_p = prior_draws(problem, seed, 2, 0, settings.samples)  # the fresh parameters and run seeds
         zp[:, searched] = theta
+        _forget_other_draws(out / "posterior-runs", zp)
         xp = run_chunks(problem, zp, seeds_p, out / "posterior-runs", settings.chunk, backend, "posterior runs",
                         progress)
     n_prior = min(settings.samples, settings.simulations)
@@ -352,6 +354,16 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
     everything = _frame(problem, z, seeds, x, 0) if settings.simulations > n_prior else prior
     write_results(out, problem, prior, posterior, everything, settings, manifest)
     return out
+
+
+def _forget_other_draws(folder: Path, z: np.ndarray) -> None:
+    """Keep the stored posterior runs only if they are runs of these draws (``draws.npy``): a resumed calibration
+    draws the same posterior, but one trained by another version of torch or sbi may not."""
+    path = folder / "draws.npy"
+    if folder.exists() and not (path.exists() and np.array_equal(np.load(path), z)):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(path, z)
 
 
 def _frame(problem: Problem, z: np.ndarray, seeds: np.ndarray, misses: np.ndarray, generation: int) -> pd.DataFrame:
