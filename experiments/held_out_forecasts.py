@@ -76,18 +76,25 @@ def main(argv=None):
                 ess = manifest["settings"]["samples"]  # independent draws
             rows.append({"cutoff": cutoff, "method": method.upper(), "used": len(problem.observations.used),
                          "held_back": len(result["facts"]), "posterior": result["mean_log_score"]["posterior"],
-                         "prior": result["mean_log_score"]["prior"], "runs": runs, "seconds": seconds, "ess": ess})
+                         "prior": result["mean_log_score"]["prior"],
+                         "posterior_r": result["mean_log_score_reproduced"]["posterior"],
+                         "prior_r": result["mean_log_score_reproduced"]["prior"],
+                         "never": ", ".join(f["id"] for f in result["facts"] if not f["reproduced_by_any"]) or "-",
+                         "runs": runs, "seconds": seconds, "ess": ess})
     frame = pd.DataFrame(rows)
     lines = [f"Result (`python experiments/held_out_forecasts.py --population {args.population} --generations "
              f"{args.generations} --simulations {args.simulations} --docs docs/calibration.md`; "
              f"{datetime.now(UTC):%d %b %Y}; 2 shared cores):", "",
-             "| cut-off | method | facts used / held back | mean log score, posterior | prior | runs | wall time | "
-             "runs/s | effective sample size |", "|---|---|---|---|---|---|---|---|---|"]
+             "| cut-off | method | facts used / held back | mean log score, posterior | prior | without facts no "
+             "run reproduced: posterior | prior | runs | wall time | runs/s | effective sample size |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in frame.itertuples():
         wall = f"{r.seconds:.0f} s" if r.seconds == r.seconds and r.seconds is not None else "-"
         rate = f"{r.runs / r.seconds:.1f}" if r.seconds else "-"
         lines.append(f"| {r.cutoff} | {r.method} | {r.used} / {r.held_back} | {r.posterior:.3f} | {r.prior:.3f} | "
-                     f"{r.runs:,} | {wall} | {rate} | {r.ess:.0f} |")
+                     f"{r.posterior_r:.3f} | {r.prior_r:.3f} | {r.runs:,} | {wall} | {rate} | {r.ess:.0f} |")
+    lines += ["", "Facts no run reproduced (left out of the second pair of columns): "
+              + "; ".join(f"{r.cutoff} {r.method}: {r.never}" for r in frame.itertuples())]
     text = "\n".join(lines)
     print(text)
     if args.docs:

@@ -217,5 +217,7 @@ def test_held_back_facts_are_scored(serial, capsys):
         for side in ("posterior", "prior"):
             assert 0 < f[f"p_{side}"] < 1 and math.isclose(f[f"log_score_{side}"], math.log(f[f"p_{side}"]))
     assert math.isclose(result["mean_log_score"]["prior"], np.mean([f["log_score_prior"] for f in result["facts"]]))
+    some = [f["log_score_posterior"] for f in result["facts"] if f["reproduced_by_any"]]
+    assert result["mean_log_score_reproduced"]["posterior"] == (np.mean(some) if some else None)
     assert main(["score", str(serial), "later.toml", "--held-back"]) == 2
     assert "expected FACTS (a file of later facts) or --held-back, found both" in capsys.readouterr().err

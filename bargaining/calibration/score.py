@@ -129,8 +129,10 @@ def score_held_back(out: str | Path, replications: int = 4, workers: int | None 
     compares methods: a higher mean log score forecast the later facts better.
 
     Returns:
-        ``cutoff``, ``facts`` (per held-back fact: id, date, fact, posterior and prior probability and log score),
-        ``mean_log_score`` (posterior, prior) and the runs.
+        ``cutoff``, ``facts`` (per held-back fact: id, date, fact, posterior and prior probability and log score,
+        whether any run reproduced it), ``mean_log_score`` (posterior, prior), the same without the facts no run
+        reproduced (``mean_log_score_reproduced``: a fact no run reproduces scores ln(0.5 / (runs + 1)), which
+        depends on the number of runs, not on the forecast) and the runs.
 
     Raises:
         UsageError: The calibration held no fact back.
@@ -191,10 +193,16 @@ def score_held_back(out: str | Path, replications: int = 4, workers: int | None 
             share = float(w[misses[mask, j] == 0].sum() / w.sum())
             p = (share * mask.sum() + 0.5) / (mask.sum() + 1)
             row[f"p_{side}"], row[f"log_score_{side}"] = p, math.log(p)
+        row["reproduced_by_any"] = bool((misses[:, j] == 0).any())
         facts.append(row)
+    some = [f for f in facts if f["reproduced_by_any"]]
     return {"cutoff": obs.cutoff, "method": manifest.get("method", "abc"), "facts": facts,
             "mean_log_score": {side: float(np.mean([f[f"log_score_{side}"] for f in facts]))
                                for side in ("posterior", "prior")},
+            # without the facts no run reproduced: their smoothed p is 0.5 / (runs + 1), which ranks sides by
+            # their number of runs rather than by what they forecast
+            "mean_log_score_reproduced": {side: float(np.mean([f[f"log_score_{side}"] for f in some])) if some
+                                          else None for side in ("posterior", "prior")},
             "runs": {"posterior": int((runs["side"] == "posterior").sum()),
                      "posterior_kept": int(runs[runs["side"] == "posterior"]["kept"].sum()),
                      "prior": int((runs["side"] == "prior").sum()), "epsilon": epsilon}}
@@ -208,4 +216,7 @@ def held_back_text(result: dict) -> str:
         lines.append(f"{(f['date'] + ' ' + f['fact'])[:60]:60s} {f['p_posterior']:10.2f} {f['p_prior']:8.2f}")
     m = result["mean_log_score"]
     lines.append(f"mean log score: posterior {m['posterior']:.3f}, prior {m['prior']:.3f} (higher is better)")
+    r = result["mean_log_score_reproduced"]
+    if r["posterior"] is not None and len(result["facts"]) > sum(f["reproduced_by_any"] for f in result["facts"]):
+        lines.append(f"without the facts no run reproduced: posterior {r['posterior']:.3f}, prior {r['prior']:.3f}")
     return "\n".join(lines)

@@ -232,9 +232,15 @@ def coverage_study(scenario: Scenario, priors, experiments: int, work: str | Pat
             x = run_chunks(problem, z, seeds, work / "npe-simulations", npe.chunk, backend, "NPE simulations",
                            progress)
         for k in tqdm(range(experiments), desc="NPE experiments", disable=not progress, leave=False):
-            xk = summaries(x[:, columns[k]], informative(x[:, columns[k]]), union.weights(union.used)[columns[k]])
-            trained = train(z[:, searched], xk, npe, seed + k)
-            theta = trained.sample(draws, observed(xk), seed + k, npe.threads)
+            stored = work / f"npe-{k}-{npe.simulations}-{npe.epochs}-{draws}.npy"  # each experiment's draws
+            if stored.exists():
+                theta = np.load(stored)
+            else:
+                xk = summaries(x[:, columns[k]], informative(x[:, columns[k]]),
+                               union.weights(union.used)[columns[k]])
+                trained = train(z[:, searched], xk, npe, seed + k)
+                theta = trained.sample(draws, observed(xk), seed + k, npe.threads)
+                np.save(stored, theta)
             for j, name in enumerate(priors.perturbed):
                 if name not in checked:
                     continue
