@@ -136,6 +136,7 @@ def test_summaries_and_the_observed_point():
     (["--method", "npe", "--minutes", "nan"], "--minutes: expected a number of minutes in (0, 10000]"),
     (["--method", "npe", "--population", "50"], "--population: only for --method abc, found --method npe"),
     (["--simulations", "500"], "--simulations: only for --method npe, found --method abc"),
+    (["--method", "npe", "--seed", "-1"], "--seed: expected a number in 0..4,294,967,295, found -1"),
 ])
 def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
     code = main(["calibrate", "nafta-2017", "observations-2017", "--out", str(tmp_path / "out"), *argv])

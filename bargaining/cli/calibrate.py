@@ -51,6 +51,8 @@ def cmd_calibrate(args) -> None:
                                      *options[args.method]):
         if value is not None and not low <= value <= high:
             raise UsageError(f"{option}: expected a number in {low:,}..{high:,}, found {value:,}")
+    if not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed: expected a number in 0..{2**32 - 1:,}, found {args.seed:,}")
     if args.minutes is not None and (args.method != "npe" or not 0 < args.minutes <= 10_000):
         raise UsageError(f"--minutes: expected a number of minutes in (0, 10000] with --method npe, found "
                          f"{args.minutes:g} with --method {args.method}")
