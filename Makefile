@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,negmas]'
+	$(PY) -m pip install --quiet -e '.[dev,negmas,npe]'
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -52,6 +52,7 @@ bench: setup
 	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)
 	$(PY) benchmarks/coalitions.py
 	$(PY) benchmarks/random_quota_games.py
+	$(PY) benchmarks/npe.py  # with the extra bargaining[npe] only (says so and skips otherwise)
 
 # Mutation testing (QUALITY.md), not part of `make test`. Which modules are mutated (only_mutate) and which
 # tests run (pytest_add_cli_args_test_selection) are set in [tool.mutmut] in pyproject.toml. Every run starts

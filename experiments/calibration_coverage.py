@@ -1,28 +1,31 @@
-"""Coverage study of `bargaining calibrate`: does the posterior cover parameters that are known?
+"""Coverage study of `bargaining calibrate`: do ABC's and NPE's posteriors cover parameters that are known?
 
-Repeated synthetic experiments on nafta-2017: draw true values of three assumed parameters from their prior,
-run the scenario with them, write what the run did up to January 2018 as facts (every offer in rounds 2, 4 and
-6, no agreement, no notice), calibrate on those facts alone, and count how often the posterior's 50 % and
-90 % intervals hold the truth. A calibrated posterior covers about 50 % and 90 % of the time; ABC with a
-positive epsilon is wider than the exact posterior, so coverage at or above nominal is what to expect.
+Repeated synthetic experiments on nafta-2017 (``calibration.synthetic.coverage_study``): draw true values of three
+assumed parameters from their prior, run the scenario with them, write what the run did up to January 2018 as
+facts (every offer in rounds 2, 4 and 6, no agreement, notice or not), calibrate on those facts alone with ABC-SMC
+and with NPE, and check the posteriors against the truth: the rank of the truth in each posterior
+(simulation-based calibration, Talts et al. 2018: uniform when calibrated) and how often the 50 % and 90 %
+intervals hold it.
 
-    PYTHONPATH=. python experiments/calibration_coverage.py [EXPERIMENTS] [POPULATION] [GENERATIONS]
+    PYTHONPATH=. python experiments/calibration_coverage.py [--experiments 20] [--population 60] [--generations 4]
+        [--simulations 4000] [--epochs 200] [--workers 2] [--docs docs/calibration.md]
 
-Prints a markdown table (the result is in docs/calibration.md).
+Prints a markdown table; with ``--docs`` it replaces the table in docs/calibration.md (between the markers
+``<!-- coverage-study -->`` and ``<!-- /coverage-study -->``) and writes the rank histograms beside it
+(docs/figures/calibration-ranks.png). The runs are stored in ``--work`` (default results/coverage-study) and a
+rerun with the same settings resumes from them.
 """
 
-import sys
-import tempfile
+import argparse
+import re
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from tqdm import tqdm
-
 from bargaining import load_scenario
-from bargaining.calibration.abc import Problem, Settings, calibrate, weighted_quantiles
+from bargaining.calibration.abc import Settings
 from bargaining.calibration.priors import load_priors
-from bargaining.calibration.synthetic import synthetic_observations
+from bargaining.calibration.synthetic import coverage_study, coverage_table, rank_figure
 
 PRIORS = """
 [parameters."countries.US.strategy.beta"]
@@ -37,39 +40,63 @@ reason = "as in priors-2017.toml"
 uniform = [0.0, 0.4]
 reason = "as in priors-2017.toml"
 """
+START, END = "<!-- coverage-study -->", "<!-- /coverage-study -->"
 
 
-def main(experiments: int = 20, population: int = 60, generations: int = 4) -> pd.DataFrame:
+def markdown(table, note: str) -> str:
+    lines = [note, "",
+             "| method | parameter | experiments | 50 % interval covers | 90 % interval covers | 90 % width / prior "
+             "range | rank histogram (5 bins) | uniform ranks, p |", "|---|---|---|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| {r.method} | `{r.parameter}` | {r.experiments} | {r.covered_50:.0%} | {r.covered_90:.0%} | "
+                     f"{r.width_90:.2f} | {r.ranks} | {r.uniform_p:.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--experiments", type=int, default=20)
+    p.add_argument("--population", type=int, default=60, help="ABC: sets per generation")
+    p.add_argument("--generations", type=int, default=4, help="ABC: generations")
+    p.add_argument("--simulations", type=int, default=4000, help="NPE: simulations from the prior (shared)")
+    p.add_argument("--epochs", type=int, default=200, help="NPE: most training epochs")
+    p.add_argument("--draws", type=int, default=200, help="NPE: posterior draws per experiment")
+    p.add_argument("--methods", default="abc,npe")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--work", default="results/coverage-study")
+    p.add_argument("--docs", help="write the table into this markdown file (docs/calibration.md)")
+    args = p.parse_args(argv)
+    from bargaining.calibration.npe import NPESettings
+
     scenario = load_scenario("nafta-2017")
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "priors.toml"
-        path.write_text(PRIORS)
-        priors = load_priors(path, scenario)
-        rng = np.random.default_rng(2017)
-        for k in tqdm(range(experiments), desc="experiments"):
-            truth = priors.overrides(priors.sample(1, rng)[0])
-            observations, _ = synthetic_observations(scenario, truth, seed=k, cutoff_round=6, rounds=[2, 4, 6])
-            out = Path(tmp) / str(k)
-            calibrate(Problem(scenario, observations, priors), out, Settings(population, generations), seed=k,
-                      workers=1, progress=False)
-            posterior = pd.read_parquet(out / "accepted.parquet")
-            for name, value in truth.items():
-                q = weighted_quantiles(posterior[name].to_numpy(), posterior["weight"].to_numpy(),
-                                       [0.05, 0.25, 0.75, 0.95])
-                lo, hi = priors.parameters[name].bounds
-                rows.append({"parameter": name, "in50": q[1] <= value <= q[2], "in90": q[0] <= value <= q[3],
-                             "width90": (q[3] - q[0]) / (hi - lo)})
-    frame = pd.DataFrame(rows)
-    table = frame.groupby("parameter", sort=False).agg(experiments=("in50", "size"), covered_50=("in50", "mean"),
-                                                        covered_90=("in90", "mean"), width_90=("width90", "mean"))
-    print(f"{experiments} experiments, population {population}, {generations} generations\n")
-    print("| parameter | experiments | 50 % interval covers | 90 % interval covers | 90 % width / prior range |")
-    print("|---|---|---|---|---|")
-    for name, r in table.iterrows():
-        print(f"| `{name}` | {int(r.experiments)} | {r.covered_50:.0%} | {r.covered_90:.0%} | {r.width_90:.2f} |")
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "priors.toml").write_text(PRIORS)
+    priors = load_priors(work / "priors.toml", scenario)
+    methods = args.methods.split(",")
+    abc = Settings(args.population, args.generations) if "abc" in methods else None
+    npe = NPESettings(simulations=args.simulations, epochs=args.epochs, chunk=250) if "npe" in methods else None
+    begin = time.monotonic()
+    rows = coverage_study(scenario, priors, args.experiments, work, abc=abc, npe=npe, draws=args.draws,
+                          workers=args.workers)
+    table = coverage_table(rows)
+    note = (f"Result (`python experiments/calibration_coverage.py --experiments {args.experiments} --population "
+            f"{args.population} --generations {args.generations} --simulations {args.simulations} --epochs "
+            f"{args.epochs} --docs docs/calibration.md`; {datetime.now(UTC):%d %b %Y}, "
+            f"{(time.monotonic() - begin) / 60:.0f} min):")
+    text = markdown(table, note)
+    print(text)
+    if args.docs:
+        docs = Path(args.docs)
+        figure = docs.parent / "figures" / "calibration-ranks.png"
+        rank_figure(rows, figure)
+        block = f"{START}\n{text}\n\n![rank histograms](figures/{figure.name})\n{END}"
+        old = docs.read_text()
+        if START not in old:
+            raise SystemExit(f"{docs}: expected the markers {START} ... {END}, found none")
+        docs.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, old, flags=re.S))
     return table
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:]))
+    main()

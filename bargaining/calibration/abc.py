@@ -615,12 +615,32 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
                   f"{ess:.0f} of {settings.population}): its intervals are too narrow to trust. Let the kernel "
                   f"search fewer parameters (`perturb = false` draws a parameter afresh for every run) or "
                   f"raise --population."]
-    lines += ["",
-              "## How well each fact is reproduced", "",
-              "Share of runs reproducing the fact (miss 0), prior and posterior; mean miss in brackets.", "",
-              "| fact | date | prior | posterior | source |", "|---|---|---|---|---|"]
+    lines += summary_tail(out, problem, fit, table, "`abc.db` (pyabc's history)")
+    return "\n".join(lines)
+
+
+def never_reproduced(fit: pd.DataFrame, problem: Problem) -> list[str]:
+    """Posterior predictive check: the facts that no run reproduced, prior or posterior, each with its note
+    (what the model lacks to reproduce it, in the observations file), as markdown list items."""
+    notes = {f.id: f.note for f in problem.observations.facts}
+    never = fit[(fit["reproduced_prior"] == 0) & (fit["reproduced_posterior"] == 0)]
+    return [f"- {r.fact} (`{r.id}`, {r.date})" + (f": {notes[r.id]}" if notes.get(r.id) else "")
+            for r in never.itertuples()]
+
+
+def summary_tail(out: Path, problem: Problem, fit: pd.DataFrame, table: pd.DataFrame, extra: str) -> list[str]:
+    """summary.md's sections common to both methods: each fact's fit (prior and posterior), the facts no run
+    reproduced (the posterior predictive check), the posterior table and the files."""
+    lines = ["", "## How well each fact is reproduced (posterior predictive check)", "",
+             "Share of runs reproducing the fact (miss 0), prior and posterior; mean miss in brackets "
+             "(`observations.csv`, `observations.png`).", "",
+             "| fact | date | prior | posterior | source |", "|---|---|---|---|---|"]
     lines += [f"| {r.fact} (`{r.id}`) | {r.date} | {r.reproduced_prior:.0%} ({r.mean_miss_prior:.2f}) | "
               f"{r.reproduced_posterior:.0%} ({r.mean_miss_posterior:.2f}) | {r.source} |" for r in fit.itertuples()]
+    never = never_reproduced(fit, problem)
+    if never:
+        lines += ["", "**No run reproduced** these facts, prior or posterior: the model, not its parameters, is at "
+                  "odds with them (the fact's note says what it lacks):", "", *never]
     lines += ["", "## Posterior", "",
               "Mean and 90 % interval; `narrowed` is the posterior s.d. over the prior s.d. (1: the facts say "
               "nothing about it).", "",
@@ -631,9 +651,9 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
                      f"{r.prior_q95:.3g}] | {r.posterior_mean:.3g} [{r.posterior_q05:.3g}, {r.posterior_q95:.3g}] | "
                      f"{r.sd_ratio:.2f} |")
     lines += ["", "Files: `accepted.parquet` (posterior sample), `prior.parquet` (prior sample), "
-              "`observations.csv`, `posterior.csv`, `marginals.png`, `pairs.png`, `observations.png`, `abc.db` "
-              "(pyabc's history). Next: `bargaining forecast " + str(out) + "`.", ""]
-    return "\n".join(lines)
+              f"`observations.csv`, `posterior.csv`, `marginals.png`, `pairs.png`, `observations.png`, {extra}. "
+              "Next: `bargaining forecast " + str(out) + "`.", ""]
+    return lines
 
 
 def load_problem(out: str | Path) -> tuple[Problem, dict]:

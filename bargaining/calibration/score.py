@@ -109,3 +109,114 @@ def text(result: dict) -> str:
         if result["mae"] is not None:
             lines.append(f"mean absolute error: {result['mae']:.3f}")
     return "\n".join(lines)
+
+
+def _batch(model, draws: list[dict], seeds: list[int]) -> np.ndarray:
+    """A task: ``simulate_batch`` of the problem a pickled ``abc._Model`` carries."""
+    from .abc import simulate_batch
+
+    return simulate_batch(model.problem, draws, seeds)
+
+
+def score_held_back(out: str | Path, replications: int = 4, workers: int | None = 1, progress: bool = True) -> dict:
+    """Score a calibration on its own facts dated after its cut-off (the facts it held back), whatever their kind.
+
+    The posterior's runs are the forecast's (each accepted set with its own seed and ``replications`` new seeds,
+    kept when their path to the cut-off is no farther from the facts used than the farthest accepted run, the set's
+    weight shared among its kept runs); the prior's are the prior sample's own runs. A held-back fact's forecast
+    probability p is the weighted share of runs that reproduce it (miss 0), smoothed by half a run each way
+    (Jeffreys), and its log score is ln p (Good 1952; 0 is certainty of what happened). The mean over the facts
+    compares methods: a higher mean log score forecast the later facts better.
+
+    Returns:
+        ``cutoff``, ``facts`` (per held-back fact: id, date, fact, posterior and prior probability and log score,
+        whether any run reproduced it), ``mean_log_score`` (posterior, prior), the same without the facts no run
+        reproduced (``mean_log_score_reproduced``: a fact no run reproduces scores ln(0.5 / (runs + 1)), which
+        depends on the number of runs, not on the forecast) and the runs.
+
+    Raises:
+        UsageError: The calibration held no fact back.
+    """
+    from concurrent.futures import as_completed
+
+    from tqdm import tqdm
+
+    from ..experiment.executors import open_executor
+    from .abc import Problem, _Model, distance
+
+    problem, manifest = load_problem(out)
+    obs = problem.observations
+    if not obs.held_back:
+        raise UsageError(f"{out}: the calibration held no fact back (every fact is dated no later than its cut-off "
+                         f"{obs.cutoff}): calibrate with an earlier --cutoff")
+    every = Problem(problem.scenario, obs.with_cutoff(max(f.date for f in obs.facts)), problem.priors)
+    used = [every.observations.used.index(n) for n in obs.used]
+    later = [every.observations.used.index(n) for n in obs.held_back]
+    columns = problem.priors.columns
+    items = []  # (side, set, set weight, overrides, seed)
+    for side, name, extra in (("posterior", "accepted.parquet", replications), ("prior", "prior.parquet", 0)):
+        frame = pd.read_parquet(Path(out) / name)
+        matrix = frame[columns].to_numpy(dtype=float)
+        for n, (weight, seed) in enumerate(zip(frame["weight"], frame["seed"], strict=True)):
+            seeds = [int(seed)] + [int(np.random.SeedSequence([manifest["seed"], 7, n, k]).generate_state(1)[0])
+                                   for k in range(extra)]
+            items += [(side, n, float(weight), dict(zip(columns, map(float, matrix[n]), strict=True)), s)
+                      for s in seeds]
+    chunk = 25
+    misses = np.empty((len(items), len(every.observations.used)))
+    model = _Model(every)
+    with open_executor(workers) as backend, tqdm(total=len(items), desc="held-back facts", unit="run",
+                                                 disable=not progress, leave=False) as bar:
+        futures = {backend.executor.submit(_batch, model, [it[3] for it in items[i:i + chunk]],
+                                           [it[4] for it in items[i:i + chunk]]): i
+                   for i in range(0, len(items), chunk)}
+        for future in as_completed(futures):
+            block = future.result()
+            misses[futures[future]:futures[future] + len(block)] = block
+            bar.update(len(block))
+    runs = pd.DataFrame({"side": [it[0] for it in items], "set": [it[1] for it in items],
+                         "set_weight": [it[2] for it in items]})
+    weights = obs.weights()
+    runs["distance"] = [distance(m, weights) for m in misses[:, used]]
+    epsilon = float(pd.read_parquet(Path(out) / "accepted.parquet")["distance"].max())
+    runs["kept"] = (runs["side"] == "prior") | (runs["distance"] <= epsilon + 1e-12)
+    kept = runs[runs["kept"]]
+    runs["weight"] = 0.0
+    runs.loc[kept.index, "weight"] = kept["set_weight"] / kept.groupby(["side", "set"])["set"].transform("size")
+    facts = []
+    for j, n in zip(later, obs.held_back, strict=True):
+        fact = obs.facts[n]
+        row = {"id": fact.id, "date": fact.date, "fact": fact.describe()}
+        for side in ("posterior", "prior"):
+            mask = (runs["side"] == side).to_numpy() & (runs["weight"] > 0).to_numpy()
+            w = runs["weight"].to_numpy()[mask]
+            share = float(w[misses[mask, j] == 0].sum() / w.sum())
+            p = (share * mask.sum() + 0.5) / (mask.sum() + 1)
+            row[f"p_{side}"], row[f"log_score_{side}"] = p, math.log(p)
+        row["reproduced_by_any"] = bool((misses[:, j] == 0).any())
+        facts.append(row)
+    some = [f for f in facts if f["reproduced_by_any"]]
+    return {"cutoff": obs.cutoff, "method": manifest.get("method", "abc"), "facts": facts,
+            "mean_log_score": {side: float(np.mean([f[f"log_score_{side}"] for f in facts]))
+                               for side in ("posterior", "prior")},
+            # without the facts no run reproduced: their smoothed p is 0.5 / (runs + 1), which ranks sides by
+            # their number of runs rather than by what they forecast
+            "mean_log_score_reproduced": {side: float(np.mean([f[f"log_score_{side}"] for f in some])) if some
+                                          else None for side in ("posterior", "prior")},
+            "runs": {"posterior": int((runs["side"] == "posterior").sum()),
+                     "posterior_kept": int(runs[runs["side"] == "posterior"]["kept"].sum()),
+                     "prior": int((runs["side"] == "prior").sum()), "epsilon": epsilon}}
+
+
+def held_back_text(result: dict) -> str:
+    lines = [f"{result['method'].upper()} calibration to {result['cutoff']}, scored on the {len(result['facts'])} "
+             f"facts it held back: probability the forecast gave each (posterior, prior) and ln p",
+             f"{'fact':60s} {'posterior':>10s} {'prior':>8s}"]
+    for f in result["facts"]:
+        lines.append(f"{(f['date'] + ' ' + f['fact'])[:60]:60s} {f['p_posterior']:10.2f} {f['p_prior']:8.2f}")
+    m = result["mean_log_score"]
+    lines.append(f"mean log score: posterior {m['posterior']:.3f}, prior {m['prior']:.3f} (higher is better)")
+    r = result["mean_log_score_reproduced"]
+    if r["posterior"] is not None and len(result["facts"]) > sum(f["reproduced_by_any"] for f in result["facts"]):
+        lines.append(f"without the facts no run reproduced: posterior {r['posterior']:.3f}, prior {r['prior']:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,443 @@
+"""Neural posterior estimation (NPE) of a scenario's assumed parameters: the alternative to ABC-SMC.
+
+NPE (Papamakarios & Murray 2016; Greenberg, Nonnenmacher & Macke 2019) trains a conditional density estimator
+q(theta | x) on simulations (theta, x) drawn from the prior, then reads the posterior off it at the observed
+summaries x0: one round of simulations, no rejection, and the simulations are used once (Lueckmann et al. 2021
+benchmark it against ABC; Dyer et al. 2022 on economic agent-based models). The estimator is a neural spline
+flow (Durkan et al. 2019) from the ``sbi`` package (Tejero-Cantero et al. 2020), trained on the CPU.
+
+1. **Simulations.** Simulation ``i`` draws every parameter the priors vary as a standard normal score
+   (``Priors.sample``, as ABC does) and a run seed from ``SeedSequence([seed, 0, i])``; they run in chunks through
+   ``abc.simulate_batch`` on any executor (``experiment.executors``), and each finished chunk is stored in
+   ``DIR/simulations/``, so an interrupted calibration resumes where it stopped.
+2. **Summaries** x: the misses of the facts used (``Observations.misses``), one per fact, and their weighted mean
+   (ABC's distance). The misses are what the facts say, fact by fact, on the scale ABC's distance averages: NPE
+   learns which facts inform which parameter, where ABC's single distance weighs them all alike; the distance
+   is a smooth aggregate the flow learns from early, with few simulations. A fact whose miss is the same in
+   every simulation says nothing and is left out.
+3. **Parameters** theta: the normal scores of the parameters ABC's kernel searches (``Priors.perturbed``); the
+   others (``Priors.fresh``) vary in the simulations and are integrated out, as in ABC. The prior of theta is
+   then a standard normal, and no posterior draw falls outside a prior's support.
+4. **Training**: torch seeded, deterministic algorithms, ``threads`` threads; at most ``epochs`` epochs (sbi stops
+   earlier when the validation loss has not improved for 20 epochs) and, if set, ``minutes``.
+5. **Observed summaries** x0: every fact reproduced (all misses 0, so distance 0); for a fact that no simulation
+   reproduced, the least miss any simulation had, so that the estimator is never asked about summaries it was
+   not trained on.
+6. **Posterior**: ``samples`` draws of theta from q(theta | x0), each with the fresh parameters drawn from
+   their prior and one run (``SeedSequence([seed, 2, j])``), written as ABC writes its last generation (equal
+   weights), so that ``bargaining forecast`` and ``bargaining score`` read an NPE folder unchanged. The prior
+   sample is the first ``samples`` simulations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import time
+import warnings
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from ..errors import UsageError
+from ..experiment.executors import open_executor
+from .abc import (
+    MANIFEST,
+    Problem,
+    _Model,
+    _open,
+    _write_json,
+    distance,
+    posterior_table,
+    reproduction,
+    simulate_batch,
+    summary_tail,
+    write_table,
+)
+
+#: Bounds of the settings (the command refuses others).
+MAX_SIMULATIONS, MAX_SAMPLES, MAX_EPOCHS = 10_000_000, 100_000, 100_000
+
+
+def missing_extra() -> str | None:
+    """Why NPE cannot run here (torch or sbi not installed), or None."""
+    try:
+        import sbi  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as exc:
+        return (f"--method npe needs the optional extra bargaining[npe] (torch and sbi): pip install -e '.[npe]' "
+                f"({exc})")
+    return None
+
+
+@dataclass
+class NPESettings:
+    """How much to simulate and train: simulations from the prior, posterior draws written, simulations per task
+    (and per stored chunk), most training epochs, a time limit for training (0: none; when it is reached the
+    result depends on the machine's speed, and summary.md says so), torch threads, and the flow's size."""
+
+    simulations: int = 10_000
+    samples: int = 200
+    chunk: int = 500
+    epochs: int = 500
+    minutes: float = 0.0
+    threads: int = 1
+    hidden: int = 64
+    transforms: int = 5
+
+    def as_dict(self) -> dict:
+        return {"method": "npe", "simulations": self.simulations, "samples": self.samples, "chunk": self.chunk,
+                "epochs": self.epochs, "minutes": self.minutes, "threads": self.threads, "hidden": self.hidden,
+                "transforms": self.transforms}
+
+
+# ------------------------------------------------------------------------------------------- simulations
+
+
+def prior_draws(problem: Problem, seed: int, stream: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normal scores of every drawn parameter (``Priors.names``) and a run seed for draws ``start..stop-1`` of a
+    stream: draw ``i`` comes from ``SeedSequence([seed, stream, i])``, whatever the chunks."""
+    names = problem.priors.names
+    z = np.empty((stop - start, len(names)))
+    seeds = np.empty(stop - start, dtype=np.int64)
+    for k, i in enumerate(range(start, stop)):
+        rng = np.random.default_rng(np.random.SeedSequence([seed, stream, i]))
+        z[k] = rng.standard_normal(len(names))
+        seeds[k] = rng.integers(0, 2**31 - 1)
+    return z, seeds
+
+
+def _chunk(model: _Model, z: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """A task: the misses of the runs of these normal scores and seeds (``simulate_batch``)."""
+    priors = model.problem.priors
+    draws = [priors.overrides(dict(zip(priors.names, map(float, row), strict=True))) for row in z]
+    return simulate_batch(model.problem, draws, [int(s) for s in seeds])
+
+
+def run_chunks(problem: Problem, z: np.ndarray, seeds: np.ndarray, folder: Path, chunk: int, backend,
+               desc: str, progress: bool) -> np.ndarray:
+    """The misses of every (z, seed), in chunks on ``backend``; each finished chunk is stored in ``folder``
+    (``chunk-NNNNNN.npy``) and read back instead of run again."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = len(z)
+    misses = np.empty((n, len(problem.observations.used)))
+    todo = []
+    for start in range(0, n, chunk):
+        path = folder / f"chunk-{start // chunk:06d}.npy"
+        if path.exists():
+            misses[start:start + chunk] = np.load(path)
+        else:
+            todo.append(start)
+    model = _Model(problem)
+    bar = tqdm(total=n, initial=n - sum(min(chunk, n - s) for s in todo), desc=desc, unit="run",
+               disable=not progress, leave=False, dynamic_ncols=True)
+    pending, in_flight = iter(todo), {}
+    try:
+        while True:
+            while len(in_flight) < 2 * backend.slots:
+                start = next(pending, None)
+                if start is None:
+                    break
+                stop = min(start + chunk, n)
+                in_flight[backend.executor.submit(_chunk, model, z[start:stop], seeds[start:stop])] = start
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                start = in_flight.pop(future)
+                block = future.result()
+                misses[start:start + len(block)] = block
+                path = folder / f"chunk-{start // chunk:06d}.npy"
+                tmp = path.with_name(path.name + ".tmp")
+                with open(tmp, "wb") as f:
+                    np.save(f, block)
+                os.replace(tmp, path)
+                bar.update(len(block))
+    finally:
+        for future in in_flight:
+            future.cancel()
+        bar.close()
+    return misses
+
+
+# ------------------------------------------------------------------------------------------- training
+
+
+class _NoTracker:
+    """sbi logs to TensorBoard in ./sbi-logs by default: this tracker logs nothing."""
+
+    log_dir = None
+
+    def log_metric(self, name, value, step=None):
+        pass
+
+    def log_metrics(self, metrics, step=None):
+        pass
+
+    def log_params(self, params):
+        pass
+
+    def add_figure(self, name, figure, step=None):
+        pass
+
+    def flush(self):
+        pass
+
+
+@contextlib.contextmanager
+def deterministic_torch(seed: int, threads: int):
+    """torch seeded, deterministic algorithms and ``threads`` threads, restored afterwards: one seed, one
+    posterior (the CPU kernels' sums then run in a fixed order)."""
+    import torch
+
+    before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(threads)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "torch.triangular_solve is deprecated")  # inside nflows
+            yield torch
+    finally:
+        torch.set_num_threads(before[0])
+        torch.use_deterministic_algorithms(before[1])
+
+
+def informative(x: np.ndarray) -> np.ndarray:
+    """Columns (facts) whose miss is not the same in every simulation."""
+    return np.flatnonzero(x.max(axis=0) > x.min(axis=0))
+
+
+def summaries(misses: np.ndarray, keep: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The summaries of runs: the informative facts' misses and, last, the distance (their weighted mean over all
+    facts, ABC's one statistic: a smooth summary the flow learns from early)."""
+    return np.c_[misses[:, keep], misses @ weights / weights.sum()]
+
+
+def observed(x: np.ndarray) -> np.ndarray:
+    """The observed summaries: 0 (the fact reproduced), or the least miss of any simulation when none reached 0."""
+    return np.maximum(0.0, x.min(axis=0))
+
+
+@dataclass
+class Trained:
+    """A trained estimator: sample it with :meth:`sample`; ``epochs`` trained, best validation loss, whether the
+    time limit stopped it."""
+
+    posterior: object
+    epochs: int
+    loss: float
+    timed_out: bool
+
+    def sample(self, n: int, x0: np.ndarray, seed: int, threads: int = 1) -> np.ndarray:
+        """``n`` draws of theta from q(theta | x0), reproducible for one seed."""
+        with deterministic_torch(seed, threads) as torch:
+            draws = self.posterior.sample((n,), x=torch.as_tensor(x0, dtype=torch.float32).reshape(1, -1),
+                                          show_progress_bars=False)
+        return draws.numpy().astype(float)
+
+
+def _estimator(deadline: float | None):
+    """sbi's NPE whose early stopping also ends training at ``deadline`` (``time.monotonic()``), keeping the best
+    weights so far, as its own early stopping does (sbi 0.27's ``_converged``)."""
+    from sbi.inference import NPE
+
+    class _NPE(NPE):
+        timed_out = False
+
+        def _converged(self, epoch: int, stop_after_epochs: int) -> bool:
+            if super()._converged(epoch, stop_after_epochs):
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                self._neural_net.load_state_dict(self._best_model_state_dict)
+                self.timed_out = True
+                return True
+            return False
+
+    return _NPE
+
+
+def train(theta: np.ndarray, x: np.ndarray, settings: NPESettings, seed: int) -> Trained:
+    """Train a neural spline flow q(theta | x) (sbi's NPE) on the CPU; theta's prior is a standard normal."""
+    from sbi.neural_nets import posterior_nn
+
+    deadline = time.monotonic() + 60 * settings.minutes if settings.minutes else None
+    with deterministic_torch(seed, settings.threads) as torch, contextlib.redirect_stdout(io.StringIO()):
+        warnings.filterwarnings("ignore", "Maximum number of epochs")  # the epoch budget is ours
+        warnings.filterwarnings("ignore", "Data has extreme outliers")  # a fact rarely missed: z-scored all the same
+        d = theta.shape[1]
+        prior = torch.distributions.MultivariateNormal(torch.zeros(d), torch.eye(d))
+        builder = posterior_nn("nsf", hidden_features=settings.hidden, num_transforms=settings.transforms)
+        inference = _estimator(deadline)(prior=prior, density_estimator=builder, tracker=_NoTracker(),
+                                         show_progress_bars=False)
+        inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32),
+                                     torch.as_tensor(x, dtype=torch.float32))
+        inference.train(max_num_epochs=settings.epochs, stop_after_epochs=20, training_batch_size=200,
+                        show_train_summary=False)
+        posterior = inference.build_posterior()
+    return Trained(posterior, int(inference.summary["epochs_trained"][-1]),
+                   float(inference.summary["best_validation_loss"][-1]), inference.timed_out)
+
+
+# ------------------------------------------------------------------------------------------- calibrate
+
+
+def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | None = None, seed: int = 0,
+                  workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
+                  resume: bool = False, progress: bool = True) -> Path:
+    """Simulate from the prior, train NPE, sample the posterior at the facts; write the results folder as ABC
+    does (``accepted.parquet``, ``prior.parquet``, ``observations.csv``, ``posterior.csv``, figures,
+    ``summary.md``, the manifest), plus ``simulations/`` and ``posterior-runs/`` (the stored chunks).
+
+    Args:
+        problem: Scenario, observations and priors.
+        out: Results folder (new or empty; or, with ``resume``, one holding this calibration).
+        settings: Simulations, samples, training.
+        seed: Master seed: one seed, one posterior, on every executor.
+        workers, scheduler, dask_local: Where the simulations run (as for sweeps).
+        resume: Continue the calibration stored in ``out`` (its stored chunks are not run again).
+        progress: tqdm bars.
+
+    Raises:
+        UsageError: No fact to calibrate on, no parameter to infer, or ``out`` holds other results.
+    """
+    why = missing_extra()
+    if why:
+        raise UsageError(why)
+    settings = settings or NPESettings()
+    out = Path(out)
+    obs, priors = problem.observations, problem.priors
+    if not obs.used:
+        raise UsageError(f"{obs.origin}: no fact dated no later than the cut-off {obs.cutoff}: nothing to "
+                         f"calibrate on")
+    if not priors.perturbed:
+        raise UsageError(f"{priors.origin}: expected at least one parameter to infer (perturb = true, the default "
+                         f"for [parameters]), found none")
+    manifest = _open(out, problem, settings, seed, resume)
+    manifest["method"] = "npe"
+    searched = [priors.names.index(n) for n in priors.perturbed]
+    begin = time.monotonic()
+    with open_executor(workers, scheduler, dask_local) as backend:
+        z, seeds = prior_draws(problem, seed, 0, 0, settings.simulations)
+        x = run_chunks(problem, z, seeds, out / "simulations", settings.chunk, backend, "simulations", progress)
+        simulated = time.monotonic()
+        keep = informative(x)
+        if not len(keep):
+            raise UsageError(f"{obs.origin}: every fact's miss is the same in all {settings.simulations:,} "
+                             f"simulations: the facts say nothing about the priors' parameters")
+        xs = summaries(x, keep, problem.weights())
+        trained = train(z[:, searched], xs, settings, seed)
+        x0 = observed(xs)
+        fitted = time.monotonic()
+        theta = trained.sample(settings.samples, x0, seed + 1, settings.threads)
+        zp, seeds_p = prior_draws(problem, seed, 2, 0, settings.samples)  # the fresh parameters and run seeds
+        zp[:, searched] = theta
+        _forget_other_draws(out / "posterior-runs", zp)
+        xp = run_chunks(problem, zp, seeds_p, out / "posterior-runs", settings.chunk, backend, "posterior runs",
+                        progress)
+    n_prior = min(settings.samples, settings.simulations)
+    prior = _frame(problem, z[:n_prior], seeds[:n_prior], x[:n_prior], 0)
+    posterior = _frame(problem, zp, seeds_p, xp, 1)
+    manifest.update(complete=True, stopped=f"{trained.epochs} epochs" + (" (time limit)" if trained.timed_out else ""),
+                    npe={"epochs": trained.epochs, "validation_loss": trained.loss, "timed_out": trained.timed_out,
+                         "summaries": [*(obs.ids()[k] for k in keep), "distance"], "x0": [float(v) for v in x0],
+                         "seconds": {"simulations": simulated - begin, "training": fitted - simulated,
+                                     "posterior": time.monotonic() - fitted}},
+                    fresh=priors.fresh, searched=priors.perturbed)
+    _write_json(out / MANIFEST, manifest)
+    everything = _frame(problem, z, seeds, x, 0) if settings.simulations > n_prior else prior
+    write_results(out, problem, prior, posterior, everything, settings, manifest)
+    return out
+
+
+def _forget_other_draws(folder: Path, z: np.ndarray) -> None:
+    """Keep the stored posterior runs only if they are runs of these draws (``draws.npy``): a resumed calibration
+    draws the same posterior, but one trained by another version of torch or sbi may not."""
+    path = folder / "draws.npy"
+    if folder.exists() and not (path.exists() and np.array_equal(np.load(path), z)):
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(path, z)
+
+
+def _frame(problem: Problem, z: np.ndarray, seeds: np.ndarray, misses: np.ndarray, generation: int) -> pd.DataFrame:
+    """Draws as ABC's tables: generation, weight (equal), distance, seed, every scenario parameter, every miss."""
+    priors, ids = problem.priors, problem.observations.ids()
+    weights = problem.weights()
+    rows = []
+    for row, s, m in zip(z, seeds, misses, strict=True):
+        rows.append({"generation": generation, "weight": 1 / len(z), "distance": distance(m, weights),
+                     "seed": int(s), **priors.overrides(dict(zip(priors.names, map(float, row), strict=True))),
+                     **{f"miss.{i}": float(v) for i, v in zip(ids, m, strict=True)}})
+    return pd.DataFrame(rows)
+
+
+def write_results(out: Path, problem: Problem, prior: pd.DataFrame, posterior: pd.DataFrame,
+                  simulations: pd.DataFrame, settings: NPESettings, manifest: dict) -> None:
+    """The files ABC writes (see ``abc.write_results``); each fact's prior reproduction rate is over every
+    simulation, not only the prior sample."""
+    from .figures import marginals_figure, pairs_figure, reproduction_figure
+
+    write_table(prior, out / "prior.parquet")
+    write_table(posterior, out / "accepted.parquet")
+    fit = reproduction(simulations, problem).merge(reproduction(posterior, problem),
+                                                   on=["id", "date", "fact", "source"],
+                                                   suffixes=("_prior", "_posterior"))
+    fit.to_csv(out / "observations.csv", index=False)
+    table = posterior_table(prior, posterior, problem)
+    table.to_csv(out / "posterior.csv", index=False)
+    marginals_figure(prior, posterior, problem, out / "marginals.png")
+    pairs_figure(posterior, table, out / "pairs.png")
+    reproduction_figure(fit, out / "observations.png")
+    (out / "summary.md").write_text(summary(out, problem, settings, manifest, fit, table))
+
+
+def summary(out: Path, problem: Problem, settings: NPESettings, manifest: dict, fit: pd.DataFrame,
+            table: pd.DataFrame) -> str:
+    """summary.md of an NPE calibration, in the form of ABC's."""
+    import sbi
+    import torch
+
+    obs, priors, npe = problem.observations, problem.priors, manifest["npe"]
+    dropped = [i for i in obs.ids() if i not in npe["summaries"]]
+    unreached = [i for i, v in zip(npe["summaries"], npe["x0"], strict=True) if v > 0]
+    secs = npe["seconds"]
+    lines = [f"# Calibration of {problem.scenario.name} (neural posterior estimation)", "",
+             f"- observations: `{obs.origin}`, cut-off **{obs.cutoff}**: {len(obs.used)} facts used "
+             f"(dated {min(obs.facts[n].date for n in obs.used)} to {max(obs.facts[n].date for n in obs.used)})"
+             + (f", {len(obs.held_back)} held back (dated after the cut-off): "
+                f"{', '.join(obs.ids(obs.held_back))}" if obs.held_back else ", none held back"),
+             f"- priors: `{priors.origin}`: {len(priors.parameters)} parameters and {len(priors.weights)} weight "
+             f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held; NPE infers "
+             f"{len(priors.perturbed)} ({', '.join(priors.perturbed)}), the others are drawn afresh from the prior "
+             f"for every run (integrated out)",
+             f"- NPE (sbi {sbi.__version__}, torch {torch.__version__}, CPU, {settings.threads} thread(s)): a neural "
+             f"spline flow ({settings.transforms} transforms, {settings.hidden} hidden units) trained on "
+             f"{settings.simulations:,} simulations from the prior for {npe['epochs']} epochs (validation loss "
+             f"{npe['validation_loss']:.4g}); {settings.samples:,} posterior draws, seed {manifest['seed']}",
+             f"- time: simulations {secs['simulations']:.0f} s, training {secs['training']:.0f} s, posterior runs "
+             f"{secs['posterior']:.0f} s",
+             "- summaries: the miss of each fact used and their weighted mean (the distance); conditioned on every "
+             "fact reproduced (all misses 0)"]
+    if npe["timed_out"]:
+        lines.append(f"- **the time limit ({settings.minutes:g} min) stopped the training**: another machine may "
+                     f"train more epochs and give another posterior")
+    if dropped:
+        lines.append(f"- left out of the summaries (the same miss in every simulation, so uninformative): "
+                     f"{', '.join(dropped)}")
+    if unreached:
+        lines.append(f"- never 0 in any simulation, so conditioned on the least value any had: {', '.join(unreached)}")
+    lines.append("- distance (in `accepted.parquet`): weighted mean miss of the posterior draw's own run")
+    unaccounted = priors.unaccounted(problem.scenario)
+    if unaccounted:
+        lines += ["", f"**Assumed parameters neither varied nor held** (kept at the scenario's value without a "
+                  f"reason): {', '.join(unaccounted)}"]
+    lines += summary_tail(out, problem, fit, table,
+                          "`simulations/` and `posterior-runs/` (the stored runs' misses)")
+    return "\n".join(lines)
