@@ -524,21 +524,31 @@ def write_results(out: Path, problem: Problem, history, settings: Settings) -> N
     """Write ``prior.parquet`` (generation 0: the prior sample), ``accepted.parquet`` (the last generation: the
     posterior sample), ``observations.csv`` (how well each fact is reproduced, prior and posterior),
     ``posterior.csv``, the figures (``marginals.png``, ``pairs.png``, ``observations.png``) and ``summary.md``."""
-    from .figures import marginals_figure, pairs_figure, reproduction_figure
-
     prior = population_frame(history, 0, problem)
     last = population_frame(history, history.max_t, problem)
-    write_table(prior, out / "prior.parquet")
-    write_table(last, out / "accepted.parquet")
-    fit = reproduction(prior, problem).merge(reproduction(last, problem), on=["id", "date", "fact", "source"],
-                                             suffixes=("_prior", "_posterior"))
-    fit.to_csv(out / "observations.csv", index=False)
-    table = posterior_table(prior, last, problem)
-    table.to_csv(out / "posterior.csv", index=False)
-    marginals_figure(prior, last, problem, out / "marginals.png")
-    pairs_figure(last, table, out / "pairs.png")
-    reproduction_figure(fit, out / "observations.png")
+    fit, table = write_samples(out, problem, prior, last)
     (out / "summary.md").write_text(summary(out, problem, history, settings, fit, table))
+
+
+def write_samples(out: Path, problem: Problem, prior: pd.DataFrame, posterior: pd.DataFrame,
+                  reproduced_prior: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The files every calibration method writes: ``prior.parquet``, ``accepted.parquet``, ``observations.csv``
+    (each fact's reproduction, prior and posterior: over ``reproduced_prior`` if given, else the prior sample),
+    ``posterior.csv`` and the figures. Returns the facts' fit and the posterior table, for ``summary.md``."""
+    from .figures import marginals_figure, pairs_figure, reproduction_figure
+
+    write_table(prior, out / "prior.parquet")
+    write_table(posterior, out / "accepted.parquet")
+    base = prior if reproduced_prior is None else reproduced_prior
+    fit = reproduction(base, problem).merge(reproduction(posterior, problem), on=["id", "date", "fact", "source"],
+                                            suffixes=("_prior", "_posterior"))
+    fit.to_csv(out / "observations.csv", index=False)
+    table = posterior_table(prior, posterior, problem)
+    table.to_csv(out / "posterior.csv", index=False)
+    marginals_figure(prior, posterior, problem, out / "marginals.png")
+    pairs_figure(posterior, table, out / "pairs.png")
+    reproduction_figure(fit, out / "observations.png")
+    return fit, table
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarray:

@@ -54,11 +54,9 @@ from .abc import (
     _open,
     _write_json,
     distance,
-    posterior_table,
-    reproduction,
     simulate_batch,
     summary_tail,
-    write_table,
+    write_samples,
 )
 
 #: Bounds of the settings (the command refuses others).
@@ -382,19 +380,7 @@ def write_results(out: Path, problem: Problem, prior: pd.DataFrame, posterior: p
                   simulations: pd.DataFrame, settings: NPESettings, manifest: dict) -> None:
     """The files ABC writes (see ``abc.write_results``); each fact's prior reproduction rate is over every
     simulation, not only the prior sample."""
-    from .figures import marginals_figure, pairs_figure, reproduction_figure
-
-    write_table(prior, out / "prior.parquet")
-    write_table(posterior, out / "accepted.parquet")
-    fit = reproduction(simulations, problem).merge(reproduction(posterior, problem),
-                                                   on=["id", "date", "fact", "source"],
-                                                   suffixes=("_prior", "_posterior"))
-    fit.to_csv(out / "observations.csv", index=False)
-    table = posterior_table(prior, posterior, problem)
-    table.to_csv(out / "posterior.csv", index=False)
-    marginals_figure(prior, posterior, problem, out / "marginals.png")
-    pairs_figure(posterior, table, out / "pairs.png")
-    reproduction_figure(fit, out / "observations.png")
+    fit, table = write_samples(out, problem, prior, posterior, reproduced_prior=simulations)
     (out / "summary.md").write_text(summary(out, problem, settings, manifest, fit, table))
 
 
