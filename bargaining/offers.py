@@ -197,7 +197,7 @@ def concession_paths(
         own = weights[which, proposer][..., None] * prefs.values_at(positions, proposer)
         cost = own[..., :-1] - own[..., 1:]
         gain = np.diff(acceptability(prefs, positions, others, red_line_penalty, weights[which]), axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a free move: infinite ratio
             ratio = np.where(gain > 1e-12, gain / np.maximum(cost, 0.0), 0.0)
         ratio = np.minimum.accumulate(ratio, axis=-1)  # concessions along one issue are made in path order
         path, issue, step = np.nonzero(ratio > 0)
