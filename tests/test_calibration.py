@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bargaining import load_scenario, run, run_batch
 from bargaining.calibration.abc import Problem, Settings, calibrate, load_problem, simulate, simulate_batch
+from bargaining.calibration.forecast import text as forecast_text
 from bargaining.calibration.observations import load_observations, parse_observations, round_of
 from bargaining.calibration.priors import load_priors
 from bargaining.calibration.score import demand_scale, score
@@ -338,6 +339,11 @@ def test_forecast_and_score(calibrated, synthetic, tmp_path, capsys):
         if entry is not None:
             assert (set(entry["levels"]) == set(issue.levels)) if issue.is_ordinal else \
                 issue.bounds[0] <= entry["quantiles"]["5%"] <= entry["mean"] + 1e-9 <= issue.bounds[1] + 2e-9
+    readable = forecast_text(fc, problem.scenario)  # every level named in full, with its share
+    for issue in problem.scenario.space:
+        for side in (fc["agreement"], fc["prior"]["agreement"]):
+            if side[issue.name] is not None and issue.discrete:
+                assert ", ".join(f"{lv} {p:.0%}" for lv, p in side[issue.name]["levels"].items()) in readable
     runs = pd.read_parquet(calibrated / "forecast.parquet")
     posterior = runs[runs["side"] == "posterior"]
     assert len(posterior) == 3 * SMALL.population and posterior["kept"].sum() >= SMALL.population

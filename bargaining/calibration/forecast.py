@@ -181,9 +181,9 @@ def text(result: dict, scenario) -> str:
               f"  prior      {' '.join(result['prior']['month'].values())}", "",
               f"agreed package, given an agreement (posterior {result['agreement']['share']:.0%} of runs; prior "
               f"{result['prior']['agreement']['share']:.0%}):"]
-    for issue in scenario.space:
+    for issue in scenario.space:  # every level's full name: a long one on its own lines
         post, pri = result["agreement"][issue.name], result["prior"]["agreement"][issue.name]
-        lines.append(f"  {issue.name:20s} posterior {_fmt(issue, post):44s} prior {_fmt(issue, pri)}")
+        lines += [f"  {issue.name}", f"    posterior  {_fmt(issue, post)}", f"    prior      {_fmt(issue, pri)}"]
     runs = result["runs"]
     lines += ["", f"{runs['posterior_sets']} accepted sets, {runs['posterior_kept']} of {runs['posterior_runs']} "
               f"posterior runs consistent with the facts (distance <= {runs['epsilon']:.3g}); "
@@ -195,7 +195,7 @@ def _fmt(issue, summary: dict | None) -> str:
     if summary is None:
         return "-"
     if issue.discrete:
-        return ", ".join(f"{level[:12]} {share:.0%}" for level, share in summary["levels"].items())
+        return ", ".join(f"{level} {share:.0%}" for level, share in summary["levels"].items())
     q = summary["quantiles"]
     return f"mean {summary['mean']:.4g} [{q['5%']:.4g}, {q['95%']:.4g}]"
 
