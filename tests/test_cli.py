@@ -159,3 +159,16 @@ def test_an_error_naming_a_key_with_a_newline_stays_on_one_line():
 
     assert one_line("issuesValues.\n: expected x, found 0") == "issuesValues.\\n: expected x, found 0"
     assert one_line("a\rb\x00c\u2028d é ü") == "a\\rb\\x00c\\u2028d é ü"
+
+
+def test_an_error_shortens_a_number_of_hundreds_of_digits(capsys):
+    """Out-of-range values as long as a page (10**300 for a termination value) are named by their first digits and
+    their length; numbers of up to 40 digits are written in full."""
+    from bargaining.cli.main import one_line
+
+    huge = "1" + "0" * 300
+    assert main(["run", "nafta-2017", "--set", f"US.termination_value={huge}"]) == 2
+    assert capsys.readouterr().err == ("error: nafta-2017: countries.US.termination_value: expected less than or "
+                                       "equal to 1, found 100000000000... (301 digits)\n")
+    assert one_line("found " + "9" * 40) == "found " + "9" * 40
+    assert one_line("found -" + "9" * 41) == "found -999999999999... (41 digits)"

@@ -7,6 +7,7 @@ exit with code 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from ..classroom.cli import register as register_class
@@ -59,8 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def one_line(message: str) -> str:
     """``message`` on one line: characters that would break or hide it (a newline in an issue's name read from a
-    file, a carriage return, other control characters) written as Python escapes."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    file, a carriage return, other control characters) written as Python escapes, and a number of more than
+    ``LONGEST_NUMBER`` digits (a value of 10**300 given for a share) shortened to its first digits and its length."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    return re.sub(rf"\d{{{LONGEST_NUMBER + 1},}}", lambda m: f"{m[0][:12]}... ({len(m[0]):,} digits)", text)
+
+
+LONGEST_NUMBER = 40
 
 
 def main(argv: list[str] | None = None) -> int:
