@@ -154,8 +154,13 @@ class Replications:
         return (self.result(r) for r in range(len(self)))
 
     def scenario_of(self, r: int) -> Scenario:
-        """The scenario replication r ran (its parameter set applied)."""
+        """The scenario replication r ran (its parameter set applied; built when asked for)."""
         return self.scenario if self.cases is None else self.cases[int(self.case[r])]
+
+    def structure_of(self, r: int) -> Scenario:
+        """A scenario with replication r's structure (issues, clock, countries, rules), without building its own:
+        enough to read its packages and months."""
+        return self.scenario if self.cases is None else self.cases.base_of(self.case[r])
 
     def take(self, rows: np.ndarray) -> Replications:
         """The replications ``rows`` (indices or a mask), in that order."""
@@ -166,7 +171,7 @@ class Replications:
 
     def result(self, r: int) -> Result:
         """Replication r as a Result (no per-round records)."""
-        scenario = self.scenario if self.cases is None else self.cases.base_of(self.case[r])  # its structure
+        scenario = self.structure_of(r)
         countries = scenario.countries
         signed = bool(self.signed[r])
         package = self.package[r].copy() if signed else None

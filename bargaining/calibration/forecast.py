@@ -42,7 +42,7 @@ def _runs(problem: Problem, items: list[tuple[str, int, float, dict, int]]) -> l
         row.update(outcome=str(batch.outcome[r]), round=int(batch.round[r]),
                    notice_round=None if notice < 0 else notice, distance=distance(misses[r], weights))
         if batch.signed[r]:
-            for name, value in batch.scenario_of(r).space.natural(batch.package[r]).items():
+            for name, value in batch.structure_of(r).space.natural(batch.package[r]).items():
                 row[f"agreed.{name}"] = value
         rows.append(row)
     return rows

@@ -241,7 +241,7 @@ class Observations:
         offers = _normalised(replications.offers[:, [index[r] for r in needed]], self.issues)
         out = np.empty((len(replications), len(which)))
         for r in range(len(replications)):
-            scenario = replications.scenario_of(r)
+            scenario = replications.structure_of(r)
             signed, end, notice = bool(replications.signed[r]), int(replications.round[r]), \
                 int(replications.notice_round[r])
             path = _Path(replications.outcome[r], end, scenario.month(end), None if notice < 0 else notice,
