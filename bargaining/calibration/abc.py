@@ -595,18 +595,11 @@ def _scenario_value(scenario: Scenario, path: str):
 def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.DataFrame,
             table: pd.DataFrame) -> str:
     """summary.md: what was calibrated on what, how the generations went, the posterior, the facts' fit."""
-    obs, priors = problem.observations, problem.priors
+    priors = problem.priors
     gens = generations(history)
     manifest = json.loads((out / MANIFEST).read_text())
     lines = [f"# Calibration of {problem.scenario.name}", "",
-             f"- observations: `{obs.origin}`, cut-off **{obs.cutoff}**: {len(obs.used)} facts used "
-             f"(dated {min(obs.facts[n].date for n in obs.used)} to {max(obs.facts[n].date for n in obs.used)})"
-             + (f", {len(obs.held_back)} held back (dated after the cut-off): "
-                f"{', '.join(obs.ids(obs.held_back))}" if obs.held_back else ", none held back"),
-             f"- priors: `{priors.origin}`: {len(priors.parameters)} parameters and {len(priors.weights)} weight "
-             f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held; the SMC kernel "
-             f"searches {len(priors.perturbed)} ({', '.join(priors.perturbed)}), the others are drawn afresh "
-             f"from the prior for every run",
+             *summary_head(problem, "the SMC kernel searches", ""),
              f"- ABC-SMC (pyabc {pyabc.__version__}): {settings.population} sets per generation, seed "
              f"{manifest['seed']}; stopped after {manifest['stopped']}",
              "- distance: weighted mean miss over the facts used (0 = every fact reproduced)", ""]
@@ -627,6 +620,20 @@ def summary(out: Path, problem: Problem, history, settings: Settings, fit: pd.Da
                   f"raise --population."]
     lines += summary_tail(out, problem, fit, table, "`abc.db` (pyabc's history)")
     return "\n".join(lines)
+
+
+def summary_head(problem: Problem, searches: str, integrated: str) -> list[str]:
+    """summary.md's lines on the facts used and the priors, common to both methods (``searches``: how the method
+    names its search of the perturbed parameters; ``integrated``: what it says of the others)."""
+    obs, priors = problem.observations, problem.priors
+    return [f"- observations: `{obs.origin}`, cut-off **{obs.cutoff}**: {len(obs.used)} facts used "
+            f"(dated {min(obs.facts[n].date for n in obs.used)} to {max(obs.facts[n].date for n in obs.used)})"
+            + (f", {len(obs.held_back)} held back (dated after the cut-off): "
+               f"{', '.join(obs.ids(obs.held_back))}" if obs.held_back else ", none held back"),
+            f"- priors: `{priors.origin}`: {len(priors.parameters)} parameters and {len(priors.weights)} weight "
+            f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held; {searches} "
+            f"{len(priors.perturbed)} ({', '.join(priors.perturbed)}), the others are drawn afresh from the prior "
+            f"for every run{integrated}"]
 
 
 def never_reproduced(fit: pd.DataFrame, problem: Problem) -> list[str]:

@@ -55,6 +55,7 @@ from .abc import (
     _write_json,
     distance,
     simulate_batch,
+    summary_head,
     summary_tail,
     write_samples,
 )
@@ -395,14 +396,7 @@ def summary(out: Path, problem: Problem, settings: NPESettings, manifest: dict, 
     unreached = [i for i, v in zip(npe["summaries"], npe["x0"], strict=True) if v > 0]
     secs = npe["seconds"]
     lines = [f"# Calibration of {problem.scenario.name} (neural posterior estimation)", "",
-             f"- observations: `{obs.origin}`, cut-off **{obs.cutoff}**: {len(obs.used)} facts used "
-             f"(dated {min(obs.facts[n].date for n in obs.used)} to {max(obs.facts[n].date for n in obs.used)})"
-             + (f", {len(obs.held_back)} held back (dated after the cut-off): "
-                f"{', '.join(obs.ids(obs.held_back))}" if obs.held_back else ", none held back"),
-             f"- priors: `{priors.origin}`: {len(priors.parameters)} parameters and {len(priors.weights)} weight "
-             f"tables ({len(priors.columns)} scenario parameters), {len(priors.held)} held; NPE infers "
-             f"{len(priors.perturbed)} ({', '.join(priors.perturbed)}), the others are drawn afresh from the prior "
-             f"for every run (integrated out)",
+             *summary_head(problem, "NPE infers", " (integrated out)"),
              f"- NPE (sbi {sbi.__version__}, torch {torch.__version__}, CPU, {settings.threads} thread(s)): a neural "
              f"spline flow ({settings.transforms} transforms, {settings.hidden} hidden units) trained on "
              f"{settings.simulations:,} simulations from the prior for {npe['epochs']} epochs (validation loss "
