@@ -39,8 +39,9 @@ from tqdm import tqdm
 
 from ..errors import ScenarioError, UsageError
 from ..experiment.executors import Backend, open_executor
+from ..parameter_sets import sets_of
 from ..scenario import Scenario, from_dict
-from ..simulate import Replications, parameter_sets, run, run_variants
+from ..simulate import Replications, run, run_variants
 from .observations import Observations
 from .priors import Priors
 
@@ -116,28 +117,17 @@ def run_sets(problem: Problem, draws: list[dict[str, float]], seeds: list[int]
     if not draws:
         return np.zeros(0, dtype=int), None
     table = [problem.priors.as_override(d) for d in draws]
-    parameters = {path: [row[path] for row in table] for path in table[0]}
-    ok = np.arange(len(draws))
-    try:
-        cases, case = parameter_sets(problem.scenario, parameters, len(draws))
-    except ScenarioError:  # some sets are rejected: run the others
-        ok = np.array([r for r, row in enumerate(table) if _valid(problem.scenario, row)], dtype=int)
-        if not len(ok):
-            return ok, None
-        parameters = {path: [values[r] for r in ok] for path, values in parameters.items()}
-        cases, case = parameter_sets(problem.scenario, parameters, len(ok))
+    columns = {path: [row[path] for row in table] for path in table[0]}
+    sets, which, failed = sets_of(problem.scenario, columns, len(draws), errors=True)
+    for exc in failed.values():  # a rejected set is left out; anything else is a fault, raised as simulate would
+        if not isinstance(exc, ScenarioError):
+            raise exc
+    ok = np.array([r for r in range(len(draws)) if r not in failed], dtype=int)
+    if not len(ok):
+        return ok, None
     obs = problem.observations
     rounds = sorted({obs.rounds[n] for n in obs.used})
-    return ok, run_variants(problem.scenario, [int(seeds[r]) for r in ok], cases, case, rounds)
-
-
-def _valid(scenario: Scenario, overrides: dict) -> bool:
-    """Whether the scenario accepts a parameter set (as :func:`simulate` tries it)."""
-    try:
-        scenario.with_overrides(overrides)
-    except ScenarioError:
-        return False
-    return True
+    return ok, run_variants(problem.scenario, [int(seeds[r]) for r in ok], sets, which[ok], rounds)
 
 
 def distance(misses: np.ndarray, weights: np.ndarray) -> float:
