@@ -110,17 +110,34 @@ class CountryAgent(mesa.Agent):
 
     def package_at(self, aspiration: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) in the replications ``rows``, the package the others like best among those worth ``aspiration``
-        (R,) to this country (zeros elsewhere)."""
-        packages = None
-        for group, prefs, members in self.groups_of(rows):
+        (R,) to this country (zeros elsewhere). Replications in several preference groups: the paths missing are
+        built at once (``Scenario.concession_paths_of``) and every row is cut at once (``offers.offers``)."""
+        model = self.model
+        if len(model.groups) > 1:
+            index = np.flatnonzero(rows)
+            groups, which = np.unique(model.group[index], return_inverse=True)
+            if len(groups) > 1:
+                return self._packages_at(aspiration, index, groups.tolist(), which.reshape(-1))
+        for group, prefs, members in self.groups_of(rows):  # one group
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
             if every(members):  # one cut for the whole batch (a single run)
                 return offers.offer(self._paths[group], 1.0 - aspiration)
-            if packages is None:
-                packages = np.zeros((self.size, len(self.space)))
+            packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
-        return np.zeros((self.size, len(self.space))) if packages is None else packages
+            return packages
+        return np.zeros((self.size, len(self.space)))
+
+    def _packages_at(self, aspiration: np.ndarray, index: np.ndarray, groups: list[int], which: np.ndarray
+                     ) -> np.ndarray:
+        """``package_at`` of the replications ``index``, in the preference groups ``groups`` (``which``: each row's)."""
+        missing = [g for g in groups if g not in self._paths]
+        if missing:
+            paths = self.model.case.concession_paths_of(self.row, [self.model.groups[g] for g in missing])
+            self._paths.update(zip(missing, paths, strict=True))
+        packages = np.zeros((self.size, len(self.space)))
+        packages[index] = offers.offers([self._paths[g] for g in groups], which, 1.0 - aspiration[index])
+        return packages
 
     def concession_path(self, preferences) -> offers.ConcessionPath:
         """Its concession path under ``preferences``, from the scenario's shared cache."""

@@ -23,6 +23,7 @@ bit for bit what it would be alone.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from .cache import Cache, fingerprint
 from .issues import IssueSpace
-from .preferences import Preferences
+from .preferences import Preferences, value
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
@@ -87,6 +88,61 @@ class ConcessionPath:
         return cache[stop]
 
 
+@dataclass(frozen=True)
+class _Sets:
+    """E preference sets of one structure (``structure``: shapes, value tables, excluded options; ``prefs``'s), the
+    arrays the paths depend on: ideal, reach, lo, hi either (N, K), shared by every set, or (E, N, K), one per set;
+    weights (E, N, K). Every operation on them is elementwise or along the issue or position axis of one set, and a
+    sum over countries is one matrix-vector product per set (``acceptability``): each set computes the bits it
+    computes alone."""
+
+    prefs: Preferences
+    ideal: np.ndarray
+    reach: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def of_weights(cls, prefs: Preferences, weights: np.ndarray) -> _Sets:
+        """``prefs`` with each of E weights (E, N, K)."""
+        return cls(prefs, prefs.ideal, prefs.reach, prefs.lo, prefs.hi, weights)
+
+    @classmethod
+    def stacked(cls, preferences: Sequence[Preferences]) -> _Sets:
+        """Preferences of one structure, stacked."""
+        return cls(preferences[0], *(np.stack([getattr(p, name) for p in preferences])
+                                     for name in ("ideal", "reach", "lo", "hi", "weights")))
+
+    @property
+    def each(self) -> bool:
+        """Whether ideal, reach and red lines are one per set (else shared)."""
+        return self.ideal.ndim == 3
+
+    def take(self, which: np.ndarray) -> _Sets:
+        """The sets ``which``."""
+        if not self.each:
+            return _Sets(self.prefs, self.ideal, self.reach, self.lo, self.hi, self.weights[which])
+        return _Sets(self.prefs, *(a[which] for a in (self.ideal, self.reach, self.lo, self.hi, self.weights)))
+
+    def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
+        """``Preferences.values_at`` of every set: (..., K, M) -> (..., N, K, M), or (..., K, M) for ``row``."""
+        prefs = self.prefs
+        table = lambda: prefs.tables.arrays(row, extra=1)  # noqa: E731
+        if row is None:
+            return value(positions[..., None, :, :], self.ideal[..., None], self.reach[..., None],
+                         prefs.exponent[:, None, None], prefs.linear, None if prefs.tables is None else table())
+        return value(positions, self.ideal[..., row, :, None], self.reach[..., row, :, None], prefs.exponent[row],
+                     table=None if prefs.tables is None else table())
+
+
+def structure(prefs: Preferences) -> bytes:
+    """Digest of what preferences whose paths are built together share (``concession_paths_of``): shapes, value
+    tables and excluded options."""
+    tables = () if prefs.tables is None else (prefs.tables.tabled, prefs.tables.points, prefs.tables.values)
+    return fingerprint(prefs.exponent, *tables, None if prefs.excluded is None else prefs.excluded.mask)
+
+
 def acceptability(
     prefs: Preferences, positions: np.ndarray, others: np.ndarray, red_line_penalty: float,
     weights: np.ndarray | None = None,
@@ -104,12 +160,19 @@ def acceptability(
         (K, M) acceptability per issue and position; (E, K, M) with ``weights``, one per set of weights (each
         summed over countries by the same matrix-vector product as one set alone: the same bits).
     """
+    return _acceptability(_Sets.of_weights(prefs, prefs.weights if weights is None else weights), positions, others,
+                          red_line_penalty)
+
+
+def _acceptability(sets: _Sets, positions: np.ndarray, others: np.ndarray, red_line_penalty: float) -> np.ndarray:
+    """``acceptability`` under each set of ``sets``: positions (K, M) or (E, K, M) -> (E, K, M) (sets of weights
+    (N, K): -> (K, M))."""
     x = positions[..., None, :, :]  # (..., 1, K, M)
-    values = prefs.values_at(positions)
-    excess = np.maximum(prefs.lo[:, :, None] - x, 0.0) + np.maximum(x - prefs.hi[:, :, None], 0.0)
-    if prefs.excluded is not None:
-        excess = excess + np.moveaxis(prefs.excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)
-    score = (prefs.weights if weights is None else weights)[..., None] * values - red_line_penalty * excess
+    values = sets.values_at(positions)
+    excess = np.maximum(sets.lo[..., None] - x, 0.0) + np.maximum(x - sets.hi[..., None], 0.0)
+    if sets.prefs.excluded is not None:
+        excess = excess + np.moveaxis(sets.prefs.excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)
+    score = sets.weights[..., None] * values - red_line_penalty * excess
     *batch, n, k, m = score.shape
     return (others @ score.reshape(*batch, n, k * m)).reshape(*batch, k, m)
 
@@ -152,18 +215,49 @@ def concession_paths(
         others: (N,) how much the proposer weighs each other country's acceptance; default 1 each.
         red_line_penalty: Acceptability lost per unit beyond a partner's red line.
     """
+    return _paths(_Sets.of_weights(prefs, weights), space, proposer, others, red_line_penalty)
+
+
+def concession_paths_of(
+    preferences: Sequence[Preferences],
+    space: IssueSpace,
+    proposer: int,
+    others: np.ndarray | None = None,
+    red_line_penalty: float = 10.0,
+) -> list[ConcessionPath]:
+    """Build the ordered concessions of ``proposer`` under each of E preferences at once (e.g. the preference groups
+    of a heterogeneous batch): path e is ``concession_path(preferences[e], ...)``, bit for bit. Ideal points, red
+    lines and weights may differ; the preferences of one ``structure`` (shapes, value tables, excluded options)
+    are built together, one call per structure.
+    """
+    groups: dict[bytes, list[int]] = {}
+    for e, prefs in enumerate(preferences):
+        groups.setdefault(structure(prefs), []).append(e)
+    paths: list[ConcessionPath] = [None] * len(preferences)  # type: ignore[list-item]
+    for members in groups.values():
+        sets = (_Sets.of_weights(preferences[members[0]], preferences[members[0]].weights[None]) if len(members) == 1
+                else _Sets.stacked([preferences[e] for e in members]))
+        for e, path in zip(members, _paths(sets, space, proposer, others, red_line_penalty), strict=True):
+            paths[e] = path
+    return paths
+
+
+def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | None, red_line_penalty: float
+           ) -> list[ConcessionPath]:
+    """The paths of ``proposer`` under each of E ``sets`` (``concession_paths``, ``concession_paths_of``)."""
+    prefs, weights = sets.prefs, sets.weights
     n, k = prefs.weights.shape
     if others is None:
         others = np.ones(n)
     others = np.where(np.arange(n) == proposer, 0.0, others)
-    start = space.snap(prefs.ideal[proposer])
+    start = space.snap(sets.ideal[..., proposer, :])  # (K,), or (E, K): one per set
 
     # Target per issue: the others' most acceptable grid position inside the proposer's own red lines,
     # nearest to the proposer's ideal among ties.
     grid = space.grid(GRID)  # (K, G)
-    score = acceptability(prefs, grid, others, red_line_penalty, weights)  # (E, K, G)
-    allowed = (grid >= prefs.lo[proposer][:, None] - 1e-9) & (grid <= prefs.hi[proposer][:, None] + 1e-9)
-    score = np.where(allowed, score - 1e-9 * np.abs(grid - start[:, None]), -np.inf)
+    score = _acceptability(sets, grid, others, red_line_penalty)  # (E, K, G)
+    allowed = ((grid >= sets.lo[..., proposer, :, None] - 1e-9) & (grid <= sets.hi[..., proposer, :, None] + 1e-9))
+    score = np.where(allowed, score - 1e-9 * np.abs(grid - start[..., None]), -np.inf)
     target = grid[np.arange(k), score.argmax(axis=-1)]  # (E, K)
 
     # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones;
@@ -171,32 +265,35 @@ def concession_paths(
     discrete = space.discrete
     levels_to_move = np.where(discrete, np.round(np.abs(target - start) / np.where(discrete,
                               space.steps, 1.0)), 0)
-    hulls = switches(prefs, space, proposer, weights, others, red_line_penalty, start)
+    hulls = switches(sets, space, proposer, others, red_line_penalty, start)
     steps = np.array([int(max(STEPS, levels.max(initial=0), *(len(h) for h in hull.values())))
                       for levels, hull in zip(levels_to_move, hulls, strict=True)], dtype=int)
     # A continuous path stops at the exact peak if it gets there before the grid target (``peak``).
     toward = np.sign(target - start)
-    room = np.maximum(toward * (peak(prefs, space, proposer, weights, others, red_line_penalty, start) - start), 0.0)
+    room = np.maximum(toward * (peak(sets, space, proposer, others, red_line_penalty, start) - start), 0.0)
     divisible = ~(discrete | np.isin(np.arange(k), switching(prefs)))
 
     paths: list[ConcessionPath | None] = [None] * len(weights)
     for length in np.unique(steps):  # the paths of one length at once
         which = np.flatnonzero(steps == length)
+        some = sets.take(which)
+        begin = start[which] if sets.each else start  # (E', K) or (K,)
         s = np.arange(length + 1)
-        distance = np.abs(target[which] - start)[..., None]
-        continuous_path = start[:, None] + toward[which][..., None] * np.minimum(distance * s / length,
-                                                                                  room[which][..., None])
-        ordinal_path = start[:, None] + (np.sign(target[which] - start) * space.steps)[..., None] * np.minimum(
+        distance = np.abs(target[which] - begin)[..., None]
+        continuous_path = begin[..., None] + toward[which][..., None] * np.minimum(distance * s / length,
+                                                                                    room[which][..., None])
+        ordinal_path = begin[..., None] + (np.sign(target[which] - begin) * space.steps)[..., None] * np.minimum(
             s, levels_to_move[which][..., None])
         positions = np.where(discrete[:, None], ordinal_path, continuous_path)  # (E', K, S + 1)
         for i, e in enumerate(which):
+            first = begin[i] if sets.each else begin
             for j, moves in hulls[e].items():
-                positions[i, j] = np.concatenate([[start[j]], moves, np.full(length - len(moves), moves[-1]
-                                                                             if moves.size else start[j])])
+                positions[i, j] = np.concatenate([[first[j]], moves, np.full(length - len(moves), moves[-1]
+                                                                             if moves.size else first[j])])
 
-        own = weights[which, proposer][..., None] * prefs.values_at(positions, proposer)
+        own = some.weights[:, proposer][..., None] * some.values_at(positions, proposer)
         cost = own[..., :-1] - own[..., 1:]
-        gain = np.diff(acceptability(prefs, positions, others, red_line_penalty, weights[which]), axis=-1)
+        gain = np.diff(_acceptability(some, positions, others, red_line_penalty), axis=-1)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a free move: infinite ratio
             ratio = np.where(gain > 1e-12, gain / np.maximum(cost, 0.0), 0.0)
         ratio = np.minimum.accumulate(ratio, axis=-1)  # concessions along one issue are made in path order
@@ -207,7 +304,7 @@ def concession_paths(
         for i, e in enumerate(which):
             part = slice(bounds[i], bounds[i + 1])
             paths[e] = ConcessionPath(
-                start=start.copy(),
+                start=(begin[i] if sets.each else begin).copy(),
                 positions=positions[i].copy(),
                 issue=issue[part].copy(),
                 step=step[part] + 1,
@@ -217,10 +314,10 @@ def concession_paths(
     return paths
 
 
-def peak(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarray, others: np.ndarray,
-         red_line_penalty: float, start: np.ndarray) -> np.ndarray:
-    """(E, K) target per issue under each of E sets of weights (E, N, K): the others' most acceptable position
-    inside the proposer's own red lines, nearest to ``start`` among ties.
+def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+         start: np.ndarray) -> np.ndarray:
+    """(E, K) target per issue under each of E ``sets``: the others' most acceptable position inside the proposer's
+    own red lines, nearest to ``start`` ((K,) or (E, K)) among ties.
 
     On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
     excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
@@ -229,23 +326,23 @@ def peak(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarr
     besides the grid; between two kinks acceptability is linear or quadratic, so the parabola through the ends
     and middle of each interval next to the best candidate finds a peak inside it.
     """
-    k = prefs.weights.shape[1]
-    lo, hi = prefs.lo[proposer][:, None] - 1e-9, prefs.hi[proposer][:, None] + 1e-9
+    lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
 
     def best(x: np.ndarray) -> np.ndarray:
-        score = acceptability(prefs, x, others, red_line_penalty, weights)
-        score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[:, None]), -np.inf)
+        score = _acceptability(sets, x, others, red_line_penalty)
+        score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
         return score.argmax(axis=-1)
 
-    kinks = np.concatenate([prefs.ideal, prefs.lo, prefs.hi]).T  # (K, 3N)
-    x = np.concatenate([space.grid(GRID), space.snap(kinks.T).T], axis=1)
-    mid = x[np.arange(k), best(x)][..., None]  # (E, K, 1)
+    kinks = np.swapaxes(space.snap(np.concatenate([sets.ideal, sets.lo, sets.hi], axis=-2)), -1, -2)  # (..., K, 3N)
+    grid = space.grid(GRID)
+    x = np.concatenate([np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks], axis=-1)
+    mid = _pick(x, best(x))[..., None]  # (E, K, 1)
     left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=-1, initial=-np.inf)  # the nearest candidates either side
     right = np.where(x > mid + 1e-9, x, np.inf).min(axis=-1, initial=np.inf)
     mid = mid[..., 0]
     left, right = np.where(np.isfinite(left), left, mid), np.where(np.isfinite(right), right, mid)
     a, b = np.stack([left, mid], axis=-1), np.stack([mid, right], axis=-1)  # the intervals either side
-    fa, fm, fb = (acceptability(prefs, p, others, red_line_penalty, weights) for p in (a, (a + b) / 2, b))
+    fa, fm, fb = (_acceptability(sets, p, others, red_line_penalty) for p in (a, (a + b) / 2, b))
     curve = fa - 2 * fm + fb
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[..., None])
@@ -254,48 +351,74 @@ def peak(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarr
     return np.take_along_axis(x, best(x)[..., None], axis=-1)[..., 0]
 
 
-def switches(prefs: Preferences, space: IssueSpace, proposer: int, weights: np.ndarray, others: np.ndarray,
-             red_line_penalty: float, start: np.ndarray) -> list[dict[int, np.ndarray]]:
-    """The proposer's switches under each of E sets of weights (E, N, K), on every issue where some country has a
-    value table or red lines exclude options: per set of weights, issue -> positions to move to, in order (may
-    be empty).
+def _pick(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """(E, K) ``x[..., k, index[..., k]]`` of positions (K, M), or (E, K, M): one set per row of ``index`` (E, K)."""
+    if x.ndim == 2:
+        return x[np.arange(x.shape[0]), index]
+    return np.take_along_axis(x, index[..., None], axis=-1)[..., 0]
+
+
+def switches(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+             start: np.ndarray) -> list[dict[int, np.ndarray]]:
+    """The proposer's switches under each of E ``sets``, on every issue where some country has a value table or
+    red lines exclude options: per set, issue -> positions to move to, in order (may be empty).
 
     The candidates are the issue's options (discrete) or a grid of ``GRID`` points plus every table point, ideal
     and red-line bound (continuous), inside the proposer's own red lines. Each costs the proposer its value lost
-    from ``start`` and gains the others their acceptability; the switches are the vertices of the upper concave
-    hull of (cost, gain) from (0, 0), so they come in falling order of gain per cost.
+    from ``start`` ((K,) or (E, K)) and gains the others their acceptability; the switches are the vertices of the
+    upper concave hull of (cost, gain) from (0, 0), so they come in falling order of gain per cost. The sets whose
+    candidates are as many are weighed at once (a set's arrays then have the shapes they have alone).
     """
+    prefs, count = sets.prefs, len(sets.weights)
     issues = switching(prefs)
     if issues.size == 0:
-        return [{} for _ in weights]
-    candidates = {}
-    for j in issues:
-        if space.discrete[j]:
-            candidates[j] = space.positions(j)
-        else:
-            extra = [prefs.ideal[:, j], prefs.lo[:, j], prefs.hi[:, j]]
-            if prefs.tables is not None:
-                extra.append(prefs.tables.points[:, j].ravel())
-            candidates[j] = np.unique(np.clip(np.concatenate([np.linspace(0.0, 1.0, GRID), *extra]), 0.0, 1.0))
-    width = max(len(c) for c in candidates.values())
-    positions = np.tile(start[:, None], (1, width))
-    for j, c in candidates.items():
-        positions[j] = np.concatenate([c, np.full(width - len(c), c[-1])])
-    own = weights[:, proposer][..., None] * prefs.values_at(positions, proposer)  # (E, K, W)
-    gain = acceptability(prefs, positions, others, red_line_penalty, weights)
-    base = acceptability(prefs, start[:, None], others, red_line_penalty, weights)[..., 0]
-    own_start = weights[:, proposer] * prefs.values_at(start[:, None], proposer)[:, 0]
-    allowed = (positions >= prefs.lo[proposer][:, None] - 1e-9) & (positions <= prefs.hi[proposer][:, None] + 1e-9)
-    if prefs.excluded is not None:
-        allowed &= ~prefs.excluded.at(positions.T)[:, proposer, :].T
-    out = []
-    for e in range(len(weights)):
-        hull = {}
+        return [{} for _ in range(count)]
+
+    def candidates(ideal: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.ndarray]:
+        out = {}
         for j in issues:
-            keep = allowed[j] & (gain[e, j] - base[e, j] > 1e-12)
-            hull[j] = upper_hull(positions[j][keep], np.maximum(own_start[e, j] - own[e, j][keep], 0.0),
-                                 gain[e, j][keep] - base[e, j])
-        out.append(hull)
+            if space.discrete[j]:
+                out[j] = space.positions(j)
+            else:
+                extra = [ideal[:, j], lo[:, j], hi[:, j]]
+                if prefs.tables is not None:
+                    extra.append(prefs.tables.points[:, j].ravel())
+                out[j] = np.unique(np.clip(np.concatenate([np.linspace(0.0, 1.0, GRID), *extra]), 0.0, 1.0))
+        return out
+
+    shared = not sets.each or bool(space.discrete[issues].all())  # the candidates do not depend on the set
+    each = ([candidates(sets.ideal[e], sets.lo[e], sets.hi[e]) for e in range(count)] if not shared
+            else [candidates(*(a.reshape(-1, *a.shape[-2:])[0] for a in (sets.ideal, sets.lo, sets.hi)))] * count)
+    widths = np.array([max(len(c) for c in cands.values()) for cands in each])
+    out: list[dict[int, np.ndarray]] = [{} for _ in range(count)]
+    for width in np.unique(widths):
+        which = np.flatnonzero(widths == width)
+        some = sets.take(which)
+        begin = start[which] if sets.each else start  # (E', K) or (K,)
+        positions = np.tile(begin[..., None], (1, width))
+        for i, e in enumerate(which[:1] if shared else which):
+            for j, c in each[e].items():
+                padded = np.concatenate([c, np.full(width - len(c), c[-1])])
+                if shared:  # every set's row j at once
+                    positions[..., j, :] = padded
+                else:
+                    positions[i, j] = padded
+        own = some.weights[:, proposer][..., None] * some.values_at(positions, proposer)  # (E', K, W)
+        gain = _acceptability(some, positions, others, red_line_penalty)
+        base = _acceptability(some, begin[..., None], others, red_line_penalty)[..., 0]
+        own_start = some.weights[:, proposer] * some.values_at(begin[..., None], proposer)[..., 0]
+        allowed = ((positions >= some.lo[..., proposer, :, None] - 1e-9)
+                   & (positions <= some.hi[..., proposer, :, None] + 1e-9))
+        if prefs.excluded is not None:
+            allowed &= ~np.swapaxes(prefs.excluded.at(np.swapaxes(positions, -1, -2))[..., proposer, :], -1, -2)
+        for i, e in enumerate(which):
+            at, ok = (positions[i], allowed[i]) if positions.ndim == 3 else (positions, allowed)
+            hull = {}
+            for j in issues:
+                keep = ok[j] & (gain[i, j] - base[i, j] > 1e-12)
+                hull[j] = upper_hull(at[j][keep], np.maximum(own_start[i, j] - own[i, j][keep], 0.0),
+                                     gain[i, j][keep] - base[i, j])
+            out[e] = hull
     return out
 
 

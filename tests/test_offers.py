@@ -314,6 +314,62 @@ def test_offers_from_many_paths_at_once_are_each_offer_alone(case, seed, rows):
         assert np.array_equal(many[row], reference_offer(paths[w], budget))
 
 
+def variants(prefs: Preferences, space: IssueSpace, seed: int, size: int = 8) -> list[Preferences]:
+    """``size`` preferences of the structure of ``prefs`` (shapes, value tables, excluded options), as a batch's
+    preference groups hold them: the first ``prefs``, the others with their own ideal points (some), red lines
+    (on the side of the ideal) and weights (some rounded to 0.02, as estimates are), one repeated."""
+    rng = np.random.default_rng(seed)
+    n, k = prefs.weights.shape
+    out = [prefs]
+    for e in range(1, size - 1):
+        ideal = prefs.ideal if e % 3 == 1 else space.snap(rng.uniform(0, 1, (n, k)))
+        red = space.snap(rng.uniform(0, 1, (n, k)))
+        lo, hi = np.where(red <= ideal, red, 0.0), np.where(red > ideal, red, 1.0)
+        if e % 4 == 2:  # no red lines
+            lo, hi = np.zeros((n, k)), np.ones((n, k))
+        weights = prefs.weights if e % 3 == 2 else rng.dirichlet(np.ones(k) * rng.uniform(0.2, 3), size=n)
+        if e % 2:
+            weights = np.round(weights / 0.02) * 0.02
+        out.append(replace(prefs, ideal=ideal, lo=lo, hi=hi, weights=weights))
+    return out + [out[size // 2]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(random_preferences(), random_preferences(levels=30), tabled_preferences()), st.integers(0, 2**32))
+def test_paths_of_many_preferences_at_once_are_each_path_alone(case, seed):
+    """``concession_paths_of`` builds the paths of many preferences at once (a batch's preference groups, which
+    differ in ideal points, red lines and weights): each is bit for bit the path of its preferences alone, on
+    continuous and ordinal issues (30 levels: paths of different lengths in one call), linear and quadratic values,
+    value tables and excluded options (switches: candidates as many or not); preferences of other shapes in the
+    same call are built apart, and as alone too."""
+    prefs, space = case
+    sets = variants(prefs, space, seed)
+    other = replace(sets[3], exponent=3.0 - sets[3].exponent)  # another structure: quadratic <-> linear
+    sets = [*sets[:4], other, *sets[4:]]
+    for proposer in range(len(prefs.countries)):
+        paths = offers.concession_paths_of(sets, space, proposer)
+        assert len(paths) == len(sets)
+        for path, one in zip(paths, sets, strict=True):
+            assert_same_path(path, offers.concession_path(one, space, proposer))
+
+
+@pytest.mark.parametrize("name", ["nafta-2017", "uk-eu-2020", "port-expansion"])
+def test_paths_of_many_preferences_at_once_in_the_bundled_scenarios(name):
+    """The same in the bundled scenarios (port-expansion: value tables and excluded options), every path; the
+    scenario's cache holds them under the keys of each alone."""
+    scenario = bargaining.load_scenario(name)
+    prefs = scenario.preferences
+    sets = variants(prefs, scenario.space, 11, size=16)
+    for proposer in range(len(prefs.countries)):
+        paths = offers.concession_paths_of(sets, scenario.space, proposer)
+        for path, one in zip(paths, sets, strict=True):
+            assert_same_path(path, offers.concession_path(one, scenario.space, proposer))
+    first = scenario.concession_path(1, sets[5])
+    cached = scenario.concession_paths_of(1, sets)
+    assert cached[5] is first and cached[-1] is cached[len(sets) // 2]
+    assert all(scenario.concession_path(1, one) is path for one, path in zip(sets, cached, strict=True))
+
+
 def test_batched_paths_share_the_scenario_cache_with_single_ones():
     """A scenario caches the paths of many weights under the keys of each alone: a run and a batch share them."""
     scenario = bargaining.load_scenario("nafta-2017")

@@ -16,7 +16,7 @@ from ..analysis.exact import ENUMERATE
 from ..cache import Cache
 from ..errors import ScenarioError
 from ..issues import IssueSpace
-from ..offers import ConcessionPath, concession_path, concession_paths
+from ..offers import ConcessionPath, concession_path, concession_paths, concession_paths_of
 from ..preferences import (
     SHAPES,
     ExcludedOptions,
@@ -165,6 +165,14 @@ class Scenario:
         keys = [("path", row, key) for key in preferences.fingerprints(weights)]
         return self._cache.get_many(keys, lambda missing: concession_paths(preferences, self.space, row,
                                                                            weights[missing]))
+
+    def concession_paths_of(self, row: int, preferences: list[Preferences]) -> list[ConcessionPath]:
+        """Country ``row``'s concession paths under each of many preferences (a batch's preference groups):
+        ``concession_path`` of each, cached under the same keys, those not in the cache built at once
+        (``offers.concession_paths_of``)."""
+        keys = [("path", row, prefs.fingerprint) for prefs in preferences]
+        return self._cache.get_many(keys, lambda missing: concession_paths_of([preferences[i] for i in missing],
+                                                                              self.space, row))
 
     def zopa(self) -> analysis.Zopa:
         """The zone of possible agreement at the initial walk-away values, under the decision rule."""
