@@ -159,6 +159,27 @@ def test_domestic_politics_per_replication():
     check_rows(scenario, table, list(range(n)))
 
 
+@pytest.mark.parametrize("name", ["nafta-2017", "port-expansion", "uk-eu-2020"])
+def test_every_replication_its_own_weights(name):
+    """Every row its own weights for every country (and, in some rows, another strategy): every replication is a
+    preference group of its own, whose concession paths are built together (``offers.concession_paths_of``) and
+    cut together (``offers.offers``), as its single run builds and cuts its own."""
+    scenario = BASE[name]
+    n = 12
+    rng = np.random.default_rng(17)
+    table = {}
+    for code, country in scenario.spec.countries.items():
+        issues = list(country.weights)
+        weights = np.round(rng.dirichlet(np.ones(len(issues)) * 2.0, size=n), 6)
+        weights[:, -1] = np.round(1.0 - weights[:, :-1].sum(axis=1), 6)
+        table.update({f"{code}.weights.{issue}": weights[:, j] for j, issue in enumerate(issues)})
+    two = len(scenario.countries) == 2
+    names = [n for n in ("opponent_model", "tit_for_tat", "boulware") if two or not STRATEGIES[n].classifier[
+        "two_party_only"]]
+    table[f"{scenario.countries[0]}.strategy.name"] = [names[r % len(names)] for r in range(n)]
+    check_rows(scenario, table, list(range(100, 100 + n)))
+
+
 @pytest.mark.parametrize("table, message", [
     ({"US.termination_value": [0.5, 1.5]}, "parameters row 1: "),
     ({"US.termination_value": [0.5, float("nan")]}, "parameters row 1: "),

@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from .. import offers
+from ..masks import every
 from ..views import Negotiator
 
 
@@ -168,10 +169,22 @@ def coalition_ceilings(agent: Negotiator) -> np.ndarray:
     return ceiling
 
 
+def surpluses(agent: Negotiator, packages: np.ndarray) -> np.ndarray:
+    """(R, N) every country's surplus share of each replication's package (R, K) (``offers.surpluses``), under the
+    preferences and walk-away values each replication holds."""
+    walk_aways = agent.walk_aways
+    out = np.empty(walk_aways.shape)
+    for _, prefs, rows in agent.groups_of(np.ones(agent.size, dtype=bool)):
+        if every(rows):
+            return offers.surpluses(prefs, packages, walk_aways)
+        out[rows] = offers.surpluses(prefs, packages[rows], walk_aways[rows])
+    return out
+
+
 def coalition_members(agent: Negotiator, packages: np.ndarray) -> np.ndarray:
     """(R, N) the others in the agent's winning coalition for each replication's package (R, K): every veto party
     and the others with the largest surpluses (``offers.surpluses``), as many as the rule needs."""
-    surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)
+    surplus = surpluses(agent, packages)
     n = surplus.shape[1]
     rule, me = agent.rule, agent.row
     members = np.zeros((agent.size, n), dtype=bool)

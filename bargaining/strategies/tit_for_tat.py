@@ -33,8 +33,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from .. import offers
-from .base import Strategy, StrategyParams, coalition_ceilings, coalition_members
+from .base import Strategy, StrategyParams, coalition_ceilings, coalition_members, surpluses
 
 
 class _Reciprocal(Strategy):
@@ -71,7 +70,7 @@ class _Reciprocal(Strategy):
         who = proposer[r]
         self.offered[r] = np.maximum(self.offered[r], utility[r])
         if not agent.rule.unanimous:  # what the proposer keeps back: 1 - its own surplus share
-            surplus = agent.per_group(lambda prefs, x: offers.surpluses(prefs, x, agent.walk_aways), packages)
+            surplus = surpluses(agent, packages)
             utility = 1.0 - surplus[np.arange(agent.size), proposer]
         self.seen[r, who, self.count[r, who] % (self.params.delta + 1)] = utility[r]
         self.count[r, who] += 1
