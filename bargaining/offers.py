@@ -16,8 +16,12 @@ the upper concave hull of (cost, gain) from its best option: the greedy order of
 The ordered list of concessions depends only on the preferences, so it is built once per proposer
 (``concession_path``) and each round's offer is a cheap cut of it at the current budget (``offer``). Both come
 in batches, for a strategy that holds many estimates of the others' weights at once: the paths of many sets of
-weights (``concession_paths``; ``concession_path`` is one of them) and the cuts of many paths (``offers``), each
-bit for bit what it would be alone.
+weights (``concession_paths``; ``concession_path`` is one of them), the paths of many preferences (a batch's
+preference groups, whose ideal points, red lines and weights differ: ``concession_paths_of``) and the cuts of many
+paths (``offers``), each bit for bit what it would be alone: preferences are built together only when they share a
+``structure`` (shapes, value tables, excluded options), every operation is elementwise or along one set's issue or
+position axis, a sum over countries is one matrix-vector product per set, and arrays whose shape depends on the set
+(a path's length, the switches' candidates) are computed together only with those of the same shape.
 """
 
 from __future__ import annotations
@@ -91,10 +95,10 @@ class ConcessionPath:
 @dataclass(frozen=True)
 class _Sets:
     """E preference sets of one structure (``structure``: shapes, value tables, excluded options; ``prefs``'s), the
-    arrays the paths depend on: ideal, reach, lo, hi either (N, K), shared by every set, or (E, N, K), one per set;
-    weights (E, N, K). Every operation on them is elementwise or along the issue or position axis of one set, and a
-    sum over countries is one matrix-vector product per set (``acceptability``): each set computes the bits it
-    computes alone."""
+    arrays the paths depend on: ideal (with reach), lo and hi each either (N, K), shared by every set, or (E, N, K),
+    one per set; weights (E, N, K). Every operation on them is elementwise or along the issue or position axis of one
+    set, and a sum over countries is one matrix-vector product per set (``acceptability``): each set computes the
+    bits it computes alone."""
 
     prefs: Preferences
     ideal: np.ndarray
@@ -110,20 +114,32 @@ class _Sets:
 
     @classmethod
     def stacked(cls, preferences: Sequence[Preferences]) -> _Sets:
-        """Preferences of one structure, stacked."""
-        return cls(preferences[0], *(np.stack([getattr(p, name) for p in preferences])
-                                     for name in ("ideal", "reach", "lo", "hi", "weights")))
+        """Preferences of one structure, stacked; an array equal in every set is kept once (shared)."""
+        first = preferences[0]
+
+        def stack(name: str) -> np.ndarray:
+            if all(getattr(p, name) is getattr(first, name) for p in preferences):
+                return getattr(first, name)
+            a = np.stack([getattr(p, name) for p in preferences])
+            return a[0] if (a == a[0]).all() else a
+
+        ideal = stack("ideal")
+        reach = first.reach if ideal.ndim == 2 else np.stack([p.reach for p in preferences])
+        return cls(first, ideal, reach, stack("lo"), stack("hi"), np.stack([p.weights for p in preferences]))
 
     @property
     def each(self) -> bool:
-        """Whether ideal, reach and red lines are one per set (else shared)."""
-        return self.ideal.ndim == 3
+        """Whether the ideal points, or the red lines, are one per set (else every set's the same)."""
+        return self.ideal.ndim == 3 or self.lo.ndim == 3 or self.hi.ndim == 3
 
     def take(self, which: np.ndarray) -> _Sets:
         """The sets ``which``."""
-        if not self.each:
-            return _Sets(self.prefs, self.ideal, self.reach, self.lo, self.hi, self.weights[which])
-        return _Sets(self.prefs, *(a[which] for a in (self.ideal, self.reach, self.lo, self.hi, self.weights)))
+        return _Sets(self.prefs, *(a[which] if a.ndim == 3 else a for a in (self.ideal, self.reach, self.lo,
+                                                                                self.hi, self.weights)))
+
+    def one(self, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, K) ideal, lo and hi of set ``e``."""
+        return tuple(a[e] if a.ndim == 3 else a for a in (self.ideal, self.lo, self.hi))
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
         """``Preferences.values_at`` of every set: (..., K, M) -> (..., N, K, M), or (..., K, M) for ``row``."""
@@ -277,7 +293,7 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     for length in np.unique(steps):  # the paths of one length at once
         which = np.flatnonzero(steps == length)
         some = sets.take(which)
-        begin = start[which] if sets.each else start  # (E', K) or (K,)
+        begin = start[which] if start.ndim == 2 else start  # (E', K) or (K,)
         s = np.arange(length + 1)
         distance = np.abs(target[which] - begin)[..., None]
         continuous_path = begin[..., None] + toward[which][..., None] * np.minimum(distance * s / length,
@@ -286,7 +302,7 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
             s, levels_to_move[which][..., None])
         positions = np.where(discrete[:, None], ordinal_path, continuous_path)  # (E', K, S + 1)
         for i, e in enumerate(which):
-            first = begin[i] if sets.each else begin
+            first = begin[i] if begin.ndim == 2 else begin
             for j, moves in hulls[e].items():
                 positions[i, j] = np.concatenate([[first[j]], moves, np.full(length - len(moves), moves[-1]
                                                                              if moves.size else first[j])])
@@ -304,7 +320,7 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
         for i, e in enumerate(which):
             part = slice(bounds[i], bounds[i + 1])
             paths[e] = ConcessionPath(
-                start=(begin[i] if sets.each else begin).copy(),
+                start=(begin[i] if begin.ndim == 2 else begin).copy(),
                 positions=positions[i].copy(),
                 issue=issue[part].copy(),
                 step=step[part] + 1,
@@ -333,7 +349,8 @@ def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_
         score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
         return score.argmax(axis=-1)
 
-    kinks = np.swapaxes(space.snap(np.concatenate([sets.ideal, sets.lo, sets.hi], axis=-2)), -1, -2)  # (..., K, 3N)
+    kinks = np.concatenate(np.broadcast_arrays(sets.ideal, sets.lo, sets.hi), axis=-2)  # (..., 3N, K)
+    kinks = np.swapaxes(space.snap(kinks), -1, -2)
     grid = space.grid(GRID)
     x = np.concatenate([np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks], axis=-1)
     mid = _pick(x, best(x))[..., None]  # (E, K, 1)
@@ -387,15 +404,14 @@ def switches(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, 
         return out
 
     shared = not sets.each or bool(space.discrete[issues].all())  # the candidates do not depend on the set
-    each = ([candidates(sets.ideal[e], sets.lo[e], sets.hi[e]) for e in range(count)] if not shared
-            else [candidates(*(a.reshape(-1, *a.shape[-2:])[0] for a in (sets.ideal, sets.lo, sets.hi)))] * count)
+    each = [candidates(*sets.one(e)) for e in range(count)] if not shared else [candidates(*sets.one(0))] * count
     widths = np.array([max(len(c) for c in cands.values()) for cands in each])
     out: list[dict[int, np.ndarray]] = [{} for _ in range(count)]
     for width in np.unique(widths):
         which = np.flatnonzero(widths == width)
         some = sets.take(which)
-        begin = start[which] if sets.each else start  # (E', K) or (K,)
-        positions = np.tile(begin[..., None], (1, width))
+        begin = start[which] if start.ndim == 2 else start  # (E', K) or (K,)
+        positions = np.tile(begin[..., None], (1, width) if shared or begin.ndim == 2 else (len(which), 1, width))
         for i, e in enumerate(which[:1] if shared else which):
             for j, c in each[e].items():
                 padded = np.concatenate([c, np.full(width - len(c), c[-1])])

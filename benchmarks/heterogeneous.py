@@ -14,7 +14,11 @@
    longer (random U.S. termination values make the threat credible: withdrawals in 14 rounds): ``--rows`` of the
    table's own rows, each a one-set batch of ``--sets`` runs, give the rate of the same kind of runs without
    heterogeneity, and the ratio to it.
-2. ``experiments/sensitivity.toml`` (Sobol over 11 parameters: 1,024 x 13 cells x 4 replications = 53,248
+2. ``--weights`` replications of nafta-2017, each with its own weights for every country (drawn from a Dirichlet,
+   as calibration's priors draw them): every replication is a preference group of its own, and domestic politics
+   splits them further, so the batch builds thousands of concession paths; CPU seconds of the batch, of the paths
+   in it (``Scenario.concession_paths_of``, all the groups' missing paths at once), and how many it built.
+3. ``experiments/sensitivity.toml`` (Sobol over 11 parameters: 1,024 x 13 cells x 4 replications = 53,248
    runs): its first ``--cells`` cells' tasks run in this process, as a sweep's workers run them
    (``runs.run_task``), serially, and again one batch per cell (``runs.run_cells``, the sweep before
    heterogeneous batches): CPU seconds per 1,000 runs and the CPU time of the whole sweep this implies, over 2
@@ -91,6 +95,43 @@ def batches(sets: int, rows: int) -> None:
           f"the heterogeneous batch is {alone * sets / many:.0f} times faster")
 
 
+def weights_table(scenario, size: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Every country's weights, drawn per row (Dirichlet, concentration 2 per issue), summing to 1."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for code, country in scenario.spec.countries.items():
+        issues = list(country.weights)
+        w = rng.dirichlet(np.full(len(issues), 2.0), size=size)
+        w[:, -1] = 1.0 - w[:, :-1].sum(axis=1)
+        out.update({f"{code}.weights.{issue}": w[:, j] for j, issue in enumerate(issues)})
+    return out
+
+
+def weights(sets: int) -> None:
+    scenario = bargaining.load_scenario("nafta-2017")
+    bargaining.run_batch(scenario, np.arange(20), parameters=weights_table(scenario, 20, 1))  # imports, first paths
+    spent, built = [0.0], [0]
+    build = type(scenario).concession_paths_of
+
+    def timed(self, row, preferences):
+        start = time.process_time()
+        paths = build(self, row, preferences)
+        spent[0] += time.process_time() - start
+        built[0] += len(preferences)
+        return paths
+
+    type(scenario).concession_paths_of = timed
+    try:
+        start = time.process_time()
+        bargaining.run_batch(scenario, np.arange(sets), parameters=weights_table(scenario, sets))
+        seconds = time.process_time() - start
+    finally:
+        type(scenario).concession_paths_of = build
+    print(f"batch of {sets:,} replications, each its own weights: {seconds:.2f} CPU s ({sets / seconds:,.0f} runs per "
+          f"CPU second); concession paths {spent[0]:.2f} CPU s for {built[0]:,} paths looked up "
+          f"({1000 * spent[0] / max(built[0], 1):.3f} ms a path)")
+
+
 def sensitivity(cells: int) -> None:
     experiment = load_experiment(ROOT / "experiments" / "sensitivity.toml")
     design = Design(experiment)
@@ -111,11 +152,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", type=int, default=4000)
     parser.add_argument("--rows", type=int, default=8, help="rows of the table run as one-set batches (0: none)")
+    parser.add_argument("--weights", type=int, default=1000, help="replications of the weights batch (0: none)")
     parser.add_argument("--cells", type=int, default=2048, help="cells of sensitivity.toml to run (0: none)")
     args = parser.parse_args()
     print(f"{time.strftime('%Y-%m-%d %H:%M')} {platform.machine()}, Python {platform.python_version()}, "
           f"load average {' '.join(f'{x:.1f}' for x in __import__('os').getloadavg())}")
     batches(args.sets, args.rows)
+    if args.weights:
+        weights(args.weights)
     if args.cells:
         sensitivity(args.cells)
 

@@ -340,17 +340,20 @@ def test_paths_of_many_preferences_at_once_are_each_path_alone(case, seed):
     """``concession_paths_of`` builds the paths of many preferences at once (a batch's preference groups, which
     differ in ideal points, red lines and weights): each is bit for bit the path of its preferences alone, on
     continuous and ordinal issues (30 levels: paths of different lengths in one call), linear and quadratic values,
-    value tables and excluded options (switches: candidates as many or not); preferences of other shapes in the
-    same call are built apart, and as alone too."""
+    value tables and excluded options (switches: candidates as many or not), whether the ideal points or red lines
+    differ or not; preferences of other shapes in the same call are built apart, and as alone too."""
     prefs, space = case
     sets = variants(prefs, space, seed)
     other = replace(sets[3], exponent=3.0 - sets[3].exponent)  # another structure: quadratic <-> linear
     sets = [*sets[:4], other, *sets[4:]]
+    same_ideal = [one for one in sets if one.ideal is prefs.ideal]  # red lines and weights differ
+    same_red_lines = [replace(prefs, weights=one.weights) for one in sets]  # weights differ
     for proposer in range(len(prefs.countries)):
-        paths = offers.concession_paths_of(sets, space, proposer)
-        assert len(paths) == len(sets)
-        for path, one in zip(paths, sets, strict=True):
-            assert_same_path(path, offers.concession_path(one, space, proposer))
+        for batch in (sets, same_ideal, same_red_lines):
+            paths = offers.concession_paths_of(batch, space, proposer)
+            assert len(paths) == len(batch)
+            for path, one in zip(paths, batch, strict=True):
+                assert_same_path(path, offers.concession_path(one, space, proposer))
 
 
 @pytest.mark.parametrize("name", ["nafta-2017", "uk-eu-2020", "port-expansion"])
