@@ -349,10 +349,12 @@ def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_
         score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
         return score.argmax(axis=-1)
 
-    kinks = np.concatenate(np.broadcast_arrays(sets.ideal, sets.lo, sets.hi), axis=-2)  # (..., 3N, K)
-    kinks = np.swapaxes(space.snap(kinks), -1, -2)
+    kinks = (sets.ideal, sets.lo, sets.hi)
+    kinks = np.swapaxes(space.snap(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2)),
+                        -1, -2)  # (K, 3N) or (E, K, 3N)
     grid = space.grid(GRID)
-    x = np.concatenate([np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks], axis=-1)
+    x = np.concatenate([grid if kinks.ndim == 2 else np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks],
+                       axis=-1)
     mid = _pick(x, best(x))[..., None]  # (E, K, 1)
     left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=-1, initial=-np.inf)  # the nearest candidates either side
     right = np.where(x > mid + 1e-9, x, np.inf).min(axis=-1, initial=np.inf)
