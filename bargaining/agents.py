@@ -144,8 +144,8 @@ class CountryAgent(mesa.Agent):
         return self.model.case.concession_path(self.row, preferences)
 
     def concession_paths(self, preferences, weights: np.ndarray) -> list[offers.ConcessionPath]:
-        """Its concession paths under ``preferences`` with each of E weights (E, N, K), from the scenario's shared
-        cache (the missing ones built at once)."""
+        """Its concession paths under ``preferences`` (or ``preferences[e]``, one per set) with each of E weights
+        (E, N, K), from the scenario's shared cache (the missing ones built at once)."""
         return self.model.case.concession_paths(self.row, preferences, weights)
 
     def strategy_of(self, code: str) -> Strategy:

@@ -94,9 +94,11 @@ class Negotiator(Home, Protocol):
     def concession_path(self, preferences: Preferences) -> ConcessionPath:
         """Its concession path under other (e.g. estimated) preferences, from the scenario's shared cache."""
 
-    def concession_paths(self, preferences: Preferences, weights: np.ndarray) -> list[ConcessionPath]:
-        """Its concession paths under ``preferences`` with each of E weights (E, N, K) in place of their own (e.g.
-        estimates), from the scenario's shared cache: ``concession_path`` of each, the missing ones built at once."""
+    def concession_paths(self, preferences: Preferences | list[Preferences], weights: np.ndarray
+                         ) -> list[ConcessionPath]:
+        """Its concession paths under ``preferences`` (or ``preferences[e]``, one per set of weights) with each of E
+        weights (E, N, K) in place of their own (e.g. estimates), from the scenario's shared cache:
+        ``concession_path`` of each, the missing ones built at once."""
 
     def strategy_of(self, code: str) -> Any:
         """Another country's strategy object: for strategies whose classifier says ``inspects_opponents``."""

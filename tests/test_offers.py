@@ -385,6 +385,19 @@ def test_batched_paths_share_the_scenario_cache_with_single_ones():
     assert all(scenario.concession_path(1, replace(prefs, weights=w)) is p for w, p in zip(weights, paths, strict=True))
 
 
+def test_paths_of_many_weights_under_many_preferences_share_the_cache():
+    """``Scenario.concession_paths`` with one preferences per set of weights (``opponent_model``'s estimates in
+    several preference groups at once): each path is that of its preferences with its weights, under its key."""
+    scenario = bargaining.load_scenario("uk-eu-2020")
+    sets = variants(scenario.preferences, scenario.space, 5, size=6)
+    weights = np.concatenate([estimates(one, 0, e, size=3) for e, one in enumerate(sets)])
+    owners = [one for one in sets for _ in range(3)]
+    paths = scenario.concession_paths(0, owners, weights)
+    for path, one, w in zip(paths, owners, weights, strict=True):
+        assert scenario.concession_path(0, replace(one, weights=w)) is path
+        assert_same_path(path, offers.concession_path(replace(one, weights=w), scenario.space, 0))
+
+
 @settings(max_examples=30, deadline=None)
 @given(case=random_preferences(), proposer=st.integers(0, 2))
 def test_every_concession_gains_the_others_something(case, proposer):

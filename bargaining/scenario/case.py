@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -159,12 +160,18 @@ class Scenario:
         prefs = self.preferences if preferences is None else preferences
         return self.cached(("path", row, prefs.fingerprint), lambda: concession_path(prefs, self.space, row))
 
-    def concession_paths(self, row: int, preferences: Preferences, weights: np.ndarray) -> list[ConcessionPath]:
-        """Country ``row``'s concession paths under ``preferences`` with each of E weights (E, N, K) in place of its
-        own: ``concession_path`` of each, cached under the same keys, those not in the cache built at once."""
-        keys = [("path", row, key) for key in preferences.fingerprints(weights)]
-        return self._cache.get_many(keys, lambda missing: concession_paths(preferences, self.space, row,
-                                                                           weights[missing]))
+    def concession_paths(self, row: int, preferences: Preferences | list[Preferences], weights: np.ndarray
+                         ) -> list[ConcessionPath]:
+        """Country ``row``'s concession paths under ``preferences`` (or ``preferences[e]``, one per set of weights)
+        with each of E weights (E, N, K) in place of its own: ``concession_path`` of each, cached under the same keys,
+        those not in the cache built at once."""
+        if isinstance(preferences, Preferences):
+            keys = [("path", row, key) for key in preferences.fingerprints(weights)]
+            return self._cache.get_many(keys, lambda missing: concession_paths(preferences, self.space, row,
+                                                                               weights[missing]))
+        keys = [("path", row, prefs.fingerprints(w[None])[0]) for prefs, w in zip(preferences, weights, strict=True)]
+        return self._cache.get_many(keys, lambda missing: concession_paths_of(
+            [dataclasses.replace(preferences[i], weights=weights[i]) for i in missing], self.space, row))
 
     def concession_paths_of(self, row: int, preferences: list[Preferences]) -> list[ConcessionPath]:
         """Country ``row``'s concession paths under each of many preferences (a batch's preference groups):

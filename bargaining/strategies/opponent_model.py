@@ -87,14 +87,26 @@ class OpponentModel(Strategy):
             return coalition_packages(agent, agent.aspiration, rows, lambda prefs, members: self.believed(
                 prefs, members, rounded), toward_nash=False)  # its estimates misplace the Nash package
         packages = np.zeros((agent.size, len(agent.space)))
+        parts = []  # per preference group: its rows, preferences, distinct estimates, each row's estimate
         for _, prefs, members in agent.groups_of(rows):
             index = np.flatnonzero(members)
             estimates = np.ascontiguousarray(rounded[index].reshape(len(index), -1))
             # the distinct estimates, compared as bytes (ten times faster than np.unique(axis=0))
             _, first, which = np.unique(estimates.view(np.dtype((np.void, estimates[0].nbytes))).ravel(),
                                         return_index=True, return_inverse=True)
-            paths = agent.concession_paths(prefs, estimates[first].reshape(-1, *rounded.shape[1:]))
-            packages[index] = offers.offers(paths, which.reshape(-1), 1.0 - agent.aspiration[index])
+            parts.append((index, prefs, estimates[first].reshape(-1, *rounded.shape[1:]), which.reshape(-1)))
+        if not parts:
+            return packages
+        if len(parts) == 1:
+            index, prefs, distinct, which = parts[0]
+            paths = agent.concession_paths(prefs, distinct)
+        else:  # every group's paths at once, and every row cut at once
+            paths = agent.concession_paths([prefs for _, prefs, distinct, _ in parts for _ in distinct],
+                                           np.concatenate([distinct for _, _, distinct, _ in parts]))
+            offset = np.cumsum([0] + [len(distinct) for _, _, distinct, _ in parts])
+            index = np.concatenate([index for index, *_ in parts])
+            which = np.concatenate([which + offset[g] for g, (*_, which) in enumerate(parts)])
+        packages[index] = offers.offers(paths, which, 1.0 - agent.aspiration[index])
         return packages
 
     @staticmethod
