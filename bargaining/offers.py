@@ -121,7 +121,8 @@ class _Sets:
             if all(getattr(p, name) is getattr(first, name) for p in preferences):
                 return getattr(first, name)
             a = np.stack([getattr(p, name) for p in preferences])
-            return a[0] if (a == a[0]).all() else a
+            bits = a.view(np.uint8).reshape(len(a), -1)  # equal to the bit (0.0 and -0.0 differ)
+            return a[0] if (bits == bits[0]).all() else a
 
         ideal = stack("ideal")
         reach = first.reach if ideal.ndim == 2 else np.stack([p.reach for p in preferences])
