@@ -96,17 +96,18 @@ class NegotiationModel(mesa.Model):
         spec = case.spec
         self.size = size
         self.space = case.space
-        self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
         self.threatener = case.threatener
         self.rule = case.rule
         self.variants = variants
         if variants is None:
             self.groups: list[Preferences] = [case.preferences]
             self.group = np.zeros(size, dtype=int)
+            self._status_quo: list[np.ndarray | None] = [self.space.status_quo]  # None: the scenario has none
             self._status_quo_utility = [case.status_quo_utility]
             self._termination = np.tile(case.preferences.termination, (size, 1))
         else:
             self.groups, self.group = list(variants.groups), variants.group.copy()
+            self._status_quo = list(variants.status_quo)
             self._status_quo_utility = list(variants.status_quo_utility)
             self._termination = variants.termination.copy()
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
@@ -129,7 +130,7 @@ class NegotiationModel(mesa.Model):
             params = case.strategy_params(code) if variants is None else variants.params[code]
             strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, beliefs[:, row].copy()))
-        self.constituencies = domestic.build(self, self.countries, case)
+        self.constituencies = domestic.build(self, self.countries, case, None if variants is None else variants.domestic)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
             agent.anticipates[:] = spec.ratification.anticipate
@@ -182,6 +183,11 @@ class NegotiationModel(mesa.Model):
         if not np.array_equal(prefs.termination, termination):
             prefs = dataclasses.replace(prefs, termination=termination.copy())
         return prefs
+
+    @property
+    def status_quo(self) -> np.ndarray | None:
+        """(K,) the status quo of ``preferences``' group (normalised; None without one)."""
+        return self._status_quo[int(self.group[0])]
 
     @property
     def status_quo_utility(self) -> np.ndarray:
@@ -256,7 +262,13 @@ class NegotiationModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
-        """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
+        """Apply a shock from domestic politics to its country, in the replications it names (all by default);
+        ideal points or red lines given per replication, one part per distinct set of values (``Shock.parts``)."""
+        parts = shock.parts(self.size)
+        if len(parts) > 1 or parts[0] is not shock:
+            for part in parts:
+                self.apply(part)
+            return
         self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
@@ -274,14 +286,17 @@ class NegotiationModel(mesa.Model):
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
             if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
                 self.groups.append(prefs)
+                self._status_quo.append(self._status_quo[g])
                 self._status_quo_utility.append(self._status_quo_utility[g])
                 g = len(self.groups) - 1
                 self.group[members] = g
             self.groups[g] = new
             if moved:
-                if self.status_quo is not None:
-                    self._status_quo_utility[g] = self.case.cached(("status quo utility", new.fingerprint),
-                                                                   lambda new=new: new.utility(self.status_quo))
+                status_quo = self._status_quo[g]
+                if status_quo is not None:
+                    self._status_quo_utility[g] = self.case.cached(
+                        ("status quo utility", new.fingerprint, status_quo.tobytes()),
+                        lambda new=new, status_quo=status_quo: new.utility(status_quo))
                 for agent in self.countries:
                     agent.forget_paths(g)
         agent = self.countries[country]
