@@ -85,12 +85,14 @@ class Congress(Constituency):
 
     def __init__(self, model, country, spec: CongressSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
-        self.ideal, self.weights = self.numbers["ideal"], self.numbers["weights"]  # (R, K)
-        self.threshold = self.numbers["threshold"]  # (R,)
+        one = lambda a: a[0] if len(a) == 1 else a  # noqa: E731 - the same in every replication: any packages
+        self.ideal, self.weights = one(self.numbers["ideal"]), one(self.numbers["weights"])  # (R, K) or (K,)
+        self.threshold = one(self.numbers["threshold"])  # (R,) or ()
         self.reach = np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)  # as ``Preferences.reach``
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
-        """Its utility of each replication's package (R, K): (R,)."""
+        """Its utility of each replication's package (R, K): (R,); of any packages (..., K) where every replication
+        holds the same Congress."""
         return (value(packages, self.ideal, self.reach, 1.0, linear=True) * self.weights).sum(axis=-1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
