@@ -34,7 +34,7 @@ from .domestic import Shock
 from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
-from .preferences import Preferences, walk_away_values
+from .preferences import Preferences, value, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
 from .scenario import Scenario
@@ -43,6 +43,9 @@ from .strategies import STRATEGIES
 #: Outcome codes of ``NegotiationModel.outcomes`` (-1: talks go on).
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 LIVE = -1
+#: From this many preference groups on, utilities and red lines are computed for every replication at once from the
+#: groups' arrays stacked (``NegotiationModel._stacked``), not one group at a time (the same numbers).
+STACK_GROUPS = 4
 
 
 class NegotiationModel(mesa.Model):
@@ -130,6 +133,7 @@ class NegotiationModel(mesa.Model):
             params = case.strategy_params(code) if variants is None else variants.params[code]
             strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, beliefs[:, row].copy()))
+        self._stack: dict | None = None  # ``_stacked``
         self.constituencies = domestic.build(self, self.countries, case, None if variants is None else variants.domestic)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
@@ -227,11 +231,38 @@ class NegotiationModel(mesa.Model):
 
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
-        return self.per_group(Preferences.utility, packages)
+        stacked = self._stacked()
+        if stacked is None:
+            return self.per_group(Preferences.utility, packages)
+        g = self.group  # ``Preferences.utility`` of each replication's group, the same operations elementwise
+        v = value(packages[:, None, :], stacked["ideal"][g], stacked["reach"][g], stacked["exponent"][g],
+                  stacked["linear"])
+        return (v * stacked["weights"][g]).sum(axis=-1)
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
-        return self.per_group(Preferences.within_red_lines, packages)
+        stacked = self._stacked()
+        if stacked is None:
+            return self.per_group(Preferences.within_red_lines, packages)
+        each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
+        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)  # widened by 1e-9, as there
+
+    def _stacked(self) -> dict | None:
+        """The preference groups' arrays stacked (G, N, ...), made again after ``apply`` changes the groups; None
+        for fewer than ``STACK_GROUPS`` groups, value tables, excluded options, or linear and other shapes mixed."""
+        if len(self.groups) < STACK_GROUPS:
+            return None
+        if self._stack is None:
+            groups = self.groups
+            linear = {g.linear for g in groups}
+            if len(linear) > 1 or any(g.tables is not None or g.excluded is not None for g in groups):
+                self._stack = {}
+            else:
+                self._stack = {"linear": linear.pop(), **{
+                    name: np.stack([getattr(g, name) for g in groups]) for name in ("ideal", "reach", "weights")},
+                    "exponent": np.stack([g.exponent[:, None] for g in groups]),
+                    "lo": np.stack([g.lo for g in groups]) - 1e-9, "hi": np.stack([g.hi for g in groups]) + 1e-9}
+        return self._stack or None
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -270,6 +301,7 @@ class NegotiationModel(mesa.Model):
                 self.apply(part)
             return
         self._moved = True  # walk-away values are recomputed
+        self._stack = None  # the groups may change
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]

@@ -222,10 +222,10 @@ class AudienceCosts(Constituency):
 
     def excess(self, packages: np.ndarray) -> np.ndarray:
         """(R,) how far each replication's package (R, K) lies past the set points."""
-        row, out = self.country.row, np.empty(len(packages))
-        for _, prefs, rows in self.model.groups_of(np.ones(len(packages), dtype=bool)):
-            out[rows] = excess_past(prefs, row, {k: p[rows] for k, p in self.points.items()}, packages[rows])
-        return out
+        groups, row = self.model.groups, self.country.row
+        ideal = groups[0].ideal[row] if len(groups) == 1 else \
+            np.stack([g.ideal[row] for g in groups])[self.model.group]  # (R, K): each replication's own
+        return excess_past(ideal, self.points, packages)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered

@@ -101,12 +101,13 @@ class Shock:
         return prefs.replace(**changes) if changes else None
 
 
-def excess_past(prefs: Preferences, row: int, points: dict[int, float | np.ndarray], x: np.ndarray) -> np.ndarray:
+def excess_past(ideal: np.ndarray, points: dict[int, float | np.ndarray], x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (issue index
-    -> normalised point, or one per package (...,)) on the side away from country ``row``'s ideal point: (...,)."""
+    -> normalised point, or one per package (...,)) on the side away from the ideal point ``ideal`` (K,), or one per
+    package (..., K): (...,)."""
     x = np.asarray(x, dtype=float)
     total = np.zeros(x.shape[:-1])
-    for k, point in points.items():  # a point may be one per package (...,)
-        beyond = np.where(point >= prefs.ideal[row, k], x[..., k] - point, point - x[..., k])
+    for k, point in points.items():
+        beyond = np.where(point >= ideal[..., k], x[..., k] - point, point - x[..., k])
         total = total + np.maximum(beyond, 0.0)
     return total
