@@ -59,8 +59,9 @@ class NegotiationModel(mesa.Model):
         rng: Seed of a single run (an integer >= 0, below 2**64; None: a fresh one, kept in ``seeds``).
         record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
-        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences,
-            beliefs, noise, erosion, batched strategy parameters; ``case`` gives the rest); None: ``case``'s own.
+        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences
+            and status quo, beliefs, noise, erosion, batched strategy parameters, constituencies' numbers; ``case``
+            gives the rest); None: ``case``'s own.
         offer_rounds: Rounds whose offers to keep for every replication (``offers``): the light record a batch
             keeps (calibration's facts), where ``record`` keeps every round of a single run.
 
@@ -134,7 +135,8 @@ class NegotiationModel(mesa.Model):
             strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, beliefs[:, row].copy()))
         self._stack: dict | None = None  # ``_stacked``
-        self.constituencies = domestic.build(self, self.countries, case, None if variants is None else variants.domestic)
+        self.constituencies = domestic.build(self, self.countries, case,
+                                             None if variants is None else variants.domestic)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
             agent.anticipates[:] = spec.ratification.anticipate

@@ -385,10 +385,9 @@ def test_domestic_numbers_and_status_quo_per_replication_are_each_rows_single_ru
 def test_every_priors_2017_draw_shares_one_structure_and_runs_in_one_model(monkeypatch):
     """priors-2017 varies domestic politics, weights (Congress' too) and a status quo: all its draws are one
     structure, one model, and each replication is its draw's single run."""
-    from bargaining.calibration.abc import run_sets
+    from bargaining.calibration.abc import Problem, run_sets
     from bargaining.calibration.observations import load_observations
     from bargaining.calibration.priors import load_priors
-    from bargaining.calibration.abc import Problem
     from bargaining.cli.calibrate import bundled_file
 
     scenario = bargaining.load_scenario("nafta-2017")
