@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from .errors import ScenarioError
 from .preferences import Preferences
 from .scenario import Scenario
-from .scenario.schema import CountrySpec, NoiseSpec, ThreatSpec
+from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec
 from .strategies import STRATEGIES, StrategyParams
 
 #: Country keys that only move preferences or beliefs (held per replication by the model).
@@ -174,6 +174,10 @@ class Variants:
                        belief_noise=spec(lambda sp: sp.noise.belief),
                        aspiration_noise=spec(lambda sp: sp.noise.aspiration),
                        erosion=spec(lambda sp: sp.threat.belief_erosion), params={})
+        for code, country in unique[0].spec.countries.items():
+            for kind in DOMESTIC_KEYS:
+                if getattr(country, kind) is not None:
+                    variants.domestic[code, kind] = _stacked(unique, code, kind, index)
         batched: dict[str, dict[str, np.ndarray]] = {code: {} for code in unique[0].countries}
         countries = unique[0].countries
         for path, numbers in sets.numbers.items():
@@ -185,6 +189,8 @@ class Variants:
                 variants.aspiration_noise = values
             elif keys_ == ("noise", "belief"):
                 variants.belief_noise = values
+            elif keys_[2] in DOMESTIC_FIELDS:
+                variants.domestic[keys_[1], keys_[2]][keys_[3]] = values
             elif keys_[2] == "termination_value":
                 variants.termination[:, countries.index(keys_[1])] = values
             elif keys_[2] == "belief":  # a partner of the threatener holds it (``initial_beliefs``: none is 0)
@@ -195,10 +201,6 @@ class Variants:
             else:  # a batched strategy parameter
                 batched[keys_[1]][keys_[3]] = values
         variants.params = {code: _batched(unique, code, index, batched[code]) for code in countries}
-        for code, country in unique[0].spec.countries.items():
-            for kind in DOMESTIC_KEYS:
-                if getattr(country, kind) is not None:
-                    variants.domestic[code, kind] = _stacked(unique, code, kind, index)
         return variants
 
 
@@ -296,6 +298,9 @@ def _batched(scenarios: list[Scenario], code: str, index: np.ndarray, columns: d
 
 #: Top-level tables whose numbers a table of parameter sets varies column-wise (``sets_of``): their schemas.
 TABLE_FIELDS = {"threat": (ThreatSpec, ("belief_erosion",)), "noise": (NoiseSpec, ("aspiration", "belief"))}
+#: Domestic tables' numbers a table of parameter sets varies column-wise (``sets_of``), where the country has the table.
+DOMESTIC_FIELDS = {"congress": ("threshold",), "lobby": ("rate", "floor"), "auto_workers": ("rate",),
+                   "audience_costs": ("cost", "floor"), "election": ("termination_value",)}
 #: The field constraints a column-wise check knows (pydantic's ``Field(ge=..., le=..., gt=..., lt=...)``).
 _BOUNDS = {"ge": np.greater_equal, "le": np.less_equal, "gt": np.greater, "lt": np.less}
 
@@ -324,6 +329,8 @@ def _field(scenario: Scenario, keys: tuple[str, ...]) -> tuple[type[BaseModel], 
             found = CountrySpec, keys[2]
         elif keys[2] == "strategy" and keys[3:] and keys[3] in strategy.batched:
             found = strategy.Params, keys[3]
+        elif len(keys) == 4 and keys[3] in DOMESTIC_FIELDS.get(keys[2], ()):
+            found = DOMESTIC_TABLES[keys[2]], keys[3]
     if found is None:
         return None
     model, name = found
@@ -381,7 +388,12 @@ def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, An
 
 def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
     """Whether a fast column's values are valid in ``base`` exactly when its field's constraints hold: a
-    termination value beside no reservation value (``checks.check_walk_away``) or score sheet."""
+    termination value beside no reservation value (``checks.check_walk_away``) or score sheet; a domestic table's
+    number where the country has the table (else the override makes one), a new government's termination value
+    where it has one (else the structure changes)."""
+    if keys[2:3] and keys[2] in DOMESTIC_FIELDS:
+        table = getattr(base.spec.countries[keys[1]], keys[2])
+        return table is not None and getattr(table, keys[3]) is not None
     if keys[2:] == ("termination_value",):
         country = base.spec.countries[keys[1]]
         return country.reservation_value is None and country.score_sheet is None

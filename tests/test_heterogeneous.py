@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import ScenarioError
 from bargaining.model import NegotiationModel
-from bargaining.parameter_sets import Variants, sets_of, structure
+from bargaining.parameter_sets import DOMESTIC_FIELDS, Variants, sets_of, structure
 from bargaining.scenario import Scenario, bundled
 from bargaining.strategies import STRATEGIES
 
@@ -39,6 +39,9 @@ def paths(scenario) -> list[tuple[str, st.SearchStrategy]]:
             out.append((f"{code}.strategy.beta", st.floats(0.2, 3.0)))
         if scenario.spec.threat.country not in (None, code):
             out.append((f"{code}.belief", st.floats(0.0, 1.0)))
+        for kind, names in DOMESTIC_FIELDS.items():  # a constituency's numbers (some beyond their bounds)
+            if getattr(country, kind) is not None:
+                out += [(f"{code}.{kind}.{name}", st.floats(-0.1, 1.1)) for name in names]
         for issue in scenario.space:
             if issue.kind == "continuous":
                 lo, hi = issue.bounds
@@ -281,7 +284,8 @@ def number_tables(draw):
     name = draw(st.sampled_from(SCENARIOS))
     scenario = BASE[name]
     numeric = [(p, v) for p, v in paths(scenario) if p.endswith(("termination_value", ".belief", ".beta",
-                                                                   "belief_erosion", "noise.aspiration"))]
+                                                                   "belief_erosion", "noise.aspiration",
+                                                                   ".threshold", ".rate", ".floor", ".cost"))]
     other = [(p, v) for p, v in paths(scenario) if (p, v) not in numeric]
     chosen = draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4, unique_by=lambda p: p[0]))
     chosen += draw(st.lists(st.sampled_from(other), max_size=1))
@@ -315,12 +319,22 @@ def test_the_arrays_of_a_table_are_those_of_a_scenario_per_row(case):
         for attribute in ("termination", "beliefs", "belief_noise", "aspiration_noise", "erosion"):
             a, b = getattr(x, attribute), getattr(y, attribute)
             assert a.tobytes() == b.tobytes(), attribute
+        assert x.domestic.keys() == y.domestic.keys()
+        for key in x.domestic:
+            assert x.domestic[key].keys() == y.domestic[key].keys()
+            for name, a in x.domestic[key].items():
+                assert identical(a, y.domestic[key][name]), (key, name)
         for code in x.params:
-            a, b = vars(x.params[code]), vars(y.params[code])
-            assert a.keys() == b.keys()
-            for k in a:
-                assert type(a[k]) is type(b[k]), (code, k)
-                assert a[k].tobytes() == b[k].tobytes() if isinstance(a[k], np.ndarray) else a[k] == b[k], (code, k)
+            assert identical(x.params[code], y.params[code]), code
+
+
+def identical(a, b) -> bool:
+    """Arrays with the same bits, or strategy parameters with the same fields, each of the same type and bits."""
+    if isinstance(a, np.ndarray):
+        return type(b) is np.ndarray and a.tobytes() == b.tobytes()
+    a, b = vars(a), vars(b)
+    return a.keys() == b.keys() and all(type(a[k]) is type(b[k]) and (a[k].tobytes() == b[k].tobytes() if isinstance(
+        a[k], np.ndarray) else a[k] == b[k]) for k in a)
 
 
 # -------------------------------------------------------------- domestic politics and the status quo per replication
