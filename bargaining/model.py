@@ -303,7 +303,6 @@ class NegotiationModel(mesa.Model):
                 self.apply(part)
             return
         self._moved = True  # walk-away values are recomputed
-        self._stack = None  # the groups may change
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
@@ -317,6 +316,7 @@ class NegotiationModel(mesa.Model):
                                    lambda prefs=prefs: shock.applied_to(prefs))
             if new is None:
                 continue
+            self._stack = None  # the groups change: ``_stacked`` again
             moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
             if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
                 self.groups.append(prefs)
