@@ -296,12 +296,8 @@ class NegotiationModel(mesa.Model):
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default);
-        ideal points or red lines given per replication, one part per distinct set of values (``Shock.parts``)."""
-        parts = shock.parts(self.size)
-        if len(parts) > 1 or parts[0] is not shock:
-            for part in parts:
-                self.apply(part)
-            return
+        ideal points or red lines given per replication move each preference group's replications by their own
+        values (``Shock.split``)."""
         self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
@@ -310,29 +306,11 @@ class NegotiationModel(mesa.Model):
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
-        for g, prefs, members in list(self.groups_of(rows)) if shock.moves else ():
-            # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
-            new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
-                                   lambda prefs=prefs: shock.applied_to(prefs))
-            if new is None:
-                continue
-            self._stack = None  # the groups change: ``_stacked`` again
-            moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
-            if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
-                self.groups.append(prefs)
-                self._status_quo.append(self._status_quo[g])
-                self._status_quo_utility.append(self._status_quo_utility[g])
-                g = len(self.groups) - 1
-                self.group[members] = g
-            self.groups[g] = new
-            if moved:
-                status_quo = self._status_quo[g]
-                if status_quo is not None:
-                    self._status_quo_utility[g] = self.case.cached(
-                        ("status quo utility", new.fingerprint, status_quo.tobytes()),
-                        lambda new=new, status_quo=status_quo: new.utility(status_quo))
-                for agent in self.countries:
-                    agent.forget_paths(g)
+        if shock.moves:
+            sizes = np.bincount(self.group, minlength=len(self.groups))
+            for g, prefs, members in list(self.groups_of(rows)):
+                for part, mine in shock.split(members):
+                    self._move(g, prefs, part, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -343,6 +321,31 @@ class NegotiationModel(mesa.Model):
             if shock.rows is not None and not shock.rows.all():
                 raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
+
+    def _move(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
+        """Move preference group ``g`` (``prefs``) by a shock whose ideal points and red lines are numbers, in its
+        replications ``members``; ``apart``: they are only some of the group's, which moves them to a new group."""
+        # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
+        new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
+                               lambda: shock.applied_to(prefs))
+        if new is None:
+            return
+        self._stack = None  # the groups change: ``_stacked`` again
+        moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
+        if apart:
+            self.groups.append(prefs)
+            self._status_quo.append(self._status_quo[g])
+            self._status_quo_utility.append(self._status_quo_utility[g])
+            g = len(self.groups) - 1
+            self.group[members] = g
+        self.groups[g] = new
+        if moved:
+            status_quo = self._status_quo[g]
+            if status_quo is not None:
+                self._status_quo_utility[g] = self.case.cached(
+                    ("status quo utility", new.fingerprint, status_quo.tobytes()), lambda: new.utility(status_quo))
+            for agent in self.countries:
+                agent.forget_paths(g)
 
     # ------------------------------------------------------------------------------------- the table
     def proposer_order(self) -> np.ndarray:

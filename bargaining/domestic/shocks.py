@@ -26,7 +26,7 @@ class Shock:
         belief_shift: Change of the country's belief in the threat, clipped to [0, 1].
         ideal: New ideal points, issue index -> normalised position: a number, or one per replication (R,).
         red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point: a number, or one
-            per replication (R,) (``parts`` splits the shock by its distinct values).
+            per replication (R,) (``split`` splits the shock by its distinct values).
         tighten: Keep the stricter of the old and the new red line instead of replacing it.
         aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season): a
             number, or one per replication (R,).
@@ -50,27 +50,35 @@ class Shock:
         """Whether it moves ideal points or red lines (else it changes no preferences but termination values)."""
         return bool(self.ideal or self.red_lines)
 
-    def parts(self, size: int) -> list[Shock]:
-        """The shock as shocks whose ideal points and red lines are numbers: one per distinct set of values among
-        the replications it happens in (of ``size``), naming them in ``rows``; itself if they are numbers already.
-        Replication r meets exactly the numbers its single run's shock holds."""
+    def split(self, rows: np.ndarray) -> list[tuple[Shock, np.ndarray]]:
+        """The shock in the replications ``rows`` (R,) as shocks whose ideal points and red lines are numbers, each
+        with the replications that meet it: one per distinct set of values among them (bit for bit: -0.0 apart
+        from 0.0); itself with ``rows`` when they are numbers already. Replication r meets exactly the numbers its
+        single run's shock holds."""
         given = [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items()
                  if np.ndim(v)]
         if not given:
-            return [self]
-        rows = np.ones(size, dtype=bool) if self.rows is None else self.rows
+            return [(self, rows)]
         where = np.flatnonzero(rows)
-        values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), (size,))[where] for _, _, v in given], axis=1)
-        distinct, which = np.unique(values.view(np.int64), axis=0, return_inverse=True)  # bits: -0.0 and 0.0 apart
-        which = which.reshape(-1)
+        values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
+                          axis=1)  # (M, P)
+        bits = values.view(np.int64)
+        if (bits == bits[0]).all():
+            return [(self._with(given, values[0].tolist()), rows)]
+        distinct, which = np.unique(bits, axis=0, return_inverse=True)
         out = []
-        for n, bits in enumerate(distinct):
-            numbers = {"ideal": dict(self.ideal), "red_lines": dict(self.red_lines)}
-            for (name, k, _), number in zip(given, bits.view(np.float64).tolist(), strict=True):
-                numbers[name][k] = number
-            mine = rows if len(distinct) == 1 else np.isin(np.arange(size), where[which == n])
-            out.append(replace(self, **numbers, rows=self.rows if len(distinct) == 1 else mine))
+        for n, numbers in enumerate(distinct.view(np.float64).tolist()):
+            mine = np.zeros(len(rows), dtype=bool)
+            mine[where[which.reshape(-1) == n]] = True
+            out.append((self._with(given, numbers), mine))
         return out
+
+    def _with(self, given: list[tuple[str, int, Any]], numbers: list[float]) -> Shock:
+        """The shock with ``numbers`` in place of the arrays ``given`` ((field, issue, array) each)."""
+        fields = {"ideal": dict(self.ideal), "red_lines": dict(self.red_lines)}
+        for (name, k, _), number in zip(given, numbers, strict=True):
+            fields[name][k] = number
+        return replace(self, **fields)
 
     @property
     def key(self) -> tuple:
