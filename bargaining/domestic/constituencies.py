@@ -36,8 +36,9 @@ class Constituency(mesa.Agent):
         pressure: How hard it is pushing this round, in [0, 1] (plotted; 0 = at rest): a number, or one per
             replication (R,).
 
-    ``per_replication`` names every attribute with a leading replication axis (of length R, or 1 where every
-    replication holds the same), ``numbers``' arrays besides: what a batch that drops replications slices.
+    ``per_replication`` names its attributes with a leading replication axis (of length R, or 1 where every
+    replication holds the same; ``pressure`` may also be a number), ``numbers``' arrays besides: what a batch that
+    drops replications slices (those of length R).
     """
 
     kind: ClassVar[str]
@@ -85,15 +86,15 @@ class Congress(Constituency):
 
     def __init__(self, model, country, spec: CongressSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
-        one = lambda a: a[0] if len(a) == 1 else a  # noqa: E731 - the same in every replication: any packages
-        self.ideal, self.weights = one(self.numbers["ideal"]), one(self.numbers["weights"])  # (R, K) or (K,)
-        self.threshold = one(self.numbers["threshold"])  # (R,) or ()
+        self.ideal, self.weights = self.numbers["ideal"], self.numbers["weights"]  # (R, K), or (1, K)
+        self.threshold = self.numbers["threshold"]  # (R,) or (1,)
         self.reach = np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)  # as ``Preferences.reach``
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
         """Its utility of each replication's package (R, K): (R,); of any packages (..., K) where every replication
         holds the same Congress."""
-        return (value(packages, self.ideal, self.reach, 1.0, linear=True) * self.weights).sum(axis=-1)
+        ideal, reach, weights = (a[0] if len(a) == 1 else a for a in (self.ideal, self.reach, self.weights))
+        return (value(packages, ideal, reach, 1.0, linear=True) * weights).sum(axis=-1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
@@ -208,7 +209,7 @@ class AudienceCosts(Constituency):
     Pressure: support lost (1 - support)."""
 
     kind = "audience_costs"
-    per_replication = ("pressure", "support", "hardened", "cost", "floor")  # and each of ``points`` (R,)
+    per_replication = ("pressure", "support", "hardened", "cost", "floor", "set_points")
 
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -217,8 +218,12 @@ class AudienceCosts(Constituency):
         self.hardened = np.zeros(model.size, dtype=bool)
         self.issues = list(scenario.normalised(spec.set_points))
         self.cost, self.floor = self.numbers["cost"], self.numbers["floor"]  # (R,)
-        points = np.broadcast_to(self.numbers["set_points"], (model.size, len(self.issues)))
-        self.points = {k: points[:, d] for d, k in enumerate(self.issues)}  # issue -> (R,)
+        self.set_points = np.broadcast_to(self.numbers["set_points"], (model.size, len(self.issues)))  # (R, P)
+
+    @property
+    def points(self) -> dict[int, np.ndarray]:
+        """Issue index -> (R,) its set point in each replication."""
+        return {k: self.set_points[:, d] for d, k in enumerate(self.issues)}
 
     def excess(self, packages: np.ndarray) -> np.ndarray:
         """(R,) how far each replication's package (R, K) lies past the set points."""
