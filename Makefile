@@ -47,6 +47,7 @@ bench: setup
 	$(PY) benchmarks/sweep.py --experiment experiments/threat_credibility.toml --replications 9524
 	$(PY) benchmarks/heterogeneous.py
 	$(PY) benchmarks/calibration.py  # calibrate and forecast, population 200 (--before DIR: side by side)
+	$(PY) benchmarks/priors_batch.py --draws 1000  # priors-2017 draws in one model (--before DIR: side by side)
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml
 	$(PY) benchmarks/sweep.py --experiment experiments/sensitivity.toml --replications 8 --runs 0 --distances-runs 0 --memory-runs 0  # issue 20's count of runs
 	$(PY) benchmarks/negmas_agents.py --seeds 10  # with the extra bargaining[negmas] only (says so and skips otherwise)

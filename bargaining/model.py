@@ -34,7 +34,7 @@ from .domestic import Shock
 from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
-from .preferences import Preferences, walk_away_values
+from .preferences import Preferences, value, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
 from .scenario import Scenario
@@ -43,6 +43,9 @@ from .strategies import STRATEGIES
 #: Outcome codes of ``NegotiationModel.outcomes`` (-1: talks go on).
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 LIVE = -1
+#: From this many preference groups on, utilities and red lines are computed for every replication at once from the
+#: groups' arrays stacked (``NegotiationModel._stacked``), not one group at a time (the same numbers).
+STACK_GROUPS = 4
 
 
 class NegotiationModel(mesa.Model):
@@ -56,8 +59,9 @@ class NegotiationModel(mesa.Model):
         rng: Seed of a single run (an integer >= 0, below 2**64; None: a fresh one, kept in ``seeds``).
         record: Keep per-round records in ``self.records`` (a single run only; off for sweeps).
         seeds: Seeds of a batch of replications (instead of ``rng``), one per replication.
-        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences,
-            beliefs, noise, erosion, batched strategy parameters; ``case`` gives the rest); None: ``case``'s own.
+        variants: Per-replication parameters of a heterogeneous batch (``parameter_sets.Variants``: preferences
+            and status quo, beliefs, noise, erosion, batched strategy parameters, constituencies' numbers; ``case``
+            gives the rest); None: ``case``'s own.
         offer_rounds: Rounds whose offers to keep for every replication (``offers``): the light record a batch
             keeps (calibration's facts), where ``record`` keeps every round of a single run.
 
@@ -96,17 +100,18 @@ class NegotiationModel(mesa.Model):
         spec = case.spec
         self.size = size
         self.space = case.space
-        self.status_quo = self.space.status_quo  # None when the scenario has none (then never used)
         self.threatener = case.threatener
         self.rule = case.rule
         self.variants = variants
         if variants is None:
             self.groups: list[Preferences] = [case.preferences]
             self.group = np.zeros(size, dtype=int)
+            self._status_quo: list[np.ndarray | None] = [self.space.status_quo]  # None: the scenario has none
             self._status_quo_utility = [case.status_quo_utility]
             self._termination = np.tile(case.preferences.termination, (size, 1))
         else:
             self.groups, self.group = list(variants.groups), variants.group.copy()
+            self._status_quo = list(variants.status_quo)
             self._status_quo_utility = list(variants.status_quo_utility)
             self._termination = variants.termination.copy()
         self.clock = Clock(spec.protocol.deadline_round, spec.protocol.horizon_round, spec.threat.notice_rounds,
@@ -129,7 +134,9 @@ class NegotiationModel(mesa.Model):
             params = case.strategy_params(code) if variants is None else variants.params[code]
             strategy = STRATEGIES[spec.countries[code].strategy.name](params)
             self.countries.append(CountryAgent(self, code, row, strategy, beliefs[:, row].copy()))
-        self.constituencies = domestic.build(self, self.countries, case)
+        self._stack: dict | None = None  # ``_stacked``
+        self.constituencies = domestic.build(self, self.countries, case,
+                                             None if variants is None else variants.domestic)
         for agent in self.countries:
             agent.constituencies = [c for c in self.constituencies if c.country is agent]
             agent.anticipates[:] = spec.ratification.anticipate
@@ -184,6 +191,11 @@ class NegotiationModel(mesa.Model):
         return prefs
 
     @property
+    def status_quo(self) -> np.ndarray | None:
+        """(K,) the status quo of ``preferences``' group (normalised; None without one)."""
+        return self._status_quo[int(self.group[0])]
+
+    @property
     def status_quo_utility(self) -> np.ndarray:
         """(N,) utilities of the status quo under ``preferences``."""
         return self._status_quo_utility[int(self.group[0])]
@@ -221,11 +233,38 @@ class NegotiationModel(mesa.Model):
 
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
-        return self.per_group(Preferences.utility, packages)
+        stacked = self._stacked()
+        if stacked is None:
+            return self.per_group(Preferences.utility, packages)
+        g = self.group  # ``Preferences.utility`` of each replication's group, the same operations elementwise
+        v = value(packages[:, None, :], stacked["ideal"][g], stacked["reach"][g], stacked["exponent"][g],
+                  stacked["linear"])
+        return (v * stacked["weights"][g]).sum(axis=-1)
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
-        return self.per_group(Preferences.within_red_lines, packages)
+        stacked = self._stacked()
+        if stacked is None:
+            return self.per_group(Preferences.within_red_lines, packages)
+        each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
+        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)  # widened by 1e-9, as there
+
+    def _stacked(self) -> dict | None:
+        """The preference groups' arrays stacked (G, N, ...), made again after ``apply`` changes the groups; None
+        for fewer than ``STACK_GROUPS`` groups, value tables, excluded options, or linear and other shapes mixed."""
+        if len(self.groups) < STACK_GROUPS:
+            return None
+        if self._stack is None:
+            groups = self.groups
+            linear = {g.linear for g in groups}
+            if len(linear) > 1 or any(g.tables is not None or g.excluded is not None for g in groups):
+                self._stack = {}
+            else:
+                self._stack = {"linear": linear.pop(), **{
+                    name: np.stack([getattr(g, name) for g in groups]) for name in ("ideal", "reach", "weights")},
+                    "exponent": np.stack([g.exponent[:, None] for g in groups]),
+                    "lo": np.stack([g.lo for g in groups]) - 1e-9, "hi": np.stack([g.hi for g in groups]) + 1e-9}
+        return self._stack or None
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -256,7 +295,9 @@ class NegotiationModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
-        """Apply a shock from domestic politics to its country, in the replications it names (all by default)."""
+        """Apply a shock from domestic politics to its country, in the replications it names (all by default);
+        ideal points or red lines given per replication move each preference group's replications by their own
+        values (``Shock.split``)."""
         self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
@@ -265,25 +306,11 @@ class NegotiationModel(mesa.Model):
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
-        for g, prefs, members in list(self.groups_of(rows)) if shock.moves else ():
-            # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
-            new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
-                                   lambda prefs=prefs: shock.applied_to(prefs))
-            if new is None:
-                continue
-            moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
-            if shock.rows is not None and members.sum() < (self.group == g).sum():  # some of the group move apart
-                self.groups.append(prefs)
-                self._status_quo_utility.append(self._status_quo_utility[g])
-                g = len(self.groups) - 1
-                self.group[members] = g
-            self.groups[g] = new
-            if moved:
-                if self.status_quo is not None:
-                    self._status_quo_utility[g] = self.case.cached(("status quo utility", new.fingerprint),
-                                                                   lambda new=new: new.utility(self.status_quo))
-                for agent in self.countries:
-                    agent.forget_paths(g)
+        if shock.moves:
+            sizes = np.bincount(self.group, minlength=len(self.groups))
+            for g, prefs, members in list(self.groups_of(rows)):
+                for part, mine in shock.split(members):
+                    self._move(g, prefs, part, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -294,6 +321,31 @@ class NegotiationModel(mesa.Model):
             if shock.rows is not None and not shock.rows.all():
                 raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
+
+    def _move(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
+        """Move preference group ``g`` (``prefs``) by a shock whose ideal points and red lines are numbers, in its
+        replications ``members``; ``apart``: they are only some of the group's, which moves them to a new group."""
+        # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
+        new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
+                               lambda: shock.applied_to(prefs))
+        if new is None:
+            return
+        self._stack = None  # the groups change: ``_stacked`` again
+        moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
+        if apart:
+            self.groups.append(prefs)
+            self._status_quo.append(self._status_quo[g])
+            self._status_quo_utility.append(self._status_quo_utility[g])
+            g = len(self.groups) - 1
+            self.group[members] = g
+        self.groups[g] = new
+        if moved:
+            status_quo = self._status_quo[g]
+            if status_quo is not None:
+                self._status_quo_utility[g] = self.case.cached(
+                    ("status quo utility", new.fingerprint, status_quo.tobytes()), lambda: new.utility(status_quo))
+            for agent in self.countries:
+                agent.forget_paths(g)
 
     # ------------------------------------------------------------------------------------- the table
     def proposer_order(self) -> np.ndarray:

@@ -11,12 +11,20 @@ Per replication, as arrays (replication r computes exactly the numbers its own s
   preference groups (``NegotiationModel.groups``), one per distinct version;
 * the partners' beliefs in the threat (``countries.X.belief``), ``threat.belief_erosion``, ``noise.aspiration``
   and ``noise.belief``;
-* the strategy parameters a strategy declares batched (``Strategy.batched``, e.g. ``beta``), as (R,) arrays.
+* the strategy parameters a strategy declares batched (``Strategy.batched``, e.g. ``beta``), as (R,) arrays;
+* domestic politics' numbers (``DOMESTIC_KEYS``: Congress' threshold, ideal points and weights, the lobby's rate and
+  floor, the auto workers' rate and demands, audience costs' cost, floor and set points, the new government's
+  termination value and batched strategy parameters; ``domestic_numbers``), as (R, ...) arrays;
+* each issue's status quo (with the preferences: a preference group holds one status quo).
+
+Which issues a table names (demands, set points), integers, levels and rules (start rounds, the election's round,
+strategy names) stay structure.
 
 A table of parameter sets (``sets_of``: path -> one value per row) is validated without a scenario per row: the
 columns the model holds per replication as numbers (termination values, beliefs, erosion, noise, batched strategy
-parameters) are checked column-wise against their fields' constraints in the schema and kept as arrays; the other
-columns are applied to the scenario once per distinct combination of their values (``Sets.bases``).
+parameters, the constituencies' numbers of ``DOMESTIC_FIELDS``) are checked column-wise against their fields'
+constraints in the schema and kept as arrays; the other columns are applied to the scenario once per distinct
+combination of their values (``Sets.bases``).
 """
 
 from __future__ import annotations
@@ -33,13 +41,19 @@ from pydantic import BaseModel
 from .errors import ScenarioError
 from .preferences import Preferences
 from .scenario import Scenario
-from .scenario.schema import CountrySpec, NoiseSpec, ThreatSpec
+from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec
 from .strategies import STRATEGIES, StrategyParams
 
 #: Country keys that only move preferences or beliefs (held per replication by the model).
 COUNTRY_KEYS = ("ideal", "weights", "red_lines", "values", "shape", "termination_value", "belief")
 #: Top-level (table, key) pairs held per replication.
 TABLE_KEYS = (("threat", "belief_erosion"), ("noise", "aspiration"), ("noise", "belief"))
+#: Domestic table -> its keys held per replication (``domestic_numbers``); for a table of issue values named here
+#: (``DOMESTIC_ISSUES``) only which issues it names is structure.
+DOMESTIC_KEYS = {"congress": ("ideal", "weights", "threshold"), "lobby": ("rate", "floor"),
+                 "auto_workers": ("rate", "demands"), "audience_costs": ("cost", "floor", "set_points"),
+                 "election": ("termination_value",)}
+DOMESTIC_ISSUES = {"auto_workers": "demands", "audience_costs": "set_points"}
 
 
 def structure(scenario: Scenario) -> str:
@@ -52,17 +66,47 @@ def structure(scenario: Scenario) -> str:
     return known
 
 
+def _unbatched(strategy: Any) -> Any:
+    """A strategy table without the parameters its strategy batches."""
+    if not isinstance(strategy, dict):
+        return strategy
+    found = STRATEGIES.get(strategy.get("name", "time_dependent"))
+    batched = found.batched if found else frozenset()
+    return {k: v for k, v in strategy.items() if k not in batched}
+
+
+def _domestic_structure(kind: str, table: Any) -> Any:
+    """A domestic table without its per-replication numbers: the issues a table of values names (in order), whether
+    a new government has a termination value."""
+    if not isinstance(table, dict) or kind not in DOMESTIC_KEYS:
+        return table
+    kept = {k: v for k, v in table.items() if k not in DOMESTIC_KEYS[kind]}
+    issues = DOMESTIC_ISSUES.get(kind)
+    if issues in table:
+        kept[issues] = list(table[issues]) if isinstance(table[issues], dict) else table[issues]
+    if kind == "election":
+        kept["termination_value"] = table.get("termination_value") is not None
+        if "strategy" in kept:
+            kept["strategy"] = _unbatched(kept["strategy"])
+    return kept
+
+
 def _structure(scenario: Scenario) -> str:
     raw = dict(scenario.raw)
     countries = {}
     for code, country in raw.get("countries", {}).items():
         kept = {key: value for key, value in country.items() if key not in COUNTRY_KEYS}
-        if isinstance(kept.get("strategy"), dict):
-            strategy = STRATEGIES.get(kept["strategy"].get("name", "time_dependent"))
-            batched = strategy.batched if strategy else frozenset()
-            kept["strategy"] = {k: v for k, v in kept["strategy"].items() if k not in batched}
+        if "strategy" in kept:
+            kept["strategy"] = _unbatched(kept["strategy"])
+        for kind in DOMESTIC_KEYS:
+            if kind in kept:
+                kept[kind] = _domestic_structure(kind, kept[kind])
         countries[code] = kept
     raw["countries"] = countries
+    if isinstance(raw.get("issues"), dict):  # a status quo is held per replication; whether there is one is not
+        raw["issues"] = {name: {**issue, "status_quo": issue["status_quo"] is not None}
+                         if isinstance(issue, dict) and "status_quo" in issue else issue
+                         for name, issue in raw["issues"].items()}
     for table, key in TABLE_KEYS:
         if isinstance(raw.get(table), dict):
             raw[table] = {k: v for k, v in raw[table].items() if k != key}
@@ -76,18 +120,23 @@ class Variants:
     """Per-replication parameters of a batch of R replications that share one structure.
 
     Attributes:
-        groups: The distinct preferences (by ``Preferences.fingerprint``: their termination values are the first
-            replication's), and ``group`` (R,) which one each replication holds.
+        groups: The distinct preferences with their status quo (by ``Preferences.fingerprint`` and the status quo:
+            their termination values are the first replication's), and ``group`` (R,) which one each replication
+            holds.
+        status_quo: (K,) each group's status quo (normalised; None without one).
         termination: (R, N) every country's termination value.
         status_quo_utility: (N,) utility of the status quo under each group's preferences (NaN without one).
         beliefs: (R, N) every country's belief in the threat at the start, before noise (NaN: the threatener).
         belief_noise, aspiration_noise, erosion: (R,) ``noise.belief``, ``noise.aspiration``,
             ``threat.belief_erosion``.
         params: Per country, its strategy parameters: one set, batched fields as (R,) arrays where they differ.
+        domestic: (country, kind) -> its constituency's ``domestic_numbers``, as (R, ...) arrays (a new government's
+            ``strategy`` parameters as ``params``).
     """
 
     groups: list[Preferences]
     group: np.ndarray
+    status_quo: list[np.ndarray | None]
     status_quo_utility: list[np.ndarray]
     termination: np.ndarray
     beliefs: np.ndarray
@@ -95,6 +144,7 @@ class Variants:
     aspiration_noise: np.ndarray
     erosion: np.ndarray
     params: dict[str, StrategyParams]
+    domestic: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, sets: Sets, which: np.ndarray) -> Variants:
@@ -103,27 +153,32 @@ class Variants:
         used, index = np.unique(sets.base[which], return_inverse=True)
         index = index.reshape(-1)
         unique = [sets.bases[b] for b in used.tolist()]
-        space = unique[0].space
-        groups, group_of, keys = [], [], {}
+        space, issues = unique[0].space, unique[0].raw.get("issues")
+        groups, group_of, keys, status_quo, status_quo_utility = [], [], {}, [], []
         for s in unique:
-            s.__dict__.setdefault("space", space)  # one structure, one issue space: built once
+            if s.raw.get("issues") == issues:  # one structure, one issue space (but for the status quo): built once
+                s.__dict__.setdefault("space", space)
             prefs = _preferences(s, unique[0])
-            key = prefs.fingerprint  # termination values are the model's, per replication
+            sq = s.space.status_quo
+            key = prefs.fingerprint, None if sq is None else sq.tobytes()  # termination values: the model's
             if key not in keys:
                 keys[key] = len(groups)
                 groups.append(prefs)
+                status_quo.append(sq)
+                status_quo_utility.append(s.status_quo_utility)
             group_of.append(keys[key])
-        status_quo = [None] * len(groups)
-        for s, g in zip(unique, group_of, strict=True):
-            if status_quo[g] is None:
-                status_quo[g] = s.status_quo_utility
         spec = lambda f: np.array([f(s.spec) for s in unique], dtype=float)[index]  # noqa: E731
-        variants = cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo_utility=status_quo,
+        variants = cls(groups=groups, group=np.array(group_of, dtype=int)[index], status_quo=status_quo,
+                       status_quo_utility=status_quo_utility,
                        termination=np.stack([s.preferences.termination for s in unique])[index],
                        beliefs=np.stack([s.initial_beliefs for s in unique])[index],
                        belief_noise=spec(lambda sp: sp.noise.belief),
                        aspiration_noise=spec(lambda sp: sp.noise.aspiration),
                        erosion=spec(lambda sp: sp.threat.belief_erosion), params={})
+        for code, country in unique[0].spec.countries.items():
+            for kind in DOMESTIC_KEYS:
+                if getattr(country, kind) is not None:
+                    variants.domestic[code, kind] = _stacked(unique, code, kind, index)
         batched: dict[str, dict[str, np.ndarray]] = {code: {} for code in unique[0].countries}
         countries = unique[0].countries
         for path, numbers in sets.numbers.items():
@@ -135,6 +190,8 @@ class Variants:
                 variants.aspiration_noise = values
             elif keys_ == ("noise", "belief"):
                 variants.belief_noise = values
+            elif keys_[2] in DOMESTIC_FIELDS:
+                variants.domestic[keys_[1], keys_[2]][keys_[3]] = values
             elif keys_[2] == "termination_value":
                 variants.termination[:, countries.index(keys_[1])] = values
             elif keys_[2] == "belief":  # a partner of the threatener holds it (``initial_beliefs``: none is 0)
@@ -146,6 +203,57 @@ class Variants:
                 batched[keys_[1]][keys_[3]] = values
         variants.params = {code: _batched(unique, code, index, batched[code]) for code in countries}
         return variants
+
+
+def domestic_numbers(scenario: Scenario, code: str, kind: str) -> dict[str, Any]:
+    """The numbers a country's constituency of ``kind`` holds per replication, from one scenario (the
+    constituency's docstring says what each does):
+
+    * ``congress``: ``ideal`` (K,) normalised (issues its table leaves out: the status quo), ``weights`` (K,),
+      ``threshold``;
+    * ``lobby``: ``rate``, ``floor``;
+    * ``auto_workers``: ``rate``, ``demands`` (D,) normalised, in the table's order, ``origin`` (D,) the status quo
+      there;
+    * ``audience_costs``: ``cost``, ``floor``, ``set_points`` (P,) normalised, in the table's order;
+    * ``election``: ``termination_value`` (if given) and ``strategy``, the new government's validated parameters
+      (if it names any).
+    """
+    spec, space = getattr(scenario.spec.countries[code], kind), scenario.space
+    if kind == "congress":
+        ideal = {i.name: spec.ideal.get(i.name, i.status_quo) for i in space}
+        return {"ideal": space.normalise(ideal), "weights": np.array([spec.weights.get(i.name, 0.0) for i in space]),
+                "threshold": spec.threshold}
+    if kind == "lobby":
+        return {"rate": spec.rate, "floor": spec.floor}
+    if kind == "auto_workers":
+        target = scenario.normalised(spec.demands)
+        status_quo = space.status_quo
+        return {"rate": spec.rate, "demands": np.array(list(target.values())),
+                "origin": np.array([float(status_quo[k]) for k in target])}
+    if kind == "audience_costs":
+        return {"cost": spec.cost, "floor": spec.floor,
+                "set_points": np.array(list(scenario.normalised(spec.set_points).values()))}
+    out: dict[str, Any] = {} if spec.termination_value is None else {"termination_value": spec.termination_value}
+    if spec.strategy:
+        params = dict(spec.strategy)
+        out["strategy"] = STRATEGIES[params.pop("name", "time_dependent")].Params(**params)
+    return out
+
+
+def _stacked(scenarios: list[Scenario], code: str, kind: str, index: np.ndarray) -> dict[str, Any]:
+    """``domestic_numbers`` of each replication (``scenarios[index]``) as (R, ...) arrays; a new government's
+    strategy parameters as one set, its batched ones (R,) arrays where they differ (``_batched``)."""
+    each = [domestic_numbers(s, code, kind) for s in scenarios]
+    out = {name: np.array([e[name] for e in each], dtype=float)[index] for name in each[0] if name != "strategy"}
+    if "strategy" in each[0]:
+        first, values, changed = each[0]["strategy"], each[0]["strategy"].model_dump(), False
+        name = scenarios[0].spec.countries[code].election.strategy.get("name", "time_dependent")
+        for param in STRATEGIES[name].batched:
+            column = np.array([getattr(e["strategy"], param) for e in each], dtype=float)[index]
+            if (column != column[0]).any():
+                values[param], changed = column, True
+        out["strategy"] = type(first).model_construct(**values) if changed else first
+    return out
 
 
 #: Country fields the preference arrays are built from, besides the termination values.
@@ -177,7 +285,8 @@ def _batched(scenarios: list[Scenario], code: str, index: np.ndarray, columns: d
         if name in columns:
             column = columns[name]
         else:
-            column = np.asarray([s.spec.countries[code].strategy.params.get(name, values[name]) for s in scenarios],
+            default = strategy.Params.model_fields[name].default  # a set that leaves it out holds the default
+            column = np.asarray([s.spec.countries[code].strategy.params.get(name, default) for s in scenarios],
                                 dtype=float)[index]
         if (column != column[0]).any():
             values[name], changed = column, True
@@ -190,6 +299,9 @@ def _batched(scenarios: list[Scenario], code: str, index: np.ndarray, columns: d
 
 #: Top-level tables whose numbers a table of parameter sets varies column-wise (``sets_of``): their schemas.
 TABLE_FIELDS = {"threat": (ThreatSpec, ("belief_erosion",)), "noise": (NoiseSpec, ("aspiration", "belief"))}
+#: Domestic tables' numbers a table of parameter sets varies column-wise (``sets_of``), where the country has the table.
+DOMESTIC_FIELDS = {"congress": ("threshold",), "lobby": ("rate", "floor"), "auto_workers": ("rate",),
+                   "audience_costs": ("cost", "floor"), "election": ("termination_value",)}
 #: The field constraints a column-wise check knows (pydantic's ``Field(ge=..., le=..., gt=..., lt=...)``).
 _BOUNDS = {"ge": np.greater_equal, "le": np.less_equal, "gt": np.greater, "lt": np.less}
 
@@ -218,6 +330,8 @@ def _field(scenario: Scenario, keys: tuple[str, ...]) -> tuple[type[BaseModel], 
             found = CountrySpec, keys[2]
         elif keys[2] == "strategy" and keys[3:] and keys[3] in strategy.batched:
             found = strategy.Params, keys[3]
+        elif len(keys) == 4 and keys[3] in DOMESTIC_FIELDS.get(keys[2], ()):
+            found = DOMESTIC_TABLES[keys[2]], keys[3]
     if found is None:
         return None
     model, name = found
@@ -275,7 +389,12 @@ def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, An
 
 def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
     """Whether a fast column's values are valid in ``base`` exactly when its field's constraints hold: a
-    termination value beside no reservation value (``checks.check_walk_away``) or score sheet."""
+    termination value beside no reservation value (``checks.check_walk_away``) or score sheet; a domestic table's
+    number where the country has the table (else the override makes one), a new government's termination value
+    where it has one (else the structure changes)."""
+    if keys[2:3] and keys[2] in DOMESTIC_FIELDS:
+        table = getattr(base.spec.countries[keys[1]], keys[2])
+        return table is not None and getattr(table, keys[3]) is not None
     if keys[2:] == ("termination_value",):
         country = base.spec.countries[keys[1]]
         return country.reservation_value is None and country.score_sheet is None

@@ -250,7 +250,8 @@ def run_batch(
     With ``parameters`` every replication holds its own parameter set (a heterogeneous batch): replication r
     gives exactly what ``run(scenario, overrides=[*overrides, *(f"{path}={values[r]}" for path, values in
     parameters.items())], seed=seeds[r])`` gives. Replications that share a structure (``parameter_sets``:
-    all but preferences, beliefs, noise, erosion and batched strategy parameters) run as one model, the others
+    all but preferences, beliefs, noise, erosion, batched strategy parameters, the constituencies' numbers and the
+    issues' status quo) run as one model, the others
     as one model per structure; concession paths are shared by preferences across replications and calls.
 
     Args:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import ScenarioError
 from bargaining.model import NegotiationModel
-from bargaining.parameter_sets import Variants, sets_of, structure
+from bargaining.parameter_sets import DOMESTIC_FIELDS, Variants, sets_of, structure
 from bargaining.scenario import Scenario, bundled
 from bargaining.strategies import STRATEGIES
 
@@ -39,6 +39,9 @@ def paths(scenario) -> list[tuple[str, st.SearchStrategy]]:
             out.append((f"{code}.strategy.beta", st.floats(0.2, 3.0)))
         if scenario.spec.threat.country not in (None, code):
             out.append((f"{code}.belief", st.floats(0.0, 1.0)))
+        for kind, names in DOMESTIC_FIELDS.items():  # a constituency's numbers (some beyond their bounds)
+            if getattr(country, kind) is not None:
+                out += [(f"{code}.{kind}.{name}", st.floats(-0.1, 1.1)) for name in names]
         for issue in scenario.space:
             if issue.kind == "continuous":
                 lo, hi = issue.bounds
@@ -69,6 +72,13 @@ def tables(draw):
     return name, table, seeds
 
 
+def text(value) -> str:
+    """A value as ``--set`` writes it (a table: TOML's inline table)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {v!r}" for k, v in value.items()) + "}"
+    return f"{value}"
+
+
 def check_rows(scenario, table: dict, seeds: list[int]) -> None:
     """Each replication of the batch against a single run of its row; or, if the batch refuses the table, the
     row it names refuses alone too."""
@@ -77,10 +87,10 @@ def check_rows(scenario, table: dict, seeds: list[int]) -> None:
     except ScenarioError as exc:
         row = int(str(exc).split("parameters row ")[1].split(":")[0])
         with pytest.raises(ScenarioError):
-            bargaining.run(scenario, overrides=[f"{p}={v[row]}" for p, v in table.items()], seed=seeds[row])
+            bargaining.run(scenario, overrides=[f"{p}={text(v[row])}" for p, v in table.items()], seed=seeds[row])
         return
     for r, seed in enumerate(seeds):
-        alone = bargaining.run(scenario, overrides=[f"{p}={v[r]}" for p, v in table.items()], seed=seed,
+        alone = bargaining.run(scenario, overrides=[f"{p}={text(v[r])}" for p, v in table.items()], seed=seed,
                                record=False)
         got = batch.result(r)
         assert got.to_dict() == alone.to_dict(), (r, table)
@@ -272,6 +282,7 @@ def test_the_first_bad_row_is_named_whichever_column_holds_it():
     {"US.termination_value": [0.2, 0.5, 0.8], "countries.US.termination_value": [0.9, 0.1, 0.4]},
     {"noise.aspiration": [0.0, 0.05, 0.1], "noise": ["{aspiration = 0.02}", "{belief = 0.1}", "{}"]},
     {"CA.belief": [0.1, 0.9, 0.5], "threat.country": ["US", "CA", "MX"]},
+    {"US.strategy": ["{name = 'time_dependent', beta = 0.5}", "{name = 'time_dependent'}", "{beta = 2.0}"]},
 ])
 def test_columns_that_other_columns_override_along_are_the_rows_own(table):
     """A number whose table, strategy or key another column also sets, or that means something else in some rows
@@ -294,7 +305,8 @@ def number_tables(draw):
     name = draw(st.sampled_from(SCENARIOS))
     scenario = BASE[name]
     numeric = [(p, v) for p, v in paths(scenario) if p.endswith(("termination_value", ".belief", ".beta",
-                                                                   "belief_erosion", "noise.aspiration"))]
+                                                                   "belief_erosion", "noise.aspiration",
+                                                                   ".threshold", ".rate", ".floor", ".cost"))]
     other = [(p, v) for p, v in paths(scenario) if (p, v) not in numeric]
     chosen = draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4, unique_by=lambda p: p[0]))
     chosen += draw(st.lists(st.sampled_from(other), max_size=1))
@@ -328,9 +340,108 @@ def test_the_arrays_of_a_table_are_those_of_a_scenario_per_row(case):
         for attribute in ("termination", "beliefs", "belief_noise", "aspiration_noise", "erosion"):
             a, b = getattr(x, attribute), getattr(y, attribute)
             assert a.tobytes() == b.tobytes(), attribute
+        assert x.domestic.keys() == y.domestic.keys()
+        for key in x.domestic:
+            assert x.domestic[key].keys() == y.domestic[key].keys()
+            for name, a in x.domestic[key].items():
+                assert identical(a, y.domestic[key][name]), (key, name)
         for code in x.params:
-            a, b = vars(x.params[code]), vars(y.params[code])
-            assert a.keys() == b.keys()
-            for k in a:
-                assert type(a[k]) is type(b[k]), (code, k)
-                assert a[k].tobytes() == b[k].tobytes() if isinstance(a[k], np.ndarray) else a[k] == b[k], (code, k)
+            assert identical(x.params[code], y.params[code]), code
+
+
+def identical(a, b) -> bool:
+    """Arrays with the same bits, or strategy parameters with the same fields, each of the same type and bits."""
+    if isinstance(a, np.ndarray):
+        return type(b) is np.ndarray and a.tobytes() == b.tobytes()
+    a, b = vars(a), vars(b)
+    return a.keys() == b.keys() and all(type(a[k]) is type(b[k]) and (a[k].tobytes() == b[k].tobytes() if isinstance(
+        a[k], np.ndarray) else a[k] == b[k]) for k in a)
+
+
+# -------------------------------------------------------------- domestic politics and the status quo per replication
+
+NAFTA = bargaining.load_scenario("nafta-2017", {"noise.aspiration": 0.05})
+ISSUES = [i.name for i in NAFTA.space]
+
+
+def unit(draw_weights):
+    """A weight table summing to 1 over nafta-2017's issues (some issues left out: weight 0)."""
+    return draw_weights.map(lambda w: {i: v / sum(w) for i, v in zip(ISSUES, w, strict=True) if v > 0})
+
+
+#: Every number of nafta-2017's constituencies (it has every kind) and its issues' status quo, with values (mostly
+#: valid, some not), and a few paths that split preference groups beside them.
+DOMESTIC_PATHS = [
+    ("US.congress.threshold", st.floats(0.0, 1.0)),
+    ("US.congress.ideal.auto_rvc", st.floats(50.0, 85.0).map(lambda v: round(v, 2))),
+    ("US.congress.ideal.de_minimis", st.floats(0.0, 800.0)),
+    ("US.congress.ideal.sunset", st.sampled_from(NAFTA.space.issues[2].levels)),
+    ("US.congress.weights", unit(st.lists(st.sampled_from([0.0, 0.05, 0.1, 0.2, 0.3]), min_size=8, max_size=8)
+                                 .filter(lambda w: sum(w) > 0))),
+    ("US.lobby.rate", st.floats(0.0, 0.05)),
+    ("US.lobby.floor", st.floats(0.0, 0.3)),
+    ("US.auto_workers.rate", st.floats(0.0, 0.3)),  # 0: refused, as alone
+    ("US.auto_workers.demands.auto_rvc", st.floats(50.0, 85.0).map(lambda v: round(v, 1))),
+    ("CA.audience_costs.cost", st.floats(0.05, 1.0)),
+    ("CA.audience_costs.floor", st.floats(0.0, 1.0)),
+    ("CA.audience_costs.set_points.auto_rvc", st.floats(62.5, 85.0).map(lambda v: round(v, 1))),
+    ("MX.audience_costs.cost", st.floats(0.05, 1.0)),
+    ("MX.audience_costs.floor", st.floats(0.0, 1.0)),
+    ("MX.audience_costs.set_points.auto_rvc", st.sampled_from([62.5, 70.0, 80.0, 85.0])),
+    ("MX.audience_costs.set_points.procurement", st.sampled_from(NAFTA.space.issues[4].levels)),
+    ("MX.election.strategy.beta", st.floats(0.2, 3.0)),
+    ("MX.election.termination_value", st.floats(0.0, 1.0)),
+    ("issues.de_minimis.status_quo", st.floats(0.0, 800.0)),
+    ("issues.auto_rvc.status_quo", st.sampled_from([50.0, 62.5, 70.0])),
+    ("issues.sunset.status_quo", st.sampled_from(NAFTA.space.issues[2].levels)),
+    ("US.termination_value", st.floats(0.0, 0.5)),
+    ("CA.red_lines.auto_rvc", st.sampled_from([62.5, 70.0, 75.0])),
+]
+
+
+@st.composite
+def domestic_tables(draw):
+    chosen = draw(st.lists(st.sampled_from(DOMESTIC_PATHS), min_size=1, max_size=5, unique_by=lambda p: p[0]))
+    size = draw(st.integers(1, 6))
+    table = {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in chosen}
+    seeds = draw(st.lists(st.integers(0, 2**64 - 1), min_size=size, max_size=size))
+    return table, seeds
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(domestic_tables())
+def test_domestic_numbers_and_status_quo_per_replication_are_each_rows_single_run(case):
+    """Congress, the lobby, the auto workers, audience costs, the new government and the status quo, each replication
+    its own: every replication of the one model is its row's single run."""
+    table, seeds = case
+    check_rows(NAFTA, table, seeds)
+
+
+def test_every_priors_2017_draw_shares_one_structure_and_runs_in_one_model(monkeypatch):
+    """priors-2017 varies domestic politics, weights (Congress' too) and a status quo: all its draws are one
+    structure, one model, and each replication is its draw's single run."""
+    from bargaining.calibration.abc import Problem, run_sets
+    from bargaining.calibration.observations import load_observations
+    from bargaining.calibration.priors import load_priors
+    from bargaining.cli.calibrate import bundled_file
+
+    scenario = bargaining.load_scenario("nafta-2017")
+    problem = Problem(scenario, load_observations(bundled_file("observations-2017"), scenario),
+                      load_priors(bundled_file("priors-2017"), scenario))
+    priors, rng = problem.priors, np.random.default_rng(11)
+    draws = [priors.overrides(dict(zip(priors.names, rng.standard_normal(len(priors.names)).tolist(), strict=True)))
+             for _ in range(24)]
+    table = [priors.as_override(d) for d in draws]
+    columns = {path: [row[path] for row in table] for path in table[0]}
+    assert {"countries.US.congress.threshold", "countries.MX.election.strategy.beta",
+            "issues.de_minimis.status_quo", "countries.US.congress.weights"} <= set(columns)
+    sets, case, failed = sets_of(scenario, columns, len(draws), errors=True)
+    assert not failed and len({structure(sets.base_of(c)) for c in range(len(sets))}) == 1
+    models = []
+    init = NegotiationModel.__init__
+    monkeypatch.setattr(NegotiationModel, "__init__", lambda self, *a, **k: models.append(1) or init(self, *a, **k))
+    ok, batch = run_sets(problem, draws, list(range(len(draws))))
+    assert len(models) == 1 and len(ok) == len(draws)
+    for r in range(0, len(draws), 3):
+        alone = bargaining.run(scenario.with_overrides(table[r]), seed=r, record=False)
+        assert batch.result(r).to_dict() == alone.to_dict(), r

@@ -34,14 +34,16 @@ from .constituencies import (
 from .shocks import Shock
 
 
-def build(home: Home, countries: list[Negotiator], scenario: Scenario) -> list[Constituency]:
-    """Create the constituency agents the scenario configures, in acting order."""
+def build(home: Home, countries: list[Negotiator], scenario: Scenario,
+          numbers: dict[tuple[str, str], dict] | None = None) -> list[Constituency]:
+    """Create the constituency agents the scenario configures, in acting order; ``numbers``: (country, kind) ->
+    their numbers per replication (``parameter_sets.Variants.domestic``; None: the scenario's own)."""
     out = []
     for kind, cls in CONSTITUENCIES.items():
         for country in countries:
             spec = getattr(scenario.spec.countries[country.code], kind)
             if spec is not None:
-                out.append(cls(home, country, spec, scenario))
+                out.append(cls(home, country, spec, scenario, None if numbers is None else numbers[country.code, kind]))
     return out
 
 

@@ -10,13 +10,14 @@ draws).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import mesa
 import numpy as np
 
 from ..masks import some
-from ..preferences import Preferences
+from ..parameter_sets import domestic_numbers
+from ..preferences import value
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
 from ..strategies import STRATEGIES
@@ -29,17 +30,28 @@ class Constituency(mesa.Agent):
 
     Attributes:
         country: The country it answers to.
-        spec: Its scenario table.
+        spec: Its scenario table (a heterogeneous batch's first replication's: its structure, the same in all).
+        numbers: Its numbers per replication (``parameter_sets.domestic_numbers``): arrays with a leading
+            replication axis, of length R or 1 (the same in every replication).
         pressure: How hard it is pushing this round, in [0, 1] (plotted; 0 = at rest): a number, or one per
             replication (R,).
+
+    ``per_replication`` names its attributes with a leading replication axis (of length R, or 1 where every
+    replication holds the same; ``pressure`` may also be a number), ``numbers``' arrays besides: what a batch that
+    drops replications slices (those of length R).
     """
 
     kind: ClassVar[str]
+    per_replication: ClassVar[tuple[str, ...]] = ("pressure",)
 
-    def __init__(self, model: Home, country: Negotiator, spec, scenario: Scenario):
+    def __init__(self, model: Home, country: Negotiator, spec, scenario: Scenario,
+                 numbers: dict[str, Any] | None = None):
         super().__init__(model)
         self.country = country
         self.spec = spec
+        self.numbers = numbers if numbers is not None else scenario.cached(
+            ("domestic numbers", country.code, self.kind), lambda: _one(domestic_numbers(scenario, country.code,
+                                                                                         self.kind)))
         self.pressure = 0.0
 
     @property
@@ -56,44 +68,43 @@ class Constituency(mesa.Agent):
         return np.ones(len(packages), dtype=bool)
 
 
+def _one(numbers: dict[str, Any]) -> dict[str, Any]:
+    """One scenario's ``domestic_numbers`` with a replication axis of length 1 (strategy parameters as they are)."""
+    return {name: value if name == "strategy" else np.asarray(value, dtype=float)[None]
+            for name, value in numbers.items()}
+
+
 class Congress(Constituency):
     """U.S. Congress: ratifies a deal iff its own utility of the package is at least ``threshold`` (its
     win-set, Putnam 1988; seed 004_a6f33110be75da2a.txt: "Trump also will need to win congressional support").
+    Its utility is linear in each issue (``preferences.value``) around its ideal points (the status quo on issues
+    its table leaves out), weighted by its weights; all three per replication.
     Pressure: how far the executive's latest offer falls short of the win-set."""
 
     kind = "congress"
+    per_replication = ("pressure", "ideal", "weights", "threshold", "reach")
 
-    def __init__(self, model, country, spec: CongressSpec, scenario):
-        super().__init__(model, country, spec, scenario)
-        self.preferences = scenario.cached(("congress", country.code), lambda: congress_preferences(scenario,
-                                                                                                    country.code))
+    def __init__(self, model, country, spec: CongressSpec, scenario, numbers=None):
+        super().__init__(model, country, spec, scenario, numbers)
+        self.ideal, self.weights = self.numbers["ideal"], self.numbers["weights"]  # (R, K), or (1, K)
+        self.threshold = self.numbers["threshold"]  # (R,) or (1,)
+        self.reach = np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)  # as ``Preferences.reach``
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
-        """Its utility of package(s) (..., K): (...,)."""
-        return self.preferences.utility(packages)[..., 0]
+        """Its utility of each replication's package (R, K): (R,); of any packages (..., K) where every replication
+        holds the same Congress."""
+        ideal, reach, weights = (a[0] if len(a) == 1 else a for a in (self.ideal, self.reach, self.weights))
+        return (value(packages, ideal, reach, 1.0, linear=True) * weights).sum(axis=-1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
         if some(offered):
-            short = np.maximum(self.spec.threshold - self.utility(self.country.offer), 0.0)
+            short = np.maximum(self.threshold - self.utility(self.country.offer), 0.0)
             self.pressure = np.where(offered, short, self.pressure)
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
-        return self.utility(packages) >= self.spec.threshold - 1e-12
-
-
-def congress_preferences(scenario: Scenario, code: str) -> Preferences:
-    """Congress' preferences as a one-row Preferences (linear values; issues without an ideal: the status quo)."""
-    spec, space = scenario.spec.countries[code].congress, scenario.space
-    ideal = {i.name: spec.ideal.get(i.name, i.status_quo) for i in space}
-    return Preferences(
-        countries=(f"{code} Congress",),
-        ideal=space.normalise(ideal)[None, :],
-        weights=np.array([[spec.weights.get(i.name, 0.0) for i in space]]),
-        exponent=np.ones(1), lo=np.zeros((1, len(space))), hi=np.ones((1, len(space))),
-        termination=np.zeros(1),
-    )
+        return self.utility(packages) >= self.threshold - 1e-12
 
 
 class BusinessLobby(Constituency):
@@ -102,18 +113,20 @@ class BusinessLobby(Constituency):
     Pressure: the termination value lost so far."""
 
     kind = "lobby"
+    per_replication = ("pressure", "start")
 
-    def __init__(self, model, country, spec: LobbySpec, scenario):
-        super().__init__(model, country, spec, scenario)
+    def __init__(self, model, country, spec: LobbySpec, scenario, numbers=None):
+        super().__init__(model, country, spec, scenario, numbers)
         self.start = model.termination[:, country.row].copy()  # (R,)
 
     def act(self, live: np.ndarray) -> list[Shock]:
-        spec, t = self.spec, self.model.termination[:, self.country.row]  # (R,) per replication
+        rate, floor = self.numbers["rate"], self.numbers["floor"]
+        t = self.model.termination[:, self.country.row]  # (R,) per replication
         shocks = []
-        if self.model.clock.round >= spec.start_round and spec.rate > 0:
-            falling = t > spec.floor
+        if self.model.clock.round >= self.spec.start_round:
+            falling = (t > floor) & (rate > 0)
             if some(falling):
-                t = np.where(falling, np.minimum(np.maximum(t - spec.rate, spec.floor), 1.0), t)
+                t = np.where(falling, np.minimum(np.maximum(t - rate, floor), 1.0), t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
         self.pressure = self.start - t
         return shocks
@@ -126,41 +139,49 @@ class AutoWorkers(Constituency):
     floor has come."""
 
     kind = "auto_workers"
+    per_replication = ("pressure", "target", "origin", "floor", "done")
 
-    def __init__(self, model, country, spec: AutoWorkersSpec, scenario):
-        super().__init__(model, country, spec, scenario)
-        self.target = scenario.normalised(spec.demands)
-        status_quo = scenario.space.status_quo
-        self.origin = {k: float(status_quo[k]) for k in self.target}
-        self.floor = dict(self.origin)
+    def __init__(self, model, country, spec: AutoWorkersSpec, scenario, numbers=None):
+        super().__init__(model, country, spec, scenario, numbers)
+        self.issues = list(scenario.normalised(spec.demands))
+        self.target, self.origin = self.numbers["demands"], self.numbers["origin"]  # (R, D)
+        self.floor = np.broadcast_to(self.origin, (model.size, len(self.issues))).copy()  # (R, D)
         self.done = self._reached()
 
-    def _reached(self) -> bool:
-        return all(abs(self.target[k] - self.floor[k]) < 1e-12 for k in self.target)
+    def _reached(self) -> np.ndarray:
+        """(R,) whether the floor has reached every demand."""
+        return (np.abs(self.target - self.floor) < 1e-12).all(axis=1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
-        if self.done or self.model.clock.round < self.spec.start_round:
+        going = ~self.done
+        if not some(going) or self.model.clock.round < self.spec.start_round:
             return []
-        rate, shares = self.spec.rate, []
-        for k, target in self.target.items():
-            self.floor[k] += min(max(target - self.floor[k], -rate), rate)
-            span = abs(target - self.origin[k])
-            shares.append(abs(self.floor[k] - self.origin[k]) / span if span > 0 else 1.0)
+        rate = self.numbers["rate"][:, None]
+        floor = self.floor + np.minimum(np.maximum(self.target - self.floor, -rate), rate)
+        self.floor = np.where(going[:, None], floor, self.floor)
+        span = np.abs(self.target - self.origin)
+        shares = np.where(span > 0, np.abs(self.floor - self.origin) / np.where(span > 0, span, 1.0), 1.0)
+        total = 0
+        for d in range(len(self.issues)):  # in order, as a sum of Python numbers
+            total = total + shares[:, d]
+        self.pressure = np.where(going, total / len(self.issues), self.pressure)
         self.done = self._reached()
-        self.pressure = sum(shares) / len(shares)
-        return [Shock(self.code, red_lines=dict(self.floor), tighten=True)]  # never loosens the executive's own
+        red_lines = {k: self.floor[:, d] for d, k in enumerate(self.issues)}
+        rows = None if going.all() else going
+        return [Shock(self.code, red_lines=red_lines, tighten=True, rows=rows)]  # never loosens the executive's own
 
 
 class Election(Constituency):
     """An election: during the ``campaign_rounds`` before ``round`` the government holds its aspiration
     (no concessions in campaign season; seed 003: a deadline "set to avoid having talks run into the campaign
     season"); at ``round`` the new government's positions, red lines, termination value and strategy (as
-    ``[countries.X.strategy]``) take effect. Pressure: 1 during the campaign."""
+    ``[countries.X.strategy]``; its batched parameters per replication) take effect. Pressure: 1 during the
+    campaign."""
 
     kind = "election"
 
-    def __init__(self, model, country, spec: ElectionSpec, scenario):
-        super().__init__(model, country, spec, scenario)
+    def __init__(self, model, country, spec: ElectionSpec, scenario, numbers=None):
+        super().__init__(model, country, spec, scenario, numbers)
         self.held = False
         self.ideal = scenario.normalised(spec.ideal)
         self.red_lines = scenario.normalised(spec.red_lines)
@@ -173,11 +194,9 @@ class Election(Constituency):
         if r == spec.round:
             self.held = True
             strategy = None
-            if spec.strategy:
-                params = dict(spec.strategy)
-                cls = STRATEGIES[params.pop("name", "time_dependent")]
-                strategy = cls(cls.Params(**params))
-            shocks.append(Shock(self.code, aspiration_floor=0.0, termination=spec.termination_value,
+            if "strategy" in self.numbers:
+                strategy = STRATEGIES[spec.strategy.get("name", "time_dependent")](self.numbers["strategy"])
+            shocks.append(Shock(self.code, aspiration_floor=0.0, termination=self.numbers.get("termination_value"),
                                 ideal=self.ideal, red_lines=self.red_lines, strategy=strategy))
         return shocks
 
@@ -190,25 +209,36 @@ class AudienceCosts(Constituency):
     Pressure: support lost (1 - support)."""
 
     kind = "audience_costs"
+    per_replication = ("pressure", "support", "hardened", "cost", "floor", "set_points")
 
-    def __init__(self, model, country, spec: AudienceCostsSpec, scenario):
-        super().__init__(model, country, spec, scenario)
+    def __init__(self, model, country, spec: AudienceCostsSpec, scenario, numbers=None):
+        super().__init__(model, country, spec, scenario, numbers)
         self.support = np.ones(model.size)
         self.pressure = 1.0 - self.support
         self.hardened = np.zeros(model.size, dtype=bool)
-        self.points = scenario.normalised(spec.set_points)
+        self.issues = list(scenario.normalised(spec.set_points))
+        self.cost, self.floor = self.numbers["cost"], self.numbers["floor"]  # (R,)
+        self.set_points = np.broadcast_to(self.numbers["set_points"], (model.size, len(self.issues)))  # (R, P)
+
+    @property
+    def points(self) -> dict[int, np.ndarray]:
+        """Issue index -> (R,) its set point in each replication."""
+        return {k: self.set_points[:, d] for d, k in enumerate(self.issues)}
 
     def excess(self, packages: np.ndarray) -> np.ndarray:
         """(R,) how far each replication's package (R, K) lies past the set points."""
-        return self.model.per_group(lambda prefs, x: excess_past(prefs, self.country.row, self.points, x), packages)
+        groups, row = self.model.groups, self.country.row
+        ideal = groups[0].ideal[row] if len(groups) == 1 else \
+            np.stack([g.ideal[row] for g in groups])[self.model.group]  # (R, K): each replication's own
+        return excess_past(ideal, self.points, packages)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
         if some(offered):
-            lower = np.maximum(self.support - self.spec.cost * self.excess(self.country.offer), 0.0)
+            lower = np.maximum(self.support - self.cost * self.excess(self.country.offer), 0.0)
             self.support = np.where(offered, lower, self.support)
             self.pressure = 1.0 - self.support
-        low = self.support < self.spec.floor
+        low = self.support < self.floor
         hardening = live & ~self.hardened & low if some(low) else low
         if some(hardening):
             self.hardened |= hardening
@@ -216,7 +246,7 @@ class AudienceCosts(Constituency):
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
-        return self.spec.cost * self.excess(packages) <= np.maximum(self.support - self.spec.floor, 0.0) + 1e-12
+        return self.cost * self.excess(packages) <= np.maximum(self.support - self.floor, 0.0) + 1e-12
 
 
 #: Country table -> its constituency class, in acting order.

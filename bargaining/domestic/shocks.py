@@ -6,7 +6,7 @@ Constituencies and scheduled ``[[events]]`` never write into the model or the ag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,9 @@ class Shock:
             added), clipped to [0, 1].
         termination_shift: Change of the termination value.
         belief_shift: Change of the country's belief in the threat, clipped to [0, 1].
-        ideal: New ideal points, issue index -> normalised position.
-        red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point.
+        ideal: New ideal points, issue index -> normalised position: a number, or one per replication (R,).
+        red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point: a number, or one
+            per replication (R,) (``split`` splits the shock by its distinct values).
         tighten: Keep the stricter of the old and the new red line instead of replacing it.
         aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season): a
             number, or one per replication (R,).
@@ -37,8 +38,8 @@ class Shock:
     termination: float | np.ndarray | None = None
     termination_shift: float = 0.0
     belief_shift: float = 0.0
-    ideal: dict[int, float] = field(default_factory=dict)
-    red_lines: dict[int, float] = field(default_factory=dict)
+    ideal: dict[int, float | np.ndarray] = field(default_factory=dict)
+    red_lines: dict[int, float | np.ndarray] = field(default_factory=dict)
     tighten: bool = False
     aspiration_floor: float | np.ndarray | None = None
     strategy: Any = None
@@ -48,6 +49,36 @@ class Shock:
     def moves(self) -> bool:
         """Whether it moves ideal points or red lines (else it changes no preferences but termination values)."""
         return bool(self.ideal or self.red_lines)
+
+    def split(self, rows: np.ndarray) -> list[tuple[Shock, np.ndarray]]:
+        """The shock in the replications ``rows`` (R,) as shocks whose ideal points and red lines are numbers, each
+        with the replications that meet it: one per distinct set of values among them (bit for bit: -0.0 apart
+        from 0.0); itself with ``rows`` when they are numbers already. Replication r meets exactly the numbers its
+        single run's shock holds."""
+        given = [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items()
+                 if np.ndim(v)]
+        if not given:
+            return [(self, rows)]
+        where = np.flatnonzero(rows)
+        values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
+                          axis=1)  # (M, P)
+        bits = values.view(np.int64)
+        if (bits == bits[0]).all():
+            return [(self._with(given, values[0].tolist()), rows)]
+        distinct, which = np.unique(bits, axis=0, return_inverse=True)
+        out = []
+        for n, numbers in enumerate(distinct.view(np.float64).tolist()):
+            mine = np.zeros(len(rows), dtype=bool)
+            mine[where[which.reshape(-1) == n]] = True
+            out.append((self._with(given, numbers), mine))
+        return out
+
+    def _with(self, given: list[tuple[str, int, Any]], numbers: list[float]) -> Shock:
+        """The shock with ``numbers`` in place of the arrays ``given`` ((field, issue, array) each)."""
+        fields = {"ideal": dict(self.ideal), "red_lines": dict(self.red_lines)}
+        for (name, k, _), number in zip(given, numbers, strict=True):
+            fields[name][k] = number
+        return replace(self, **fields)
 
     @property
     def key(self) -> tuple:
@@ -78,12 +109,13 @@ class Shock:
         return prefs.replace(**changes) if changes else None
 
 
-def excess_past(prefs: Preferences, row: int, points: dict[int, float], x: np.ndarray) -> np.ndarray:
+def excess_past(ideal: np.ndarray, points: dict[int, float | np.ndarray], x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (issue index
-    -> normalised point) on the side away from country ``row``'s ideal point: (...,)."""
+    -> normalised point, or one per package (...,)) on the side away from the ideal point ``ideal`` (K,), or one per
+    package (..., K): (...,)."""
     x = np.asarray(x, dtype=float)
     total = np.zeros(x.shape[:-1])
     for k, point in points.items():
-        beyond = x[..., k] - point if point >= prefs.ideal[row, k] else point - x[..., k]
+        beyond = np.where(point >= ideal[..., k], x[..., k] - point, point - x[..., k])
         total = total + np.maximum(beyond, 0.0)
     return total
