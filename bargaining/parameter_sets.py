@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .errors import ScenarioError
+from .per_replication import PerReplication
 from .preferences import Preferences
 from .scenario import Scenario
 from .scenario.schema import CountrySpec, NoiseSpec, ThreatSpec
@@ -72,7 +73,7 @@ def _structure(scenario: Scenario) -> str:
 
 
 @dataclass
-class Variants:
+class Variants(PerReplication):
     """Per-replication parameters of a batch of R replications that share one structure.
 
     Attributes:
@@ -86,6 +87,8 @@ class Variants:
         params: Per country, its strategy parameters: one set, batched fields as (R,) arrays where they differ.
     """
 
+    per_replication = ("group", "termination", "beliefs", "belief_noise", "aspiration_noise", "erosion")
+
     groups: list[Preferences]
     group: np.ndarray
     status_quo_utility: list[np.ndarray]
@@ -95,6 +98,11 @@ class Variants:
     aspiration_noise: np.ndarray
     erosion: np.ndarray
     params: dict[str, StrategyParams]
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep the replications ``rows`` only (``per_replication``), the batched strategy parameters' too."""
+        super().keep(rows)
+        self.params = {code: params.for_rows(rows) for code, params in self.params.items()}
 
     @classmethod
     def of(cls, sets: Sets, which: np.ndarray) -> Variants:

@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from ..masks import some
+from ..per_replication import PerReplication
 from ..preferences import Preferences
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
@@ -24,7 +25,7 @@ from ..views import Home, Negotiator
 from .shocks import Shock, excess_past
 
 
-class Constituency(mesa.Agent):
+class Constituency(mesa.Agent, PerReplication):
     """A domestic constituency of one country (base class).
 
     Attributes:
@@ -35,6 +36,7 @@ class Constituency(mesa.Agent):
     """
 
     kind: ClassVar[str]
+    per_replication = ("pressure",)
 
     def __init__(self, model: Home, country: Negotiator, spec, scenario: Scenario):
         super().__init__(model)
@@ -102,6 +104,7 @@ class BusinessLobby(Constituency):
     Pressure: the termination value lost so far."""
 
     kind = "lobby"
+    per_replication = (*Constituency.per_replication, "start")
 
     def __init__(self, model, country, spec: LobbySpec, scenario):
         super().__init__(model, country, spec, scenario)
@@ -190,6 +193,7 @@ class AudienceCosts(Constituency):
     Pressure: support lost (1 - support)."""
 
     kind = "audience_costs"
+    per_replication = (*Constituency.per_replication, "support", "hardened")
 
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario):
         super().__init__(model, country, spec, scenario)
