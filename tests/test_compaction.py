@@ -13,7 +13,7 @@ from unittest import mock
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_batch import FIELDS, NOISY, PROTOCOLS, cases
+from test_batch import NOISY, PROTOCOLS, cases
 from test_heterogeneous import BASE, check_rows, tables
 
 import bargaining
