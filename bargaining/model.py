@@ -97,6 +97,7 @@ class NegotiationModel(mesa.Model, PerReplication):
     compact_min = 64
     _full: dict[tuple[str, str], np.ndarray] | None = None  # while compacted: every replication's results
     _index: np.ndarray | None = None
+    _stored = (0, 0)  # rounds of ``belief_path``, entries of ``failed_ratifications`` already in the batch's order
 
     def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
                  seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None,
@@ -400,6 +401,7 @@ class NegotiationModel(mesa.Model, PerReplication):
     # ------------------------------------------------------------------------------------- leaving ended rows out
     @property
     def index(self) -> np.ndarray:
+        """(R,) each row's replication in the batch (see the class's attributes)."""
         return np.arange(self.size) if self._index is None else self._index
 
     def _compact(self) -> None:
@@ -456,7 +458,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         self._stored = (len(self.belief_path), len(self.failed_ratifications))
 
     def _put_back(self) -> None:
-        """Every replication has ended: the model's result arrays hold the whole batch again, in its order."""
+        """Every replication has ended: the model's own arrays (``_holders``) hold the whole batch again, in its
+        order (its agents', constituencies' and protocol's state stays that of the last rows, never read again)."""
         self._store()
         holders = self._holders()
         for (label, name), full in self._full.items():

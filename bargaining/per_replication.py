@@ -34,8 +34,8 @@ class PerReplication:
             setattr(self, name, kept(getattr(self, name), rows, name))
 
 
-def kept(value, rows: np.ndarray, name: str = "size"):
-    """``value`` (an attribute named in ``per_replication``) cut to the replications ``rows``."""
+def kept(value, rows: np.ndarray, name: str):
+    """``value``, the attribute ``name`` of ``per_replication``, cut to the replications ``rows``."""
     if name == "size":
         return len(rows)
     if isinstance(value, np.ndarray):
