@@ -13,7 +13,7 @@ from unittest import mock
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_batch import NOISY, PROTOCOLS, cases
+from test_batch import FIELDS, NOISY, PROTOCOLS, cases
 from test_heterogeneous import BASE, check_rows, tables
 
 import bargaining
@@ -65,25 +65,32 @@ def undeclared(model: NegotiationModel, before: int) -> list[str]:
     return [f"{path} {a.shape}" for path, a in arrays(model) if a.ndim and a.shape[0] == before]
 
 
-def checked_compactions(scenario, seeds, variants=None) -> tuple[NegotiationModel, int]:
-    """Run a model that compacts whenever it can, checking after each compaction that nothing is left as long as
-    the batch was; returns the model and how many compactions it made."""
-    original, count = NegotiationModel._compact, [0]
+def checking(count=None):
+    """Compact whenever possible, checking after each compaction that nothing is left as long as the batch was
+    (``count``: a list, gets one entry per compaction)."""
+    original, count = NegotiationModel._compact, [] if count is None else count
 
     def compact(self):
         before = self.size
         original(self)
         if self.size < before and self._full is not None:
-            count[0] += 1
+            count.append(before)
             if before < 20:  # as few rows as countries, issues or levels: lengths say nothing
                 return
             missed = undeclared(self, before)
             assert not missed, f"(R, ...) arrays not named in per_replication: {missed}"
 
-    with compacting(_compact=compact):
+    return compacting(_compact=compact)
+
+
+def checked_compactions(scenario, seeds, variants=None) -> tuple[NegotiationModel, int]:
+    """Run a model that compacts whenever it can (``checking``); returns the model and how many compactions it
+    made."""
+    count = []
+    with checking(count):
         model = NegotiationModel(scenario, seeds=seeds, variants=variants, record=False, offer_rounds=(2, 5, 9))
         model.run()
-    return model, count[0]
+    return model, len(count)
 
 
 STRATEGY_CASES = [(n, o) for n, o in cases() if "protocol.name" not in o]  # every strategy by every country
@@ -146,6 +153,26 @@ def test_a_heterogeneous_batch_compacted_is_the_batch_uncompacted():
     same_models(model, plain)
     assert np.array_equal(variants.erosion, table["threat.belief_erosion"])  # the caller's variants: not cut
     check_rows(scenario, {p: v[:8] for p, v in table.items()}, list(range(8)))
+
+
+def test_domestic_numbers_per_replication_are_named():
+    """nafta-2017 over its constituencies' numbers (lobby, Congress, auto workers, audience costs): whether the model
+    holds them per replication (arrays, named) or runs a model per value, compacting changes no result."""
+    scenario = bargaining.load_scenario("nafta-2017", NOISY)
+    rows = 41  # prime, and enough rows for the check
+    rng = np.random.default_rng(4)
+    table = {"US.termination_value": rng.uniform(0.2, 0.9, rows), "US.lobby.rate": rng.uniform(0, 0.02, rows),
+             "US.lobby.floor": rng.uniform(0, 0.3, rows), "US.congress.threshold": rng.uniform(0.3, 0.6, rows),
+             "US.auto_workers.rate": rng.uniform(0.01, 0.2, rows), "CA.audience_costs.cost": rng.uniform(0.1, 2, rows),
+             "MX.audience_costs.floor": rng.uniform(0.2, 0.8, rows)}
+    seeds = np.arange(rows)
+    with checking():
+        batch = bargaining.run_batch(scenario, seeds, parameters=table)
+    with never():
+        plain = bargaining.run_batch(scenario, seeds, parameters=table)
+    for name in (*FIELDS, "beliefs"):
+        x, y = getattr(batch, name), getattr(plain, name)
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
