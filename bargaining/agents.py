@@ -15,10 +15,11 @@ import numpy as np
 from . import offers
 from .domestic import Constituency
 from .masks import every, some
+from .per_replication import PerReplication
 from .strategies import Strategy
 
 
-class CountryAgent(mesa.Agent):
+class CountryAgent(mesa.Agent, PerReplication):
     """A country at the table, in every replication of the batch.
 
     Attributes:
@@ -35,6 +36,9 @@ class CountryAgent(mesa.Agent):
         anticipates: (R,) whether it rejects, and does not table, what its own constituencies would not ratify.
         constituencies: Its domestic constituencies.
     """
+
+    per_replication = ("size", "belief", "_walk_away", "_floor", "aspiration", "offer", "offered",
+                       "aspiration_floor", "anticipates", "strategy")
 
     def __init__(self, model, code: str, row: int, strategy: Strategy, belief: np.ndarray):
         super().__init__(model)

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .per_replication import PerReplication
+
 NO_NOTICE = -1  # ``notice_round`` of a replication without a notice
 
 
 @dataclass
-class Clock:
+class Clock(PerReplication):
     """Rounds and deadlines of a batch of R replications of one negotiation (rounds pass together; notices
     are per replication).
 
@@ -34,6 +36,8 @@ class Clock:
         round: The current round (1 in the first round; 0 before it).
         notice_round: (R,) round whose end saw the notice of withdrawal, or ``NO_NOTICE``.
     """
+
+    per_replication = ("size", "notice_round")
 
     deadline_round: int
     horizon_round: int

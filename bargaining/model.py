@@ -14,12 +14,14 @@ Around the table (``protocols.py``) the model keeps the clock and the threat (do
 A model runs R replications of one scenario, one seed each, as arrays with a leading replication axis (a single
 run is a batch of one): every random number is a pure function of (seed, round, country, purpose)
 (``streams.py``), so replication r gives exactly what its seed gives alone. Replications that have ended are
-masked out (``live``); what they ended with is kept (``outcomes``, ``final_utilities``, ...). Replications share
-their preferences until domestic politics moves them apart (``groups``).
+masked out (``live``); what they ended with is kept (``outcomes``, ``final_utilities``, ...), and once most of a
+large batch has ended the model leaves the ended replications out of the rounds' work altogether (``_compact``).
+Replications share their preferences until domestic politics moves them apart (``groups``).
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +36,7 @@ from .domestic import Shock
 from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
+from .per_replication import PerReplication
 from .preferences import Preferences, value, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
@@ -48,7 +51,7 @@ LIVE = -1
 STACK_GROUPS = 4
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(mesa.Model, PerReplication):
     """Multi-party, multi-issue bargaining under a withdrawal threat, for a batch of replications.
 
     Implements the :class:`~bargaining.views.Table` its protocol sees and the :class:`~bargaining.views.Home`
@@ -82,7 +85,23 @@ class NegotiationModel(mesa.Model):
         records: Per-round records (``records.Records``), None when not recording.
         offers: (R, F, N, K) every country's offer (normalised) at the end of each of ``offer_rounds``, NaN where
             it tabled nothing that round or the replication had ended before it.
+        index: (R,) each row's replication in the batch: ``arange(R)`` but while ended replications are left out
+            (``_compact``), when the arrays above hold the live rows only (all of them again once every replication
+            has ended).
     """
+
+    #: The model's own arrays with a replication axis (``per_replication.PerReplication``); its agents,
+    #: constituencies, protocol and clock name theirs.
+    per_replication = ("size", "seeds", "group", "_termination", "variants", "live", "outcomes", "ended",
+                       "final_utilities", "final_walk_away", "agreement", "ratified", "offers", "_aspiration_noise",
+                       "_draws", "_order", "clock", "protocol")
+    #: Ended replications leave the rounds' work once at most this share of the rows is live ...
+    compact_share = 0.5
+    #: ... in a model of at least this many rows (below, numpy's cost per call outweighs the rows' work).
+    compact_min = 64
+    _full: dict[tuple[str, str], np.ndarray] | None = None  # while compacted: every replication's results
+    _index: np.ndarray | None = None
+    _stored = (0, 0)  # rounds of ``belief_path``, entries of ``failed_ratifications`` already in the batch's order
 
     def __init__(self, case: Scenario, rng: int | None = None, record: bool = True,
                  seeds: Sequence[int] | np.ndarray | None = None, variants: Variants | None = None,
@@ -429,6 +448,76 @@ class NegotiationModel(mesa.Model):
             self.records.collect(self)
         if self.round in self.offer_rounds:
             self._keep_offers()
+        self._compact()
+
+    # ------------------------------------------------------------------------------------- leaving ended rows out
+    @property
+    def index(self) -> np.ndarray:
+        """(R,) each row's replication in the batch (see the class's attributes)."""
+        return np.arange(self.size) if self._index is None else self._index
+
+    def _compact(self) -> None:
+        """Leave the ended replications out of the rounds' work once at most ``compact_share`` of the rows are live
+        (in a model of at least ``compact_min`` rows): every state with a replication axis (``per_replication``: the
+        model's, its agents' and their strategies', its constituencies', the protocol's, the clock's, the draws') is
+        cut to the live rows, so a replication computes what it computed among all (each operation is per
+        replication); what every replication ended with is kept at its position in the batch (``_store``), and
+        the model's own arrays are that size again once the last one has ended (``_put_back``)."""
+        live = int(np.count_nonzero(self.live))
+        if live == 0:
+            if self._full is not None:
+                self._put_back()
+            return
+        if self.size < self.compact_min or live > self.compact_share * self.size:
+            return
+        self._store()
+        rows = np.flatnonzero(self.live)
+        index = self.index[rows]
+        if self.variants is not None:  # the caller's: cut a copy
+            self.variants = copy.copy(self.variants)
+        self.keep(rows)
+        for holder in (*self.countries, *self.constituencies):
+            holder.keep(rows)
+        self._index = index
+
+    def _holders(self) -> dict[str, PerReplication]:
+        """What holds the results of the replications: the model, its agreements, its clock (notices)."""
+        return {"model": self, "agreement": self.agreement, "clock": self.clock}
+
+    def _store(self) -> None:
+        """Write every row's results (the arrays of ``_holders``, ``belief_path``, ``failed_ratifications``) at
+        its replication's position in the batch's arrays (made at the first compaction)."""
+        if self._full is None:  # the first: every replication is here
+            self._full = {(label, name): np.array(getattr(holder, name))
+                          for label, holder in self._holders().items() for name in holder.per_replication
+                          if isinstance(getattr(holder, name), np.ndarray)}
+            self._stored = (len(self.belief_path), len(self.failed_ratifications))
+            return
+        index, holders = self._index, self._holders()
+        for (label, name), full in self._full.items():
+            full[index] = getattr(holders[label], name)
+        paths, failed = self._stored
+        for t in range(paths, len(self.belief_path)):  # a replication left out keeps its last beliefs
+            full = self.belief_path[t - 1].copy()
+            full[index] = self.belief_path[t]
+            self.belief_path[t] = full
+        size = len(self._full[("model", "live")])
+        for i in range(failed, len(self.failed_ratifications)):
+            round_, mask, vetoes = self.failed_ratifications[i]
+            full_mask, full_vetoes = np.zeros(size, dtype=bool), np.zeros((size, vetoes.shape[1]), dtype=bool)
+            full_mask[index], full_vetoes[index] = mask, vetoes
+            self.failed_ratifications[i] = (round_, full_mask, full_vetoes)
+        self._stored = (len(self.belief_path), len(self.failed_ratifications))
+
+    def _put_back(self) -> None:
+        """Every replication has ended: the model's own arrays (``_holders``) hold the whole batch again, in its
+        order (its agents', constituencies' and protocol's state stays that of the last rows, never read again)."""
+        self._store()
+        holders = self._holders()
+        for (label, name), full in self._full.items():
+            setattr(holders[label], name, full)
+        self.size = self.clock.size = len(self.live)
+        self._full = self._index = None
 
     def _keep_offers(self) -> None:
         """Keep this round's offers in ``offers`` (what ``records`` keeps of the round, for every replication)."""

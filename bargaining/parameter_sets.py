@@ -39,6 +39,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .errors import ScenarioError
+from .per_replication import PerReplication, kept
 from .preferences import Preferences
 from .scenario import Scenario
 from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec
@@ -116,7 +117,7 @@ def _structure(scenario: Scenario) -> str:
 
 
 @dataclass
-class Variants:
+class Variants(PerReplication):
     """Per-replication parameters of a batch of R replications that share one structure.
 
     Attributes:
@@ -134,6 +135,8 @@ class Variants:
             ``strategy`` parameters as ``params``).
     """
 
+    per_replication = ("group", "termination", "beliefs", "belief_noise", "aspiration_noise", "erosion")
+
     groups: list[Preferences]
     group: np.ndarray
     status_quo: list[np.ndarray | None]
@@ -145,6 +148,12 @@ class Variants:
     erosion: np.ndarray
     params: dict[str, StrategyParams]
     domestic: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep the replications ``rows`` only (``per_replication``), the batched strategy parameters' too."""
+        super().keep(rows)
+        self.params = {code: params.for_rows(rows) for code, params in self.params.items()}
+        self.domestic = {key: numbers_for_rows(numbers, rows) for key, numbers in self.domestic.items()}
 
     @classmethod
     def of(cls, sets: Sets, which: np.ndarray) -> Variants:
@@ -203,6 +212,12 @@ class Variants:
                 batched[keys_[1]][keys_[3]] = values
         variants.params = {code: _batched(unique, code, index, batched[code]) for code in countries}
         return variants
+
+
+def numbers_for_rows(numbers: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
+    """A constituency's ``domestic_numbers`` (R, ...) in the replications ``rows`` only (``PerReplication.keep``)."""
+    return {name: value.for_rows(rows) if name == "strategy" else kept(value, rows, name)
+            for name, value in numbers.items()}
 
 
 def domestic_numbers(scenario: Scenario, code: str, kind: str) -> dict[str, Any]:

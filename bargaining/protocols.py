@@ -22,13 +22,14 @@ import numpy as np
 
 from . import offers
 from .masks import some
+from .per_replication import PerReplication
 from .views import Table
 
 MEDIATOR = -1  # ``Agreements.proposer`` of a mediator's text
 
 
 @dataclass
-class Agreements:
+class Agreements(PerReplication):
     """Packages signed in some replications of a batch.
 
     Attributes:
@@ -38,6 +39,8 @@ class Agreements:
         supporters: (R, N) countries that said yes (the proposer included).
         proposer: (R,) row of the country that tabled it, ``MEDIATOR`` for a mediator's text.
     """
+
+    per_replication = ("rows", "package", "signatories", "supporters", "proposer")
 
     rows: np.ndarray
     package: np.ndarray
@@ -68,10 +71,11 @@ class Agreements:
         self.rows = self.rows & ~rows
 
 
-class Protocol:
+class Protocol(PerReplication):
     """Base class: ``name`` for the registry, ``play_round`` for one round of every live replication."""
 
     name: ClassVar[str]
+    per_replication = ("size",)
 
     def __init__(self, table: Table):
         n, k = len(table.countries), len(table.space)
@@ -134,6 +138,7 @@ class SingleText(Protocol):
     """
 
     name = "single_text"
+    per_replication = (*Protocol.per_replication, "text", "objections")
     mediator = "mediator"
 
     def __init__(self, table: Table):
@@ -250,6 +255,7 @@ class BilateralFirst(Protocol):
     """
 
     name = "bilateral_first"
+    per_replication = (*Protocol.per_replication, "signed")
 
     def __init__(self, table: Table):
         super().__init__(table)

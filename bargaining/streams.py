@@ -21,6 +21,8 @@ import numbers
 import numpy as np
 from scipy.special import ndtri
 
+from .per_replication import PerReplication
+
 BELIEF = 0  # noise on a country's belief in the threat
 ASPIRATION = 1  # noise on an aspiration
 ORDER = 2  # order of proposers in a round
@@ -79,7 +81,7 @@ def _uniform(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
 SMALL = 64  # up to this many numbers, Philox runs on Python integers (numpy's per-call cost dominates)
 
 
-class Rounds:
+class Rounds(PerReplication):
     """A batch's numbers for every country and some purposes, round by round: ``uniform(seeds, round, country,
     purpose)`` for countries 0..n-1 (the same bits), drawn for several rounds at once while the batch is small (a
     single run: one call every ``ahead`` rounds instead of one per round and purpose).
@@ -89,6 +91,8 @@ class Rounds:
         n: Countries.
         purposes: The purposes drawn.
     """
+
+    per_replication = ("seeds", "_block")
 
     def __init__(self, seeds: np.ndarray, n: int, purposes: tuple[int, ...]):
         self.seeds, self.n, self.purposes = _seeds(seeds), n, purposes

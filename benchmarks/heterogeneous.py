@@ -13,7 +13,8 @@
    ``run``). The one-set batch of nafta-2017's own parameters is mostly deals in 7 rounds; the table's runs last
    longer (random U.S. termination values make the threat credible: withdrawals in 14 rounds): ``--rows`` of the
    table's own rows, each a one-set batch of ``--sets`` runs, give the rate of the same kind of runs without
-   heterogeneity, and the ratio to it.
+   heterogeneity, and the ratio to it. The heterogeneous batch runs twice more, side by side, with and without
+   leaving its ended replications out (``NegotiationModel.compact_min``): the gain of that alone.
 2. ``--weights`` replications of nafta-2017, each with its own weights for every country (drawn from a Dirichlet,
    as calibration's priors draw them): every replication is a preference group of its own, and domestic politics
    splits them further, so the batch builds thousands of concession paths; CPU seconds of the batch, of the paths
@@ -41,6 +42,7 @@ from bargaining.experiment.designs import Design
 from bargaining.experiment.runs import Layout, run_cells, run_task
 from bargaining.experiment.spec import load_experiment
 from bargaining.experiment.sweep import tasks
+from bargaining.model import NegotiationModel
 from bargaining.simulate import parameter_sets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +79,15 @@ def batches(sets: int, rows: int) -> None:
     print(f"batch of {sets:,} distinct parameter sets: {many:.2f} CPU s ({sets / many:,.0f} runs per CPU second), "
           f"peak RSS {peak_mb():.0f} MB; its table (validation, parameter sets): {validated:.3f} CPU s")
     print(f"ratio (heterogeneous rate / one-set rate): {one / many:.2f}")
+    compacted, default = [], NegotiationModel.compact_min
+    for minimum in (default, 10**18, default, 10**18):  # its concession paths built: the model's work alone
+        NegotiationModel.compact_min = minimum
+        start = time.process_time()
+        bargaining.run_batch(scenario, seeds, parameters=table(sets))
+        compacted.append(time.process_time() - start)
+    NegotiationModel.compact_min = default
+    print(f"the same again, leaving ended replications out: {min(compacted[::2]):.2f} CPU s; without: "
+          f"{min(compacted[1::2]):.2f} CPU s")
     if rows:
         grid = table(sets)
         bargaining.run_batch(scenario.with_overrides({p: v[0] for p, v in grid.items()}), seeds[:20])

@@ -16,7 +16,8 @@ import mesa
 import numpy as np
 
 from ..masks import some
-from ..parameter_sets import domestic_numbers
+from ..parameter_sets import domestic_numbers, numbers_for_rows
+from ..per_replication import PerReplication
 from ..preferences import value
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
@@ -25,7 +26,7 @@ from ..views import Home, Negotiator
 from .shocks import Shock, excess_past
 
 
-class Constituency(mesa.Agent):
+class Constituency(mesa.Agent, PerReplication):
     """A domestic constituency of one country (base class).
 
     Attributes:
@@ -42,7 +43,7 @@ class Constituency(mesa.Agent):
     """
 
     kind: ClassVar[str]
-    per_replication: ClassVar[tuple[str, ...]] = ("pressure",)
+    per_replication = ("pressure",)
 
     def __init__(self, model: Home, country: Negotiator, spec, scenario: Scenario,
                  numbers: dict[str, Any] | None = None):
@@ -53,6 +54,12 @@ class Constituency(mesa.Agent):
             ("domestic numbers", country.code, self.kind), lambda: _one(domestic_numbers(scenario, country.code,
                                                                                          self.kind)))
         self.pressure = 0.0
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep the replications ``rows`` only: its state and its numbers (a new government's batched strategy
+        parameters too)."""
+        super().keep(rows)
+        self.numbers = numbers_for_rows(self.numbers, rows)
 
     @property
     def code(self) -> str:
@@ -82,7 +89,7 @@ class Congress(Constituency):
     Pressure: how far the executive's latest offer falls short of the win-set."""
 
     kind = "congress"
-    per_replication = ("pressure", "ideal", "weights", "threshold", "reach")
+    per_replication = (*Constituency.per_replication, "ideal", "weights", "threshold", "reach")
 
     def __init__(self, model, country, spec: CongressSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -113,7 +120,7 @@ class BusinessLobby(Constituency):
     Pressure: the termination value lost so far."""
 
     kind = "lobby"
-    per_replication = ("pressure", "start")
+    per_replication = (*Constituency.per_replication, "start")
 
     def __init__(self, model, country, spec: LobbySpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -139,7 +146,7 @@ class AutoWorkers(Constituency):
     floor has come."""
 
     kind = "auto_workers"
-    per_replication = ("pressure", "target", "origin", "floor", "done")
+    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done")
 
     def __init__(self, model, country, spec: AutoWorkersSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -209,7 +216,7 @@ class AudienceCosts(Constituency):
     Pressure: support lost (1 - support)."""
 
     kind = "audience_costs"
-    per_replication = ("pressure", "support", "hardened", "cost", "floor", "set_points")
+    per_replication = (*Constituency.per_replication, "support", "hardened", "cost", "floor", "set_points")
 
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)

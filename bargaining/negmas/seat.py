@@ -187,6 +187,7 @@ class NegmasSeat(Strategy, register=False):
 
     negotiator: ClassVar[type]
     classifier = {**Strategy.classifier, "time_dependent": True, "learns_opponents": True, "stochastic": True}
+    per_replication = ("seats", "last", "offer", "pending", "source")  # a seat per replication
 
     class Params(StrategyParams):
         points: int = Field(11, ge=2, le=101, description="values a continuous issue is cut into for the "

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .. import offers
 from ..masks import every
+from ..per_replication import PerReplication
 from ..views import Negotiator
 
 
@@ -25,6 +26,11 @@ class StrategyParams(BaseModel):
     strings for numbers (strict mode)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    def for_rows(self, rows: np.ndarray) -> StrategyParams:
+        """These parameters in the replications ``rows`` only: a batched parameter's (R,) array cut to them."""
+        arrays = {name: value[rows] for name, value in self if isinstance(value, np.ndarray) and value.ndim}
+        return self.model_copy(update=arrays) if arrays else self
 
 
 #: Classifier keys, each false unless a strategy says otherwise. ``tests/test_strategy_contract.py`` holds every
@@ -68,7 +74,7 @@ class Registry(dict):
 STRATEGIES: Registry = Registry()
 
 
-class Strategy:
+class Strategy(PerReplication):
     """Base class. Subclasses set ``name``, ``classifier``, ``Params`` and implement ``aspiration``; a subclass
     with a ``name`` registers itself in ``STRATEGIES`` unless declared with ``register=False``.
 
@@ -84,6 +90,8 @@ class Strategy:
     #: Parameters that may be (R,) arrays, one value per replication (a heterogeneous batch,
     #: ``parameter_sets``); the strategy computes with each replication's value exactly what that value alone gives.
     batched: ClassVar[frozenset[str]] = frozenset()
+    #: Attributes with one entry per replication (``per_replication.PerReplication``): what it learns in play.
+    per_replication: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, register: bool = True, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -92,6 +100,11 @@ class Strategy:
 
     def __init__(self, params: StrategyParams | None = None):
         self.params = params if params is not None else self.Params()
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Keep the replications ``rows`` only: its state, and its batched parameters' arrays."""
+        super().keep(rows)
+        self.params = self.params.for_rows(rows)
 
     def reset(self) -> None:
         """Forget everything learned in play: the strategy plays again exactly as a fresh one would."""

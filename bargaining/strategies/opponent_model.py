@@ -35,6 +35,7 @@ class OpponentModel(Strategy):
     name = "opponent_model"
     classifier = {**Strategy.classifier, "time_dependent": True, "learns_opponents": True}
     batched = frozenset({"beta"})
+    per_replication = ("estimate", "opening", "opened")
 
     class Params(StrategyParams):
         beta: float = Field(0.5, gt=0, description="Faratin concession exponent of the aspiration")

@@ -38,6 +38,7 @@ from .base import Strategy, StrategyParams, coalition_ceilings, coalition_member
 
 class _Reciprocal(Strategy):
     classifier = {**Strategy.classifier, "reciprocal": True, "time_dependent": True}  # opens in round 2
+    per_replication = ("target", "seen", "count", "used", "offered", "offered_last")
 
     class Params(StrategyParams):
         delta: int = Field(1, ge=1, description="reciprocate the concession made this many offers back")
