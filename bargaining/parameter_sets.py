@@ -42,7 +42,7 @@ from .errors import ScenarioError
 from .per_replication import PerReplication, kept
 from .preferences import Preferences
 from .scenario import Scenario
-from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec
+from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec, numbers
 from .strategies import STRATEGIES, StrategyParams
 
 #: Country keys that only move preferences or beliefs (held per replication by the model).
@@ -211,7 +211,71 @@ class Variants(PerReplication):
             else:  # a batched strategy parameter
                 batched[keys_[1]][keys_[3]] = values
         variants.params = {code: _batched(unique, code, index, batched[code]) for code in countries}
+        if sets.derived:
+            _derive(variants, {key: values[which] for key, values in sets.derived.items()}, unique[0])
         return variants
+
+
+def _derive(variants: Variants, derived: dict[tuple, np.ndarray], first: Scenario) -> None:
+    """Put what the columns checked by cross-field rules give (``_derived``, (R, ...) each) in ``variants``, as a
+    scenario per row would hold it: status quo points (and the constituencies' numbers that read them), weights,
+    constituencies' points, a new government's batched strategy parameters; the preference groups split by
+    their weights and status quo."""
+    space, countries = first.space, first.countries
+    points = {key[1]: values for key, values in derived.items() if key[0] == "point"}
+    for keys, values in points.items():  # a status quo first: a constituency's own point comes after it
+        if keys[0] == "issues":
+            k = space.index(keys[1])
+            for code, country in first.spec.countries.items():
+                if country.congress is not None and keys[1] not in country.congress.ideal:
+                    variants.domestic[code, "congress"]["ideal"][:, k] = values  # ``domestic_numbers``: the status quo
+                if country.auto_workers is not None and keys[1] in country.auto_workers.demands:
+                    variants.domestic[code, "auto_workers"]["origin"][:, list(country.auto_workers.demands).index(
+                        keys[1])] = values
+    for keys, values in points.items():
+        if keys[0] == "countries":
+            code, table, key, issue = keys[1:]
+            named = list(getattr(getattr(first.spec.countries[code], table), key))
+            column = space.index(issue) if table == "congress" else named.index(issue)
+            variants.domestic[code, table][key][:, column] = values
+    for (kind, *rest), values in derived.items():
+        if kind == "weights" and rest[0][2] == "congress":
+            variants.domestic[rest[0][1], "congress"]["weights"] = values
+        elif kind == "election":
+            code, name = rest
+            params = variants.domestic[code, "election"]["strategy"]
+            fields_ = params.model_dump()
+            fields_[name] = values if (values != values[0]).any() else float(values[0])
+            variants.domestic[code, "election"]["strategy"] = type(params).model_construct(**fields_)
+    weights = [(countries.index(key[1][1]), values) for key, values in derived.items()
+               if key[0] == "weights" and key[1][2] == "weights"]
+    status_quo = [(space.index(keys[1]), values) for keys, values in points.items() if keys[0] == "issues"]
+    if not weights and not status_quo:
+        return
+    key = np.column_stack([variants.group, *(w.view(np.int64) for _, w in weights),
+                           *(v.view(np.int64)[:, None] for _, v in status_quo)])
+    _, rows, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    groups, sq_of, utility = [], [], []
+    for r in rows.tolist():
+        g = int(variants.group[r])
+        prefs, sq, u = variants.groups[g], variants.status_quo[g], variants.status_quo_utility[g]
+        if weights:
+            w = prefs.weights.copy()
+            for row, values in weights:
+                w[row] = values[r]
+            prefs = prefs.replace(weights=w)
+        if status_quo and sq is not None:
+            sq = sq.copy()
+            for k, values in status_quo:
+                sq[k] = values[r]
+            sq.flags.writeable = False
+        if sq is not None:
+            u = prefs.utility(sq)
+        groups.append(prefs)
+        sq_of.append(sq)
+        utility.append(u)
+    variants.groups, variants.status_quo, variants.status_quo_utility = groups, sq_of, utility
+    variants.group = inverse.reshape(-1)
 
 
 def numbers_for_rows(numbers: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
@@ -416,6 +480,158 @@ def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
     return True
 
 
+# ------------------------------------------------------- columns checked column-wise by more than their bounds
+
+#: A constituency's table of values per issue a column may vary issue by issue (``sets_of``): table -> key.
+ISSUE_VALUES = {"congress": "ideal", "auto_workers": "demands", "audience_costs": "set_points"}
+
+
+def _kind(scenario: Scenario, keys: tuple[str, ...]) -> str | None:
+    """What a column checked column-wise by the schema's cross-field rules is (None: none of them):
+
+    * ``weights``: one issue's weight of a country or of its Congress (``countries.X.weights.ISSUE``,
+      ``countries.X.congress.weights.ISSUE``; the override rescales the others, ``overrides.apply_override``);
+    * ``value``: a constituency's point on a continuous issue (``ISSUE_VALUES``; demands and set points only on
+      issues its table names: which it names is structure);
+    * ``status_quo``: a continuous issue's status quo, where it has one;
+    * ``election``: a batched strategy parameter of a new government that names its strategy's parameters.
+    """
+    issues, countries = scenario.spec.issues, scenario.spec.countries
+    continuous = lambda name: name in issues and issues[name].kind == "continuous"  # noqa: E731
+    if keys[:1] == ("issues",) and keys[2:] == ("status_quo",) and continuous(keys[1]):
+        return "status_quo" if issues[keys[1]].status_quo is not None else None
+    if keys[:1] != ("countries",) or len(keys) not in (4, 5) or keys[1] not in countries:
+        return None
+    country = countries[keys[1]]
+    if keys[2:3] == ("weights",) and len(keys) == 4 and keys[3] in issues:
+        return "weights" if country.score_sheet is None and all(
+            max(numbers(t)) > 0 for t in country.values.values()) else None  # check_values: a table worth 0
+    if len(keys) != 5 or getattr(country, keys[2], None) is None or keys[2] not in DOMESTIC_TABLES:
+        return None
+    table = getattr(country, keys[2])
+    if keys[2:4] == ("congress", "weights") and keys[4] in issues:
+        return "weights"
+    if ISSUE_VALUES.get(keys[2]) == keys[3] and continuous(keys[4]) and (
+            keys[2] == "congress" or keys[4] in getattr(table, keys[3])):
+        return "value"
+    if keys[2:4] == ("election", "strategy") and table.strategy:
+        name = table.strategy.get("name", "time_dependent")
+        if name in STRATEGIES and keys[4] in STRATEGIES[name].batched and _numeric(STRATEGIES[name].Params, keys[4]):
+            return "election"
+    return None
+
+
+def _numeric(model: type[BaseModel], name: str) -> bool:
+    """Whether a field is a float whose only constraints are bounds (no field validator)."""
+    info = model.model_fields[name]
+    checked = model.__pydantic_decorators__.field_validators.values()
+    return info.annotation in (float, float | None) and all(_bound(m) is not None for m in info.metadata) and not any(
+        name in v.info.fields or "*" in v.info.fields for v in checked)
+
+
+def _floats(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """A column as floats, and whether each value is a finite float (an int, valid or not, is left to the
+    schema: the slow way)."""
+    ok = np.array([type(v) is float for v in values], dtype=bool)
+    numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
+    return numbers, ok & np.isfinite(numbers)
+
+
+def python_sum(terms: list[np.ndarray]) -> np.ndarray:
+    """``sum`` of floats as Python (>= 3.12) adds them (Neumaier's compensated sum), term by term over arrays:
+    the same bits as ``sum([t[r] for t in terms])`` in each element r."""
+    total = np.zeros(np.shape(terms[0]) if terms else ())
+    carry = np.zeros_like(total)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for x in terms:
+            t = total + x
+            carry = carry + np.where(np.abs(total) >= np.abs(x), (total - t) + x, (x - t) + total)
+            total = t
+        return np.where((carry != 0) & np.isfinite(carry), total + carry, total)
+
+
+def _reweighed(base: dict[str, float], columns: list[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """A weights table after overrides of one issue's weight each (``columns``: (issue, (rows,)) in the order
+    they apply), as ``overrides.apply_override`` leaves it: a weight in [0, 1] rescales the others to fill the
+    rest, in the table's order (a new issue last)."""
+    size = len(columns[0][1])
+    weights = {name: np.full(size, w) for name, w in base.items()}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for issue, value in columns:
+            others = [name for name in weights if name != issue]
+            rescale = (value >= 0) & (value <= 1)
+            if others:
+                rest = python_sum([weights[name] for name in others])
+                share = (1.0 - value) / len(others)
+                for name in others:
+                    scaled = np.where(rest > 0, weights[name] * (1.0 - value) / rest, share)
+                    weights[name] = np.where(rescale, scaled, weights[name])
+            weights[issue] = value
+    return weights
+
+
+def _derived(scenario: Scenario, columns: dict[str, list], kinds: dict[str, str], size: int
+             ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[tuple, np.ndarray]]:
+    """The columns of ``kinds`` (``_kind``) checked as ``scenario`` checks them, row by row at once: each as
+    floats, (size,) whether the row passes, and what the model holds of them: ("weights", table keys) ->
+    (size, K) in the issues' order; ("point", keys) -> (size,) the normalised point (a status quo, a
+    constituency's value); ("election", code, parameter) -> (size,) the parameter."""
+    numbers, ok, out = {}, np.ones(size, dtype=bool), {}
+    space = scenario.space
+    for path, kind in kinds.items():
+        keys = _keys(scenario, path)
+        if kind == "election":
+            table = scenario.spec.countries[keys[1]].election.strategy
+            model = STRATEGIES[table.get("name", "time_dependent")].Params
+            numbers[path], good = _valid(columns[path], model, keys[4],
+                                         {k: v for k, v in table.items() if k != "name"})
+            out["election", keys[1], keys[4]] = numbers[path]
+        else:
+            numbers[path], good = _floats(columns[path])
+            if kind != "weights":
+                lower, upper = scenario.spec.issues[keys[-2] if kind == "status_quo" else keys[-1]].bounds
+                good &= (lower <= numbers[path]) & (numbers[path] <= upper)  # ``Issue.normalise``
+                out["point", keys] = (numbers[path] - lower) / (upper - lower)
+        ok &= good
+    tables = dict.fromkeys(_keys(scenario, path)[:-1] for path, kind in kinds.items() if kind == "weights")
+    for table in tables:
+        base = scenario.raw
+        for key in table:
+            base = base[key]
+        mine = [(keys[-1], numbers[path]) for path, kind in kinds.items()
+                if kind == "weights" and (keys := _keys(scenario, path))[:-1] == table]
+        weights = _reweighed(base, mine)
+        final = list(weights.values())
+        with np.errstate(invalid="ignore"):
+            ok &= np.logical_and.reduce([np.isfinite(w) & (w >= 0) for w in final])
+            ok &= ~(np.abs(python_sum(final) - 1.0) > 1e-6)  # ``checks.check``: summing to 1
+        zero = np.zeros(size)
+        out["weights", table] = np.stack([weights.get(name, zero) for name in space.names], axis=1)
+    return numbers, ok, out
+
+
+def _derived_holds(scenario: Scenario, kinds: dict[str, str], rest: list[str]) -> bool:
+    """Whether the columns of ``kinds`` are valid in every base exactly as in ``scenario``: no slow column
+    touches the tables they are checked against (a weights table, a constituency, an issue; a status quo also
+    the constituencies that read it), and every weight of a table is a float."""
+    touched = [_keys(scenario, path) for path in rest]
+    for path, kind in kinds.items():
+        keys = _keys(scenario, path)
+        near = [keys[:3]] if kind != "status_quo" else [keys[:2]] + [
+            ("countries", code, kind_) for code in scenario.spec.countries for kind_ in ISSUE_VALUES]
+        if keys[2:3] == ("weights",):  # what ``check_values`` reads beside a weight
+            near += [(*keys[:2], "values"), (*keys[:2], "score_sheet")]
+        if any(other[:len(n)] == n or n[:len(other)] == other for n in near for other in touched):
+            return False
+        if kind == "weights":
+            base = scenario.raw
+            for key in keys[:-1]:
+                base = base.get(key, {}) if isinstance(base, dict) else None
+            if not isinstance(base, dict) or not all(type(w) is float for w in base.values()):
+                return False
+    return True
+
+
 @dataclass(eq=False)
 class Sets(Sequence):
     """The distinct parameter sets of a table (``sets_of``).
@@ -430,6 +646,7 @@ class Sets(Sequence):
         bases: The scenario with each distinct combination of the slow columns' values (None: one that raised).
         base: (S,) each set's base; its structure, issue space, rule and calendar are the set's.
         numbers: Path of each fast column -> (S,) its value in each set.
+        derived: What the model holds of the columns checked by cross-field rules (``_derived``), per set.
     """
 
     scenario: Scenario
@@ -438,6 +655,7 @@ class Sets(Sequence):
     bases: list[Scenario | None]
     base: np.ndarray
     numbers: dict[str, np.ndarray]
+    derived: dict[tuple, np.ndarray] = field(default_factory=dict)
     _made: dict[int, Scenario] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -458,7 +676,7 @@ class Sets(Sequence):
     def of(cls, scenarios: Sequence[Scenario]) -> Sets:
         """Sets that are these scenarios (each built already)."""
         every = np.arange(len(scenarios))
-        return cls(scenarios[0], {}, every, list(scenarios), every, {}, dict(enumerate(scenarios)))
+        return cls(scenarios[0], {}, every, list(scenarios), every, {}, {}, dict(enumerate(scenarios)))
 
 
 def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: bool = False, slow: bool = False
@@ -478,7 +696,11 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
         ScenarioError: Without ``errors``, the first row that fails, named.
     """
     fast = {} if slow else _fast(scenario, columns)
-    rest = [path for path in columns if path not in fast]
+    kinds = {} if slow else {path: kind for path in columns if path not in fast
+                             and (kind := _kind(scenario, _keys(scenario, path))) is not None}
+    if kinds and not _derived_holds(scenario, kinds, [path for path in columns if path not in fast | kinds]):
+        kinds = {}
+    rest = [path for path in columns if path not in fast and path not in kinds]
     combos, combo = {}, np.zeros(size, dtype=np.int64)
     if rest:
         for r, values in enumerate(zip(*(columns[p] for p in rest), strict=True)):
@@ -489,6 +711,11 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
         keys = _keys(scenario, path)
         params = scenario.spec.countries[keys[1]].strategy.params if keys[2:3] == ("strategy",) else None
         numbers[path], ok = _valid(columns[path], model, name, params)
+        bad |= ~ok
+    derived = {}
+    if kinds:
+        more, ok, derived = _derived(scenario, columns, kinds, size)
+        numbers.update(more)
         bad |= ~ok
     first_bad = int(np.argmax(bad)) if bad.any() else size
     bases: list[Scenario | None] = []
@@ -518,7 +745,7 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
             failed[r] = exc
         else:  # the column-wise check refused what the schema takes: trust the schema
             return sets_of(scenario, columns, size, errors, slow=True)
-    key = np.column_stack([combo, *(numbers[p].view(np.int64) for p in fast)])  # -0.0 and 0.0 apart, as repr
+    key = np.column_stack([combo, *(n.view(np.int64) for n in numbers.values())])  # -0.0 and 0.0 apart, as repr
     ok = np.flatnonzero(~bad)
     case = np.full(size, -1, dtype=np.int64)
     if ok.size:
@@ -530,5 +757,6 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
         first = ok[first[order]]
     else:
         first = np.zeros(0, dtype=np.int64)
-    sets = Sets(scenario, columns, first, bases, combo[first], {p: numbers[p][first] for p in fast})
+    sets = Sets(scenario, columns, first, bases, combo[first], {p: numbers[p][first] for p in fast},
+                {k: d[first] for k, d in derived.items()})
     return sets, case, failed

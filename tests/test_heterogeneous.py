@@ -58,6 +58,31 @@ def paths(scenario) -> list[tuple[str, st.SearchStrategy]]:
                     for option in table:
                         out.append((f"{code}.values.{issue.name}.{option}", st.floats(0.0, 10.0)))
             out.append((f"{code}.weights.{issue.name}", st.floats(0.0, 1.0)))
+            out += domestic_paths(code, country, issue)
+    for issue in scenario.space:  # a status quo (some beyond the issue's bounds)
+        if issue.kind == "continuous" and issue.status_quo is not None:
+            lo, hi = issue.bounds
+            out.append((f"issues.{issue.name}.status_quo", st.floats(lo - 0.05 * (hi - lo), hi)))
+    return out
+
+
+def domestic_paths(code, country, issue) -> list[tuple[str, st.SearchStrategy]]:
+    """The paths of a country's constituencies on one issue (weights, points; some invalid), and its new
+    government's batched strategy parameters."""
+    out = []
+    if country.congress is not None:
+        out.append((f"{code}.congress.weights.{issue.name}", st.floats(-0.05, 1.0)))
+    if issue.kind == "continuous":
+        lo, hi = issue.bounds
+        points = st.floats(lo, hi + 0.05 * (hi - lo))
+        for kind, key in (("congress", "ideal"), ("auto_workers", "demands"), ("audience_costs", "set_points")):
+            table = getattr(country, kind)
+            if table is not None and (kind == "congress" or issue.name in getattr(table, key)):
+                out.append((f"{code}.{kind}.{key}.{issue.name}", points))
+    election = country.election
+    if issue.name == next(iter(country.weights), None) and election is not None and election.strategy:
+        batched = STRATEGIES[election.strategy.get("name", "time_dependent")].batched
+        out += [(f"{code}.election.strategy.{name}", st.floats(-0.2, 3.0)) for name in sorted(batched)]
     return out
 
 
@@ -306,7 +331,8 @@ def number_tables(draw):
     scenario = BASE[name]
     numeric = [(p, v) for p, v in paths(scenario) if p.endswith(("termination_value", ".belief", ".beta",
                                                                    "belief_erosion", "noise.aspiration",
-                                                                   ".threshold", ".rate", ".floor", ".cost"))]
+                                                                   ".threshold", ".rate", ".floor", ".cost"))
+               or any(part in p for part in (".weights.", ".status_quo", ".ideal.", ".demands.", ".set_points."))]
     other = [(p, v) for p, v in paths(scenario) if (p, v) not in numeric]
     chosen = draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4, unique_by=lambda p: p[0]))
     chosen += draw(st.lists(st.sampled_from(other), max_size=1))
@@ -320,7 +346,34 @@ def test_the_arrays_of_a_table_are_those_of_a_scenario_per_row(case):
     """``Variants`` of a table built column-wise equal those built from a scenario per distinct row, field by
     field, bit for bit; so do the rows that fail."""
     name, table = case
-    scenario, size = BASE[name], len(next(iter(table.values())))
+    assert_fast_is_slow(BASE[name], table)
+
+
+@st.composite
+def cross_field_tables(draw):
+    """A table of nafta-2017's columns checked by cross-field rules (weights, constituencies' points, a status quo,
+    the new government's beta), maybe with another column."""
+    scenario = BASE["nafta-2017"]
+    every = paths(scenario)
+    ruled = [(p, v) for p, v in every if any(part in p for part in (
+        ".weights.", ".status_quo", "congress.ideal.", ".demands.", ".set_points.", "election.strategy."))]
+    chosen = draw(st.lists(st.sampled_from(ruled), min_size=1, max_size=8, unique_by=lambda p: p[0]))
+    chosen += draw(st.lists(st.sampled_from(every), max_size=1))
+    size = draw(st.integers(1, 8))
+    return {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in dict(chosen).items()}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cross_field_tables())
+def test_columns_checked_by_cross_field_rules_give_the_arrays_of_a_scenario_per_row(table):
+    """Weights (an override of one rescales the others), constituencies' points, a status quo and a new
+    government's beta, checked and built column-wise: the arrays and failures of a scenario per row."""
+    assert_fast_is_slow(BASE["nafta-2017"], table)
+
+
+def assert_fast_is_slow(scenario, table):
+    """``sets_of`` and ``Variants.of`` column-wise and with a scenario per row give the same."""
+    size = len(next(iter(table.values())))
     fast = sets_of(scenario, table, size, errors=True)
     slow = sets_of(scenario, table, size, errors=True, slow=True)
     assert fast[2].keys() == slow[2].keys()
