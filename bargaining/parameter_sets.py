@@ -42,7 +42,8 @@ from .errors import ScenarioError
 from .per_replication import PerReplication, kept
 from .preferences import Preferences
 from .scenario import Scenario
-from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec, numbers
+from .scenario.schema import DOMESTIC_TABLES, CountrySpec, NoiseSpec, ThreatSpec
+from .scenario.schema import numbers as table_numbers
 from .strategies import STRATEGIES, StrategyParams
 
 #: Country keys that only move preferences or beliefs (held per replication by the model).
@@ -505,7 +506,7 @@ def _kind(scenario: Scenario, keys: tuple[str, ...]) -> str | None:
     country = countries[keys[1]]
     if keys[2:3] == ("weights",) and len(keys) == 4 and keys[3] in issues:
         return "weights" if country.score_sheet is None and all(
-            max(numbers(t)) > 0 for t in country.values.values()) else None  # check_values: a table worth 0
+            max(table_numbers(t)) > 0 for t in country.values.values()) else None  # check_values: a table worth 0
     if len(keys) != 5 or getattr(country, keys[2], None) is None or keys[2] not in DOMESTIC_TABLES:
         return None
     table = getattr(country, keys[2])
