@@ -492,6 +492,7 @@ def _kind(scenario: Scenario, keys: tuple[str, ...]) -> str | None:
 
     * ``weights``: one issue's weight of a country or of its Congress (``countries.X.weights.ISSUE``,
       ``countries.X.congress.weights.ISSUE``; the override rescales the others, ``overrides.apply_override``);
+    * ``table``: a whole weights table of a country or of its Congress (as ``calibration.priors`` gives them);
     * ``value``: a constituency's point on a continuous issue (``ISSUE_VALUES``; demands and set points only on
       issues its table names: which it names is structure);
     * ``status_quo``: a continuous issue's status quo, where it has one;
@@ -501,12 +502,15 @@ def _kind(scenario: Scenario, keys: tuple[str, ...]) -> str | None:
     continuous = lambda name: name in issues and issues[name].kind == "continuous"  # noqa: E731
     if keys[:1] == ("issues",) and keys[2:] == ("status_quo",) and continuous(keys[1]):
         return "status_quo" if issues[keys[1]].status_quo is not None else None
-    if keys[:1] != ("countries",) or len(keys) not in (4, 5) or keys[1] not in countries:
+    if keys[:1] != ("countries",) or len(keys) not in (3, 4, 5) or keys[1] not in countries:
         return None
     country = countries[keys[1]]
-    if keys[2:3] == ("weights",) and len(keys) == 4 and keys[3] in issues:
-        return "weights" if country.score_sheet is None and all(
-            max(table_numbers(t)) > 0 for t in country.values.values()) else None  # check_values: a table worth 0
+    if keys[2:3] == ("weights",) and (len(keys) == 3 or keys[3] in issues):
+        if country.score_sheet is not None or any(max(table_numbers(t)) <= 0 for t in country.values.values()):
+            return None  # weights derived, or a weight that ``check_values`` also reads
+        return "weights" if len(keys) == 4 else "table"
+    if keys[2:] == ("congress", "weights") and country.congress is not None:
+        return "table"
     if len(keys) != 5 or getattr(country, keys[2], None) is None or keys[2] not in DOMESTIC_TABLES:
         return None
     table = getattr(country, keys[2])
@@ -587,6 +591,8 @@ def _derived(scenario: Scenario, columns: dict[str, list], kinds: dict[str, str]
             numbers[path], good = _valid(columns[path], model, keys[4],
                                          {k: v for k, v in table.items() if k != "name"})
             out["election", keys[1], keys[4]] = numbers[path]
+        elif kind == "table":
+            numbers[path], good, out["weights", keys] = _weight_tables(columns[path], space)
         else:
             numbers[path], good = _floats(columns[path])
             if kind != "weights":
@@ -611,6 +617,31 @@ def _derived(scenario: Scenario, columns: dict[str, list], kinds: dict[str, str]
     return numbers, ok, out
 
 
+def _weight_tables(values: list, space) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A column of whole weights tables checked as ``checks.check`` checks one: (rows, K + 1) the weights in the
+    issues' order and which order of issues the row names (the key of its set), (rows,) whether each is a
+    non-empty table of known issues whose weights are floats, finite, >= 0 and sum (in the table's order) to 1
+    within 1e-6; (rows, K) the weights."""
+    size, names = len(values), set(space.names)
+    weights, ok = np.full((size, len(space)), np.nan), np.zeros(size, dtype=bool)
+    orders: dict[tuple, list[int]] = {}
+    for r, table in enumerate(values):
+        if isinstance(table, dict) and table and all(type(k) is str and k in names and type(w) is float
+                                                     for k, w in table.items()):
+            orders.setdefault(tuple(table), []).append(r)
+    order_of = np.full(size, -1.0)
+    for n, (order, rows) in enumerate(orders.items()):
+        given = np.array([list(values[r].values()) for r in rows])
+        with np.errstate(invalid="ignore"):
+            ok[rows] = np.isfinite(given).all(axis=1) & (given >= 0).all(axis=1) & ~(
+                np.abs(python_sum(list(given.T)) - 1.0) > 1e-6)
+        full = np.zeros((len(rows), len(space)))
+        full[:, [space.index(k) for k in order]] = given
+        weights[rows] = full
+        order_of[rows] = n
+    return np.column_stack([weights, order_of]), ok, weights
+
+
 def _derived_holds(scenario: Scenario, kinds: dict[str, str], rest: list[str]) -> bool:
     """Whether the columns of ``kinds`` are valid in every base exactly as in ``scenario``: no slow column
     touches the tables they are checked against (a weights table, a constituency, an issue; a status quo also
@@ -618,13 +649,17 @@ def _derived_holds(scenario: Scenario, kinds: dict[str, str], rest: list[str]) -
     touched = [_keys(scenario, path) for path in rest]
     for path, kind in kinds.items():
         keys = _keys(scenario, path)
+        if kind == "table" and any(other != path and (_keys(scenario, other)[:len(keys)] == keys or
+                                                      keys[:len(_keys(scenario, other))] == _keys(scenario, other))
+                                   for other in kinds):
+            return False  # a whole table beside a weight of it (or spelt twice): the slow way
         near = [keys[:3]] if kind != "status_quo" else [keys[:2]] + [
             ("countries", code, kind_) for code in scenario.spec.countries for kind_ in ISSUE_VALUES]
         if keys[2:3] == ("weights",):  # what ``check_values`` reads beside a weight
             near += [(*keys[:2], "values"), (*keys[:2], "score_sheet")]
         if any(other[:len(n)] == n or n[:len(other)] == other for n in near for other in touched):
             return False
-        if kind == "weights":
+        if kind == "weights":  # the table's weights the overrides rescale
             base = scenario.raw
             for key in keys[:-1]:
                 base = base.get(key, {}) if isinstance(base, dict) else None

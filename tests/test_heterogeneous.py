@@ -72,6 +72,13 @@ def domestic_paths(code, country, issue) -> list[tuple[str, st.SearchStrategy]]:
     out = []
     if country.congress is not None:
         out.append((f"{code}.congress.weights.{issue.name}", st.floats(-0.05, 1.0)))
+    if issue.name == next(iter(country.weights), None):  # whole tables (some not summing to 1)
+        names = list(country.weights)
+        tables = st.lists(st.floats(0.0, 1.0), min_size=len(names), max_size=len(names)).map(
+            lambda w: dict(zip(names, [x / sum(w) if sum(w) > 0.5 else x for x in w], strict=True)))
+        out.append((f"{code}.weights", tables))
+        if country.congress is not None:
+            out.append((f"{code}.congress.weights", tables))
     if issue.kind == "continuous":
         lo, hi = issue.bounds
         points = st.floats(lo, hi + 0.05 * (hi - lo))
@@ -86,11 +93,17 @@ def domestic_paths(code, country, issue) -> list[tuple[str, st.SearchStrategy]]:
     return out
 
 
+def apart(chosen: list[tuple[str, st.SearchStrategy]]) -> list[tuple[str, st.SearchStrategy]]:
+    """No path beside a whole table it lies in (an override along a table given as a value writes into it)."""
+    given = dict(chosen)
+    return [(p, v) for p, v in chosen if not any(p.startswith(f"{q}.") for q in given)]
+
+
 @st.composite
 def tables(draw):
     name = draw(st.sampled_from(SCENARIOS))
     scenario = BASE[name]
-    chosen = draw(st.lists(st.sampled_from(paths(scenario)), min_size=1, max_size=3, unique_by=lambda p: p[0]))
+    chosen = apart(draw(st.lists(st.sampled_from(paths(scenario)), min_size=1, max_size=3, unique_by=lambda p: p[0])))
     size = draw(st.integers(1, 6))
     table = {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in chosen}
     seeds = draw(st.lists(st.integers(0, 2**64 - 1), min_size=size, max_size=size))
@@ -332,10 +345,10 @@ def number_tables(draw):
     numeric = [(p, v) for p, v in paths(scenario) if p.endswith(("termination_value", ".belief", ".beta",
                                                                    "belief_erosion", "noise.aspiration",
                                                                    ".threshold", ".rate", ".floor", ".cost"))
-               or any(part in p for part in (".weights.", ".status_quo", ".ideal.", ".demands.", ".set_points."))]
+               or any(part in p for part in (".weights", ".status_quo", ".ideal.", ".demands.", ".set_points."))]
     other = [(p, v) for p, v in paths(scenario) if (p, v) not in numeric]
     chosen = draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4, unique_by=lambda p: p[0]))
-    chosen += draw(st.lists(st.sampled_from(other), max_size=1))
+    chosen = apart(chosen + draw(st.lists(st.sampled_from(other), max_size=1)))
     size = draw(st.integers(1, 12))
     return name, {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in chosen}
 
@@ -356,9 +369,10 @@ def cross_field_tables(draw):
     scenario = BASE["nafta-2017"]
     every = paths(scenario)
     ruled = [(p, v) for p, v in every if any(part in p for part in (
-        ".weights.", ".status_quo", "congress.ideal.", ".demands.", ".set_points.", "election.strategy."))]
+        ".weights", ".status_quo", "congress.ideal.", ".demands.", ".set_points.", "election.strategy."))]
     chosen = draw(st.lists(st.sampled_from(ruled), min_size=1, max_size=8, unique_by=lambda p: p[0]))
     chosen += draw(st.lists(st.sampled_from(every), max_size=1))
+    chosen = apart(chosen)
     size = draw(st.integers(1, 8))
     return {path: draw(st.lists(values, min_size=size, max_size=size)) for path, values in dict(chosen).items()}
 
