@@ -316,7 +316,7 @@ class NegotiationModel(mesa.Model, PerReplication):
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default);
         ideal points or red lines given per replication move each preference group's replications by their own
-        values (``Shock.split``)."""
+        values (``Shock.parts``)."""
         self._moved = True  # walk-away values are recomputed
         rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
@@ -325,11 +325,10 @@ class NegotiationModel(mesa.Model, PerReplication):
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
-        if shock.moves:
+        if shock.moves:  # every group's parts are found before any moves
             sizes = np.bincount(self.group, minlength=len(self.groups))
-            for g, prefs, members in list(self.groups_of(rows)):
-                for part, mine in shock.split(members):
-                    self._move(g, prefs, part, mine, int(np.count_nonzero(mine)) < sizes[g])
+            for g, part, mine in shock.parts(rows, self.group):
+                self._move(g, self.groups[g], part, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -344,9 +343,13 @@ class NegotiationModel(mesa.Model, PerReplication):
     def _move(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
         """Move preference group ``g`` (``prefs``) by a shock whose ideal points and red lines are numbers, in its
         replications ``members``; ``apart``: they are only some of the group's, which moves them to a new group."""
-        # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
-        new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
-                               lambda: shock.applied_to(prefs))
+        # every run of the scenario meets the same shocks: their preferences are shared, where the group's
+        # fingerprint is known already (a group a batch's table made, not yet proposing, is moved without hashing)
+        if "fingerprint" in prefs.__dict__:
+            new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
+                                   lambda: shock.applied_to(prefs))
+        else:
+            new = shock.applied_to(prefs)
         if new is None:
             return
         self._stack = None  # the groups change: ``_stacked`` again
@@ -360,9 +363,11 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.groups[g] = new
         if moved:
             status_quo = self._status_quo[g]
-            if status_quo is not None:
+            if status_quo is not None and "fingerprint" in new.__dict__:
                 self._status_quo_utility[g] = self.case.cached(
                     ("status quo utility", new.fingerprint, status_quo.tobytes()), lambda: new.utility(status_quo))
+            elif status_quo is not None:
+                self._status_quo_utility[g] = new.utility(status_quo)
             for agent in self.countries:
                 agent.forget_paths(g)
 

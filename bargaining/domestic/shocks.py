@@ -26,7 +26,7 @@ class Shock:
         belief_shift: Change of the country's belief in the threat, clipped to [0, 1].
         ideal: New ideal points, issue index -> normalised position: a number, or one per replication (R,).
         red_lines: New red lines, issue index -> normalised bound, on the side of the ideal point: a number, or one
-            per replication (R,) (``split`` splits the shock by its distinct values).
+            per replication (R,) (``parts`` splits the shock by its distinct values).
         tighten: Keep the stricter of the old and the new red line instead of replacing it.
         aspiration_floor: New floor under the country's aspiration (e.g. no concessions in campaign season): a
             number, or one per replication (R,).
@@ -50,28 +50,36 @@ class Shock:
         """Whether it moves ideal points or red lines (else it changes no preferences but termination values)."""
         return bool(self.ideal or self.red_lines)
 
-    def split(self, rows: np.ndarray) -> list[tuple[Shock, np.ndarray]]:
-        """The shock in the replications ``rows`` (R,) as shocks whose ideal points and red lines are numbers, each
-        with the replications that meet it: one per distinct set of values among them (bit for bit: -0.0 apart
-        from 0.0); itself with ``rows`` when they are numbers already. Replication r meets exactly the numbers its
-        single run's shock holds."""
-        given = [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items()
-                 if np.ndim(v)]
-        if not given:
-            return [(self, rows)]
+    def parts(self, rows: np.ndarray, group: np.ndarray) -> list[tuple[int, Shock, np.ndarray]]:
+        """The shock in the replications ``rows`` (R,) of preference groups ``group`` (R,) as shocks whose ideal
+        points and red lines are numbers: (group, shock, (R,) the replications of that group that meet it), one per
+        group and distinct set of values among its replications (bit for bit: -0.0 apart from 0.0), by group and
+        then by values, all groups at once; itself per group when they are numbers already. Replication r meets
+        exactly the numbers its single run's shock holds."""
         where = np.flatnonzero(rows)
-        values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
-                          axis=1)  # (M, P)
-        bits = values.view(np.int64)
-        if (bits == bits[0]).all():
-            return [(self._with(given, values[0].tolist()), rows)]
-        distinct, which = np.unique(bits, axis=0, return_inverse=True)
+        if not where.size:
+            return []
+        given = self._given()
+        columns = [group[where].astype(np.int64)[:, None]]
+        if given:
+            values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
+                              axis=1)  # (M, P)
+            columns.append(values.view(np.int64))
+        distinct, which = np.unique(np.hstack(columns), axis=0, return_inverse=True)
+        which = which.reshape(-1)
+        order = np.argsort(which, kind="stable")
+        ends = np.cumsum(np.bincount(which, minlength=len(distinct)))
         out = []
-        for n, numbers in enumerate(distinct.view(np.float64).tolist()):
+        for n, (start, end) in enumerate(zip([0, *ends[:-1].tolist()], ends.tolist(), strict=True)):
             mine = np.zeros(len(rows), dtype=bool)
-            mine[where[which.reshape(-1) == n]] = True
-            out.append((self._with(given, numbers), mine))
+            mine[where[order[start:end]]] = True
+            shock = self._with(given, distinct[n, 1:].view(np.float64).tolist()) if given else self
+            out.append((int(distinct[n, 0]), shock, mine))
         return out
+
+    def _given(self) -> list[tuple[str, int, Any]]:
+        """The ideal points and red lines given per replication: (field, issue, array) each."""
+        return [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items() if np.ndim(v)]
 
     def _with(self, given: list[tuple[str, int, Any]], numbers: list[float]) -> Shock:
         """The shock with ``numbers`` in place of the arrays ``given`` ((field, issue, array) each)."""
