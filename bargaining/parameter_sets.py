@@ -23,8 +23,10 @@ strategy names) stay structure.
 A table of parameter sets (``sets_of``: path -> one value per row) is validated without a scenario per row: the
 columns the model holds per replication as numbers (termination values, beliefs, erosion, noise, batched strategy
 parameters, the constituencies' numbers of ``DOMESTIC_FIELDS``) are checked column-wise against their fields'
-constraints in the schema and kept as arrays; the other columns are applied to the scenario once per distinct
-combination of their values (``Sets.bases``).
+constraints in the schema and kept as arrays; weights (per issue or whole tables), constituencies' points, a
+continuous issue's status quo and a new government's batched strategy parameters are checked column-wise by the
+schema's cross-field rules (``_derived``) and built into ``Variants`` from the arrays (``_derive``); the other
+columns are applied to the scenario once per distinct combination of their values (``Sets.bases``).
 """
 
 from __future__ import annotations
