@@ -32,7 +32,7 @@ import numpy as np
 from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
-from .domestic import Shock
+from .domestic import Shock, applied_to_all
 from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
@@ -325,10 +325,21 @@ class NegotiationModel(mesa.Model, PerReplication):
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
-        if shock.moves:  # every group's parts are found before any moves
+        if shock.moves:  # every group's parts, and what they move to, are found before any moves
             sizes = np.bincount(self.group, minlength=len(self.groups))
-            for g, part, mine in shock.parts(rows, self.group):
-                self._move(g, self.groups[g], part, mine, int(np.count_nonzero(mine)) < sizes[g])
+            parts = shock.parts(rows, self.group)
+            # every run of the scenario meets the same shocks: their preferences are shared where the group's
+            # fingerprint is known already; the others (groups a batch's table made, not yet hashed) all at once
+            fresh = [i for i, (g, _, _) in enumerate(parts) if "fingerprint" not in self.groups[g].__dict__]
+            moved = dict(zip(fresh, applied_to_all([parts[i][1] for i in fresh],
+                                                   [self.groups[parts[i][0]] for i in fresh]), strict=True))
+            for i, (g, part, mine) in enumerate(parts):
+                prefs = self.groups[g]
+                new = moved[i] if i in moved else self.case.cached(
+                    ("shock", prefs.fingerprint, prefs.termination.tobytes(), part.key),
+                    lambda part=part, prefs=prefs: part.applied_to(prefs))
+                if new is not None:
+                    self._move(g, prefs, new, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -340,18 +351,9 @@ class NegotiationModel(mesa.Model, PerReplication):
                 raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
 
-    def _move(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
-        """Move preference group ``g`` (``prefs``) by a shock whose ideal points and red lines are numbers, in its
-        replications ``members``; ``apart``: they are only some of the group's, which moves them to a new group."""
-        # every run of the scenario meets the same shocks: their preferences are shared, where the group's
-        # fingerprint is known already (a group a batch's table made, not yet proposing, is moved without hashing)
-        if "fingerprint" in prefs.__dict__:
-            new = self.case.cached(("shock", prefs.fingerprint, prefs.termination.tobytes(), shock.key),
-                                   lambda: shock.applied_to(prefs))
-        else:
-            new = shock.applied_to(prefs)
-        if new is None:
-            return
+    def _move(self, g: int, prefs: Preferences, new: Preferences, members: np.ndarray, apart: bool) -> None:
+        """Move preference group ``g`` from ``prefs`` to ``new`` (a shock's), in its replications ``members``;
+        ``apart``: they are only some of the group's, which moves them to a new group."""
         self._stack = None  # the groups change: ``_stacked`` again
         moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
         if apart:

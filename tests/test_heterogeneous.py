@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import bargaining
 from bargaining import ScenarioError
+from bargaining.domestic.shocks import Shock, applied_to_all
 from bargaining.model import NegotiationModel
 from bargaining.parameter_sets import DOMESTIC_FIELDS, Variants, sets_of, structure
 from bargaining.scenario import Scenario, bundled
@@ -516,3 +517,33 @@ def test_every_priors_2017_draw_shares_one_structure_and_runs_in_one_model(monke
     for r in range(0, len(draws), 3):
         alone = bargaining.run(scenario.with_overrides(table[r]), seed=r, record=False)
         assert batch.result(r).to_dict() == alone.to_dict(), r
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_a_shock_applied_to_many_groups_at_once_is_applied_to_each(data):
+    """``applied_to_all`` (the parts of one shock, every group's new ideal points and red lines at once) gives
+    each group exactly what ``Shock.applied_to`` gives it alone: the same arrays bit for bit, None where nothing
+    changes (a red line on the ideal point, -0.0 beside 0.0, a looser line kept by ``tighten``)."""
+    prefs = BASE["nafta-2017"].preferences
+    n, k = prefs.ideal.shape
+    points = st.sampled_from([0.0, -0.0, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0)
+    issues = data.draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=3, unique=True))
+    moves_ideal, tighten = data.draw(st.booleans()), data.draw(st.booleans())
+    country = data.draw(st.sampled_from(prefs.countries))
+    groups, shocks = [], []
+    for _ in range(data.draw(st.integers(1, 5))):
+        row, ideal, lo, hi = prefs.index(country), prefs.ideal.copy(), prefs.lo.copy(), prefs.hi.copy()
+        ideal[row, issues] = data.draw(st.lists(points, min_size=len(issues), max_size=len(issues)))
+        lo[row, issues] = data.draw(st.lists(st.sampled_from([0.0, 0.2]), min_size=len(issues), max_size=len(issues)))
+        hi[row, issues] = data.draw(st.lists(st.sampled_from([1.0, 0.8]), min_size=len(issues), max_size=len(issues)))
+        groups.append(prefs.replace(ideal=ideal, lo=lo, hi=hi))
+        values = {i: data.draw(points) for i in issues}
+        shocks.append(Shock(country, ideal=values if moves_ideal else {},
+                            red_lines={i: data.draw(points) for i in issues}, tighten=tighten))
+    for got, shock, group in zip(applied_to_all(shocks, groups), shocks, groups, strict=True):
+        want = shock.applied_to(group)
+        assert (got is None) == (want is None)
+        if want is not None:
+            for name in ("ideal", "lo", "hi", "weights", "termination"):
+                assert getattr(got, name).tobytes() == getattr(want, name).tobytes(), name

@@ -31,7 +31,7 @@ from .constituencies import (
     Constituency,
     Election,
 )
-from .shocks import Shock
+from .shocks import Shock, applied_to_all
 
 
 def build(home: Home, countries: list[Negotiator], scenario: Scenario,
@@ -62,4 +62,4 @@ def vetoes(constituencies: list[Constituency], packages: np.ndarray, parties: in
 
 
 __all__ = ["CONSTITUENCIES", "AudienceCosts", "AutoWorkers", "BusinessLobby", "Congress", "Constituency",
-           "Election", "Shock", "build", "event_shocks", "vetoes"]
+           "Election", "Shock", "applied_to_all", "build", "event_shocks", "vetoes"]

@@ -117,6 +117,41 @@ class Shock:
         return prefs.replace(**changes) if changes else None
 
 
+def applied_to_all(shocks: list[Shock], prefs: list[Preferences]) -> list[Preferences | None]:
+    """``shocks[i].applied_to(prefs[i])`` of each pair, the new ideal points and red lines of all computed at once:
+    the parts of one shock (``Shock.parts``: one country, the same issues, numbers; no termination value)."""
+    if not shocks:
+        return []
+    first = shocks[0]
+    if first.termination is not None or first.termination_shift:
+        return [shock.applied_to(p) for shock, p in zip(shocks, prefs, strict=True)]
+    row = prefs[0].index(first.country)
+    ideal = np.stack([p.ideal[row] for p in prefs])  # (P, K): the country's row of each
+    lo, hi = np.stack([p.lo[row] for p in prefs]), np.stack([p.hi[row] for p in prefs])
+    new_ideal, new_lo, new_hi = ideal.copy(), lo.copy(), hi.copy()
+    for k in first.ideal:
+        new_ideal[:, k] = [shock.ideal[k] for shock in shocks]
+    for k in first.red_lines:  # ``set_red_lines``: ``red_line_interval`` on the (new) ideal, maybe the stricter
+        bound, x = np.array([shock.red_lines[k] for shock in shocks], dtype=float), new_ideal[:, k]
+        on, above = bound == x, bound > x
+        k_lo, k_hi = np.where(on, x, np.where(above, 0.0, bound)), np.where(on, x, np.where(above, bound, 1.0))
+        if first.tighten:  # Python's max(new, old) and min(new, old): the old one only where strictly stricter
+            k_lo = np.where(new_lo[:, k] > k_lo, new_lo[:, k], k_lo)
+            k_hi = np.where(new_hi[:, k] < k_hi, new_hi[:, k], k_hi)
+        new_lo[:, k], new_hi[:, k] = k_lo, k_hi
+    same = {"ideal": (new_ideal == ideal).all(axis=1), "lo": (new_lo == lo).all(axis=1),
+            "hi": (new_hi == hi).all(axis=1)}  # ``np.array_equal`` of the whole arrays: only the row changes
+    out = []
+    for i, p in enumerate(prefs):
+        changes = {}
+        for name, rows in (("ideal", new_ideal), ("lo", new_lo), ("hi", new_hi)):
+            if not same[name][i]:
+                changes[name] = getattr(p, name).copy()
+                changes[name][row] = rows[i]
+        out.append(p.replace(**changes) if changes else None)
+    return out
+
+
 def excess_past(ideal: np.ndarray, points: dict[int, float | np.ndarray], x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (issue index
     -> normalised point, or one per package (...,)) on the side away from the ideal point ``ideal`` (K,), or one per
