@@ -339,7 +339,7 @@ class NegotiationModel(mesa.Model, PerReplication):
                     ("shock", prefs.fingerprint, prefs.termination.tobytes(), part.key),
                     lambda part=part, prefs=prefs: part.applied_to(prefs))
                 if new is not None:
-                    self._move(g, prefs, new, mine, int(np.count_nonzero(mine)) < sizes[g])
+                    self._move_group(g, prefs, new, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -351,7 +351,7 @@ class NegotiationModel(mesa.Model, PerReplication):
                 raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
 
-    def _move(self, g: int, prefs: Preferences, new: Preferences, members: np.ndarray, apart: bool) -> None:
+    def _move_group(self, g: int, prefs: Preferences, new: Preferences, members: np.ndarray, apart: bool) -> None:
         """Move preference group ``g`` from ``prefs`` to ``new`` (a shock's), in its replications ``members``;
         ``apart``: they are only some of the group's, which moves them to a new group."""
         self._stack = None  # the groups change: ``_stacked`` again
