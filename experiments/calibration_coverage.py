@@ -86,22 +86,39 @@ def main(argv=None):
     rows = coverage_study(scenario, priors, args.experiments, work, abc=abc, npe=npe, draws=args.draws,
                           workers=args.workers, amortised=args.truths if npe else 0)
     table = coverage_table(rows)
-    note = (f"Result (`python experiments/calibration_coverage.py --experiments {args.experiments} --population "
-            f"{args.population} --generations {args.generations} --simulations {args.simulations} --epochs "
-            f"{args.epochs} --truths {args.truths} --hidden {args.hidden} --transforms {args.transforms} --docs "
-            f"docs/calibration.md`; {datetime.now(UTC):%d %b %Y}, {(time.monotonic() - begin) / 60:.0f} min):")
+    note = (f"Result (`python experiments/calibration_coverage.py --methods {args.methods} --experiments "
+            f"{args.experiments} --population {args.population} --generations {args.generations} --simulations "
+            f"{args.simulations} --epochs {args.epochs} --truths {args.truths} --hidden {args.hidden} --transforms "
+            f"{args.transforms} --docs docs/calibration.md`; {datetime.now(UTC):%d %b %Y}, "
+            f"{(time.monotonic() - begin) / 60:.0f} min):")
     text = markdown(table, note)
     print(text)
     if args.docs:
         docs = Path(args.docs)
-        figure = docs.parent / "figures" / "calibration-ranks.png"
-        rank_figure(rows, figure)
-        block = f"{START}\n{text}\n\n![rank histograms](figures/{figure.name})\n{END}"
         old = docs.read_text()
         if START not in old:
             raise SystemExit(f"{docs}: expected the markers {START} ... {END}, found none")
+        kept = kept_rows(old, {"abc": "ABC"}.keys() - set(methods))
+        figure = docs.parent / "figures" / "calibration-ranks.png"
+        rank_figure(rows, figure)
+        block = f"{START}\n{text}{kept}\n\n![rank histograms](figures/{figure.name})\n{END}"
         docs.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, old, flags=re.S))
     return table
+
+
+def kept_rows(docs: str, methods) -> str:
+    """The table rows (and the command line that made them) of the methods not run this time, from the table
+    in ``docs``: ABC's study costs a calibration per truth, so NPE's can be redone without it."""
+    if not methods:
+        return ""
+    block = docs[docs.index(START):docs.index(END)]
+    rows = [line for line in block.splitlines() if any(line.startswith(f"| {m.upper()} |") for m in methods)]
+    lines = block.splitlines()
+    earlier = [line for line in lines if line.startswith("Rows of ")]
+    made = [line.removeprefix("Result (").rstrip("):") for line in lines if line.startswith("Result (")]
+    note = earlier[0] if earlier else (f"Rows of {', '.join(m.upper() for m in methods)} kept from an earlier run "
+                                       f"(their rank histograms are not in the figure): {made[0] if made else '?'}")
+    return ("\n" + "\n".join(rows) + f"\n\n{note}") if rows else ""
 
 
 if __name__ == "__main__":
