@@ -69,9 +69,10 @@ from .abc import (
 MAX_SIMULATIONS, MAX_SAMPLES, MAX_EPOCHS = 10_000_000, 100_000, 100_000
 
 
-#: torch's CPU kernels pinned to ones every x86-64 CPU has, whatever this one has: ATen's vectorised kernels
-#: (AVX2 or AVX-512 where the CPU has them) and MKL's matrix products (by CPU, and by thread count unless STRICT)
-#: each sum in another order, so that the same seed trained another flow on another CPU or thread count.
+#: torch's CPU kernels pinned to ones every x86-64 CPU with AVX2 (2013 on) runs alike, whatever else it has:
+#: ATen's vectorised kernels (AVX2 or AVX-512 where the CPU has them), MKL's matrix products (by CPU, and by
+#: thread count unless STRICT, which needs MKL's AVX2 path or later) and oneDNN's each sum in their own order, so
+#: that the same seed trained another flow on another CPU or thread count (docs/calibration.md, "Training").
 PORTABLE_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "AVX2,STRICT",
                     "ONEDNN_MAX_CPU_ISA": "SSE41"}
 
