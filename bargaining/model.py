@@ -329,7 +329,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             sizes = np.bincount(self.group, minlength=len(self.groups))
             for g, prefs, members in list(self.groups_of(rows)):
                 for part, mine in shock.split(members):
-                    self._move(g, prefs, part, mine, int(np.count_nonzero(mine)) < sizes[g])
+                    self._move_group(g, prefs, part, mine, int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -341,7 +341,7 @@ class NegotiationModel(mesa.Model, PerReplication):
                 raise ValueError("a new strategy takes over in every replication at once (an election)")
             agent.strategy = shock.strategy
 
-    def _move(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
+    def _move_group(self, g: int, prefs: Preferences, shock: Shock, members: np.ndarray, apart: bool) -> None:
         """Move preference group ``g`` (``prefs``) by a shock whose ideal points and red lines are numbers, in its
         replications ``members``; ``apart``: they are only some of the group's, which moves them to a new group."""
         # every run of the scenario meets the same shocks: their preferences (fingerprints computed) are shared
