@@ -3,7 +3,13 @@ simulations from the prior (``abc.simulate_batch``, in this process), training t
 Projects the wall time of 10^5 simulations on 2 cores (issue 21's target: under 5 minutes end to end), from CPU
 seconds: simulations spread over 2 processes, training in one.
 
-    .venv/bin/python benchmarks/npe.py [--simulations 2000] [--epochs 100] [--threads 1] [--from DIR]
+    .venv/bin/python benchmarks/npe.py [--simulations 2000] [--epochs 0] [--threads 1] [--from DIR | --standin N]
+
+``--epochs 0`` (the default) trains as ``bargaining calibrate --method npe`` does: ``npe.epoch_budget`` epochs at
+most, batches of ``npe.batch_size``. ``--standin N`` trains on N simulations of a stand-in with priors-2017's
+shape (9 parameters, 20 summaries: misses in [0, 1], six of them 0 or 1, and their mean, made from the parameters
+by a fixed random linear map and noise), for the training cost at sizes not simulated yet; it also reports the
+flow's mean log density of 4,000 held-out stand-in draws (higher is better), to compare training settings.
 
 CPU seconds, not wall time, because the machine is shared: simulations parallelise over processes (2 cores halve
 their wall time), training runs ``--threads`` threads in one process. Needs the extra bargaining[npe].
@@ -25,12 +31,25 @@ from bargaining.cli.calibrate import bundled_file
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--simulations", type=int, default=2000)
-    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--epochs", type=int, default=0, help="most epochs (0: npe.epoch_budget)")
+    p.add_argument("--standin", type=int, default=0, help="train on this many stand-in simulations")
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--transforms", type=int, default=5)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--from", dest="folder", help="train on the simulations stored in this NPE calibration folder "
                    "(e.g. results/npe, made with priors-2017) instead of simulating --simulations anew")
     args = p.parse_args(argv)
-    from bargaining.calibration.npe import NPESettings, informative, missing_extra, observed, prior_draws, summaries
+    from bargaining.calibration.npe import (
+        NPESettings,
+        batch_size,
+        epoch_budget,
+        informative,
+        missing_extra,
+        observed,
+        portable,
+        prior_draws,
+        summaries,
+    )
     from bargaining.calibration.npe import train as train_flow
 
     if missing_extra():
@@ -42,7 +61,7 @@ def main(argv=None) -> None:
     priors = problem.priors
     n = args.simulations
     cpu = time.process_time()
-    z, seeds = prior_draws(problem, 0, 0, 0, 200 if args.folder else n)
+    z, seeds = prior_draws(problem, 0, 0, 0, 200 if args.folder or args.standin else n)
     draws = [priors.overrides(dict(zip(priors.names, map(float, row), strict=True))) for row in z]
     x = simulate_batch(problem, draws, [int(s) for s in seeds])
     simulate_cpu = time.process_time() - cpu
@@ -56,8 +75,13 @@ def main(argv=None) -> None:
         z, _ = prior_draws(problem, json.loads(Path(args.folder, "calibration.json").read_text())["seed"], 0, 0, n)
     searched = [priors.names.index(name) for name in priors.perturbed]
     xs = summaries(x, informative(x), problem.weights())
+    theta = z[:, searched]
+    if args.standin:
+        n = args.standin
+        theta, xs = standin(n, 0)
+    settings = NPESettings(epochs=args.epochs, threads=args.threads, hidden=args.hidden, transforms=args.transforms)
     cpu, wall = time.process_time(), time.monotonic()
-    trained = train_flow(z[:, searched], xs, NPESettings(epochs=args.epochs, threads=args.threads), 0)
+    trained = train_flow(theta, xs, settings, 0)
     train_cpu, train_wall = time.process_time() - cpu, time.monotonic() - wall
     cpu = time.process_time()
     trained.sample(1000, observed(xs), 1, args.threads)
@@ -65,9 +89,12 @@ def main(argv=None) -> None:
     per_epoch_sim = train_cpu / args.threads / trained.epochs / n  # training seconds per epoch and simulation
     big = 100_000
     project_sim = per_run * big / 2
-    project_train = per_epoch_sim * trained.epochs * big
-    print(f"nafta-2017, {n:,} simulations from priors-2017 ({len(priors.perturbed)} parameters inferred, "
-          f"{xs.shape[1]} summaries), torch threads {args.threads}; python {sys.version.split()[0]}\n")
+    big_epochs = args.epochs or epoch_budget(big)  # at most; early stopping may end sooner
+    project_train = per_epoch_sim * big_epochs * big
+    what = "stand-in simulations" if args.standin else "simulations from priors-2017"
+    print(f"nafta-2017, {n:,} {what} ({theta.shape[1]} parameters inferred, {xs.shape[1]} summaries), flow "
+          f"{args.transforms} transforms x {args.hidden} hidden, batches of {batch_size(n)}, torch threads "
+          f"{args.threads}, portable kernels {portable()}; python {sys.version.split()[0]}\n")
     print("| stage | measured | per unit |\n|---|---|---|")
     print(f"| simulations (`simulate_batch`, one process) | {simulate_cpu:.1f} CPU s | {1 / per_run:.0f} runs per "
           "CPU s |")
@@ -75,9 +102,34 @@ def main(argv=None) -> None:
           f"s, {train_wall:.1f} s wall | {1000 * per_epoch_sim:.3f} CPU s per epoch per 1,000 simulations |")
     print(f"| 1,000 posterior draws | {sample_cpu:.2f} CPU s | |")
     print(f"\nProjected for {big:,} simulations on 2 cores: simulations {project_sim / 60:.1f} min, training "
-          f"{project_train / 60:.1f} min at {trained.epochs} epochs; {(project_sim + project_train) / 60:.1f} min "
-          f"end to end (target: 5 min)")
+          f"{project_train / 60:.1f} min at {big_epochs} epochs (at most); "
+          f"{(project_sim + project_train) / 60:.1f} min end to end (target: 5 min)")
     print(f"mean of the summaries (a check that the runs did something): {np.mean(xs):.4f}")
+    if args.standin:
+        held_theta, held_x = standin(4000, 99)
+        print(f"held-out mean log density of the stand-in's parameters: {log_density(trained, held_theta, held_x):.3f}")
+
+
+def standin(n: int, seed: int, d: int = 9, k: int = 19) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` stand-in simulations: normal scores (n, d) and summaries (n, k + 1) shaped like priors-2017's."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, d))
+    fixed = np.random.default_rng(123)
+    a = fixed.standard_normal((d, k)) * (fixed.random((d, k)) < 0.3)
+    u = z @ a / 2 + 0.5 * rng.standard_normal((n, k))
+    x = np.abs(np.tanh(u))
+    x[:, :6] = u[:, :6] > 0.8
+    return z, np.c_[x, x.mean(axis=1)]
+
+
+def log_density(trained, theta: np.ndarray, x: np.ndarray) -> float:
+    """Mean log q(theta | x) of the trained flow over held-out pairs."""
+    import torch
+
+    net = trained.posterior.posterior_estimator
+    with torch.no_grad():
+        return float(net.log_prob(torch.as_tensor(theta, dtype=torch.float32).unsqueeze(0),
+                                  torch.as_tensor(x, dtype=torch.float32)).mean())
 
 
 if __name__ == "__main__":

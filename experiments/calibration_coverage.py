@@ -5,10 +5,11 @@ assumed parameters from their prior, run the scenario with them, write what the 
 facts (every offer in rounds 2, 4 and 6, no agreement, notice or not), calibrate on those facts alone with ABC-SMC
 and with NPE, and check the posteriors against the truth: the rank of the truth in each posterior
 (simulation-based calibration, Talts et al. 2018: uniform when calibrated) and how often the 50 % and 90 %
-intervals hold it.
+intervals hold it. NPE's estimator is amortised, so it is also checked on ``--truths`` fresh truths from the prior
+for the cost of their runs and draws (``NPE, amortised``: one estimator, trained for experiment 0's facts).
 
     PYTHONPATH=. python experiments/calibration_coverage.py [--experiments 20] [--population 60] [--generations 4]
-        [--simulations 4000] [--epochs 200] [--workers 2] [--docs docs/calibration.md]
+        [--simulations 4000] [--epochs 200] [--truths 300] [--workers 2] [--docs docs/calibration.md]
 
 Prints a markdown table; with ``--docs`` it replaces the table in docs/calibration.md (between the markers
 ``<!-- coverage-study -->`` and ``<!-- /coverage-study -->``) and writes the rank histograms beside it
@@ -61,6 +62,10 @@ def main(argv=None):
     p.add_argument("--simulations", type=int, default=4000, help="NPE: simulations from the prior (shared)")
     p.add_argument("--epochs", type=int, default=200, help="NPE: most training epochs")
     p.add_argument("--draws", type=int, default=200, help="NPE: posterior draws per experiment")
+    p.add_argument("--truths", type=int, default=300, help="NPE: truths from the prior for the amortised check of "
+                   "one estimator (0: none)")
+    p.add_argument("--hidden", type=int, default=64, help="NPE: hidden units of the flow")
+    p.add_argument("--transforms", type=int, default=5, help="NPE: transforms of the flow")
     p.add_argument("--methods", default="abc,npe")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--work", default="results/coverage-study")
@@ -75,27 +80,45 @@ def main(argv=None):
     priors = load_priors(work / "priors.toml", scenario)
     methods = args.methods.split(",")
     abc = Settings(args.population, args.generations) if "abc" in methods else None
-    npe = NPESettings(simulations=args.simulations, epochs=args.epochs, chunk=250) if "npe" in methods else None
+    npe = NPESettings(simulations=args.simulations, epochs=args.epochs, chunk=250, hidden=args.hidden,
+                      transforms=args.transforms) if "npe" in methods else None
     begin = time.monotonic()
     rows = coverage_study(scenario, priors, args.experiments, work, abc=abc, npe=npe, draws=args.draws,
-                          workers=args.workers)
+                          workers=args.workers, amortised=args.truths if npe else 0)
     table = coverage_table(rows)
-    note = (f"Result (`python experiments/calibration_coverage.py --experiments {args.experiments} --population "
-            f"{args.population} --generations {args.generations} --simulations {args.simulations} --epochs "
-            f"{args.epochs} --docs docs/calibration.md`; {datetime.now(UTC):%d %b %Y}, "
+    note = (f"Result (`python experiments/calibration_coverage.py --methods {args.methods} --experiments "
+            f"{args.experiments} --population {args.population} --generations {args.generations} --simulations "
+            f"{args.simulations} --epochs {args.epochs} --truths {args.truths} --hidden {args.hidden} --transforms "
+            f"{args.transforms} --docs docs/calibration.md`; {datetime.now(UTC):%d %b %Y}, "
             f"{(time.monotonic() - begin) / 60:.0f} min):")
     text = markdown(table, note)
     print(text)
     if args.docs:
         docs = Path(args.docs)
-        figure = docs.parent / "figures" / "calibration-ranks.png"
-        rank_figure(rows, figure)
-        block = f"{START}\n{text}\n\n![rank histograms](figures/{figure.name})\n{END}"
         old = docs.read_text()
         if START not in old:
             raise SystemExit(f"{docs}: expected the markers {START} ... {END}, found none")
+        kept = kept_rows(old, {"abc": "ABC"}.keys() - set(methods))
+        figure = docs.parent / "figures" / "calibration-ranks.png"
+        rank_figure(rows, figure)
+        block = f"{START}\n{text}{kept}\n\n![rank histograms](figures/{figure.name})\n{END}"
         docs.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, old, flags=re.S))
     return table
+
+
+def kept_rows(docs: str, methods) -> str:
+    """The table rows (and the command line that made them) of the methods not run this time, from the table
+    in ``docs``: ABC's study costs a calibration per truth, so NPE's can be redone without it."""
+    if not methods:
+        return ""
+    block = docs[docs.index(START):docs.index(END)]
+    rows = [line for line in block.splitlines() if any(line.startswith(f"| {m.upper()} |") for m in methods)]
+    lines = block.splitlines()
+    earlier = [line for line in lines if line.startswith("Rows of ")]
+    made = [line.removeprefix("Result (").rstrip("):") for line in lines if line.startswith("Result (")]
+    note = earlier[0] if earlier else (f"Rows of {', '.join(m.upper() for m in methods)} kept from an earlier run "
+                                       f"(their rank histograms are not in the figure): {made[0] if made else '?'}")
+    return ("\n" + "\n".join(rows) + f"\n\n{note}") if rows else ""
 
 
 if __name__ == "__main__":

@@ -129,6 +129,17 @@ def test_summaries_and_the_observed_point():
     np.testing.assert_allclose(observed(xs), [0.0, 0.2, 0.35])  # 0, or the least any run reached
 
 
+def test_training_work_is_bounded_by_simulations_seen_not_by_time():
+    """At 10^5 simulations training sees 1.5 million in batches of 1,000 (issue 21: minutes, not tens of them); small
+    runs keep sbi's batches of 200 and up to 500 epochs, early stopping permitting."""
+    from bargaining.calibration.npe import SEEN, batch_size, epoch_budget
+
+    assert epoch_budget(100_000) * 100_000 == SEEN and batch_size(100_000) == 1000 == batch_size(10**7)
+    assert epoch_budget(300) == 500 and batch_size(300) == 200 and epoch_budget(10**7) == 10
+    assert all(epoch_budget(n) >= epoch_budget(n + 1) and batch_size(n) <= batch_size(n + 1)
+               for n in range(100, 200_000, 997))
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--method", "smc"], "--method: expected one of ['abc', 'npe'], found 'smc'"),
     (["--method", "npe", "--simulations", "5"], "--simulations: expected a number in 100..10,000,000, found 5"),
@@ -189,12 +200,16 @@ def test_the_coverage_study_checks_both_methods(problem, tmp_path):
     from bargaining.calibration.synthetic import coverage_study, coverage_table, rank_figure, union_observations
 
     prob = problem[0]
-    rows = coverage_study(prob.scenario, prob.priors, 2, tmp_path, abc=Settings(8, 2),
-                          npe=NPESettings(simulations=120, chunk=60, epochs=3), draws=20, progress=False)
+    settings = NPESettings(simulations=120, chunk=60, epochs=3)
+    rows = coverage_study(prob.scenario, prob.priors, 2, tmp_path, abc=Settings(8, 2), npe=settings, draws=20,
+                          progress=False, amortised=7)
     assert [(r["method"], r["parameter"]) for r in rows] == [("ABC", "countries.US.strategy.beta")] * 2 + \
-        [("NPE", "countries.US.strategy.beta")] * 2  # the searched parameter; the fresh one is integrated out
-    assert all(0 <= r["rank"] <= 1 and 0 < r["width90"] <= 1 for r in rows)
-    assert list(coverage_table(rows)["experiments"]) == [2, 2]
+        [("NPE", "countries.US.strategy.beta")] * 2 + [("NPE, amortised", "countries.US.strategy.beta")] * 7
+    assert all(0 <= r["rank"] <= 1 and 0 < r["width90"] <= 1 for r in rows)  # the fresh parameter is not checked
+    assert list(coverage_table(rows)["experiments"]) == [2, 2, 7]
+    # the amortised check is experiment 0's estimator: its draws at experiment 0's facts are that experiment's
+    again = coverage_study(prob.scenario, prob.priors, 1, tmp_path / "again", npe=settings, draws=20, progress=False)
+    assert [r["rank"] for r in again] == [r["rank"] for r in rows if r["method"] == "NPE"][:1]
     assert rank_figure(rows, tmp_path / "ranks.png").stat().st_size > 0
     # the shared simulations' misses are each experiment's own: one run, both experiments' facts
     a = {"cutoff": "2018-01", "facts": [{"kind": "no_agreement", "date": "2017-10", "source": "s", "quote": "q"}]}
@@ -222,3 +237,52 @@ def test_held_back_facts_are_scored(serial, capsys):
     assert result["mean_log_score_reproduced"]["posterior"] == (np.mean(some) if some else None)
     assert main(["score", str(serial), "later.toml", "--held-back"]) == 2
     assert "expected FACTS (a file of later facts) or --held-back, found both" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ the same bits on any CPU
+
+KERNEL_RUN = """
+import hashlib, sys
+import numpy as np
+from bargaining.calibration.npe import NPESettings, train
+if sys.argv[2] == "late":  # torch runs a kernel before the npe module can pin the portable ones
+    import torch
+    torch.ones(64) @ torch.ones(64)
+threads = int(sys.argv[1])
+rng = np.random.default_rng(0)
+theta = rng.standard_normal((400, 3))
+x = np.c_[np.tanh(theta @ rng.standard_normal((3, 4))) + 0.3 * rng.standard_normal((400, 4)), rng.random(400)]
+trained = train(theta, x, NPESettings(epochs=4, threads=threads, hidden=32, transforms=2), seed=1)
+draws = trained.sample(300, x[0], seed=2, threads=threads)
+print(trained.portable, trained.epochs, trained.loss.hex(), hashlib.sha256(draws.tobytes()).hexdigest())
+"""
+# what another CPU or machine may choose: torch's vector kernels, MKL's code path, oneDNN's, glibc's libm variants
+OTHER_CPUS = {"native": {}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+              "avx512": {"ATEN_CPU_CAPABILITY": "avx512", "MKL_CBWR": "AVX512"},
+              "old libm": {"GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F"}}
+
+
+def train_elsewhere(kernels: str, threads: int, when: str = "first") -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")}
+    env.update({**OTHER_CPUS[kernels], "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)})
+    done = subprocess.run([sys.executable, "-c", KERNEL_RUN, str(threads), when], env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.split()
+
+
+def test_training_and_sampling_are_the_same_bits_on_other_cpu_kernels_and_threads():
+    """Untouched, torch picks kernels by CPU (ATen's AVX2/AVX-512 vector code, MKL's and oneDNN's code paths, glibc's
+    FMA variants) and MKL splits its sums by thread count: on this machine the default kernels, MKL's AVX2 path and
+    2 threads each trained another flow (losses equal to about 1e-7, other draws). The npe module pins portable
+    kernels before torch first runs one, so every configuration gives the native one-thread flow and draws to the
+    bit; a process in which torch ran a kernel first is flagged as not portable."""
+    reference = train_elsewhere("native", 1)
+    assert reference[0] == "True"
+    for kernels, threads in [("native", 2), ("avx2", 1), ("avx2", 2), ("avx512", 2), ("old libm", 1)]:
+        assert train_elsewhere(kernels, threads) == reference, (kernels, threads)
+    assert train_elsewhere("native", 1, "late")[0] == "False"

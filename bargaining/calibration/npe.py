@@ -18,8 +18,12 @@ flow (Durkan et al. 2019) from the ``sbi`` package (Tejero-Cantero et al. 2020),
 3. **Parameters** theta: the normal scores of the parameters ABC's kernel searches (``Priors.perturbed``); the
    others (``Priors.fresh``) vary in the simulations and are integrated out, as in ABC. The prior of theta is
    then a standard normal, and no posterior draw falls outside a prior's support.
-4. **Training**: torch seeded, deterministic algorithms, ``threads`` threads; at most ``epochs`` epochs (sbi stops
-   earlier when the validation loss has not improved for 20 epochs) and, if set, ``minutes``.
+4. **Training**: torch seeded, deterministic algorithms, ``threads`` threads, and portable CPU kernels
+   (:func:`import_torch`: the same bits on any x86-64 CPU and thread count); batches of ``n / 100`` simulations
+   (200 to 1,000) and at most ``epochs`` epochs, by default as many as make 1.5 million simulations seen
+   (:func:`epoch_budget`: 15 epochs for 10^5, 150 for 10^4), a bound in work, not time; sbi stops earlier when
+   the validation loss has not improved for 20 epochs (10 with more than 50,000 simulations); and, if set,
+   ``minutes``.
 5. **Observed summaries** x0: every fact reproduced (all misses 0, so distance 0); for a fact that no simulation
    reproduced, the least miss any simulation had, so that the estimator is never asked about summaries it was
    not trained on.
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import shutil
 import time
@@ -64,11 +69,34 @@ from .abc import (
 MAX_SIMULATIONS, MAX_SAMPLES, MAX_EPOCHS = 10_000_000, 100_000, 100_000
 
 
+#: torch's CPU kernels pinned to ones every x86-64 CPU with AVX2 (2013 on) runs alike, whatever else it has:
+#: ATen's vectorised kernels (AVX2 or AVX-512 where the CPU has them), MKL's matrix products (by CPU, and by
+#: thread count unless STRICT, which needs MKL's AVX2 path or later) and oneDNN's each sum in their own order, so
+#: that the same seed trained another flow on another CPU or thread count (docs/calibration.md, "Training").
+PORTABLE_KERNELS = {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "AVX2,STRICT",
+                    "ONEDNN_MAX_CPU_ISA": "SSE41"}
+
+
+def import_torch():
+    """torch with :data:`PORTABLE_KERNELS`: the variables are read when torch first dispatches a kernel, so they
+    are set before that, in this process (and the workers it starts). If torch ran a kernel earlier in this
+    process, they come too late: :func:`portable` says so."""
+    os.environ.update(PORTABLE_KERNELS)
+    import torch
+
+    return torch
+
+
+def portable() -> bool:
+    """Whether torch runs the portable kernels (False when it dispatched a kernel before :func:`import_torch`)."""
+    return import_torch().backends.cpu.get_cpu_capability() == "DEFAULT"
+
+
 def missing_extra() -> str | None:
     """Why NPE cannot run here (torch or sbi not installed), or None."""
     try:
+        import_torch()
         import sbi  # noqa: F401
-        import torch  # noqa: F401
     except ImportError as exc:
         return (f"--method npe needs the optional extra bargaining[npe] (torch and sbi): pip install -e '.[npe]' "
                 f"({exc})")
@@ -78,13 +106,14 @@ def missing_extra() -> str | None:
 @dataclass
 class NPESettings:
     """How much to simulate and train: simulations from the prior, posterior draws written, simulations per task
-    (and per stored chunk), most training epochs, a time limit for training (0: none; when it is reached the
-    result depends on the machine's speed, and summary.md says so), torch threads, and the flow's size."""
+    (and per stored chunk), most training epochs (0: :func:`epoch_budget`), a time limit for training (0: none;
+    when it is reached the result depends on the machine's speed, and summary.md says so), torch threads, and the
+    flow's size."""
 
     simulations: int = 10_000
     samples: int = 200
     chunk: int = 500
-    epochs: int = 500
+    epochs: int = 0
     minutes: float = 0.0
     threads: int = 1
     hidden: int = 64
@@ -168,6 +197,23 @@ def run_chunks(problem: Problem, z: np.ndarray, seeds: np.ndarray, folder: Path,
 # ------------------------------------------------------------------------------------------- training
 
 
+#: Simulations seen in training by default (epochs times simulations), and the most epochs.
+SEEN, MOST_EPOCHS = 1_500_000, 500
+
+
+def epoch_budget(n: int) -> int:
+    """Most epochs for ``n`` simulations by default: as many as make :data:`SEEN` simulations seen, 10 to
+    :data:`MOST_EPOCHS`; a bound in work, so that training ends at the same epoch on any machine. With 10^5
+    simulations, 15 epochs: about 3 minutes on one core (BENCHMARKS.md)."""
+    return min(MOST_EPOCHS, max(10, math.ceil(SEEN / n)))
+
+
+def batch_size(n: int) -> int:
+    """Simulations per training batch: a hundredth of them, 200 (sbi's default) to 1,000. Larger batches halve
+    the time per epoch at 10^5 simulations (fewer, larger matrix products) and still take 90 steps an epoch."""
+    return min(1000, max(200, n // 100))
+
+
 class _NoTracker:
     """sbi logs to TensorBoard in ./sbi-logs by default: this tracker logs nothing."""
 
@@ -191,10 +237,9 @@ class _NoTracker:
 
 @contextlib.contextmanager
 def deterministic_torch(seed: int, threads: int):
-    """torch seeded, deterministic algorithms and ``threads`` threads, restored afterwards: one seed, one
-    posterior (the CPU kernels' sums then run in a fixed order)."""
-    import torch
-
+    """torch seeded, deterministic algorithms and ``threads`` threads, restored afterwards, on the portable
+    kernels (:func:`import_torch`): one seed, one posterior, on any x86-64 CPU and thread count."""
+    torch = import_torch()
     before = (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled())
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
@@ -227,12 +272,13 @@ def observed(x: np.ndarray) -> np.ndarray:
 @dataclass
 class Trained:
     """A trained estimator: sample it with :meth:`sample`; ``epochs`` trained, best validation loss, whether the
-    time limit stopped it."""
+    time limit stopped it, whether it ran on the portable kernels."""
 
     posterior: object
     epochs: int
     loss: float
     timed_out: bool
+    portable: bool = True
 
     def sample(self, n: int, x0: np.ndarray, seed: int, threads: int = 1) -> np.ndarray:
         """``n`` draws of theta from q(theta | x0), reproducible for one seed."""
@@ -240,6 +286,15 @@ class Trained:
             draws = self.posterior.sample((n,), x=torch.as_tensor(x0, dtype=torch.float32).reshape(1, -1),
                                           show_progress_bars=False)
         return draws.numpy().astype(float)
+
+    def sample_each(self, n: int, xs: np.ndarray, seed: int, threads: int = 1) -> np.ndarray:
+        """``n`` draws of theta from q(theta | x) for every row x of ``xs`` at once (the estimator is amortised:
+        one training serves any observed summaries), shape (rows, n, parameters), reproducible for one seed."""
+        with deterministic_torch(seed, threads) as torch:
+            warnings.filterwarnings("ignore", "Capping max_sampling_batch_size")  # sbi's memory bound: no matter
+            draws = self.posterior.sample_batched((n,), x=torch.as_tensor(xs, dtype=torch.float32),
+                                                  show_progress_bars=False)
+        return draws.numpy().astype(float).transpose(1, 0, 2)
 
 
 def _estimator(deadline: float | None):
@@ -267,6 +322,7 @@ def train(theta: np.ndarray, x: np.ndarray, settings: NPESettings, seed: int) ->
     from sbi.neural_nets import posterior_nn
 
     deadline = time.monotonic() + 60 * settings.minutes if settings.minutes else None
+    n = len(theta)
     with deterministic_torch(seed, settings.threads) as torch, contextlib.redirect_stdout(io.StringIO()):
         warnings.filterwarnings("ignore", "Maximum number of epochs")  # the epoch budget is ours
         warnings.filterwarnings("ignore", "Data has extreme outliers")  # a fact rarely missed: z-scored all the same
@@ -277,11 +333,11 @@ def train(theta: np.ndarray, x: np.ndarray, settings: NPESettings, seed: int) ->
                                          show_progress_bars=False)
         inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32),
                                      torch.as_tensor(x, dtype=torch.float32))
-        inference.train(max_num_epochs=settings.epochs, stop_after_epochs=20, training_batch_size=200,
-                        show_train_summary=False)
+        inference.train(max_num_epochs=settings.epochs or epoch_budget(n), stop_after_epochs=20 if n <= 50_000 else 10,
+                        training_batch_size=batch_size(n), show_train_summary=False)
         posterior = inference.build_posterior()
     return Trained(posterior, int(inference.summary["epochs_trained"][-1]),
-                   float(inference.summary["best_validation_loss"][-1]), inference.timed_out)
+                   float(inference.summary["best_validation_loss"][-1]), inference.timed_out, portable())
 
 
 # ------------------------------------------------------------------------------------------- calibrate
@@ -345,6 +401,7 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
     posterior = _frame(problem, zp, seeds_p, xp, 1)
     manifest.update(complete=True, stopped=f"{trained.epochs} epochs" + (" (time limit)" if trained.timed_out else ""),
                     npe={"epochs": trained.epochs, "validation_loss": trained.loss, "timed_out": trained.timed_out,
+                         "portable_kernels": trained.portable,
                          "summaries": [*(obs.ids()[k] for k in keep), "distance"], "x0": [float(v) for v in x0],
                          "seconds": {"simulations": simulated - begin, "training": fitted - simulated,
                                      "posterior": time.monotonic() - fitted}},
@@ -389,8 +446,8 @@ def summary(out: Path, problem: Problem, settings: NPESettings, manifest: dict, 
             table: pd.DataFrame) -> str:
     """summary.md of an NPE calibration, in the form of ABC's."""
     import sbi
-    import torch
 
+    torch = import_torch()
     obs, priors, npe = problem.observations, problem.priors, manifest["npe"]
     dropped = [i for i in obs.ids() if i not in npe["summaries"]]
     unreached = [i for i, v in zip(npe["summaries"], npe["x0"], strict=True) if v > 0]
@@ -405,6 +462,9 @@ def summary(out: Path, problem: Problem, settings: NPESettings, manifest: dict, 
              f"{secs['posterior']:.0f} s",
              "- summaries: the miss of each fact used and their weighted mean (the distance); conditioned on every "
              "fact reproduced (all misses 0)"]
+    if not npe.get("portable_kernels", True):
+        lines.append("- **torch ran this CPU's own kernels** (it was used before `bargaining.calibration.npe` pinned "
+                     "the portable ones): another CPU or thread count may train another flow")
     if npe["timed_out"]:
         lines.append(f"- **the time limit ({settings.minutes:g} min) stopped the training**: another machine may "
                      f"train more epochs and give another posterior")
