@@ -332,7 +332,8 @@ class NegotiationModel(mesa.Model, PerReplication):
             # fingerprint is known already; the others (groups a batch's table made, not yet hashed) all at once
             fresh = [i for i, (g, _, _) in enumerate(parts) if "fingerprint" not in self.groups[g].__dict__]
             moved = dict(zip(fresh, applied_to_all([parts[i][1] for i in fresh],
-                                                   [self.groups[parts[i][0]] for i in fresh]), strict=True))
+                                                   [self.groups[parts[i][0]] for i in fresh]), strict=True)
+                         ) if fresh else {}
             for i, (g, part, mine) in enumerate(parts):
                 prefs = self.groups[g]
                 new = moved[i] if i in moved else self.case.cached(

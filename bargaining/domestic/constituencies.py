@@ -173,7 +173,8 @@ class AutoWorkers(Constituency):
             total = total + shares[:, d]
         self.pressure = np.where(going, total / len(self.issues), self.pressure)
         self.done = self._reached()
-        red_lines = {k: self.floor[:, d] for d, k in enumerate(self.issues)}
+        single = len(self.floor) == 1  # a single run's red lines are numbers, as a shock's without a batch
+        red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
         rows = None if going.all() else going
         return [Shock(self.code, red_lines=red_lines, tighten=True, rows=rows)]  # never loosens the executive's own
 

@@ -60,6 +60,10 @@ class Shock:
         if not where.size:
             return []
         given = self._given()
+        if len(where) == 1:  # one replication (a single run): its numbers, no search for distinct ones
+            r = int(where[0])
+            numbers = [float(np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[r]) for _, _, v in given]
+            return [(int(group[r]), self._with(given, numbers) if given else self, rows)]
         columns = [group[where].astype(np.int64)[:, None]]
         if given:
             values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
