@@ -53,6 +53,16 @@ def test_weight_override_rescales_the_others(nafta):
     assert w["us_content"] / w["auto_rvc"] == pytest.approx(old["us_content"] / old["auto_rvc"])
 
 
+def test_an_override_never_changes_the_table_it_was_given(nafta):
+    """A whole table given as an override is copied: a later override along it (here one weight, which rescales
+    the others) changes the scenario, not the caller's dict (a table of parameter sets reuses its values)."""
+    table = dict(nafta.spec.countries["CA"].weights)
+    given = dict(table)
+    s = nafta.with_overrides({"CA.weights": given, "CA.weights.customs": 0.5})
+    assert given == table
+    assert s.spec.countries["CA"].weights["customs"] == 0.5
+
+
 def test_weight_override_spreads_evenly_when_the_other_weights_are_all_zero(nafta):
     """Rescaling the others proportionally needs something to scale: when every other weight is 0 (here
     after putting all of Canada's weight on customs), lowering a weight to 0.3 shares the remaining 0.7

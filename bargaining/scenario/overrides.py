@@ -10,6 +10,8 @@ paths raise ScenarioError naming what is allowed.
 
 from __future__ import annotations
 
+import copy
+
 import tomllib
 from typing import Any
 
@@ -123,4 +125,4 @@ def apply_override(raw: dict, path: str, value: Any, origin: str = "<scenario>")
             node[k] = w * (1.0 - value) / rest if rest > 0 else (1.0 - value) / len(others)
     elif keys[-2:] == ["strategy", "name"] and value != node.get("name"):
         node.clear()  # the old strategy's parameters do not apply to the new one
-    node[last] = value
+    node[last] = copy.deepcopy(value) if isinstance(value, dict | list) else value  # never the caller's table
