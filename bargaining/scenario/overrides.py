@@ -11,7 +11,6 @@ paths raise ScenarioError naming what is allowed.
 from __future__ import annotations
 
 import copy
-
 import tomllib
 from typing import Any
 
