@@ -18,10 +18,11 @@ rerun with the same settings resumes from them.
 """
 
 import argparse
-import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from docs_section import write_section
 
 from bargaining import load_scenario
 from bargaining.calibration.abc import Settings
@@ -94,15 +95,10 @@ def main(argv=None):
     text = markdown(table, note)
     print(text)
     if args.docs:
-        docs = Path(args.docs)
-        old = docs.read_text()
-        if START not in old:
-            raise SystemExit(f"{docs}: expected the markers {START} ... {END}, found none")
-        kept = kept_rows(old, {"abc": "ABC"}.keys() - set(methods))
-        figure = docs.parent / "figures" / "calibration-ranks.png"
+        figure = Path(args.docs).parent / "figures" / "calibration-ranks.png"
+        image = f"![rank histograms](figures/{figure.name})"
+        write_section(args.docs, START, END, lambda old: f"{text}{kept_rows(old, {'abc'} - set(methods))}\n\n{image}")
         rank_figure(rows, figure)
-        block = f"{START}\n{text}{kept}\n\n![rank histograms](figures/{figure.name})\n{END}"
-        docs.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, old, flags=re.S))
     return table
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+from docs_section import write_section
 
 from bargaining import load_scenario
 from bargaining.calibration.abc import Problem, Settings, calibrate
@@ -98,12 +99,7 @@ def main(argv=None):
     text = "\n".join(lines)
     print(text)
     if args.docs:
-        docs = Path(args.docs)
-        old = docs.read_text()
-        if START not in old:
-            raise SystemExit(f"{docs}: expected the markers {START} ... {END}, found none")
-        docs.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{text}\n{END}", old,
-                               flags=re.S))
+        write_section(args.docs, START, END, lambda _: text)
     return frame
 
 
