@@ -266,7 +266,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         if stacked is None:
             return self.per_group(Preferences.within_red_lines, packages)
         each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
-        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)  # widened by 1e-9, as there
+        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)
 
     def _stacked(self) -> dict | None:
         """The preference groups' arrays stacked (G, N, ...), made again after ``apply`` changes the groups; None
@@ -282,7 +282,8 @@ class NegotiationModel(mesa.Model, PerReplication):
                 self._stack = {"linear": linear.pop(), **{
                     name: np.stack([getattr(g, name) for g in groups]) for name in ("ideal", "reach", "weights")},
                     "exponent": np.stack([g.exponent[:, None] for g in groups]),
-                    "lo": np.stack([g.lo for g in groups]) - 1e-9, "hi": np.stack([g.hi for g in groups]) + 1e-9}
+                    "lo": np.stack([g.tolerant_red_lines[0] for g in groups]),
+                    "hi": np.stack([g.tolerant_red_lines[1] for g in groups])}
         return self._stack or None
 
     @property

@@ -192,12 +192,12 @@ class Preferences:
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         each = np.asarray(x, dtype=float)[..., None, :]
-        lo, hi = self._bounds
+        lo, hi = self.tolerant_red_lines
         inside = ((each >= lo) & (each <= hi)).all(axis=-1)
         return inside if self.excluded is None else inside & ~self.excluded.at(x).any(axis=-1)
 
     @cached_property
-    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def tolerant_red_lines(self) -> tuple[np.ndarray, np.ndarray]:
         """(N, K) each red line widened by 1e-9 (``within_red_lines``' tolerance), lo and hi."""
         return self.lo - 1e-9, self.hi + 1e-9
 
@@ -210,7 +210,7 @@ class Preferences:
 
 
 #: What each cached property of ``Preferences`` is derived from (``Preferences.replace`` keeps the others').
-_DERIVED_FROM = {"reach": {"ideal"}, "linear": {"exponent"}, "_bounds": {"lo", "hi"},
+_DERIVED_FROM = {"reach": {"ideal"}, "linear": {"exponent"}, "tolerant_red_lines": {"lo", "hi"},
                  "fingerprint": {"ideal", "weights", "exponent", "lo", "hi", "tables", "excluded"}}
 
 
