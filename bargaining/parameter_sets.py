@@ -414,15 +414,7 @@ def _field(scenario: Scenario, keys: tuple[str, ...]) -> tuple[type[BaseModel], 
             found = strategy.Params, keys[3]
         elif len(keys) == 4 and keys[3] in DOMESTIC_FIELDS.get(keys[2], ()):
             found = DOMESTIC_TABLES[keys[2]], keys[3]
-    if found is None:
-        return None
-    model, name = found
-    info = model.model_fields[name]
-    checked = model.__pydantic_decorators__.field_validators.values()
-    if info.annotation not in (float, float | None) or any(_bound(m) is None for m in info.metadata) or any(
-            name in v.info.fields or "*" in v.info.fields for v in checked):
-        return None
-    return found
+    return found if found is not None and _numeric(*found) else None
 
 
 def _fast(scenario: Scenario, columns: dict[str, list]) -> dict[str, tuple[type[BaseModel], str]]:
