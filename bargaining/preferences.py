@@ -45,6 +45,12 @@ def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndar
     return np.where(tabled, piecewise(x, points, values), v)
 
 
+def reach(ideal: np.ndarray) -> np.ndarray:
+    """Distance from each ideal point (normalised) to the far end of its issue's range, at least 1e-12: the
+    denominator of ``value``."""
+    return np.maximum(np.maximum(ideal, 1.0 - ideal), 1e-12)
+
+
 def piecewise(x: np.ndarray, points: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Piecewise-linear interpolation, flat beyond the end points (``np.interp`` broadcast over many functions):
     ``x`` (shape S) against ``points`` and ``values`` (shape S' + (P,), S' broadcast with S; points
@@ -133,7 +139,7 @@ class Preferences:
     @cached_property
     def reach(self) -> np.ndarray:
         """(N, K) distance from each ideal to the far end of the issue's range."""
-        return np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)
+        return reach(self.ideal)
 
     def index(self, country: str) -> int:
         return self.countries.index(country)

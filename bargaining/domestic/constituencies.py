@@ -18,7 +18,7 @@ import numpy as np
 from ..masks import some
 from ..parameter_sets import domestic_numbers, numbers_for_rows
 from ..per_replication import PerReplication
-from ..preferences import value
+from ..preferences import reach, value
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
 from ..strategies import STRATEGIES
@@ -95,7 +95,7 @@ class Congress(Constituency):
         super().__init__(model, country, spec, scenario, numbers)
         self.ideal, self.weights = self.numbers["ideal"], self.numbers["weights"]  # (R, K), or (1, K)
         self.threshold = self.numbers["threshold"]  # (R,) or (1,)
-        self.reach = np.maximum(np.maximum(self.ideal, 1.0 - self.ideal), 1e-12)  # as ``Preferences.reach``
+        self.reach = reach(self.ideal)
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
         """Its utility of each replication's package (R, K): (R,); of any packages (..., K) where every replication
