@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import secrets
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 
 import mesa
@@ -36,7 +37,7 @@ from .domestic import Shock, applied_to_all
 from .masks import some
 from .outcomes import Outcome
 from .parameter_sets import Variants
-from .per_replication import PerReplication
+from .per_replication import PerReplication, unnamed
 from .preferences import Preferences, value, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
@@ -477,7 +478,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             if self._full is not None:
                 self._put_back()
             return
-        if self.size < self.compact_min or live > self.compact_share * self.size:
+        if self.size < self.compact_min or live > self.compact_share * self.size or not self._cuttable():
             return
         self._store()
         rows = np.flatnonzero(self.live)
@@ -488,6 +489,21 @@ class NegotiationModel(mesa.Model, PerReplication):
         for holder in (*self.countries, *self.constituencies):
             holder.keep(rows)
         self._index = index
+
+    def _cuttable(self) -> bool:
+        """Whether the batch may be cut: a strategy from outside the package (a user's own) that holds an array or
+        list as long as the batch without naming it in ``per_replication`` (``per_replication.unnamed``) would be
+        left with rows of ended replications, so the batch then keeps them all (the same results, more work) and
+        says so once."""
+        for agent in self.countries:
+            strategy = agent.strategy
+            if not type(strategy).__module__.startswith("bargaining.") and (names := unnamed(strategy, self.size)):
+                warnings.warn(f"strategy {type(strategy).__name__!r} holds {', '.join(names)} per replication without "
+                              "naming it in per_replication (docs/architecture.md, adding a strategy): the batch "
+                              "keeps its ended replications, which costs time", stacklevel=2)
+                self.compact_min = self.size + 1  # not again in this model
+                return False
+        return True
 
     def _holders(self) -> dict[str, PerReplication]:
         """What holds the results of the replications: the model, its agreements, its clock (notices)."""

@@ -4,7 +4,9 @@ Every piece of a model that keeps state per replication (an agent, a strategy, a
 clock, the random draws) names the attributes with a leading replication axis in ``per_replication``. When most
 replications of a batch have ended, the model keeps only the live ones (``NegotiationModel._compact``): ``keep(rows)``
 cuts every named attribute to those rows, so a round's work is done for the live replications only.
-``tests/test_compaction.py`` fails on an (R, ...) array a component holds but does not name.
+``tests/test_compaction.py`` fails on an (R, ...) array a component of the package holds but does not name; a
+component from elsewhere (a user's own strategy) is checked when the batch would be cut (``unnamed``), and the batch
+keeps its ended replications if it holds one.
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ class PerReplication:
         """Keep the replications ``rows`` (increasing indices) only, in every attribute of ``per_replication``."""
         for name in self.per_replication:
             setattr(self, name, kept(getattr(self, name), rows, name))
+
+
+def unnamed(holder: PerReplication, size: int) -> list[str]:
+    """The attributes of ``holder`` that look held per replication (an array or a list as long as the batch, ``size``
+    rows) but are not named in its ``per_replication``: cutting the batch would leave them as long as before."""
+    return [name for name, value in vars(holder).items() if name not in holder.per_replication
+            and (isinstance(value, np.ndarray) and value.ndim and len(value) == size
+                 or isinstance(value, list) and len(value) == size)]
 
 
 def kept(value, rows: np.ndarray, name: str):

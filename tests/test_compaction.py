@@ -8,6 +8,7 @@ strategy, and for random tables of parameter sets.
 """
 
 import dataclasses
+import warnings
 from unittest import mock
 
 import numpy as np
@@ -22,6 +23,7 @@ from bargaining.parameter_sets import Variants
 from bargaining.per_replication import PerReplication
 from bargaining.scenario import bundled
 from bargaining.simulate import parameter_sets
+from bargaining.strategies import STRATEGIES, Strategy
 
 SIZE = 101  # prime: neither a number of countries, issues, levels nor rounds
 SHARE = 0.9  # compact once a tenth of the rows has ended
@@ -183,6 +185,50 @@ def test_random_tables_compacted_give_single_runs(case):
     name, table, seeds = case
     with compacting():
         check_rows(BASE[name], table, seeds)
+
+
+class _Counting(Strategy, register=False):
+    """A user's own strategy (defined outside the package): its aspiration falls with each package it has been
+    offered, counted per replication in ``seen``, an (R,) array it does not name in ``per_replication``."""
+
+    name = "counting"
+
+    def __init__(self, params=None):
+        super().__init__(params)
+        self.seen = None
+
+    def observe(self, agent, proposer, packages, utility, rows):
+        if self.seen is None:
+            self.seen = np.zeros(agent.size)
+        self.seen[rows] += 1
+
+    def aspiration(self, agent):
+        return 1.0 if self.seen is None else 1.0 - 0.02 * self.seen
+
+
+class _CountingNamed(_Counting, register=False):
+    per_replication = ("seen",)
+
+
+@pytest.mark.parametrize("strategy, cut", [(_Counting, False), (_CountingNamed, True)])
+def test_a_strategy_from_elsewhere_with_unnamed_state_keeps_the_batch_whole(strategy, cut):
+    """A strategy from outside the package is not checked by the tests here: if it holds state per replication
+    without naming it, the batch is not cut (one warning); cut or not, its results are the uncut batch's."""
+    overrides = {f"{c}.strategy.name": "counting" for c in ("US", "CA", "MX")}
+    seeds, compactions = list(range(70)), []
+    with mock.patch.dict(STRATEGIES, {"counting": strategy}), checking(compactions):
+        scenario = bargaining.load_scenario("nafta-2017", {**overrides, **NOISY})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = NegotiationModel(scenario, seeds=seeds, record=False).run()
+        with never():
+            plain = NegotiationModel(scenario, seeds=seeds, record=False).run()
+    assert bool(compactions) == cut
+    assert [str(w.message) for w in caught if "per_replication" in str(w.message)] == ([] if cut else [
+        "strategy '_Counting' holds seen per replication without naming it in per_replication (docs/architecture.md, "
+        "adding a strategy): the batch keeps its ended replications, which costs time"])
+    assert len(set(plain.ended.tolist())) > 1  # replications end in different rounds: a batch that could be cut
+    same_models(model, plain)
 
 
 def test_a_single_run_is_never_compacted():
