@@ -18,7 +18,7 @@ from pathlib import Path
 
 import bargaining
 from bargaining.experiment import tournament
-from bargaining.experiment.store import write_file
+from bargaining.files import write_text
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
                      f"`{worst.strategy}` ({worst.mean_utility:.3f}, deals {worst.deal_rate:.0%}).")
     lines += ["", f"Full table: `{tournament.STANDINGS}`; every run: `runs/` (Parquet, with `experiment.json`); "
               f"figure: `{tournament.FIGURE}`."]
-    write_file(out / "summary.md", "\n".join(lines) + "\n")
+    write_text(out / "summary.md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

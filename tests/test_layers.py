@@ -12,7 +12,7 @@ import pytest
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
     ("core", ["errors", "outcomes", "cache", "masks", "issues", "rules", "preferences", "offers", "analysis", "clock",
-              "views", "streams", "per_replication"]),
+              "views", "streams", "per_replication", "files"]),
     ("strategies and protocols", ["strategies", "protocols", "negmas"]),
     ("scenario", ["scenario", "scenarios", "parameter_sets"]),
     ("domestic politics", ["domestic"]),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import threading
 import warnings
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -39,6 +38,7 @@ from tqdm import tqdm
 
 from ..errors import ScenarioError, UsageError
 from ..experiment.executors import Backend, open_executor
+from ..files import write_text, write_whole
 from ..parameter_sets import sets_of
 from ..scenario import Scenario, from_dict
 from ..simulate import Replications, run, run_variants
@@ -456,9 +456,7 @@ def _open(out: Path, problem: Problem, settings: Settings, seed: int, resume: bo
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 # ------------------------------------------------------------------------------------------- results
@@ -483,9 +481,7 @@ def population_frame(history, t: int, problem: Problem) -> pd.DataFrame:
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    os.replace(tmp, path)
+    write_whole(path, lambda file: pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), file))
 
 
 def reproduction(frame: pd.DataFrame, problem: Problem) -> pd.DataFrame:

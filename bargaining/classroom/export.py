@@ -18,27 +18,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 from ..figures.run import save_figure
+from ..files import write_text
 from .debrief import class_figure, debrief_rows, transcript_rows
 from .store import Store
 from .table import Table
 
 FILES = ("transcript.csv", "transcript.json", "debrief.csv", "debrief.png")
-
-
-def _write(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -92,8 +81,8 @@ def export_class(store: Store, code: str, out: str | Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     transcript = [{"class": code, "table": t["table"], **row} for t in record["tables"] for row in t["transcript"]]
     debrief = debrief_rows(tables, {(s.table, s.country): s.student for s in store.seats(code)})
-    _write(out / "transcript.csv", _csv(transcript))
-    _write(out / "transcript.json", json.dumps(record, indent=1, default=float) + "\n")
-    _write(out / "debrief.csv", _csv(debrief))
+    write_text(out / "transcript.csv", _csv(transcript))
+    write_text(out / "transcript.json", json.dumps(record, indent=1, default=float) + "\n")
+    write_text(out / "debrief.csv", _csv(debrief))
     save_figure(class_figure(tables[1].scenario, debrief), out / "debrief.png", dpi=110)
     return [out / name for name in FILES]

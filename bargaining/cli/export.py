@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..errors import UsageError
+from ..files import write_text
 from ..scenario import load_scenario
 from ..scenario.export import FORMATS, export_files
 from ..scenario.load import RULE_FILE
@@ -32,13 +31,7 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
-            with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False, encoding="utf-8") as f:
-                try:
-                    f.write(text)
-                except OSError:
-                    os.unlink(f.name)
-                    raise
-            os.replace(f.name, folder / name)
+            write_text(folder / name, text)
     except OSError as exc:
         raise UsageError(f"{folder}: cannot write the files: {exc.strerror or exc}") from None
 

@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..files import write_text
 from ..outcomes import Outcome
 from .discovery import prim_boxes
 from .figures import plot_deadline, plot_dominant, plot_heatmaps, plot_lines, plot_marginals, plot_prim, plot_sobol
 from .runs import ERROR
 from .sensitivity import sensitivity_table
 from .spec import ExperimentError, ExperimentSpec
-from .store import MANIFEST, read_manifest, read_runs, write_file
+from .store import MANIFEST, read_manifest, read_runs
 from .tables import (
     aggregate,
     binned,
@@ -104,7 +105,7 @@ def _write(root: Path, manifest: dict, spec: ExperimentSpec, runs: pd.DataFrame)
     ok = runs[runs["outcome"] != ERROR]
 
     cells = cell_table(runs, spec, countries)
-    write_file(root / "cells.csv", cells.to_csv(index=False))
+    write_text(root / "cells.csv", cells.to_csv(index=False))
     figures = []
     x = spec.report.x or names[0]
     others = [n for n in names if n != x]
@@ -131,7 +132,7 @@ def _write(root: Path, manifest: dict, spec: ExperimentSpec, runs: pd.DataFrame)
     sobol = None
     if spec.design == "sobol" and cells["errors"].eq(0).all() and len(cells) == manifest["n_cells"]:
         sobol = sensitivity_table(spec.parameters, cells, tuple(countries), seed=spec.seed)
-        write_file(root / "sobol.csv", sobol.to_csv(index=False))
+        write_text(root / "sobol.csv", sobol.to_csv(index=False))
         if len(sobol):
             plot_sobol(sobol, root / "sobol.png")
             figures.append("sobol.png")
@@ -140,14 +141,14 @@ def _write(root: Path, manifest: dict, spec: ExperimentSpec, runs: pd.DataFrame)
     target = spec.report.prim
     if target:
         boxes = prim_boxes(cells, spec.parameters, f"P({target})", spec.report.prim_threshold)
-        write_file(root / "prim.csv", prim_table(boxes).to_csv(index=False))
+        write_text(root / "prim.csv", prim_table(boxes).to_csv(index=False))
         if boxes:
             plot_prim(boxes, target, root / "prim.png")
             figures.append("prim.png")
 
     summary = _summary(spec, manifest, runs, ok, cells, outcomes, metrics, names, x, sobol, boxes, figures, few,
                        never)
-    write_file(root / "summary.md", summary)
+    write_text(root / "summary.md", summary)
     return root / "summary.md"
 
 

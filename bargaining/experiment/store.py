@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
+from ..files import write_text, write_whole
 from ..scenario import validation_message
 from .spec import Experiment, ExperimentError, ExperimentSpec
 
@@ -38,21 +39,6 @@ LOCK = ".lock"
 #: Keys every manifest holds.
 MANIFEST_KEYS = {"origin", "quick", "spec", "scenario", "fingerprint", "n_runs", "n_cells", "replications",
                  "complete"}
-
-
-def write_file(path: Path, text: str) -> None:
-    """Write a text file whole or not at all (a temporary file, then renamed into place).
-
-    Raises:
-        OSError: The file cannot be written (nothing is left at ``path``, or what was there stays).
-    """
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(root: str | Path) -> dict | None:
@@ -173,7 +159,7 @@ class Store:
 
     def _write_manifest(self, manifest: dict) -> None:
         try:
-            write_file(self.root / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+            write_text(self.root / MANIFEST, json.dumps(manifest, indent=2) + "\n")
         except OSError as exc:
             raise ExperimentError(f"{self.root}: cannot write {MANIFEST}: {exc.strerror or exc}; continue with "
                                   "--resume once the folder can be written") from None
@@ -208,12 +194,9 @@ class Store:
         table = rows.cast(self.schema)  # the same columns, marked with the experiment's fingerprint
         runs = table.column("run").to_numpy()
         part = self.parts / f"part-{runs.min():09d}-{runs.max():09d}.parquet"
-        tmp = part.with_suffix(".tmp")
         try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, part)
+            write_whole(part, lambda file: pq.write_table(table, file))
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise ExperimentError(f"{self.root}: cannot write results: {exc.strerror or exc}; the runs stored "
                                   "so far are kept: continue with --resume once the folder can be written") from None
         return table.num_rows

@@ -25,13 +25,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UsageError
+from ..files import write_text
 from ..outcomes import Outcome
 from ..scenario import Scenario, ScenarioError, load_scenario, parse_override
 from ..scenario.checks import DOMAINS
 from ..strategies import STRATEGIES
 from .cli import add_sweep_options, run_sweep
 from .spec import Experiment, from_dict
-from .store import read_runs, write_file
+from .store import read_runs
 
 #: Files the tournament writes next to the sweep's ``experiment.json`` and ``runs/``.
 STANDINGS, FIGURE = "standings.csv", "tournament.png"
@@ -161,7 +162,7 @@ def write_results(scenario: Scenario, runs: pd.DataFrame, out: str | Path) -> pd
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        write_file(out / STANDINGS, table.to_csv(index=False))
+        write_text(out / STANDINGS, table.to_csv(index=False))
         figure(scenario, table, out / FIGURE)
     except OSError as exc:
         raise UsageError(f"{out}: cannot write the standings: {exc.strerror or exc}") from None

@@ -7,8 +7,6 @@ canvas from the file's format, so writing them needs no matplotlib backend and s
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import matplotlib.ticker
@@ -17,6 +15,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
 from ..errors import UsageError
+from ..files import write_whole
 
 COLOURS = ["#1f4e9c", "#c0392b", "#27864a", "#8e44ad", "#d68910", "#566573"]
 
@@ -57,15 +56,7 @@ def save_figure(fig: Figure, path: str | Path, dpi: float) -> Path:
     path = Path(path)
     fmt = figure_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temporary, "xb") as file:
-            fig.savefig(file, format=fmt, dpi=dpi)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+    return write_whole(path, lambda file: fig.savefig(file, format=fmt, dpi=dpi))
 
 
 def country_colours(countries) -> dict[str, str]:
