@@ -171,4 +171,4 @@ def ternary_coordinates(surplus: np.ndarray) -> np.ndarray:
     s = np.maximum(surplus, 0.0)
     total = s.sum(axis=1, keepdims=True)
     shares = np.divide(s, total, out=np.full_like(s, 1 / 3), where=total > 0)
-    return shares @ CORNERS
+    return (shares[:, :, None] * CORNERS).sum(axis=1)  # shares @ CORNERS, without BLAS: the same bits anywhere

@@ -131,8 +131,9 @@ def run_sets(problem: Problem, draws: list[dict[str, float]], seeds: list[int]
 
 
 def distance(misses: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted mean miss: 0 when every fact is reproduced, 1 when none is."""
-    return float(np.dot(misses, weights) / weights.sum())
+    """Weighted mean miss: 0 when every fact is reproduced, 1 when none is (products summed by numpy, not BLAS:
+    the same bits on every CPU)."""
+    return float((misses * weights).sum() / weights.sum())
 
 
 class _Drawn(Exception):  # noqa: N818 (a signal, not an error)
@@ -493,7 +494,7 @@ def reproduction(frame: pd.DataFrame, problem: Problem) -> pd.DataFrame:
         fact = obs.facts[n]
         miss = frame[f"miss.{fact.id}"].to_numpy()
         rows.append({"id": fact.id, "date": fact.date, "fact": fact.describe(), "source": fact.source,
-                     "reproduced": float(np.dot(w, miss == 0)), "mean_miss": float(np.dot(w, miss))})
+                     "reproduced": float((w * (miss == 0)).sum()), "mean_miss": float((w * miss).sum())})
     return pd.DataFrame(rows)
 
 
@@ -558,12 +559,12 @@ def posterior_table(prior: pd.DataFrame, last: pd.DataFrame, problem: Problem) -
 
 
 def _mean(frame, path):
-    return float(np.dot(frame["weight"], frame[path]))
+    return float((frame["weight"].to_numpy() * frame[path].to_numpy()).sum())
 
 
 def _sd(frame, path):
     m = _mean(frame, path)
-    return float(np.sqrt(np.dot(frame["weight"], (frame[path] - m) ** 2)))
+    return float(np.sqrt((frame["weight"].to_numpy() * (frame[path].to_numpy() - m) ** 2).sum()))
 
 
 def _interval(frame, path, prefix):

@@ -161,7 +161,7 @@ def describe(runs: pd.DataFrame, problem: Problem) -> dict:
                                                 for level in issue.levels}}
         else:
             x = values.to_numpy(dtype=float)
-            agreement[issue.name] = {"mean": float(np.dot(x, ws) / ws.sum()),
+            agreement[issue.name] = {"mean": float((x * ws).sum() / ws.sum()),
                                      "quantiles": {f"{q:.0%}": float(v) for q, v in
                                                    zip(QUANTILES, weighted_quantiles(x, ws, QUANTILES), strict=True)}}
     return {"outcomes": outcomes, "month": month, "agreement": agreement}
