@@ -85,6 +85,32 @@ def test_one_seed_one_posterior_on_two_workers_and_after_a_resume(problem, seria
                            pd.read_parquet(serial / "accepted.parquet")["countries.US.strategy.beta"])
 
 
+def test_a_resume_with_other_training_settings_retrains_on_the_stored_simulations(problem, serial, tmp_path):
+    """A calibration made with other training settings (another version's defaults, say) resumes: its stored
+    simulations are read, not run again, and the posterior is the one a fresh calibration with the new settings
+    gives; other simulation settings are refused in one line that names them."""
+    from bargaining.errors import UsageError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(serial, copy)
+    stamps = {p.name: p.stat().st_mtime_ns for p in (copy / "simulations").glob("chunk-*.npy")}
+    other = NPESettings(**{**SMALL.__dict__, "epochs": 30, "hidden": 32, "transforms": 2})
+    calibrate_npe(problem[0], copy, other, seed=4, workers=1, progress=False, resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in (copy / "simulations").glob("chunk-*.npy")} == stamps
+    fresh = tmp_path / "fresh"
+    calibrate_npe(problem[0], fresh, other, seed=4, workers=1, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(fresh / "accepted.parquet"), pd.read_parquet(copy / "accepted.parquet"))
+    manifest = json.loads((copy / "calibration.json").read_text())
+    assert manifest["settings"]["hidden"] == 32 and manifest["settings_before"]["hidden"] == SMALL.hidden
+    assert manifest["fingerprint"] == json.loads((fresh / "calibration.json").read_text())["fingerprint"]
+    more = NPESettings(**{**other.__dict__, "simulations": 600})
+    with pytest.raises(UsageError, match=r"copy: --resume: expected the settings its simulations were stored with "
+                                         r"\(simulations 300\), found simulations 600$"):
+        calibrate_npe(problem[0], copy, more, seed=4, workers=1, progress=False, resume=True)
+    with pytest.raises(UsageError, match="found another"):  # another seed: other simulations
+        calibrate_npe(problem[0], copy, other, seed=5, workers=1, progress=False, resume=True)
+
+
 def test_the_folder_is_abcs(problem, serial):
     """accepted.parquet and prior.parquet have ABC's columns; each posterior draw's own run replays exactly."""
     from bargaining import run

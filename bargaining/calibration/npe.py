@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
 import shutil
@@ -59,6 +60,7 @@ from .abc import (
     _open,
     _write_json,
     distance,
+    fingerprint,
     simulate_batch,
     summary_head,
     summary_tail,
@@ -374,7 +376,7 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
     if not priors.perturbed:
         raise UsageError(f"{priors.origin}: expected at least one parameter to infer (perturb = true, the default "
                          f"for [parameters]), found none")
-    manifest = _open(out, problem, settings, seed, resume)
+    manifest = _open_npe(out, problem, settings, seed, resume)
     manifest["method"] = "npe"
     searched = [priors.names.index(n) for n in priors.perturbed]
     begin = time.monotonic()
@@ -410,6 +412,43 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
     everything = _frame(problem, z, seeds, x, 0) if settings.simulations > n_prior else prior
     write_results(out, problem, prior, posterior, everything, settings, manifest)
     return out
+
+
+#: The settings the stored simulations depend on (with the problem and the seed); the others say how to train and
+#: sample, which a resumed calibration redoes anyway.
+STORED = ("simulations", "chunk")
+
+
+class _Stored:
+    """Settings as a manifest stored them (``as_dict`` only, for ``fingerprint``)."""
+
+    def __init__(self, stored: dict):
+        self.stored = stored
+
+    def as_dict(self) -> dict:
+        return self.stored
+
+
+def _open_npe(out: Path, problem: Problem, settings: NPESettings, seed: int, resume: bool) -> dict:
+    """``abc._open``, except that a resumed NPE calibration may train and sample with other settings (another
+    version's defaults, other ``--epochs`` or ``--threads``): its stored simulations depend only on the problem, the
+    seed and :data:`STORED`, and the estimator is trained afresh on every run. Other simulation settings are refused
+    in one line that names them."""
+    path = out / MANIFEST
+    if resume and path.is_file():
+        old = json.loads(path.read_text())
+        before = old.get("settings", {})
+        if (old.get("method") == "npe" and before != settings.as_dict()
+                and old.get("fingerprint") == fingerprint(problem, _Stored(before), seed)):
+            differ = [k for k in STORED if before.get(k) != getattr(settings, k)]
+            if differ:
+                raise UsageError(f"{out}: --resume: expected the settings its simulations were stored with "
+                                 f"({', '.join(f'{k} {before.get(k)}' for k in differ)}), found "
+                                 f"{', '.join(f'{k} {getattr(settings, k)}' for k in differ)}")
+            old.update(fingerprint=fingerprint(problem, settings, seed), settings=settings.as_dict(),
+                       settings_before=before)
+            _write_json(path, old)
+    return _open(out, problem, settings, seed, resume)
 
 
 def _forget_other_draws(folder: Path, z: np.ndarray) -> None:
