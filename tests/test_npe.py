@@ -156,14 +156,15 @@ def test_summaries_and_the_observed_point():
 
 
 def test_training_work_is_bounded_by_simulations_seen_not_by_time():
-    """At 10^5 simulations training sees 1.5 million in batches of 1,000 (issue 21: minutes, not tens of them); small
-    runs keep sbi's batches of 200 and up to 500 epochs, early stopping permitting."""
-    from bargaining.calibration.npe import SEEN, batch_size, epoch_budget
+    """At 10^5 simulations training sees a million in batches of 1,000 at twice sbi's step (issue 21: minutes, not
+    tens of them); small runs keep sbi's batches of 200, its step and up to 500 epochs, early stopping permitting."""
+    from bargaining.calibration.npe import SEEN, batch_size, epoch_budget, learning_rate
 
     assert epoch_budget(100_000) * 100_000 == SEEN and batch_size(100_000) == 1000 == batch_size(10**7)
     assert epoch_budget(300) == 500 and batch_size(300) == 200 and epoch_budget(10**7) == 10
+    assert learning_rate(batch_size(10_000)) == 5e-4 and learning_rate(batch_size(100_000)) == 1e-3
     assert all(epoch_budget(n) >= epoch_budget(n + 1) and batch_size(n) <= batch_size(n + 1)
-               for n in range(100, 200_000, 997))
+               and learning_rate(batch_size(n)) <= learning_rate(batch_size(n + 1)) for n in range(100, 200_000, 997))
 
 
 @pytest.mark.parametrize("argv, message", [
