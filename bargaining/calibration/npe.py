@@ -419,7 +419,7 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
                                      "posterior": time.monotonic() - fitted}},
                     fresh=priors.fresh, searched=priors.perturbed)
     _write_json(out / MANIFEST, manifest)
-    everything = _frame(problem, z, seeds, x, 0) if settings.simulations > n_prior else prior
+    everything = _misses(problem, x) if settings.simulations > n_prior else prior
     write_results(out, problem, prior, posterior, everything, settings, manifest)
     return out
 
@@ -481,6 +481,14 @@ def _frame(problem: Problem, z: np.ndarray, seeds: np.ndarray, misses: np.ndarra
                      "seed": int(s), **priors.overrides(dict(zip(priors.names, map(float, row), strict=True))),
                      **{f"miss.{i}": float(v) for i, v in zip(ids, m, strict=True)}})
     return pd.DataFrame(rows)
+
+
+def _misses(problem: Problem, misses: np.ndarray) -> pd.DataFrame:
+    """Every simulation's weight (equal) and misses: all that the facts' prior reproduction rates read, without
+    :func:`_frame`'s parameters (a loop in Python: 40 CPU s for 10^5 simulations)."""
+    ids = problem.observations.ids()
+    return pd.DataFrame({"weight": np.full(len(misses), 1 / len(misses)),
+                         **{f"miss.{i}": misses[:, k] for k, i in enumerate(ids)}})
 
 
 def write_results(out: Path, problem: Problem, prior: pd.DataFrame, posterior: pd.DataFrame,
