@@ -116,7 +116,9 @@ def main(argv=None) -> None:
     print(f"| 1,000 posterior draws | {sample_cpu:.2f} CPU s | |")
     print(f"\nProjected for {big:,} simulations on 2 cores: simulations {project_sim / 60:.1f} min, training "
           f"{project_train / 60:.1f} min at {big_epochs} epochs (at most); "
-          f"{(project_sim + project_train) / 60:.1f} min end to end (target: 5 min)")
+          f"{(project_sim + project_train) / 60:.1f} min end to end (target: 5 min)"
+          + ("" if batch_size(n) == batch_size(big) else f" (an upper bound: measured with batches of {batch_size(n)}, "
+             f"which cost up to twice as much per simulation as {batch_size(big):,}'s)"))
     print(f"mean of the summaries (a check that the runs did something): {np.mean(xs):.4f}")
     if args.standin:
         held_theta, held_x = standin(4000, 99)
@@ -131,8 +133,14 @@ def end_to_end(args) -> None:
     import tempfile
     from pathlib import Path
 
-    from bargaining.calibration.npe import NPESettings, batch_size, calibrate_npe, epoch_budget, missing_extra, \
-        prior_draws
+    from bargaining.calibration.npe import (
+        NPESettings,
+        batch_size,
+        calibrate_npe,
+        epoch_budget,
+        missing_extra,
+        prior_draws,
+    )
 
     if missing_extra():
         print(f"skipped: {missing_extra()}")

@@ -99,7 +99,8 @@ def test_a_resume_with_other_training_settings_retrains_on_the_stored_simulation
     assert {p.name: p.stat().st_mtime_ns for p in (copy / "simulations").glob("chunk-*.npy")} == stamps
     fresh = tmp_path / "fresh"
     calibrate_npe(problem[0], fresh, other, seed=4, workers=1, progress=False)
-    pd.testing.assert_frame_equal(pd.read_parquet(fresh / "accepted.parquet"), pd.read_parquet(copy / "accepted.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(fresh / "accepted.parquet"),
+                                  pd.read_parquet(copy / "accepted.parquet"))
     manifest = json.loads((copy / "calibration.json").read_text())
     assert manifest["settings"]["hidden"] == 32 and manifest["settings_before"]["hidden"] == SMALL.hidden
     assert manifest["fingerprint"] == json.loads((fresh / "calibration.json").read_text())["fingerprint"]

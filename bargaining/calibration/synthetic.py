@@ -229,8 +229,17 @@ def coverage_study(scenario: Scenario, priors, experiments: int, work: str | Pat
                      for name in checked]
     if npe is not None:
         from ..experiment.executors import open_executor
-        from .npe import batch_size, epoch_budget, informative, learning_rate, observed, prior_draws, run_chunks, \
-            summaries, train
+        from .npe import (
+            batch_size,
+            epoch_budget,
+            informative,
+            learning_rate,
+            observed,
+            prior_draws,
+            run_chunks,
+            summaries,
+            train,
+        )
 
         union, columns = union_observations(scenario, datas)
         problem = Problem(scenario, union, priors)
