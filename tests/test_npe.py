@@ -198,6 +198,11 @@ def test_the_command_runs_npe(problem, tmp_path, capsys):
     assert main(["calibrate", "nafta-2017", str(facts), "--priors", str(priors), "--method", "npe",
                  "--simulations", "100", "--out", str(out)]) == 2
     assert "already holds a calibration" in capsys.readouterr().err
+    assert main(["calibrate", "nafta-2017", str(facts), "--priors", str(priors), "--method", "npe",
+                 "--simulations", "200", "--epochs", "2", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--resume: expected the settings its simulations were stored with (simulations " \
+        "100), found simulations 200" in err
 
 
 # ------------------------------------------------------------------------------ simulation-based calibration
