@@ -61,7 +61,8 @@ def main(argv=None):
     p.add_argument("--population", type=int, default=60, help="ABC: sets per generation")
     p.add_argument("--generations", type=int, default=4, help="ABC: generations")
     p.add_argument("--simulations", type=int, default=4000, help="NPE: simulations from the prior (shared)")
-    p.add_argument("--epochs", type=int, default=200, help="NPE: most training epochs")
+    p.add_argument("--epochs", type=int, default=0, help="NPE: most training "
+                   "epochs (0: the command's default, npe.epoch_budget)")
     p.add_argument("--draws", type=int, default=200, help="NPE: posterior draws per experiment")
     p.add_argument("--truths", type=int, default=300, help="NPE: truths from the prior for the amortised check of "
                    "one estimator (0: none)")

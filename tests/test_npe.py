@@ -85,6 +85,33 @@ def test_one_seed_one_posterior_on_two_workers_and_after_a_resume(problem, seria
                            pd.read_parquet(serial / "accepted.parquet")["countries.US.strategy.beta"])
 
 
+def test_a_resume_with_other_training_settings_retrains_on_the_stored_simulations(problem, serial, tmp_path):
+    """A calibration made with other training settings (another version's defaults, say) resumes: its stored
+    simulations are read, not run again, and the posterior is the one a fresh calibration with the new settings
+    gives; other simulation settings are refused in one line that names them."""
+    from bargaining.errors import UsageError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(serial, copy)
+    stamps = {p.name: p.stat().st_mtime_ns for p in (copy / "simulations").glob("chunk-*.npy")}
+    other = NPESettings(**{**SMALL.__dict__, "epochs": 30, "hidden": 32, "transforms": 2})
+    calibrate_npe(problem[0], copy, other, seed=4, workers=1, progress=False, resume=True)
+    assert {p.name: p.stat().st_mtime_ns for p in (copy / "simulations").glob("chunk-*.npy")} == stamps
+    fresh = tmp_path / "fresh"
+    calibrate_npe(problem[0], fresh, other, seed=4, workers=1, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(fresh / "accepted.parquet"),
+                                  pd.read_parquet(copy / "accepted.parquet"))
+    manifest = json.loads((copy / "calibration.json").read_text())
+    assert manifest["settings"]["hidden"] == 32 and manifest["settings_before"]["hidden"] == SMALL.hidden
+    assert manifest["fingerprint"] == json.loads((fresh / "calibration.json").read_text())["fingerprint"]
+    more = NPESettings(**{**other.__dict__, "simulations": 600})
+    with pytest.raises(UsageError, match=r"copy: --resume: expected the settings its simulations were stored with "
+                                         r"\(simulations 300\), found simulations 600$"):
+        calibrate_npe(problem[0], copy, more, seed=4, workers=1, progress=False, resume=True)
+    with pytest.raises(UsageError, match="found another"):  # another seed: other simulations
+        calibrate_npe(problem[0], copy, other, seed=5, workers=1, progress=False, resume=True)
+
+
 def test_the_folder_is_abcs(problem, serial):
     """accepted.parquet and prior.parquet have ABC's columns; each posterior draw's own run replays exactly."""
     from bargaining import run
@@ -130,14 +157,15 @@ def test_summaries_and_the_observed_point():
 
 
 def test_training_work_is_bounded_by_simulations_seen_not_by_time():
-    """At 10^5 simulations training sees 1.5 million in batches of 1,000 (issue 21: minutes, not tens of them); small
-    runs keep sbi's batches of 200 and up to 500 epochs, early stopping permitting."""
-    from bargaining.calibration.npe import SEEN, batch_size, epoch_budget
+    """At 10^5 simulations training sees a million in batches of 1,000 at twice sbi's step (issue 21: minutes, not
+    tens of them); small runs keep sbi's batches of 200, its step and up to 500 epochs, early stopping permitting."""
+    from bargaining.calibration.npe import SEEN, batch_size, epoch_budget, learning_rate
 
     assert epoch_budget(100_000) * 100_000 == SEEN and batch_size(100_000) == 1000 == batch_size(10**7)
     assert epoch_budget(300) == 500 and batch_size(300) == 200 and epoch_budget(10**7) == 10
+    assert learning_rate(batch_size(10_000)) == 5e-4 and learning_rate(batch_size(100_000)) == 1e-3
     assert all(epoch_budget(n) >= epoch_budget(n + 1) and batch_size(n) <= batch_size(n + 1)
-               for n in range(100, 200_000, 997))
+               and learning_rate(batch_size(n)) <= learning_rate(batch_size(n + 1)) for n in range(100, 200_000, 997))
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -170,6 +198,11 @@ def test_the_command_runs_npe(problem, tmp_path, capsys):
     assert main(["calibrate", "nafta-2017", str(facts), "--priors", str(priors), "--method", "npe",
                  "--simulations", "100", "--out", str(out)]) == 2
     assert "already holds a calibration" in capsys.readouterr().err
+    assert main(["calibrate", "nafta-2017", str(facts), "--priors", str(priors), "--method", "npe",
+                 "--simulations", "200", "--epochs", "2", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--resume: expected the settings its simulations were stored with (simulations " \
+        "100), found simulations 200" in err
 
 
 # ------------------------------------------------------------------------------ simulation-based calibration

@@ -20,10 +20,12 @@ flow (Durkan et al. 2019) from the ``sbi`` package (Tejero-Cantero et al. 2020),
    then a standard normal, and no posterior draw falls outside a prior's support.
 4. **Training**: torch seeded, deterministic algorithms, ``threads`` threads, and portable CPU kernels
    (:func:`import_torch`: the same bits on any x86-64 CPU and thread count); batches of ``n / 100`` simulations
-   (200 to 1,000) and at most ``epochs`` epochs, by default as many as make 1.5 million simulations seen
-   (:func:`epoch_budget`: 15 epochs for 10^5, 150 for 10^4), a bound in work, not time; sbi stops earlier when
+   (200 to 1,000) at a learning rate growing with them (:func:`learning_rate`: sbi's 5e-4 for 200, 1e-3 from
+   400), and at most ``epochs`` epochs, by default as many as make a million simulations seen
+   (:func:`epoch_budget`: 10 epochs for 10^5, 100 for 10^4), a bound in work, not time; sbi stops earlier when
    the validation loss has not improved for 20 epochs (10 with more than 50,000 simulations); and, if set,
-   ``minutes``.
+   ``minutes``. At 10^5 simulations the larger step reaches in 10 epochs a better fit than 5e-4 in 15 (a third
+   less training: BENCHMARKS.md, "Neural posterior estimation").
 5. **Observed summaries** x0: every fact reproduced (all misses 0, so distance 0); for a fact that no simulation
    reproduced, the least miss any simulation had, so that the estimator is never asked about summaries it was
    not trained on.
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
 import shutil
@@ -59,6 +62,7 @@ from .abc import (
     _open,
     _write_json,
     distance,
+    fingerprint,
     simulate_batch,
     summary_head,
     summary_tail,
@@ -198,13 +202,13 @@ def run_chunks(problem: Problem, z: np.ndarray, seeds: np.ndarray, folder: Path,
 
 
 #: Simulations seen in training by default (epochs times simulations), and the most epochs.
-SEEN, MOST_EPOCHS = 1_500_000, 500
+SEEN, MOST_EPOCHS = 1_000_000, 500
 
 
 def epoch_budget(n: int) -> int:
     """Most epochs for ``n`` simulations by default: as many as make :data:`SEEN` simulations seen, 10 to
     :data:`MOST_EPOCHS`; a bound in work, so that training ends at the same epoch on any machine. With 10^5
-    simulations, 15 epochs: about 3 minutes on one core (BENCHMARKS.md)."""
+    simulations, 10 epochs: about 2 CPU minutes (BENCHMARKS.md)."""
     return min(MOST_EPOCHS, max(10, math.ceil(SEEN / n)))
 
 
@@ -212,6 +216,13 @@ def batch_size(n: int) -> int:
     """Simulations per training batch: a hundredth of them, 200 (sbi's default) to 1,000. Larger batches halve
     the time per epoch at 10^5 simulations (fewer, larger matrix products) and still take 90 steps an epoch."""
     return min(1000, max(200, n // 100))
+
+
+def learning_rate(batch: int) -> float:
+    """Adam's step for a batch size: sbi's 5e-4 for its batches of 200, growing with the batch (the linear scaling
+    rule, Goyal et al. 2017) to at most 1e-3, from batches of 400. At 10^5 simulations (batches of 1,000), 1e-3
+    fit the held-out draws better in 10 epochs than 5e-4 did in 15 (BENCHMARKS.md)."""
+    return min(1e-3, 5e-4 * batch / 200)
 
 
 class _NoTracker:
@@ -334,7 +345,8 @@ def train(theta: np.ndarray, x: np.ndarray, settings: NPESettings, seed: int) ->
         inference.append_simulations(torch.as_tensor(theta, dtype=torch.float32),
                                      torch.as_tensor(x, dtype=torch.float32))
         inference.train(max_num_epochs=settings.epochs or epoch_budget(n), stop_after_epochs=20 if n <= 50_000 else 10,
-                        training_batch_size=batch_size(n), show_train_summary=False)
+                        training_batch_size=batch_size(n), learning_rate=learning_rate(batch_size(n)),
+                        show_train_summary=False)
         posterior = inference.build_posterior()
     return Trained(posterior, int(inference.summary["epochs_trained"][-1]),
                    float(inference.summary["best_validation_loss"][-1]), inference.timed_out, portable())
@@ -374,7 +386,7 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
     if not priors.perturbed:
         raise UsageError(f"{priors.origin}: expected at least one parameter to infer (perturb = true, the default "
                          f"for [parameters]), found none")
-    manifest = _open(out, problem, settings, seed, resume)
+    manifest = _open_npe(out, problem, settings, seed, resume)
     manifest["method"] = "npe"
     searched = [priors.names.index(n) for n in priors.perturbed]
     begin = time.monotonic()
@@ -407,9 +419,46 @@ def calibrate_npe(problem: Problem, out: str | Path, settings: NPESettings | Non
                                      "posterior": time.monotonic() - fitted}},
                     fresh=priors.fresh, searched=priors.perturbed)
     _write_json(out / MANIFEST, manifest)
-    everything = _frame(problem, z, seeds, x, 0) if settings.simulations > n_prior else prior
+    everything = _misses(problem, x) if settings.simulations > n_prior else prior
     write_results(out, problem, prior, posterior, everything, settings, manifest)
     return out
+
+
+#: The settings the stored simulations depend on (with the problem and the seed); the others say how to train and
+#: sample, which a resumed calibration redoes anyway.
+STORED = ("simulations", "chunk")
+
+
+class _Stored:
+    """Settings as a manifest stored them (``as_dict`` only, for ``fingerprint``)."""
+
+    def __init__(self, stored: dict):
+        self.stored = stored
+
+    def as_dict(self) -> dict:
+        return self.stored
+
+
+def _open_npe(out: Path, problem: Problem, settings: NPESettings, seed: int, resume: bool) -> dict:
+    """``abc._open``, except that a resumed NPE calibration may train and sample with other settings (another
+    version's defaults, other ``--epochs`` or ``--threads``): its stored simulations depend only on the problem, the
+    seed and :data:`STORED`, and the estimator is trained afresh on every run. Other simulation settings are refused
+    in one line that names them."""
+    path = out / MANIFEST
+    if resume and path.is_file():
+        old = json.loads(path.read_text())
+        before = old.get("settings", {})
+        if (old.get("method") == "npe" and before != settings.as_dict()
+                and old.get("fingerprint") == fingerprint(problem, _Stored(before), seed)):
+            differ = [k for k in STORED if before.get(k) != getattr(settings, k)]
+            if differ:
+                raise UsageError(f"{out}: --resume: expected the settings its simulations were stored with "
+                                 f"({', '.join(f'{k} {before.get(k)}' for k in differ)}), found "
+                                 f"{', '.join(f'{k} {getattr(settings, k)}' for k in differ)}")
+            old.update(fingerprint=fingerprint(problem, settings, seed), settings=settings.as_dict(),
+                       settings_before=before)
+            _write_json(path, old)
+    return _open(out, problem, settings, seed, resume)
 
 
 def _forget_other_draws(folder: Path, z: np.ndarray) -> None:
@@ -432,6 +481,14 @@ def _frame(problem: Problem, z: np.ndarray, seeds: np.ndarray, misses: np.ndarra
                      "seed": int(s), **priors.overrides(dict(zip(priors.names, map(float, row), strict=True))),
                      **{f"miss.{i}": float(v) for i, v in zip(ids, m, strict=True)}})
     return pd.DataFrame(rows)
+
+
+def _misses(problem: Problem, misses: np.ndarray) -> pd.DataFrame:
+    """Every simulation's weight (equal) and misses: all that the facts' prior reproduction rates read, without
+    :func:`_frame`'s parameters (a loop in Python: 40 CPU s for 10^5 simulations)."""
+    ids = problem.observations.ids()
+    return pd.DataFrame({"weight": np.full(len(misses), 1 / len(misses)),
+                         **{f"miss.{i}": misses[:, k] for k, i in enumerate(ids)}})
 
 
 def write_results(out: Path, problem: Problem, prior: pd.DataFrame, posterior: pd.DataFrame,

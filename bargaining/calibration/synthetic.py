@@ -229,7 +229,17 @@ def coverage_study(scenario: Scenario, priors, experiments: int, work: str | Pat
                      for name in checked]
     if npe is not None:
         from ..experiment.executors import open_executor
-        from .npe import informative, observed, prior_draws, run_chunks, summaries, train
+        from .npe import (
+            batch_size,
+            epoch_budget,
+            informative,
+            learning_rate,
+            observed,
+            prior_draws,
+            run_chunks,
+            summaries,
+            train,
+        )
 
         union, columns = union_observations(scenario, datas)
         problem = Problem(scenario, union, priors)
@@ -245,7 +255,9 @@ def coverage_study(scenario: Scenario, priors, experiments: int, work: str | Pat
                     values = [prior.quantile(float(p)) for p in special.ndtr(theta[:, j])]
                     rows.append(coverage_row(method, name, values, np.ones(len(theta)), truth[name], bounds[name]))
 
-        tag = f"{npe.simulations}-{npe.epochs}-{npe.hidden}-{npe.transforms}-{draws}"
+        n = npe.simulations  # the stored draws' name says how they were trained
+        tag = f"{n}-{npe.epochs or epoch_budget(n)}-{learning_rate(batch_size(n)):g}-{npe.hidden}-{npe.transforms}-" \
+              f"{draws}"
         for k in tqdm(range(experiments), desc="NPE experiments", disable=not progress, leave=False):
             stored = work / f"npe-{k}-{tag}.npy"  # each experiment's draws
             xk = summaries(x[:, columns[k]], informative(x[:, columns[k]]), union.weights(union.used)[columns[k]])

@@ -108,8 +108,8 @@ def register(sub) -> None:
     npe = p.add_argument_group("neural posterior estimation (--method npe)")
     npe.add_argument("--simulations", type=int, help="simulations from the prior to train on (default 10,000)")
     npe.add_argument("--samples", type=int, help="posterior draws written to accepted.parquet (default 200)")
-    npe.add_argument("--epochs", type=int, help="most training epochs (default: as many as make 1.5 million "
-                     "simulations seen, 10 to 500: 15 for 100,000 simulations; early stopping may end sooner)")
+    npe.add_argument("--epochs", type=int, help="most training epochs (default: as many as make a million "
+                     "simulations seen, 10 to 500: 10 for 100,000 simulations; early stopping may end sooner)")
     npe.add_argument("--minutes", type=float, help="most minutes of training (default: no limit; when reached, the "
                      "posterior depends on the machine's speed)")
     npe.add_argument("--threads", type=int, help="torch threads for training (default 1; the "
