@@ -55,6 +55,7 @@ from tqdm import tqdm
 
 from ..errors import UsageError
 from ..experiment.executors import open_executor
+from ..files import write_whole
 from .abc import (
     MANIFEST,
     Problem,
@@ -186,10 +187,7 @@ def run_chunks(problem: Problem, z: np.ndarray, seeds: np.ndarray, folder: Path,
                 block = future.result()
                 misses[start:start + len(block)] = block
                 path = folder / f"chunk-{start // chunk:06d}.npy"
-                tmp = path.with_name(path.name + ".tmp")
-                with open(tmp, "wb") as f:
-                    np.save(f, block)
-                os.replace(tmp, path)
+                write_whole(path, lambda file, block=block: np.save(file, block))
                 bar.update(len(block))
     finally:
         for future in in_flight:
@@ -271,8 +269,9 @@ def informative(x: np.ndarray) -> np.ndarray:
 
 def summaries(misses: np.ndarray, keep: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The summaries of runs: the informative facts' misses and, last, the distance (their weighted mean over all
-    facts, ABC's one statistic: a smooth summary the flow learns from early)."""
-    return np.c_[misses[:, keep], misses @ weights / weights.sum()]
+    facts, ABC's one statistic: a smooth summary the flow learns from early; products summed by numpy, not BLAS:
+    the same bits on every CPU)."""
+    return np.c_[misses[:, keep], (misses * weights).sum(axis=1) / weights.sum()]
 
 
 def observed(x: np.ndarray) -> np.ndarray:
