@@ -20,8 +20,9 @@ weights (``concession_paths``; ``concession_path`` is one of them), the paths of
 preference groups, whose ideal points, red lines and weights differ: ``concession_paths_of``) and the cuts of many
 paths (``offers``), each bit for bit what it would be alone: preferences are built together only when they share a
 ``structure`` (shapes, value tables, excluded options), every operation is elementwise or along one set's issue or
-position axis, a sum over countries is one matrix-vector product per set, and arrays whose shape depends on the set
-(a path's length, the switches' candidates) are computed together only with those of the same shape.
+position axis, a sum over countries is taken country by country (elementwise, never a BLAS product, whose bits may
+depend on the array's shape and the CPU's kernel), and arrays whose shape depends on the set (a path's length, the
+switches' candidates) are computed together only with those of the same shape.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ class _Sets:
     """E preference sets of one structure (``structure``: shapes, value tables, excluded options; ``prefs``'s), the
     arrays the paths depend on: ideal (with reach), lo and hi each either (N, K), shared by every set, or (E, N, K),
     one per set; weights (E, N, K). Every operation on them is elementwise or along the issue or position axis of one
-    set, and a sum over countries is one matrix-vector product per set (``acceptability``): each set computes the
-    bits it computes alone."""
+    set, and a sum over countries is taken country by country (``acceptability``): each set computes the bits it
+    computes alone."""
 
     prefs: Preferences
     ideal: np.ndarray
@@ -175,7 +176,7 @@ def acceptability(
 
     Returns:
         (K, M) acceptability per issue and position; (E, K, M) with ``weights``, one per set of weights (each
-        summed over countries by the same matrix-vector product as one set alone: the same bits).
+        summed over the countries weighed, one by one, elementwise: the same bits at any shape).
     """
     return _acceptability(_Sets.of_weights(prefs, prefs.weights if weights is None else weights), positions, others,
                           red_line_penalty)
@@ -184,14 +185,18 @@ def acceptability(
 def _acceptability(sets: _Sets, positions: np.ndarray, others: np.ndarray, red_line_penalty: float) -> np.ndarray:
     """``acceptability`` under each set of ``sets``: positions (K, M) or (E, K, M) -> (E, K, M) (sets of weights
     (N, K): -> (K, M))."""
-    x = positions[..., None, :, :]  # (..., 1, K, M)
-    values = sets.values_at(positions)
-    excess = np.maximum(sets.lo[..., None] - x, 0.0) + np.maximum(x - sets.hi[..., None], 0.0)
-    if sets.prefs.excluded is not None:
-        excess = excess + np.moveaxis(sets.prefs.excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)
-    score = sets.weights[..., None] * values - red_line_penalty * excess
-    *batch, n, k, m = score.shape
-    return (others @ score.reshape(*batch, n, k * m)).reshape(*batch, k, m)
+    excluded = sets.prefs.excluded
+    if excluded is not None:
+        excluded = np.moveaxis(excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)  # (..., N, K, M)
+    total = np.zeros(np.broadcast_shapes(positions.shape, sets.weights.shape[:-2] + positions.shape[-2:]))
+    for j in np.flatnonzero(others):  # country by country, elementwise: the same bits at any shape (no BLAS)
+        excess = np.maximum(sets.lo[..., j, :, None] - positions, 0.0) + np.maximum(positions - sets.hi[..., j, :, None],
+                                                                                    0.0)
+        if excluded is not None:
+            excess = excess + excluded[..., j, :, :]
+        score = sets.weights[..., j, :, None] * sets.values_at(positions, j) - red_line_penalty * excess
+        total = total + others[j] * score
+    return total
 
 
 def concession_path(
