@@ -274,13 +274,9 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     others = np.where(np.arange(n) == proposer, 0.0, others)
     start = space.snap(sets.ideal[..., proposer, :])  # (K,), or (E, K): one per set
 
-    # Target per issue: the others' most acceptable grid position inside the proposer's own red lines,
-    # nearest to the proposer's ideal among ties.
-    grid = space.grid(GRID)  # (K, G)
-    score = _acceptability(sets, grid, others, red_line_penalty)  # (E, K, G)
-    allowed = ((grid >= sets.lo[..., proposer, :, None] - 1e-9) & (grid <= sets.hi[..., proposer, :, None] + 1e-9))
-    score = np.where(allowed, score - 1e-9 * np.abs(grid - start[..., None]), -np.inf)
-    target = grid[np.arange(k), score.argmax(axis=-1)]  # (E, K)
+    # Target per issue: the others' most acceptable grid position inside the proposer's own red lines, nearest to
+    # the proposer's ideal among ties; a continuous path stops at the exact peak if it gets there first (``peaks``).
+    target, top = peaks(sets, space, proposer, others, red_line_penalty, start)  # (E, K) each
 
     # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones;
     # on issues with value tables or excluded options, the switches of the concave hull (``switches``).
@@ -290,9 +286,8 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     hulls = switches(sets, space, proposer, others, red_line_penalty, start)
     steps = np.array([int(max(STEPS, levels.max(initial=0), *(len(h) for h in hull.values())))
                       for levels, hull in zip(levels_to_move, hulls, strict=True)], dtype=int)
-    # A continuous path stops at the exact peak if it gets there before the grid target (``peak``).
     toward = np.sign(target - start)
-    room = np.maximum(toward * (peak(sets, space, proposer, others, red_line_penalty, start) - start), 0.0)
+    room = np.maximum(toward * (top - start), 0.0)
     divisible = ~(discrete | np.isin(np.arange(k), switching(prefs)))
 
     paths: list[ConcessionPath | None] = [None] * len(weights)
@@ -336,24 +331,24 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     return paths
 
 
-def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
-         start: np.ndarray) -> np.ndarray:
-    """(E, K) target per issue under each of E ``sets``: the others' most acceptable position inside the proposer's
-    own red lines, nearest to ``start`` ((K,) or (E, K)) among ties.
+def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+          start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(E, K) grid target and (E, K) peak per issue under each of E ``sets``: the others' most acceptable position
+    inside the proposer's own red lines, nearest to ``start`` ((K,) or (E, K)) among ties, among the ``GRID`` grid
+    positions, and exactly.
 
     On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
     excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
     something, in every part of it. The peak must be exact for that: a grid point past it would end the path
     with a step that first gains and then loses. The kinks (every ideal and red-line bound) are candidates
     besides the grid; between two kinks acceptability is linear or quadratic, so the parabola through the ends
-    and middle of each interval next to the best candidate finds a peak inside it.
+    and middle of each interval next to the best candidate finds a peak inside it. The grid and the kinks are
+    scored at once (acceptability is elementwise in the positions: each has the bits it has alone).
     """
     lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
 
-    def best(x: np.ndarray) -> np.ndarray:
-        score = _acceptability(sets, x, others, red_line_penalty)
-        score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
-        return score.argmax(axis=-1)
+    def scored(x: np.ndarray, score: np.ndarray) -> np.ndarray:
+        return np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
 
     kinks = (sets.ideal, sets.lo, sets.hi)
     kinks = np.swapaxes(space.snap(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2)),
@@ -361,19 +356,25 @@ def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_
     grid = space.grid(GRID)
     x = np.concatenate([grid if kinks.ndim == 2 else np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks],
                        axis=-1)
-    mid = _pick(x, best(x))[..., None]  # (E, K, 1)
+    score = scored(x, _acceptability(sets, x, others, red_line_penalty))  # (E, K, G + 3N)
+    target = grid[np.arange(len(grid)), score[..., :GRID].argmax(axis=-1)]
+    best = score.argmax(axis=-1)
+    mid = _pick(x, best)[..., None]  # (E, K, 1)
     left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=-1, initial=-np.inf)  # the nearest candidates either side
     right = np.where(x > mid + 1e-9, x, np.inf).min(axis=-1, initial=np.inf)
     mid = mid[..., 0]
     left, right = np.where(np.isfinite(left), left, mid), np.where(np.isfinite(right), right, mid)
     a, b = np.stack([left, mid], axis=-1), np.stack([mid, right], axis=-1)  # the intervals either side
-    fa, fm, fb = (_acceptability(sets, p, others, red_line_penalty) for p in (a, (a + b) / 2, b))
+    f = _acceptability(sets, np.concatenate([a, (a + b) / 2, b], axis=-1), others, red_line_penalty)
+    fa, fm, fb = f[..., :2], f[..., 2:4], f[..., 4:]
     curve = fa - 2 * fm + fb
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[..., None])
     vertex = np.where(space.discrete[:, None], mid[..., None], np.clip(vertex, a, b))
     x = np.concatenate([mid[..., None], vertex], axis=-1)
-    return np.take_along_axis(x, best(x)[..., None], axis=-1)[..., 0]
+    score = np.concatenate([_pick(score, best)[..., None],
+                            scored(vertex, _acceptability(sets, vertex, others, red_line_penalty))], axis=-1)
+    return target, np.take_along_axis(x, score.argmax(axis=-1)[..., None], axis=-1)[..., 0]
 
 
 def _pick(x: np.ndarray, index: np.ndarray) -> np.ndarray:
