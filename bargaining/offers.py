@@ -40,6 +40,8 @@ from .preferences import Preferences, value
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
+CHUNK = 128  # most preferences whose paths are built at once (``concession_paths_of``): their arrays stay in the
+# CPU's caches (600 at once take a fifth longer)
 
 
 @dataclass(frozen=True)
@@ -250,17 +252,22 @@ def concession_paths_of(
     """Build the ordered concessions of ``proposer`` under each of E preferences at once (e.g. the preference groups
     of a heterogeneous batch): path e is ``concession_path(preferences[e], ...)``, bit for bit. Ideal points, red
     lines and weights may differ; the preferences of one ``structure`` (shapes, value tables, excluded options)
-    are built together, one call per structure.
+    are built together, ``CHUNK`` at a time.
     """
     groups: dict[bytes, list[int]] = {}
+    digests: dict[tuple[int, int, int], bytes] = {}  # preferences that hold the same arrays share a structure
     for e, prefs in enumerate(preferences):
-        groups.setdefault(structure(prefs), []).append(e)
+        same = (id(prefs.exponent), id(prefs.tables), id(prefs.excluded))
+        if same not in digests:
+            digests[same] = structure(prefs)
+        groups.setdefault(digests[same], []).append(e)
     paths: list[ConcessionPath] = [None] * len(preferences)  # type: ignore[list-item]
     for members in groups.values():
-        sets = (_Sets.of_weights(preferences[members[0]], preferences[members[0]].weights[None]) if len(members) == 1
-                else _Sets.stacked([preferences[e] for e in members]))
-        for e, path in zip(members, _paths(sets, space, proposer, others, red_line_penalty), strict=True):
-            paths[e] = path
+        for chunk in (members[i:i + CHUNK] for i in range(0, len(members), CHUNK)):
+            sets = (_Sets.of_weights(preferences[chunk[0]], preferences[chunk[0]].weights[None]) if len(chunk) == 1
+                    else _Sets.stacked([preferences[e] for e in chunk]))
+            for e, path in zip(chunk, _paths(sets, space, proposer, others, red_line_penalty), strict=True):
+                paths[e] = path
     return paths
 
 
