@@ -582,8 +582,17 @@ def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray)
         path = paths[0]
         return path.cumulative, path.cost, path.issue, path.step, path.divisible, path.reached, 0, lengths[0]
     first = (np.cumsum(lengths) - lengths)[which]
-    return (*(np.concatenate([getattr(path, name) for path in paths]) for name in
-              ("cumulative", "cost", "issue", "step", "divisible", "reached")), first, first + lengths[which])
+    cumulative, cost, issue, step, divisible = (np.concatenate([getattr(path, name) for path in paths]) for name in
+                                                ("cumulative", "cost", "issue", "step", "divisible"))
+    # every path's ``reached`` at once: path e's rows are lifted by e * top, above every row of the paths before it,
+    # so one running maximum down the joined rows is each path's own
+    top = int(step.max(initial=0)) + 1
+    owner = np.repeat(np.arange(len(paths)), lengths)
+    lift = np.repeat(np.arange(len(paths)) * top, lengths + 1)[:, None]
+    steps = np.broadcast_to(lift, (len(lift), len(paths[0].start))).copy()
+    steps[np.arange(len(step)) + owner + 1, issue] += step
+    reached = np.maximum.accumulate(steps, axis=0) - lift
+    return cumulative, cost, issue, step, divisible, reached, first, first + lengths[which]
 
 
 def _fitting(cumulative: np.ndarray, lengths: np.ndarray, which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
