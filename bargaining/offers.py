@@ -36,7 +36,7 @@ import numpy as np
 
 from .cache import Cache, fingerprint
 from .issues import IssueSpace
-from .preferences import Preferences, value
+from .preferences import ExcludedOptions, Preferences, ValueTables, value
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
@@ -141,6 +141,17 @@ class _Sets:
         return _Sets(self.prefs, *(a[which] if a.ndim == 3 else a for a in (self.ideal, self.reach, self.lo,
                                                                                 self.hi, self.weights)))
 
+    def issues(self, which: np.ndarray) -> _Sets:
+        """The sets on the issues ``which`` alone."""
+        prefs = self.prefs
+        tables = None if prefs.tables is None else ValueTables(
+            prefs.tables.tabled[:, which], prefs.tables.points[:, which], prefs.tables.values[:, which])
+        excluded = (None if prefs.excluded is None
+                    else ExcludedOptions(prefs.excluded.sizes[which], prefs.excluded.mask[:, which]))
+        prefs = prefs.replace(ideal=prefs.ideal[:, which], weights=prefs.weights[:, which], lo=prefs.lo[:, which],
+                              hi=prefs.hi[:, which], tables=tables, excluded=excluded)
+        return _Sets(prefs, *(a[..., which] for a in (self.ideal, self.reach, self.lo, self.hi, self.weights)))
+
     def one(self, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, K) ideal, lo and hi of set ``e``."""
         return tuple(a[e] if a.ndim == 3 else a for a in (self.ideal, self.lo, self.hi))
@@ -192,8 +203,8 @@ def _acceptability(sets: _Sets, positions: np.ndarray, others: np.ndarray, red_l
         excluded = np.moveaxis(excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)  # (..., N, K, M)
     total = np.zeros(np.broadcast_shapes(positions.shape, sets.weights.shape[:-2] + positions.shape[-2:]))
     for j in np.flatnonzero(others):  # country by country, elementwise: the same bits at any shape (no BLAS)
-        excess = np.maximum(sets.lo[..., j, :, None] - positions, 0.0) + np.maximum(positions - sets.hi[..., j, :, None],
-                                                                                    0.0)
+        below, above = sets.lo[..., j, :, None] - positions, positions - sets.hi[..., j, :, None]
+        excess = np.maximum(below, 0.0) + np.maximum(above, 0.0)
         if excluded is not None:
             excess = excess + excluded[..., j, :, :]
         score = sets.weights[..., j, :, None] * sets.values_at(positions, j) - red_line_penalty * excess
@@ -342,7 +353,37 @@ def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red
           start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(E, K) grid target and (E, K) peak per issue under each of E ``sets``: the others' most acceptable position
     inside the proposer's own red lines, nearest to ``start`` ((K,) or (E, K)) among ties, among the ``GRID`` grid
-    positions, and exactly.
+    positions, and exactly (``_peaks``) on continuous issues. A discrete issue's path walks level by level to its
+    target (its peak is the target): its grid's distinct positions are all it scores, the same first best."""
+    grid, discrete = space.grid(GRID), space.discrete
+    target = np.empty(np.broadcast_shapes(start.shape, (len(sets.weights), len(grid))))
+    peak = np.empty_like(target)
+    levels = np.flatnonzero(discrete)
+    if levels.size:
+        x = [np.unique(grid[k]) for k in levels]
+        x = np.array([np.concatenate([row, np.full(max(map(len, x)) - len(row), row[-1])]) for row in x])
+        some = sets.issues(levels)
+        score = _scored(some, x, others, red_line_penalty, proposer, start[..., levels])
+        target[:, levels] = peak[:, levels] = _pick(x, score.argmax(axis=-1))
+    rest = np.flatnonzero(~discrete)
+    if rest.size:
+        target[:, rest], peak[:, rest] = _peaks(sets.issues(rest), space, rest, proposer, others, red_line_penalty,
+                                                start[..., rest])
+    return target, peak
+
+
+def _scored(sets: _Sets, x: np.ndarray, others: np.ndarray, red_line_penalty: float, proposer: int,
+            start: np.ndarray) -> np.ndarray:
+    """Acceptability of positions x (K, M) or (E, K, M), less 1e-9 per unit away from ``start`` (a tie goes to the
+    nearest); -inf outside the proposer's red lines."""
+    lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
+    score = _acceptability(sets, x, others, red_line_penalty)
+    return np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
+
+
+def _peaks(sets: _Sets, space: IssueSpace, issues: np.ndarray, proposer: int, others: np.ndarray,
+           red_line_penalty: float, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``peaks`` on continuous ``issues`` (``sets`` on them alone).
 
     On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
     excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
@@ -352,18 +393,13 @@ def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red
     and middle of each interval next to the best candidate finds a peak inside it. The grid and the kinks are
     scored at once (acceptability is elementwise in the positions: each has the bits it has alone).
     """
-    lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
-
-    def scored(x: np.ndarray, score: np.ndarray) -> np.ndarray:
-        return np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
-
     kinks = (sets.ideal, sets.lo, sets.hi)
-    kinks = np.swapaxes(space.snap(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2)),
-                        -1, -2)  # (K, 3N) or (E, K, 3N)
-    grid = space.grid(GRID)
+    kinks = np.swapaxes(np.clip(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2), 0.0, 1.0),
+                        -1, -2)  # (K, 3N) or (E, K, 3N): continuous issues' kinks, as ``space.snap`` has them
+    grid = space.grid(GRID)[issues]
     x = np.concatenate([grid if kinks.ndim == 2 else np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks],
                        axis=-1)
-    score = scored(x, _acceptability(sets, x, others, red_line_penalty))  # (E, K, G + 3N)
+    score = _scored(sets, x, others, red_line_penalty, proposer, start)  # (E, K, G + 3N)
     target = grid[np.arange(len(grid)), score[..., :GRID].argmax(axis=-1)]
     best = score.argmax(axis=-1)
     mid = _pick(x, best)[..., None]  # (E, K, 1)
@@ -377,10 +413,10 @@ def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red
     curve = fa - 2 * fm + fb
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[..., None])
-    vertex = np.where(space.discrete[:, None], mid[..., None], np.clip(vertex, a, b))
+    vertex = np.clip(vertex, a, b)
     x = np.concatenate([mid[..., None], vertex], axis=-1)
     score = np.concatenate([_pick(score, best)[..., None],
-                            scored(vertex, _acceptability(sets, vertex, others, red_line_penalty))], axis=-1)
+                            _scored(sets, vertex, others, red_line_penalty, proposer, start)], axis=-1)
     return target, np.take_along_axis(x, score.argmax(axis=-1)[..., None], axis=-1)[..., 0]
 
 

@@ -6,7 +6,8 @@
 ``calibration.abc.simulate_batch`` of ``--draws`` draws from priors-2017 (nafta-2017, observations-2017, one seed
 each, as ``npe.prior_draws`` makes them), serially, in one process: how many models it builds, its CPU seconds
 (``time.process_time``: fair on a busy machine) and runs per CPU second, and how much of it builds concession paths
-(``offers.concession_paths`` and ``offers.concession_paths_of``) and how much is the rest. The misses' sum must be the same on both sides.
+(``offers.concession_paths`` and ``offers.concession_paths_of``) and how much is the rest. The misses' sum must be
+the same on both sides.
 """
 
 from __future__ import annotations
