@@ -302,8 +302,8 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     levels_to_move = np.where(discrete, np.round(np.abs(target - start) / np.where(discrete,
                               space.steps, 1.0)), 0)
     hulls = switches(sets, space, proposer, others, red_line_penalty, start)
-    steps = np.array([int(max(STEPS, levels.max(initial=0), *(len(h) for h in hull.values())))
-                      for levels, hull in zip(levels_to_move, hulls, strict=True)], dtype=int)
+    longest = [max(map(len, hull.values()), default=0) for hull in hulls]
+    steps = np.maximum(np.maximum(levels_to_move.max(axis=-1, initial=0), longest), STEPS).astype(int)
     toward = np.sign(target - start)
     room = np.maximum(toward * (top - start), 0.0)
     divisible = ~(discrete | np.isin(np.arange(k), switching(prefs)))
@@ -336,16 +336,12 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
         order = np.lexsort((step, -ratio[path, issue, step], path))  # each path's by falling ratio
         path, issue, step = path[order], issue[order], step[order]
         bounds = np.searchsorted(path, np.arange(len(which) + 1))
-        for i, e in enumerate(which):
+        begin = np.broadcast_to(begin, (len(which), k))
+        cost, moves = np.maximum(cost[path, issue, step], 0.0), divisible[issue]  # every path's at once
+        for i, e in enumerate(which):  # each path's arrays its own (a view would keep the whole batch's)
             part = slice(bounds[i], bounds[i + 1])
-            paths[e] = ConcessionPath(
-                start=(begin[i] if begin.ndim == 2 else begin).copy(),
-                positions=positions[i].copy(),
-                issue=issue[part].copy(),
-                step=step[part] + 1,
-                cost=np.maximum(cost[i, issue[part], step[part]], 0.0),
-                divisible=divisible[issue[part]],
-            )
+            paths[e] = ConcessionPath(start=begin[i].copy(), positions=positions[i].copy(), issue=issue[part].copy(),
+                                      step=step[part] + 1, cost=cost[part].copy(), divisible=moves[part].copy())
     return paths
 
 
