@@ -613,13 +613,20 @@ def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray)
     if len(paths) == 1:
         path = paths[0]
         return path.cumulative, path.cost, path.issue, path.step, path.divisible, path.reached, 0, lengths[0]
-    first = (np.cumsum(lengths) - lengths)[which]
-    cumulative, cost, issue, step, divisible = (np.concatenate([getattr(path, name) for path in paths]) for name in
-                                                ("cumulative", "cost", "issue", "step", "divisible"))
-    # every path's ``reached`` at once: path e's rows are lifted by e * top, above every row of the paths before it,
-    # so one running maximum down the joined rows is each path's own
-    top = int(step.max(initial=0)) + 1
+    starts = np.cumsum(lengths) - lengths
+    first = starts[which]
+    cost, issue, step, divisible = (np.concatenate([getattr(path, name) for path in paths]) for name in
+                                    ("cost", "issue", "step", "divisible"))
+    # every path's ``cumulative`` at once: a running sum along each row of the costs laid out one path a row (a sum
+    # runs element after element, so each row's are its path's own bits)
     owner = np.repeat(np.arange(len(paths)), lengths)
+    at = np.arange(len(cost)) - starts[owner]
+    rows = np.zeros((len(paths), int(lengths.max())))
+    rows[owner, at] = cost
+    cumulative = np.cumsum(rows, axis=1)[owner, at]
+    # and ``reached``: path e's rows are lifted by e * top, above every row of the paths before it, so one running
+    # maximum down the joined rows is each path's own
+    top = int(step.max(initial=0)) + 1
     lift = np.repeat(np.arange(len(paths)) * top, lengths + 1)[:, None]
     steps = np.broadcast_to(lift, (len(lift), len(paths[0].start))).copy()
     steps[np.arange(len(step)) + owner + 1, issue] += step
