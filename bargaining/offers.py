@@ -338,11 +338,33 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
         bounds = np.searchsorted(path, np.arange(len(which) + 1))
         begin = np.broadcast_to(begin, (len(which), k))
         cost, moves = np.maximum(cost[path, issue, step], 0.0), divisible[issue]  # every path's at once
+        cumulative, reached = _running(cost, issue, step + 1, np.diff(bounds), k)
         for i, e in enumerate(which):  # each path's arrays its own (a view would keep the whole batch's)
-            part = slice(bounds[i], bounds[i + 1])
+            part, rows = slice(bounds[i], bounds[i + 1]), slice(bounds[i] + i, bounds[i + 1] + i + 1)
             paths[e] = ConcessionPath(start=begin[i].copy(), positions=positions[i].copy(), issue=issue[part].copy(),
                                       step=step[part] + 1, cost=cost[part].copy(), divisible=moves[part].copy())
+            paths[e].__dict__.update(cumulative=cumulative[part].copy(), reached=reached[rows].copy())  # cached
     return paths
+
+
+def _running(cost: np.ndarray, issue: np.ndarray, step: np.ndarray, lengths: np.ndarray, k: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``ConcessionPath.cumulative`` and ``reached`` of paths whose concessions (``lengths`` each) are joined end to
+    end, computed for all at once: the same values (a path's P + 1 rows of reached follow one another)."""
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    at = np.arange(len(cost)) - (np.cumsum(lengths) - lengths)[owner]
+    # the costs laid out one path a row, summed along the rows: a sum runs element after element, so each row's are
+    # its path's own bits
+    rows = np.zeros((len(lengths), int(lengths.max(initial=0))))
+    rows[owner, at] = cost
+    cumulative = np.cumsum(rows, axis=1)[owner, at]
+    # path e's rows are lifted by e * top, above every row of the paths before it, so one running maximum down the
+    # joined rows is each path's own
+    top = int(step.max(initial=0)) + 1
+    lift = np.repeat(np.arange(len(lengths)) * top, lengths + 1)[:, None]
+    steps = np.broadcast_to(lift, (len(lift), k)).copy()
+    steps[np.arange(len(step)) + owner + 1, issue] += step
+    return cumulative, np.maximum.accumulate(steps, axis=0) - lift
 
 
 def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
@@ -613,25 +635,9 @@ def _joined(paths: list[ConcessionPath], lengths: np.ndarray, which: np.ndarray)
     if len(paths) == 1:
         path = paths[0]
         return path.cumulative, path.cost, path.issue, path.step, path.divisible, path.reached, 0, lengths[0]
-    starts = np.cumsum(lengths) - lengths
-    first = starts[which]
-    cost, issue, step, divisible = (np.concatenate([getattr(path, name) for path in paths]) for name in
-                                    ("cost", "issue", "step", "divisible"))
-    # every path's ``cumulative`` at once: a running sum along each row of the costs laid out one path a row (a sum
-    # runs element after element, so each row's are its path's own bits)
-    owner = np.repeat(np.arange(len(paths)), lengths)
-    at = np.arange(len(cost)) - starts[owner]
-    rows = np.zeros((len(paths), int(lengths.max())))
-    rows[owner, at] = cost
-    cumulative = np.cumsum(rows, axis=1)[owner, at]
-    # and ``reached``: path e's rows are lifted by e * top, above every row of the paths before it, so one running
-    # maximum down the joined rows is each path's own
-    top = int(step.max(initial=0)) + 1
-    lift = np.repeat(np.arange(len(paths)) * top, lengths + 1)[:, None]
-    steps = np.broadcast_to(lift, (len(lift), len(paths[0].start))).copy()
-    steps[np.arange(len(step)) + owner + 1, issue] += step
-    reached = np.maximum.accumulate(steps, axis=0) - lift
-    return cumulative, cost, issue, step, divisible, reached, first, first + lengths[which]
+    first = (np.cumsum(lengths) - lengths)[which]
+    return (*(np.concatenate([getattr(path, name) for path in paths]) for name in
+              ("cumulative", "cost", "issue", "step", "divisible", "reached")), first, first + lengths[which])
 
 
 def _fitting(cumulative: np.ndarray, lengths: np.ndarray, which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
