@@ -20,8 +20,9 @@ weights (``concession_paths``; ``concession_path`` is one of them), the paths of
 preference groups, whose ideal points, red lines and weights differ: ``concession_paths_of``) and the cuts of many
 paths (``offers``), each bit for bit what it would be alone: preferences are built together only when they share a
 ``structure`` (shapes, value tables, excluded options), every operation is elementwise or along one set's issue or
-position axis, a sum over countries is one matrix-vector product per set, and arrays whose shape depends on the set
-(a path's length, the switches' candidates) are computed together only with those of the same shape.
+position axis, a sum over countries is taken country by country (elementwise, never a BLAS product, whose bits may
+depend on the array's shape and the CPU's kernel), and arrays whose shape depends on the set (a path's length, the
+switches' candidates) are computed together only with those of the same shape.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ import numpy as np
 
 from .cache import Cache, fingerprint
 from .issues import IssueSpace
-from .preferences import Preferences, value
+from .preferences import ExcludedOptions, Preferences, ValueTables, value
 
 STEPS = 20  # pieces a continuous issue is cut into along the concession path
 GRID = 101  # positions per issue searched for the others' most preferred point
+CHUNK = 128  # most preferences whose paths are built at once (``concession_paths_of``): their arrays stay in the
+# CPU's caches (768 at once take two fifths longer, 32 a third; BENCHMARKS.md)
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,8 @@ class _Sets:
     """E preference sets of one structure (``structure``: shapes, value tables, excluded options; ``prefs``'s), the
     arrays the paths depend on: ideal (with reach), lo and hi each either (N, K), shared by every set, or (E, N, K),
     one per set; weights (E, N, K). Every operation on them is elementwise or along the issue or position axis of one
-    set, and a sum over countries is one matrix-vector product per set (``acceptability``): each set computes the
-    bits it computes alone."""
+    set, and a sum over countries is taken country by country (``acceptability``): each set computes the bits it
+    computes alone."""
 
     prefs: Preferences
     ideal: np.ndarray
@@ -138,6 +141,17 @@ class _Sets:
         return _Sets(self.prefs, *(a[which] if a.ndim == 3 else a for a in (self.ideal, self.reach, self.lo,
                                                                                 self.hi, self.weights)))
 
+    def issues(self, which: np.ndarray) -> _Sets:
+        """The sets on the issues ``which`` alone."""
+        prefs = self.prefs
+        tables = None if prefs.tables is None else ValueTables(
+            prefs.tables.tabled[:, which], prefs.tables.points[:, which], prefs.tables.values[:, which])
+        excluded = (None if prefs.excluded is None
+                    else ExcludedOptions(prefs.excluded.sizes[which], prefs.excluded.mask[:, which]))
+        prefs = prefs.replace(ideal=prefs.ideal[:, which], weights=prefs.weights[:, which], lo=prefs.lo[:, which],
+                              hi=prefs.hi[:, which], tables=tables, excluded=excluded)
+        return _Sets(prefs, *(a[..., which] for a in (self.ideal, self.reach, self.lo, self.hi, self.weights)))
+
     def one(self, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(N, K) ideal, lo and hi of set ``e``."""
         return tuple(a[e] if a.ndim == 3 else a for a in (self.ideal, self.lo, self.hi))
@@ -175,7 +189,7 @@ def acceptability(
 
     Returns:
         (K, M) acceptability per issue and position; (E, K, M) with ``weights``, one per set of weights (each
-        summed over countries by the same matrix-vector product as one set alone: the same bits).
+        summed over the countries weighed, one by one, elementwise: the same bits at any shape).
     """
     return _acceptability(_Sets.of_weights(prefs, prefs.weights if weights is None else weights), positions, others,
                           red_line_penalty)
@@ -184,14 +198,18 @@ def acceptability(
 def _acceptability(sets: _Sets, positions: np.ndarray, others: np.ndarray, red_line_penalty: float) -> np.ndarray:
     """``acceptability`` under each set of ``sets``: positions (K, M) or (E, K, M) -> (E, K, M) (sets of weights
     (N, K): -> (K, M))."""
-    x = positions[..., None, :, :]  # (..., 1, K, M)
-    values = sets.values_at(positions)
-    excess = np.maximum(sets.lo[..., None] - x, 0.0) + np.maximum(x - sets.hi[..., None], 0.0)
-    if sets.prefs.excluded is not None:
-        excess = excess + np.moveaxis(sets.prefs.excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)
-    score = sets.weights[..., None] * values - red_line_penalty * excess
-    *batch, n, k, m = score.shape
-    return (others @ score.reshape(*batch, n, k * m)).reshape(*batch, k, m)
+    excluded = sets.prefs.excluded
+    if excluded is not None:
+        excluded = np.moveaxis(excluded.at(np.swapaxes(positions, -1, -2)), -3, -1)  # (..., N, K, M)
+    total = np.zeros(np.broadcast_shapes(positions.shape, sets.weights.shape[:-2] + positions.shape[-2:]))
+    for j in np.flatnonzero(others):  # country by country, elementwise: the same bits at any shape (no BLAS)
+        below, above = sets.lo[..., j, :, None] - positions, positions - sets.hi[..., j, :, None]
+        excess = np.maximum(below, 0.0) + np.maximum(above, 0.0)
+        if excluded is not None:
+            excess = excess + excluded[..., j, :, :]
+        score = sets.weights[..., j, :, None] * sets.values_at(positions, j) - red_line_penalty * excess
+        total = total + others[j] * score
+    return total
 
 
 def concession_path(
@@ -245,17 +263,22 @@ def concession_paths_of(
     """Build the ordered concessions of ``proposer`` under each of E preferences at once (e.g. the preference groups
     of a heterogeneous batch): path e is ``concession_path(preferences[e], ...)``, bit for bit. Ideal points, red
     lines and weights may differ; the preferences of one ``structure`` (shapes, value tables, excluded options)
-    are built together, one call per structure.
+    are built together, ``CHUNK`` at a time.
     """
     groups: dict[bytes, list[int]] = {}
+    digests: dict[tuple[int, int, int], bytes] = {}  # preferences that hold the same arrays share a structure
     for e, prefs in enumerate(preferences):
-        groups.setdefault(structure(prefs), []).append(e)
+        same = (id(prefs.exponent), id(prefs.tables), id(prefs.excluded))
+        if same not in digests:
+            digests[same] = structure(prefs)
+        groups.setdefault(digests[same], []).append(e)
     paths: list[ConcessionPath] = [None] * len(preferences)  # type: ignore[list-item]
     for members in groups.values():
-        sets = (_Sets.of_weights(preferences[members[0]], preferences[members[0]].weights[None]) if len(members) == 1
-                else _Sets.stacked([preferences[e] for e in members]))
-        for e, path in zip(members, _paths(sets, space, proposer, others, red_line_penalty), strict=True):
-            paths[e] = path
+        for chunk in (members[i:i + CHUNK] for i in range(0, len(members), CHUNK)):
+            sets = (_Sets.of_weights(preferences[chunk[0]], preferences[chunk[0]].weights[None]) if len(chunk) == 1
+                    else _Sets.stacked([preferences[e] for e in chunk]))
+            for e, path in zip(chunk, _paths(sets, space, proposer, others, red_line_penalty), strict=True):
+                paths[e] = path
     return paths
 
 
@@ -269,13 +292,9 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     others = np.where(np.arange(n) == proposer, 0.0, others)
     start = space.snap(sets.ideal[..., proposer, :])  # (K,), or (E, K): one per set
 
-    # Target per issue: the others' most acceptable grid position inside the proposer's own red lines,
-    # nearest to the proposer's ideal among ties.
-    grid = space.grid(GRID)  # (K, G)
-    score = _acceptability(sets, grid, others, red_line_penalty)  # (E, K, G)
-    allowed = ((grid >= sets.lo[..., proposer, :, None] - 1e-9) & (grid <= sets.hi[..., proposer, :, None] + 1e-9))
-    score = np.where(allowed, score - 1e-9 * np.abs(grid - start[..., None]), -np.inf)
-    target = grid[np.arange(k), score.argmax(axis=-1)]  # (E, K)
+    # Target per issue: the others' most acceptable grid position inside the proposer's own red lines, nearest to
+    # the proposer's ideal among ties; a continuous path stops at the exact peak if it gets there first (``peaks``).
+    target, top = peaks(sets, space, proposer, others, red_line_penalty, start)  # (E, K) each
 
     # Path from start to target: equal steps for continuous issues, one level per step for ordinal ones;
     # on issues with value tables or excluded options, the switches of the concave hull (``switches``).
@@ -283,11 +302,10 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
     levels_to_move = np.where(discrete, np.round(np.abs(target - start) / np.where(discrete,
                               space.steps, 1.0)), 0)
     hulls = switches(sets, space, proposer, others, red_line_penalty, start)
-    steps = np.array([int(max(STEPS, levels.max(initial=0), *(len(h) for h in hull.values())))
-                      for levels, hull in zip(levels_to_move, hulls, strict=True)], dtype=int)
-    # A continuous path stops at the exact peak if it gets there before the grid target (``peak``).
+    longest = [max(map(len, hull.values()), default=0) for hull in hulls]
+    steps = np.maximum(np.maximum(levels_to_move.max(axis=-1, initial=0), longest), STEPS).astype(int)
     toward = np.sign(target - start)
-    room = np.maximum(toward * (peak(sets, space, proposer, others, red_line_penalty, start) - start), 0.0)
+    room = np.maximum(toward * (top - start), 0.0)
     divisible = ~(discrete | np.isin(np.arange(k), switching(prefs)))
 
     paths: list[ConcessionPath | None] = [None] * len(weights)
@@ -318,57 +336,106 @@ def _paths(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray | N
         order = np.lexsort((step, -ratio[path, issue, step], path))  # each path's by falling ratio
         path, issue, step = path[order], issue[order], step[order]
         bounds = np.searchsorted(path, np.arange(len(which) + 1))
-        for i, e in enumerate(which):
-            part = slice(bounds[i], bounds[i + 1])
-            paths[e] = ConcessionPath(
-                start=(begin[i] if begin.ndim == 2 else begin).copy(),
-                positions=positions[i].copy(),
-                issue=issue[part].copy(),
-                step=step[part] + 1,
-                cost=np.maximum(cost[i, issue[part], step[part]], 0.0),
-                divisible=divisible[issue[part]],
-            )
+        begin = np.broadcast_to(begin, (len(which), k))
+        cost, moves = np.maximum(cost[path, issue, step], 0.0), divisible[issue]  # every path's at once
+        cumulative, reached = _running(cost, issue, step + 1, np.diff(bounds), k)
+        for i, e in enumerate(which):  # each path's arrays its own (a view would keep the whole batch's)
+            part, rows = slice(bounds[i], bounds[i + 1]), slice(bounds[i] + i, bounds[i + 1] + i + 1)
+            paths[e] = ConcessionPath(start=begin[i].copy(), positions=positions[i].copy(), issue=issue[part].copy(),
+                                      step=step[part] + 1, cost=cost[part].copy(), divisible=moves[part].copy())
+            paths[e].__dict__.update(cumulative=cumulative[part].copy(), reached=reached[rows].copy())  # cached
     return paths
 
 
-def peak(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
-         start: np.ndarray) -> np.ndarray:
-    """(E, K) target per issue under each of E ``sets``: the others' most acceptable position inside the proposer's
-    own red lines, nearest to ``start`` ((K,) or (E, K)) among ties.
+def _running(cost: np.ndarray, issue: np.ndarray, step: np.ndarray, lengths: np.ndarray, k: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``ConcessionPath.cumulative`` and ``reached`` of paths whose concessions (``lengths`` each) are joined end to
+    end, computed for all at once: the same values (a path's P + 1 rows of reached follow one another)."""
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    at = np.arange(len(cost)) - (np.cumsum(lengths) - lengths)[owner]
+    # the costs laid out one path a row, summed along the rows: a sum runs element after element, so each row's are
+    # its path's own bits
+    rows = np.zeros((len(lengths), int(lengths.max(initial=0))))
+    rows[owner, at] = cost
+    cumulative = np.cumsum(rows, axis=1)[owner, at]
+    # path e's rows are lifted by e * top, above every row of the paths before it, so one running maximum down the
+    # joined rows is each path's own
+    top = int(step.max(initial=0)) + 1
+    lift = np.repeat(np.arange(len(lengths)) * top, lengths + 1)[:, None]
+    steps = np.broadcast_to(lift, (len(lift), k)).copy()
+    steps[np.arange(len(step)) + owner + 1, issue] += step
+    return cumulative, np.maximum.accumulate(steps, axis=0) - lift
+
+
+def peaks(sets: _Sets, space: IssueSpace, proposer: int, others: np.ndarray, red_line_penalty: float,
+          start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(E, K) grid target and (E, K) peak per issue under each of E ``sets``: the others' most acceptable position
+    inside the proposer's own red lines, nearest to ``start`` ((K,) or (E, K)) among ties, among the ``GRID`` grid
+    positions, and exactly (``_peaks``) on continuous issues. A discrete issue's path walks level by level to its
+    target (its peak is the target): its grid's distinct positions are all it scores, the same first best."""
+    grid, discrete = space.grid(GRID), space.discrete
+    target = np.empty(np.broadcast_shapes(start.shape, (len(sets.weights), len(grid))))
+    peak = np.empty_like(target)
+    levels = np.flatnonzero(discrete)
+    if levels.size:
+        x = [np.unique(grid[k]) for k in levels]
+        x = np.array([np.concatenate([row, np.full(max(map(len, x)) - len(row), row[-1])]) for row in x])
+        some = sets.issues(levels)
+        score = _scored(some, x, others, red_line_penalty, proposer, start[..., levels])
+        target[:, levels] = peak[:, levels] = _pick(x, score.argmax(axis=-1))
+    rest = np.flatnonzero(~discrete)
+    if rest.size:
+        target[:, rest], peak[:, rest] = _peaks(sets.issues(rest), space, rest, proposer, others, red_line_penalty,
+                                                start[..., rest])
+    return target, peak
+
+
+def _scored(sets: _Sets, x: np.ndarray, others: np.ndarray, red_line_penalty: float, proposer: int,
+            start: np.ndarray) -> np.ndarray:
+    """Acceptability of positions x (K, M) or (E, K, M), less 1e-9 per unit away from ``start`` (a tie goes to the
+    nearest); -inf outside the proposer's red lines."""
+    lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
+    score = _acceptability(sets, x, others, red_line_penalty)
+    return np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
+
+
+def _peaks(sets: _Sets, space: IssueSpace, issues: np.ndarray, proposer: int, others: np.ndarray,
+           red_line_penalty: float, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``peaks`` on continuous ``issues`` (``sets`` on them alone).
 
     On a single-peaked issue acceptability is concave (a weighted sum of concave values minus convex red-line
     excess), so it never falls on the way from ``start`` to its peak: every step of the path gains the others
     something, in every part of it. The peak must be exact for that: a grid point past it would end the path
     with a step that first gains and then loses. The kinks (every ideal and red-line bound) are candidates
     besides the grid; between two kinks acceptability is linear or quadratic, so the parabola through the ends
-    and middle of each interval next to the best candidate finds a peak inside it.
+    and middle of each interval next to the best candidate finds a peak inside it. The grid and the kinks are
+    scored at once (acceptability is elementwise in the positions: each has the bits it has alone).
     """
-    lo, hi = sets.lo[..., proposer, :, None] - 1e-9, sets.hi[..., proposer, :, None] + 1e-9
-
-    def best(x: np.ndarray) -> np.ndarray:
-        score = _acceptability(sets, x, others, red_line_penalty)
-        score = np.where((x >= lo) & (x <= hi), score - 1e-9 * np.abs(x - start[..., None]), -np.inf)
-        return score.argmax(axis=-1)
-
     kinks = (sets.ideal, sets.lo, sets.hi)
-    kinks = np.swapaxes(space.snap(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2)),
-                        -1, -2)  # (K, 3N) or (E, K, 3N)
-    grid = space.grid(GRID)
+    kinks = np.swapaxes(np.clip(np.concatenate(np.broadcast_arrays(*kinks) if sets.each else kinks, axis=-2), 0.0, 1.0),
+                        -1, -2)  # (K, 3N) or (E, K, 3N): continuous issues' kinks, as ``space.snap`` has them
+    grid = space.grid(GRID)[issues]
     x = np.concatenate([grid if kinks.ndim == 2 else np.broadcast_to(grid, kinks.shape[:-2] + grid.shape), kinks],
                        axis=-1)
-    mid = _pick(x, best(x))[..., None]  # (E, K, 1)
+    score = _scored(sets, x, others, red_line_penalty, proposer, start)  # (E, K, G + 3N)
+    target = grid[np.arange(len(grid)), score[..., :GRID].argmax(axis=-1)]
+    best = score.argmax(axis=-1)
+    mid = _pick(x, best)[..., None]  # (E, K, 1)
     left = np.where(x < mid - 1e-9, x, -np.inf).max(axis=-1, initial=-np.inf)  # the nearest candidates either side
     right = np.where(x > mid + 1e-9, x, np.inf).min(axis=-1, initial=np.inf)
     mid = mid[..., 0]
     left, right = np.where(np.isfinite(left), left, mid), np.where(np.isfinite(right), right, mid)
     a, b = np.stack([left, mid], axis=-1), np.stack([mid, right], axis=-1)  # the intervals either side
-    fa, fm, fb = (_acceptability(sets, p, others, red_line_penalty) for p in (a, (a + b) / 2, b))
+    f = _acceptability(sets, np.concatenate([a, (a + b) / 2, b], axis=-1), others, red_line_penalty)
+    fa, fm, fb = f[..., :2], f[..., 2:4], f[..., 4:]
     curve = fa - 2 * fm + fb
     with np.errstate(divide="ignore", invalid="ignore"):
         vertex = np.where(curve < -1e-15, (a + b) / 2 - (b - a) / 4 * (fb - fa) / curve, mid[..., None])
-    vertex = np.where(space.discrete[:, None], mid[..., None], np.clip(vertex, a, b))
+    vertex = np.clip(vertex, a, b)
     x = np.concatenate([mid[..., None], vertex], axis=-1)
-    return np.take_along_axis(x, best(x)[..., None], axis=-1)[..., 0]
+    score = np.concatenate([_pick(score, best)[..., None],
+                            _scored(sets, vertex, others, red_line_penalty, proposer, start)], axis=-1)
+    return target, np.take_along_axis(x, score.argmax(axis=-1)[..., None], axis=-1)[..., 0]
 
 
 def _pick(x: np.ndarray, index: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@
 ``calibration.abc.simulate_batch`` of ``--draws`` draws from priors-2017 (nafta-2017, observations-2017, one seed
 each, as ``npe.prior_draws`` makes them), serially, in one process: how many models it builds, its CPU seconds
 (``time.process_time``: fair on a busy machine) and runs per CPU second, and how much of it builds concession paths
-(``offers.concession_paths``) and how much is the rest. The misses' sum must be the same on both sides.
+(``offers.concession_paths`` and ``offers.concession_paths_of``) and how much is the rest. The misses' sum must be
+the same on both sides.
 """
 
 from __future__ import annotations
@@ -37,20 +38,23 @@ def measure(draws: int) -> dict:
     z, seeds = prior_draws(problem, 0, 0, 0, draws)
     sets = [priors.overrides(dict(zip(priors.names, map(float, row), strict=True))) for row in z]
     paths, models = [0.0], [0]
-    build, init = offers.concession_paths, NegotiationModel.__init__
+    init = NegotiationModel.__init__
 
-    def timed(*args, **kwargs):
-        start = time.process_time()
-        try:
-            return build(*args, **kwargs)
-        finally:
-            paths[0] += time.process_time() - start
+    def timed(build):
+        def wrapped(*args, **kwargs):
+            start = time.process_time()
+            try:
+                return build(*args, **kwargs)
+            finally:
+                paths[0] += time.process_time() - start
+        return wrapped
 
     def counted(self, *args, **kwargs):
         models[0] += 1
         init(self, *args, **kwargs)
 
-    offers.concession_paths = case.concession_paths = timed
+    offers.concession_paths = case.concession_paths = timed(offers.concession_paths)
+    offers.concession_paths_of = case.concession_paths_of = timed(offers.concession_paths_of)
     NegotiationModel.__init__ = counted
     start = time.process_time()
     misses = simulate_batch(problem, sets, [int(s) for s in seeds])

@@ -271,6 +271,11 @@ def assert_same_path(a: offers.ConcessionPath, b: offers.ConcessionPath) -> None
     for name in ("start", "positions", "issue", "step", "cost", "divisible"):
         x, y = getattr(a, name), getattr(b, name)
         assert x.dtype == y.dtype and np.array_equal(x, y), name
+    for path in (a, b):  # the sums and steps reached, built with the batch's, are the path's own
+        assert path.cumulative.tobytes() == np.cumsum(path.cost).tobytes()
+        steps = np.zeros((len(path.cost) + 1, len(path.start)), dtype=int)
+        steps[np.arange(1, len(path.cost) + 1), path.issue] = path.step
+        assert np.array_equal(path.reached, np.maximum.accumulate(steps, axis=0))
 
 
 @settings(max_examples=60, deadline=None)
@@ -357,9 +362,10 @@ def test_paths_of_many_preferences_at_once_are_each_path_alone(case, seed):
 
 
 @pytest.mark.parametrize("name", ["nafta-2017", "uk-eu-2020", "port-expansion"])
-def test_paths_of_many_preferences_at_once_in_the_bundled_scenarios(name):
-    """The same in the bundled scenarios (port-expansion: value tables and excluded options), every path; the
-    scenario's cache holds them under the keys of each alone."""
+def test_paths_of_many_preferences_at_once_in_the_bundled_scenarios(name, monkeypatch):
+    """The same in the bundled scenarios (port-expansion: value tables and excluded options), every path, built
+    5 at a time (``offers.CHUNK``); the scenario's cache holds them under the keys of each alone."""
+    monkeypatch.setattr(offers, "CHUNK", 5)
     scenario = bargaining.load_scenario(name)
     prefs = scenario.preferences
     sets = variants(prefs, scenario.space, 11, size=16)
