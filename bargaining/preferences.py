@@ -178,7 +178,8 @@ class Preferences:
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
-        return value(np.asarray(x, dtype=float)[..., None, :], self.ideal, self.reach, self.exponent[:, None],
+        exponent = 1.0 if self.linear else self.exponent[:, None]  # the power is skipped when linear
+        return value(np.asarray(x, dtype=float)[..., None, :], self.ideal, self.reach, exponent,
                      self.linear, None if self.tables is None else self.tables.arrays())
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
@@ -193,13 +194,13 @@ class Preferences:
 
     def utility(self, x: np.ndarray) -> np.ndarray:
         """Utility of each country for package(s) x: (..., K) -> (..., N)."""
-        return (self.values(x) * self.weights).sum(axis=-1)
+        return np.add.reduce(self.values(x) * self.weights, axis=-1)  # ``.sum``, without its Python wrapper
 
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         each = np.asarray(x, dtype=float)[..., None, :]
         lo, hi = self.tolerant_red_lines
-        inside = ((each >= lo) & (each <= hi)).all(axis=-1)
+        inside = np.logical_and.reduce((each >= lo) & (each <= hi), axis=-1)  # ``.all``, without its Python wrapper
         return inside if self.excluded is None else inside & ~self.excluded.at(x).any(axis=-1)
 
     @cached_property
