@@ -31,6 +31,10 @@ from .cache import fingerprint, fingerprints
 
 SHAPES = {"linear": 1.0, "quadratic": 2.0}
 
+#: 1 and the utility tolerance 1e-12 as 0-d arrays, for the operations a round repeats: numpy converts a Python float
+#: operand on every call, which a batch of one pays on each (the same numbers: every operand here is float64).
+ONE, TOLERANCE = np.array(1.0), np.array(1e-12)
+
 
 def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndarray | float,
           linear: bool = False, table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -38,7 +42,7 @@ def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndar
     ** exponent, broadcast over any shapes; ``linear`` (every exponent 1) skips the power. With a ``table``
     (tabled, points, values: ``ValueTables.arrays``), the piecewise-linear table where ``tabled``."""
     distance = np.abs(x - ideal) / reach
-    v = 1.0 - (distance if linear else distance ** exponent)
+    v = ONE - (distance if linear else distance ** exponent)
     if table is None:
         return v
     tabled, points, values = table
