@@ -150,8 +150,8 @@ class Preferences:
 
     def replace(self, **changes: np.ndarray) -> Preferences:
         """A copy with some fields changed (``dataclasses.replace``) that keeps what it derived from the fields
-        left as they are (``reach``, ``linear``, ``fingerprint``): domestic politics replaces preferences every
-        round, mostly a termination value."""
+        left as they are (``reach``, ``aligned``, ``linear``, ``fingerprint``): domestic politics replaces preferences
+        every round, mostly a termination value."""
         new = dataclasses.replace(self, **changes)
         for name, fields in _DERIVED_FROM.items():
             if name in self.__dict__ and fields.isdisjoint(changes):
@@ -182,9 +182,26 @@ class Preferences:
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
+        x = np.asarray(x, dtype=float)
         exponent = 1.0 if self.linear else self.exponent[:, None]  # the power is skipped when linear
-        return value(np.asarray(x, dtype=float)[..., None, :], self.ideal, self.reach, exponent,
-                     self.linear, None if self.tables is None else self.tables.arrays())
+        return value(x[..., None, :], self.ideal, self.aligned(x.ndim)[0], exponent, self.linear,
+                     None if self.tables is None else self.tables.arrays())
+
+    def aligned(self, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+        """``reach`` and ``weights`` (N, K) with as many leading axes of length 1 as packages of ``ndim`` axes have
+        before their issue axis, the shape of their values (..., N, K): numpy's ufuncs take a fast path for operands
+        of one shape (one package's values, a batch of one's), not for operands they broadcast (the same numbers)."""
+        cache = self.__dict__.setdefault("_aligned", {})
+        if ndim not in cache:
+            lead = (1,) * (ndim - 1)
+            cache[ndim] = self.reach.reshape(lead + self.reach.shape), self.weights.reshape(lead + self.weights.shape)
+        return cache[ndim]
+
+    def utility(self, x: np.ndarray) -> np.ndarray:
+        """Utility of each country for package(s) x: (..., K) -> (..., N)."""
+        x = np.asarray(x, dtype=float)
+        weights = self.aligned(x.ndim)[1]
+        return np.add.reduce(self.values(x) * weights, axis=-1)  # ``.sum``, without its Python wrapper
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
         """Values of positions given per issue: (..., K, M) -> (..., N, K, M), or (..., K, M) for one country
@@ -196,9 +213,6 @@ class Preferences:
         return value(positions, self.ideal[row][:, None], self.reach[row][:, None], self.exponent[row],
                      table=None if self.tables is None else table())
 
-    def utility(self, x: np.ndarray) -> np.ndarray:
-        """Utility of each country for package(s) x: (..., K) -> (..., N)."""
-        return np.add.reduce(self.values(x) * self.weights, axis=-1)  # ``.sum``, without its Python wrapper
 
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
@@ -221,7 +235,8 @@ class Preferences:
 
 
 #: What each cached property of ``Preferences`` is derived from (``Preferences.replace`` keeps the others').
-_DERIVED_FROM = {"reach": {"ideal"}, "linear": {"exponent"}, "tolerant_red_lines": {"lo", "hi"},
+_DERIVED_FROM = {"reach": {"ideal"}, "_aligned": {"ideal", "weights"}, "linear": {"exponent"},
+                 "tolerant_red_lines": {"lo", "hi"},
                  "fingerprint": {"ideal", "weights", "exponent", "lo", "hi", "tables", "excluded"}}
 
 
