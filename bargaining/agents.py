@@ -164,7 +164,7 @@ class CountryAgent(mesa.Agent, PerReplication):
 
     def begin_round(self, noise: np.ndarray | None = None) -> None:
         """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
-        self.offered[:] = False
+        self.offered.fill(False)
         aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
         if noise is not None:
             aspiration = aspiration + noise

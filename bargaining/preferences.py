@@ -213,7 +213,6 @@ class Preferences:
         return value(positions, self.ideal[row][:, None], self.reach[row][:, None], self.exponent[row],
                      table=None if self.tables is None else table())
 
-
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         each = np.asarray(x, dtype=float)[..., None, :]
