@@ -183,8 +183,11 @@ class Preferences:
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
         x = np.asarray(x, dtype=float)
+        return self._values(x, self.aligned(x.ndim)[0])
+
+    def _values(self, x: np.ndarray, reach: np.ndarray) -> np.ndarray:
         exponent = 1.0 if self.linear else self.exponent[:, None]  # the power is skipped when linear
-        return value(x[..., None, :], self.ideal, self.aligned(x.ndim)[0], exponent, self.linear,
+        return value(x[..., None, :], self.ideal, reach, exponent, self.linear,
                      None if self.tables is None else self.tables.arrays())
 
     def aligned(self, ndim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -200,8 +203,8 @@ class Preferences:
     def utility(self, x: np.ndarray) -> np.ndarray:
         """Utility of each country for package(s) x: (..., K) -> (..., N)."""
         x = np.asarray(x, dtype=float)
-        weights = self.aligned(x.ndim)[1]
-        return np.add.reduce(self.values(x) * weights, axis=-1)  # ``.sum``, without its Python wrapper
+        reach, weights = self.aligned(x.ndim)
+        return np.add.reduce(self._values(x, reach) * weights, axis=-1)  # ``.sum``, without its Python wrapper
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
         """Values of positions given per issue: (..., K, M) -> (..., N, K, M), or (..., K, M) for one country

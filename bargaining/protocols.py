@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import offers
-from .masks import some
+from .masks import every, some
 from .per_replication import PerReplication
 from .views import Table
 
@@ -95,7 +95,10 @@ class Protocol(PerReplication):
         proposer = order[:, position]
         package = table.propose(proposer, open_)
         utility = table.table(proposer, package, open_)
-        yes = table.answers(package, self._others[proposer] & open_[:, None], utility) | self._own[proposer]
+        asked = self._others[proposer]
+        if not every(open_):  # every replication open (always, in a single run): no mask to apply
+            asked &= open_[:, None]
+        yes = table.answers(package, asked, utility) | self._own[proposer]
         passed = open_ & table.passes(yes)
         if some(passed):
             agreed.sign(passed, package, True, yes, proposer)
