@@ -16,6 +16,7 @@ from . import offers
 from .domestic import Constituency
 from .masks import every, some
 from .per_replication import PerReplication
+from .preferences import ONE, TOLERANCE
 from .strategies import Strategy
 
 
@@ -63,7 +64,7 @@ class CountryAgent(mesa.Agent, PerReplication):
     @walk_away.setter
     def walk_away(self, value: np.ndarray) -> None:
         self._walk_away = value
-        self._floor = value - 1e-12  # the least utility it accepts: computed once a round, not per package
+        self._floor = value - TOLERANCE  # the least utility it accepts: computed once a round, not per package
 
     # ------------------------------------------------------------------------- what its strategy sees
     @property
@@ -126,7 +127,7 @@ class CountryAgent(mesa.Agent, PerReplication):
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
             if every(members):  # one cut for the whole batch (a single run)
-                return offers.offer(self._paths[group], 1.0 - aspiration)
+                return offers.offer(self._paths[group], ONE - aspiration)
             packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
             return packages
@@ -163,11 +164,11 @@ class CountryAgent(mesa.Agent, PerReplication):
 
     def begin_round(self, noise: np.ndarray | None = None) -> None:
         """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
-        self.offered[:] = False
+        self.offered.fill(False)
         aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
         if noise is not None:
             aspiration = aspiration + noise
-        self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), 1.0)
+        self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), ONE)
 
     def propose(self, rows: np.ndarray) -> np.ndarray:
         """Table this round's package in the replications ``rows`` (one its constituencies would ratify, where it

@@ -11,9 +11,9 @@ import numpy as np
 
 def some(mask: np.ndarray) -> bool:
     """Whether any replication of ``mask`` (R,) is set."""
-    return bool(mask[0]) if len(mask) == 1 else bool(np.count_nonzero(mask))
+    return mask.item() if len(mask) == 1 else bool(np.count_nonzero(mask))
 
 
 def every(mask: np.ndarray) -> bool:
     """Whether every replication of ``mask`` (R,) is set."""
-    return bool(mask[0]) if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)
+    return mask.item() if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)

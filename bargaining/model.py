@@ -253,6 +253,8 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
+        if len(self.groups) == 1:
+            return self.groups[0].utility(packages)
         stacked = self._stacked()
         if stacked is None:
             return self.per_group(Preferences.utility, packages)
@@ -263,6 +265,8 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
+        if len(self.groups) == 1:
+            return self.groups[0].within_red_lines(packages)
         stacked = self._stacked()
         if stacked is None:
             return self.per_group(Preferences.within_red_lines, packages)
@@ -385,6 +389,8 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) the package each replication's ``proposer`` (R,) tables, in the replications ``rows``."""
+        if self.size == 1:  # a single run: its one proposer, if asked
+            return self.countries[int(proposer[0])].propose(rows).copy() if rows[0] else np.zeros((1, len(self.space)))
         counts = np.bincount(proposer[rows], minlength=len(self.countries)).tolist()
         if self.size in counts:  # one country proposes in every replication (a single run)
             return self.countries[counts.index(self.size)].propose(rows).copy()
@@ -420,14 +426,14 @@ class NegotiationModel(mesa.Model, PerReplication):
         utility = self.utilities(packages) if utility is None else utility
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
-        for agent in self.countries:
-            if some(asked[:, agent.row]):
+        for agent, ask in zip(self.countries, np.logical_or.reduce(asked).tolist(), strict=True):
+            if ask:
                 yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
         return yes & asked
 
     def passes(self, yes: np.ndarray) -> np.ndarray:
         """(R,) whether the supporters (R, N) pass a package under the decision rule."""
-        everyone = yes.all(axis=1)
+        everyone = np.logical_and.reduce(yes, axis=1)
         return everyone if self.rule.unanimous else everyone | self.rule.passes(yes)
 
     # ------------------------------------------------------------------------------------- a round

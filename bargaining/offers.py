@@ -546,7 +546,7 @@ def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
     """
     budgets = np.asarray(budget, dtype=float)
     if budgets.size == 1:  # a single run's offer
-        x = _offer_one(path, float(budgets.flat[0]))
+        x = _offer_one(path, budgets.item())
         return x if budgets.ndim == 0 else x.reshape(*budgets.shape, -1)
     return offers([path], np.zeros(budgets.size, dtype=int), budgets)
 

@@ -31,6 +31,10 @@ from .cache import fingerprint, fingerprints
 
 SHAPES = {"linear": 1.0, "quadratic": 2.0}
 
+#: 1 and the utility tolerance 1e-12 as 0-d arrays, for the operations a round repeats: numpy converts a Python float
+#: operand on every call, which a batch of one pays on each (the same numbers: every operand here is float64).
+ONE, TOLERANCE = np.array(1.0), np.array(1e-12)
+
 
 def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndarray | float,
           linear: bool = False, table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
@@ -38,7 +42,7 @@ def value(x: np.ndarray, ideal: np.ndarray, reach: np.ndarray, exponent: np.ndar
     ** exponent, broadcast over any shapes; ``linear`` (every exponent 1) skips the power. With a ``table``
     (tabled, points, values: ``ValueTables.arrays``), the piecewise-linear table where ``tabled``."""
     distance = np.abs(x - ideal) / reach
-    v = 1.0 - (distance if linear else distance ** exponent)
+    v = ONE - (distance if linear else distance ** exponent)
     if table is None:
         return v
     tabled, points, values = table
@@ -146,8 +150,8 @@ class Preferences:
 
     def replace(self, **changes: np.ndarray) -> Preferences:
         """A copy with some fields changed (``dataclasses.replace``) that keeps what it derived from the fields
-        left as they are (``reach``, ``linear``, ``fingerprint``): domestic politics replaces preferences every
-        round, mostly a termination value."""
+        left as they are (``reach``, ``aligned``, ``linear``, ``fingerprint``): domestic politics replaces preferences
+        every round, mostly a termination value."""
         new = dataclasses.replace(self, **changes)
         for name, fields in _DERIVED_FROM.items():
             if name in self.__dict__ and fields.isdisjoint(changes):
@@ -178,8 +182,29 @@ class Preferences:
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Per-issue values v_nk(x_k): (..., K) -> (..., N, K)."""
-        return value(np.asarray(x, dtype=float)[..., None, :], self.ideal, self.reach, self.exponent[:, None],
-                     self.linear, None if self.tables is None else self.tables.arrays())
+        x = np.asarray(x, dtype=float)
+        return self._values(x, self.aligned(x.ndim)[0])
+
+    def _values(self, x: np.ndarray, reach: np.ndarray) -> np.ndarray:
+        exponent = 1.0 if self.linear else self.exponent[:, None]  # the power is skipped when linear
+        return value(x[..., None, :], self.ideal, reach, exponent, self.linear,
+                     None if self.tables is None else self.tables.arrays())
+
+    def aligned(self, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+        """``reach`` and ``weights`` (N, K) with as many leading axes of length 1 as packages of ``ndim`` axes have
+        before their issue axis, the shape of their values (..., N, K): numpy's ufuncs take a fast path for operands
+        of one shape (one package's values, a batch of one's), not for operands they broadcast (the same numbers)."""
+        cache = self.__dict__.setdefault("_aligned", {})
+        if ndim not in cache:
+            lead = (1,) * (ndim - 1)
+            cache[ndim] = self.reach.reshape(lead + self.reach.shape), self.weights.reshape(lead + self.weights.shape)
+        return cache[ndim]
+
+    def utility(self, x: np.ndarray) -> np.ndarray:
+        """Utility of each country for package(s) x: (..., K) -> (..., N)."""
+        x = np.asarray(x, dtype=float)
+        reach, weights = self.aligned(x.ndim)
+        return np.add.reduce(self._values(x, reach) * weights, axis=-1)  # ``.sum``, without its Python wrapper
 
     def values_at(self, positions: np.ndarray, row: int | None = None) -> np.ndarray:
         """Values of positions given per issue: (..., K, M) -> (..., N, K, M), or (..., K, M) for one country
@@ -191,15 +216,11 @@ class Preferences:
         return value(positions, self.ideal[row][:, None], self.reach[row][:, None], self.exponent[row],
                      table=None if self.tables is None else table())
 
-    def utility(self, x: np.ndarray) -> np.ndarray:
-        """Utility of each country for package(s) x: (..., K) -> (..., N)."""
-        return (self.values(x) * self.weights).sum(axis=-1)
-
     def within_red_lines(self, x: np.ndarray) -> np.ndarray:
         """Whether each country's red lines all hold: (..., K) -> (..., N) bool."""
         each = np.asarray(x, dtype=float)[..., None, :]
         lo, hi = self.tolerant_red_lines
-        inside = ((each >= lo) & (each <= hi)).all(axis=-1)
+        inside = np.logical_and.reduce((each >= lo) & (each <= hi), axis=-1)  # ``.all``, without its Python wrapper
         return inside if self.excluded is None else inside & ~self.excluded.at(x).any(axis=-1)
 
     @cached_property
@@ -216,7 +237,8 @@ class Preferences:
 
 
 #: What each cached property of ``Preferences`` is derived from (``Preferences.replace`` keeps the others').
-_DERIVED_FROM = {"reach": {"ideal"}, "linear": {"exponent"}, "tolerant_red_lines": {"lo", "hi"},
+_DERIVED_FROM = {"reach": {"ideal"}, "_aligned": {"ideal", "weights"}, "linear": {"exponent"},
+                 "tolerant_red_lines": {"lo", "hi"},
                  "fingerprint": {"ideal", "weights", "exponent", "lo", "hi", "tables", "excluded"}}
 
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from . import offers
-from .masks import some
+from .masks import every, some
 from .per_replication import PerReplication
 from .views import Table
 
@@ -80,7 +80,7 @@ class Protocol(PerReplication):
     def __init__(self, table: Table):
         n, k = len(table.countries), len(table.space)
         self.size, self.parties, self.issues = table.size, n, k
-        self._everyone = np.arange(n)[None, :]
+        self._own, self._others = np.eye(n, dtype=bool), ~np.eye(n, dtype=bool)  # row p: country p, the others
 
     def play_round(self, table: Table) -> Agreements:
         raise NotImplementedError
@@ -95,8 +95,10 @@ class Protocol(PerReplication):
         proposer = order[:, position]
         package = table.propose(proposer, open_)
         utility = table.table(proposer, package, open_)
-        own = self._everyone == proposer[:, None]
-        yes = table.answers(package, open_[:, None] & ~own, utility) | own
+        asked = self._others[proposer]
+        if not every(open_):  # every replication open (always, in a single run): no mask to apply
+            asked &= open_[:, None]
+        yes = table.answers(package, asked, utility) | self._own[proposer]
         passed = open_ & table.passes(yes)
         if some(passed):
             agreed.sign(passed, package, True, yes, proposer)

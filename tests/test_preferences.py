@@ -84,3 +84,28 @@ def test_replace_keeps_only_what_the_unchanged_fields_give():
     fresh = Preferences(**{f: getattr(moved, f) for f in ("countries", "ideal", "weights", "exponent", "lo", "hi",
                                                             "termination")})
     assert moved.fingerprint == fresh.fingerprint != prefs.fingerprint
+
+
+@given(arrays(float, (2, 3, 2), elements=st.floats(0, 1)))
+def test_utility_of_packages_of_any_shape_is_each_packages_to_the_bit(xs):
+    """``utility`` aligns reach and weights with the packages' shape (``aligned``, numpy's fast path for one shape):
+    the same bits for a package alone, a row of them and a grid of them."""
+    prefs = two_by_two(exponent=(1.0, 2.0))
+    each = np.array([[prefs.utility(x) for x in row] for row in xs])
+    np.testing.assert_array_equal(prefs.utility(xs), each)
+    np.testing.assert_array_equal(prefs.utility(xs[0]), each[0])
+    np.testing.assert_array_equal(prefs.utility(xs[:1, :1]), each[:1, :1])
+
+
+def test_replace_aligns_new_weights_and_ideals():
+    """The aligned reach and weights ``replace`` carries over are those of the fields it leaves as they are."""
+    prefs = two_by_two()
+    x = np.array([[0.25, 0.5]])
+    prefs.utility(x)
+    assert prefs.replace(termination=np.array([0.5, 0.2])).__dict__["_aligned"] is prefs.__dict__["_aligned"]
+    for change in ({"weights": np.array([[0.5, 0.5], [0.5, 0.5]])}, {"ideal": np.array([[0.5, 1.0], [0.0, 0.0]])}):
+        moved = prefs.replace(**change)
+        fresh = Preferences(**{f: getattr(moved, f) for f in ("countries", "ideal", "weights", "exponent", "lo", "hi",
+                                                                "termination")})
+        np.testing.assert_array_equal(moved.utility(x), fresh.utility(x))
+        assert not np.array_equal(moved.utility(x), prefs.utility(x))

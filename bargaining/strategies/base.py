@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import offers
 from ..masks import every
 from ..per_replication import PerReplication
+from ..preferences import TOLERANCE
 from ..views import Negotiator
 
 
@@ -125,7 +126,7 @@ class Strategy(PerReplication):
     def accepts(self, agent: Negotiator, packages: np.ndarray, utility: np.ndarray) -> np.ndarray:
         """(R,) whether the agent accepts each replication's package (R, K) worth ``utility`` (R,) to it (red lines
         checked by the agent)."""
-        return utility >= agent.aspiration - 1e-12
+        return utility >= agent.aspiration - TOLERANCE
 
     def observe(self, agent: Negotiator, proposer: np.ndarray, packages: np.ndarray, utility: np.ndarray,
                 rows: np.ndarray) -> None:

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from ..preferences import ONE
 from .base import Strategy, StrategyParams
 
 
@@ -17,6 +18,12 @@ def per_value(function, beta):
         return function(beta)
     values, which = np.unique(beta, return_inverse=True)
     return np.array([function(b) for b in values.tolist()])[which.reshape(-1)]
+
+
+def _conceded(reserve, alpha):
+    """a = r + (1 - r) * (1 - alpha), with 1 and 1 - alpha as 0-d arrays: numpy converts a Python float operand on
+    every call, which a batch of one pays each round (the same numbers)."""
+    return reserve + (ONE - reserve) * np.asarray(1.0 - alpha)
 
 
 def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float = 0.0):
@@ -36,7 +43,7 @@ def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float
     if deadline <= 0:
         return reserve
     alpha = per_value(lambda b: kappa + (1.0 - kappa) * (min(t, deadline) / deadline) ** (1.0 / b), beta)
-    return reserve + (1.0 - reserve) * (1.0 - alpha)
+    return _conceded(reserve, alpha)
 
 
 def exponential_aspiration(t: float, deadline: float, beta: float, reserve, kappa: float):
@@ -47,7 +54,7 @@ def exponential_aspiration(t: float, deadline: float, beta: float, reserve, kapp
     if deadline <= 0:
         return reserve
     alpha = per_value(lambda b: float(np.exp((1.0 - min(t, deadline) / deadline) ** b * np.log(kappa))), beta)
-    return reserve + (1.0 - reserve) * (1.0 - alpha)
+    return _conceded(reserve, alpha)
 
 
 class TimeDependent(Strategy):
