@@ -167,7 +167,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self._noisy = bool(np.any(self._aspiration_noise > 0))
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
-        self._order = np.broadcast_to(np.arange(n), (size, n))  # who proposes when the order is fixed
+        self._order: np.ndarray | None = None  # who proposes when the order is fixed (made when first asked)
         self._update_walk_away()
 
     def _initial_beliefs(self) -> np.ndarray:
@@ -327,11 +327,13 @@ class NegotiationModel(mesa.Model, PerReplication):
             self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
         if shock.moves:  # every group's parts, and what they move to, are found before any moves
-            sizes = np.bincount(self.group, minlength=len(self.groups))
+            sizes = None if self.size == 1 else np.bincount(self.group, minlength=len(self.groups))
             parts = shock.parts(rows, self.group)
             # every run of the scenario meets the same shocks: their preferences are shared where the group's
-            # fingerprint is known already; the others (groups a batch's table made, not yet hashed) all at once
-            fresh = [i for i, (g, _, _) in enumerate(parts) if "fingerprint" not in self.groups[g].__dict__]
+            # fingerprint is known already or worth computing (the scenario's own: once per scenario); the others
+            # (groups a batch's table made, not yet hashed) all at once
+            fresh = [i for i, (g, _, _) in enumerate(parts)
+                     if "fingerprint" not in self.groups[g].__dict__ and self.groups[g] is not self.case.preferences]
             moved = dict(zip(fresh, applied_to_all([parts[i][1] for i in fresh],
                                                    [self.groups[parts[i][0]] for i in fresh]), strict=True)
                          ) if fresh else {}
@@ -340,8 +342,8 @@ class NegotiationModel(mesa.Model, PerReplication):
                 new = moved[i] if i in moved else self.case.cached(
                     ("shock", prefs.fingerprint, prefs.termination.tobytes(), part.key),
                     lambda part=part, prefs=prefs: part.applied_to(prefs))
-                if new is not None:
-                    self._move_group(g, prefs, new, mine, int(np.count_nonzero(mine)) < sizes[g])
+                if new is not None:  # (a single replication is all its group)
+                    self._move_group(g, prefs, new, mine, sizes is not None and int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -357,7 +359,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Move preference group ``g`` from ``prefs`` to ``new`` (a shock's), in its replications ``members``;
         ``apart``: they are only some of the group's, which moves them to a new group."""
         self._stack = None  # the groups change: ``_stacked`` again
-        moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
+        moved = new.ideal is not prefs.ideal or new.lo is not prefs.lo or new.hi is not prefs.hi
         if apart:
             self.groups.append(prefs)
             self._status_quo.append(self._status_quo[g])
@@ -379,6 +381,9 @@ class NegotiationModel(mesa.Model, PerReplication):
     def proposer_order(self) -> np.ndarray:
         """(R, N) who proposes this round, in order, per replication: shuffled when the protocol says so."""
         if not self.case.spec.protocol.random_order:
+            if self._order is None:
+                n = len(self.countries)
+                self._order = np.broadcast_to(np.arange(n), (self.size, n))
             return self._order
         return self._draws.permutation(self.round, streams.ORDER)
 

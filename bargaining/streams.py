@@ -150,7 +150,7 @@ def _filled(word, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _lanes(word, shape: tuple[int, ...], ones: int) -> int:
-    """``word`` broadcast to ``shape`` as one Python integer, an element to a lane 64 bits apart (``_uniform_small``)."""
+    """``word`` broadcast to ``shape`` as one Python integer, an element a lane, 64 bits apart (``_uniform_small``)."""
     if np.ndim(word) == 0:  # one word in every lane
         return int(word) * ones
     return int.from_bytes(_filled(word, shape).tobytes(), "little")
