@@ -160,8 +160,8 @@ def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (P,) on the
     ``issues`` (P,) (normalised points, or (..., P): one set per package) on the side away from the ideal point
     ``ideal`` (K,), or one per package (..., K): (...,). Every issue at once, summed in the issues' order."""
-    x = np.asarray(x, dtype=float)[..., issues]
-    past = np.maximum(np.where(points >= ideal[..., issues], x - points, points - x), 0.0)  # (..., P)
+    x = np.asarray(x, dtype=float).take(issues, axis=-1)
+    past = np.maximum(np.where(points >= ideal.take(issues, axis=-1), x - points, points - x), 0.0)  # (..., P)
     total = np.zeros(past.shape[:-1])
     for d in range(len(issues)):  # in order, as a sum of Python numbers
         total = total + past[..., d]
