@@ -33,7 +33,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
-from .masks import some
+from .masks import every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
 from .per_replication import PerReplication
@@ -94,7 +94,7 @@ class NegotiationModel(mesa.Model, PerReplication):
     #: constituencies, protocol and clock name theirs.
     per_replication = ("size", "seeds", "group", "_termination", "variants", "live", "outcomes", "ended",
                        "final_utilities", "final_walk_away", "agreement", "ratified", "offers", "_aspiration_noise",
-                       "_draws", "_order", "clock", "protocol")
+                       "_draws", "_order", "_everyone", "clock", "protocol")
     #: Ended replications leave the rounds' work once at most this share of the rows is live ...
     compact_share = 0.5
     #: ... in a model of at least this many rows (below, numpy's cost per call outweighs the rows' work).
@@ -138,6 +138,8 @@ class NegotiationModel(mesa.Model, PerReplication):
 
         n, k = len(case.countries), len(self.space)
         self.live = np.ones(size, dtype=bool)
+        self._everyone = np.ones(size, dtype=bool)  # the rows of a shock for every replication (read only)
+        self._everyone.flags.writeable = False
         self.outcomes = np.full(size, LIVE)
         self.ended = np.zeros(size, dtype=int)
         self.final_utilities = np.full((size, n), np.nan)
@@ -311,20 +313,24 @@ class NegotiationModel(mesa.Model, PerReplication):
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
         for agent in self.countries:
-            agent.walk_away = values[:, agent.row].copy()
+            agent.walk_away = values[:, agent.row]  # a column of a new array, never written in place
 
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default);
         ideal points or red lines given per replication move each preference group's replications by their own
         values (``Shock.parts``)."""
-        self._moved = True  # walk-away values are recomputed
-        rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
+        # walk-away values are recomputed when what they depend on moves: termination values, beliefs, the status
+        # quo's utility (ideal points; red lines leave utilities as they are)
+        self._moved |= shock.termination is not None or bool(shock.termination_shift or shock.belief_shift
+                                                              or shock.ideal)
+        rows = self._everyone if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
             t = self._termination[:, country]
             new = t + shock.termination_shift if shock.termination is None else shock.termination
-            self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
+            new = np.minimum(np.maximum(new, 0.0), 1.0)
+            self._termination[:, country] = new if every(rows) else np.where(rows, new, t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
         if shock.moves:  # every group's parts, and what they move to, are found before any moves
             sizes = None if self.size == 1 else np.bincount(self.group, minlength=len(self.groups))
@@ -477,6 +483,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         cut to the live rows, so a replication computes what it computed among all (each operation is per
         replication); what every replication ended with is kept at its position in the batch (``_store``), and
         the model's own arrays are that size again once the last one has ended (``_put_back``)."""
+        if self._full is None and self.size < self.compact_min:  # never cut, nor ever to be (a single run)
+            return
         live = int(np.count_nonzero(self.live))
         if live == 0:
             if self._full is not None:
@@ -601,7 +609,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         country, those that voted no included), termination after a withdrawal, the status quo after a stalemate
         or a failed ratification (termination values after a notice of withdrawal, or if ``protocol.no_deal =
         "termination"``; a country's reservation value if it has one)."""
-        termination = np.broadcast_to(self.termination, (self.size, len(self.countries)))[rows]
+        termination = self.termination[rows]  # (R, N) already
         if outcome in (Outcome.DEAL, Outcome.BILATERAL):
             agreed = self.utilities(self.agreement.package)[rows]
             if outcome == Outcome.DEAL:

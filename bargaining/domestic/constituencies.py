@@ -133,7 +133,8 @@ class BusinessLobby(Constituency):
         if self.model.clock.round >= self.spec.start_round:
             falling = (t > floor) & (rate > 0)
             if some(falling):
-                t = np.where(falling, np.minimum(np.maximum(t - rate, floor), 1.0), t)
+                lower = np.minimum(np.maximum(t - rate, floor), 1.0)
+                t = lower if every(falling) else np.where(falling, lower, t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
         self.pressure = self.start - t
         return shocks
