@@ -34,7 +34,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
-from .masks import some
+from .masks import every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
 from .per_replication import PerReplication, unnamed
@@ -95,7 +95,7 @@ class NegotiationModel(mesa.Model, PerReplication):
     #: constituencies, protocol and clock name theirs.
     per_replication = ("size", "seeds", "group", "_termination", "variants", "live", "outcomes", "ended",
                        "final_utilities", "final_walk_away", "agreement", "ratified", "offers", "_aspiration_noise",
-                       "_draws", "_order", "clock", "protocol")
+                       "_draws", "_order", "_everyone", "clock", "protocol")
     #: Ended replications leave the rounds' work once at most this share of the rows is live ...
     compact_share = 0.5
     #: ... in a model of at least this many rows (below, numpy's cost per call outweighs the rows' work).
@@ -139,6 +139,8 @@ class NegotiationModel(mesa.Model, PerReplication):
 
         n, k = len(case.countries), len(self.space)
         self.live = np.ones(size, dtype=bool)
+        self._everyone = np.ones(size, dtype=bool)  # the rows of a shock for every replication (read only)
+        self._everyone.flags.writeable = False
         self.outcomes = np.full(size, LIVE)
         self.ended = np.zeros(size, dtype=int)
         self.final_utilities = np.full((size, n), np.nan)
@@ -168,7 +170,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self._noisy = bool(np.any(self._aspiration_noise > 0))
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
-        self._order = np.broadcast_to(np.arange(n), (size, n))  # who proposes when the order is fixed
+        self._order: np.ndarray | None = None  # who proposes when the order is fixed (made when first asked)
         self._update_walk_away()
 
     def _initial_beliefs(self) -> np.ndarray:
@@ -316,27 +318,33 @@ class NegotiationModel(mesa.Model, PerReplication):
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
         for agent in self.countries:
-            agent.walk_away = values[:, agent.row].copy()
+            agent.walk_away = values[:, agent.row]  # a column of a new array, never written in place
 
     # ------------------------------------------------------------------------------------- domestic politics
     def apply(self, shock: Shock) -> None:
         """Apply a shock from domestic politics to its country, in the replications it names (all by default);
         ideal points or red lines given per replication move each preference group's replications by their own
         values (``Shock.parts``)."""
-        self._moved = True  # walk-away values are recomputed
-        rows = np.ones(self.size, dtype=bool) if shock.rows is None else shock.rows
+        # walk-away values are recomputed when what they depend on moves: termination values, beliefs, the status
+        # quo's utility (ideal points; red lines leave utilities as they are)
+        self._moved |= shock.termination is not None or bool(shock.termination_shift or shock.belief_shift
+                                                              or shock.ideal)
+        rows = self._everyone if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
         if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
             t = self._termination[:, country]
             new = t + shock.termination_shift if shock.termination is None else shock.termination
-            self._termination[:, country] = np.where(rows, np.minimum(np.maximum(new, 0.0), 1.0), t)
+            new = np.minimum(np.maximum(new, 0.0), 1.0)
+            self._termination[:, country] = new if every(rows) else np.where(rows, new, t)
             shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
         if shock.moves:  # every group's parts, and what they move to, are found before any moves
-            sizes = np.bincount(self.group, minlength=len(self.groups))
+            sizes = None if self.size == 1 else np.bincount(self.group, minlength=len(self.groups))
             parts = shock.parts(rows, self.group)
             # every run of the scenario meets the same shocks: their preferences are shared where the group's
-            # fingerprint is known already; the others (groups a batch's table made, not yet hashed) all at once
-            fresh = [i for i, (g, _, _) in enumerate(parts) if "fingerprint" not in self.groups[g].__dict__]
+            # fingerprint is known already or worth computing (the scenario's own: once per scenario); the others
+            # (groups a batch's table made, not yet hashed) all at once
+            fresh = [i for i, (g, _, _) in enumerate(parts)
+                     if "fingerprint" not in self.groups[g].__dict__ and self.groups[g] is not self.case.preferences]
             moved = dict(zip(fresh, applied_to_all([parts[i][1] for i in fresh],
                                                    [self.groups[parts[i][0]] for i in fresh]), strict=True)
                          ) if fresh else {}
@@ -345,8 +353,8 @@ class NegotiationModel(mesa.Model, PerReplication):
                 new = moved[i] if i in moved else self.case.cached(
                     ("shock", prefs.fingerprint, prefs.termination.tobytes(), part.key),
                     lambda part=part, prefs=prefs: part.applied_to(prefs))
-                if new is not None:
-                    self._move_group(g, prefs, new, mine, int(np.count_nonzero(mine)) < sizes[g])
+                if new is not None:  # (a single replication is all its group)
+                    self._move_group(g, prefs, new, mine, sizes is not None and int(np.count_nonzero(mine)) < sizes[g])
         agent = self.countries[country]
         if shock.belief_shift:
             agent.belief = np.where(rows, np.minimum(np.maximum(agent.belief + shock.belief_shift, 0.0), 1.0),
@@ -362,7 +370,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Move preference group ``g`` from ``prefs`` to ``new`` (a shock's), in its replications ``members``;
         ``apart``: they are only some of the group's, which moves them to a new group."""
         self._stack = None  # the groups change: ``_stacked`` again
-        moved = any(getattr(new, key) is not getattr(prefs, key) for key in ("ideal", "lo", "hi"))
+        moved = new.ideal is not prefs.ideal or new.lo is not prefs.lo or new.hi is not prefs.hi
         if apart:
             self.groups.append(prefs)
             self._status_quo.append(self._status_quo[g])
@@ -384,6 +392,9 @@ class NegotiationModel(mesa.Model, PerReplication):
     def proposer_order(self) -> np.ndarray:
         """(R, N) who proposes this round, in order, per replication: shuffled when the protocol says so."""
         if not self.case.spec.protocol.random_order:
+            if self._order is None:
+                n = len(self.countries)
+                self._order = np.broadcast_to(np.arange(n), (self.size, n))
             return self._order
         return self._draws.permutation(self.round, streams.ORDER)
 
@@ -479,6 +490,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         cut to the live rows, so a replication computes what it computed among all (each operation is per
         replication); what every replication ended with is kept at its position in the batch (``_store``), and
         the model's own arrays are that size again once the last one has ended (``_put_back``)."""
+        if self._full is None and self.size < self.compact_min:  # never cut, nor ever to be (a single run)
+            return
         live = int(np.count_nonzero(self.live))
         if live == 0:
             if self._full is not None:
@@ -618,7 +631,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         country, those that voted no included), termination after a withdrawal, the status quo after a stalemate
         or a failed ratification (termination values after a notice of withdrawal, or if ``protocol.no_deal =
         "termination"``; a country's reservation value if it has one)."""
-        termination = np.broadcast_to(self.termination, (self.size, len(self.countries)))[rows]
+        termination = self.termination[rows]  # (R, N) already
         if outcome in (Outcome.DEAL, Outcome.BILATERAL):
             agreed = self.utilities(self.agreement.package)[rows]
             if outcome == Outcome.DEAL:

@@ -16,6 +16,7 @@ never reused or renumbered (that would silently change every stream drawn under 
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 
 import numpy as np
@@ -126,18 +127,33 @@ def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
     The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
     word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
     a mask every lane's high or low half. Words go in and out of the lanes as little-endian bytes."""
-    seed_of, *counter = np.broadcast_arrays(seeds, round_, country, purpose)
-    size = seed_of.size
+    shape = np.broadcast(seeds, round_, country, purpose).shape
+    size = math.prod(shape)
     if size == 0:
-        return np.zeros(seed_of.shape)
-    x0, x1, x2 = (int.from_bytes(np.asarray(word, dtype="<u8").tobytes(), "little") for word in counter)
-    x3, mask, m0, m1 = 0, _ones(size) * 0xFFFFFFFF, int(_M0), int(_M1)
-    for k0, k1 in _lane_keys(tuple(seed_of.ravel().tolist())):
+        return np.zeros(shape)
+    ones = _ones(size)
+    x0, x1, x2 = (_lanes(word, shape, ones) for word in (round_, country, purpose))
+    x3, mask, m0, m1 = 0, ones * 0xFFFFFFFF, int(_M0), int(_M1)
+    for k0, k1 in _lane_keys(tuple(_filled(seeds, shape).ravel().tolist())):
         p0, p1 = m0 * x0, m1 * x2
         x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
-    x0, x1 = (np.frombuffer(x.to_bytes(8 * size, "little"), dtype="<u8") for x in (x0, x1))
-    k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
-    return ((k.astype(np.float64) + 0.5) * 2.0**-52).reshape(seed_of.shape)
+    k = (x0 << 20) ^ ((x1 >> 12) & ones * 0xFFFFF)  # every lane's top 52 bits: x0's 32 above x1's top 20
+    k = np.frombuffer(k.to_bytes(8 * size, "little"), dtype="<u8")
+    return ((k.astype(np.float64) + 0.5) * 2.0**-52).reshape(shape)
+
+
+def _filled(word, shape: tuple[int, ...]) -> np.ndarray:
+    """``word`` (an int or an array) broadcast to ``shape``, as a new little-endian ``uint64`` array."""
+    out = np.empty(shape, dtype="<u8")
+    out[...] = word
+    return out
+
+
+def _lanes(word, shape: tuple[int, ...], ones: int) -> int:
+    """``word`` broadcast to ``shape`` as one Python integer, an element a lane, 64 bits apart (``_uniform_small``)."""
+    if np.ndim(word) == 0:  # one word in every lane
+        return int(word) * ones
+    return int.from_bytes(_filled(word, shape).tobytes(), "little")
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import domestic
 from bargaining.domestic import zone
+from bargaining.domestic.shocks import excess_past
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -650,3 +651,26 @@ def test_only_signatories_ratify_a_bilateral_agreement(nafta):
         vetoes = domestic.vetoes(model.constituencies, model.agreement.package, 3)[0]
         assert vetoes.tolist() == [False, True, False]  # Canada's, had it signed
         assert model.outcome == "bilateral" and model.ratified[0].tolist() == [True, False, True]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 4), st.data())
+def test_excess_past_set_points_is_each_ones_excess_summed_in_order_alone_or_in_a_batch(k, r, data):
+    """``excess_past`` takes every set point at once: per package, it is the sum in the issues' order (from 0) of how
+    far the package lies past each point on the side away from the ideal, and a package's excess is the same bits
+    in a batch as alone."""
+    unit = st.floats(0, 1)
+    issues = np.array(data.draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=k, unique=True)))
+    p = len(issues)
+    ideal = np.array(data.draw(st.lists(unit, min_size=k, max_size=k)))
+    points = np.array(data.draw(st.lists(st.lists(unit, min_size=p, max_size=p), min_size=r, max_size=r)))
+    x = np.array(data.draw(st.lists(st.lists(unit, min_size=k, max_size=k), min_size=r, max_size=r)))
+    batch = excess_past(ideal, issues, points, x)
+    for i in range(r):
+        alone = excess_past(ideal, issues, points[i:i + 1], x[i:i + 1])
+        assert alone.tobytes() == batch[i:i + 1].tobytes()
+        total = 0.0
+        for point, issue in zip(points[i].tolist(), issues.tolist(), strict=True):
+            package = x[i, issue].item()
+            total += max(package - point, 0.0) if point >= ideal[issue] else max(point - package, 0.0)
+        assert np.float64(total).tobytes() == batch[i].tobytes()

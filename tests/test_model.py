@@ -178,3 +178,19 @@ def test_pie_split_without_agreement_leaves_nothing(pie):
     r = bargaining.run(pie, {"A.red_lines.share_A": 70.0, "B.red_lines.share_A": 30.0}, seed=0)
     assert (r.outcome, r.round) == ("stalemate", 10)
     assert r.utilities == {"A": 0.0, "B": 0.0}
+
+
+class _EveryRound(NegotiationModel):
+    """Recomputes every walk-away value every round, whatever moved."""
+
+    def step(self) -> None:
+        self._moved = True
+        super().step()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_walk_away_values_recomputed_only_when_they_may_move_are_those_recomputed_every_round(nafta, seed):
+    """Shocks that move only red lines (auto workers, hardened set points) leave walk-away values as they are."""
+    lazy, eager = NegotiationModel(nafta, rng=seed).run(), _EveryRound(nafta, rng=seed).run()
+    assert lazy.records.rounds(lazy).equals(eager.records.rounds(eager))
+    assert lazy.final_walk_away.tobytes() == eager.final_walk_away.tobytes()

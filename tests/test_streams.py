@@ -175,3 +175,19 @@ def test_a_few_numbers_on_python_integers_are_the_vectorised_numbers(seeds, roun
         patch.setattr(streams, "SMALL", 0)  # the vectorised form, whatever the size
         big = streams.uniform(seeds, round_, country, purpose)
     assert small.shape == big.shape and small.tobytes() == big.tobytes()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=3), st.integers(0, 10**6), st.integers(1, 3),
+       st.lists(st.integers(0, 3), min_size=1, max_size=2))
+def test_rounds_draws_on_python_integers_are_the_vectorised_numbers(seeds, first, n, purposes):
+    """``Rounds``' block, several rounds and purposes at once (arrays in every word of the counter), is the same on
+    Python integers as vectorised, and each round's numbers are ``uniform``'s."""
+    seeds = np.array(seeds, dtype=np.uint64)
+    rounds = streams.Rounds(seeds, n, tuple(purposes))
+    for round_ in range(first, first + 2 * rounds.ahead, 3):
+        for purpose in purposes:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(streams, "SMALL", 0)
+                alone = uniform(seeds[:, None], round_, np.arange(n), purpose)
+            assert rounds.uniform(round_, purpose).tobytes() == alone.tobytes()

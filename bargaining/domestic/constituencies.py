@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import mesa
 import numpy as np
 
-from ..masks import some
+from ..masks import every, some
 from ..parameter_sets import domestic_numbers, numbers_for_rows
 from ..per_replication import PerReplication
 from ..preferences import reach, value
@@ -107,7 +107,7 @@ class Congress(Constituency):
         offered = live & self.country.offered
         if some(offered):
             short = np.maximum(self.threshold - self.utility(self.country.offer), 0.0)
-            self.pressure = np.where(offered, short, self.pressure)
+            self.pressure = short if every(offered) else np.where(offered, short, self.pressure)
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
@@ -133,7 +133,8 @@ class BusinessLobby(Constituency):
         if self.model.clock.round >= self.spec.start_round:
             falling = (t > floor) & (rate > 0)
             if some(falling):
-                t = np.where(falling, np.minimum(np.maximum(t - rate, floor), 1.0), t)
+                lower = np.minimum(np.maximum(t - rate, floor), 1.0)
+                t = lower if every(falling) else np.where(falling, lower, t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
         self.pressure = self.start - t
         return shocks
@@ -146,13 +147,16 @@ class AutoWorkers(Constituency):
     floor has come."""
 
     kind = "auto_workers"
-    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done")
+    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done", "_spanned", "_span")
 
     def __init__(self, model, country, spec: AutoWorkersSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
         self.issues = list(scenario.normalised(spec.demands))
-        self.target, self.origin = self.numbers["demands"], self.numbers["origin"]  # (R, D)
-        self.floor = np.broadcast_to(self.origin, (model.size, len(self.issues))).copy()  # (R, D)
+        self.target, self.origin = self.numbers["demands"], self.numbers["origin"]  # (R, D), or (1, D)
+        self.floor = np.empty((model.size, len(self.issues)))  # (R, D)
+        self.floor[...] = self.origin
+        span = np.abs(self.target - self.origin)  # the way from the status quo to the demands, fixed in a run
+        self._spanned, self._span = span > 0, np.where(span > 0, span, 1.0)
         self.done = self._reached()
 
     def _reached(self) -> np.ndarray:
@@ -165,17 +169,18 @@ class AutoWorkers(Constituency):
             return []
         rate = self.numbers["rate"][:, None]
         floor = self.floor + np.minimum(np.maximum(self.target - self.floor, -rate), rate)
-        self.floor = np.where(going[:, None], floor, self.floor)
-        span = np.abs(self.target - self.origin)
-        shares = np.where(span > 0, np.abs(self.floor - self.origin) / np.where(span > 0, span, 1.0), 1.0)
+        everywhere = every(going)  # (a single run's only replication)
+        self.floor = floor if everywhere else np.where(going[:, None], floor, self.floor)
+        shares = np.where(self._spanned, np.abs(self.floor - self.origin) / self._span, 1.0)
         total = 0
         for d in range(len(self.issues)):  # in order, as a sum of Python numbers
             total = total + shares[:, d]
-        self.pressure = np.where(going, total / len(self.issues), self.pressure)
+        self.pressure = total / len(self.issues) if everywhere else np.where(going, total / len(self.issues),
+                                                                                self.pressure)
         self.done = self._reached()
         single = len(self.floor) == 1  # a single run's red lines are numbers, as a shock's without a batch
         red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
-        rows = None if going.all() else going
+        rows = None if everywhere else going
         return [Shock(self.code, red_lines=red_lines, tighten=True, rows=rows)]  # never loosens the executive's own
 
 
@@ -225,12 +230,13 @@ class AudienceCosts(Constituency):
         self.pressure = 1.0 - self.support
         self.hardened = np.zeros(model.size, dtype=bool)
         self.issues = list(scenario.normalised(spec.set_points))
-        self.cost, self.floor = self.numbers["cost"], self.numbers["floor"]  # (R,)
-        self.set_points = np.broadcast_to(self.numbers["set_points"], (model.size, len(self.issues)))  # (R, P)
+        self._columns = np.array(self.issues, dtype=int)  # (P,) the set points' issues
+        self.cost, self.floor = self.numbers["cost"], self.numbers["floor"]  # (R,), or (1,)
+        self.set_points = self.numbers["set_points"]  # (R, P), or (1, P)
 
     @property
     def points(self) -> dict[int, np.ndarray]:
-        """Issue index -> (R,) its set point in each replication."""
+        """Issue index -> (R,) its set point in each replication (or (1,): the same in every one)."""
         return {k: self.set_points[:, d] for d, k in enumerate(self.issues)}
 
     def excess(self, packages: np.ndarray) -> np.ndarray:
@@ -238,7 +244,7 @@ class AudienceCosts(Constituency):
         groups, row = self.model.groups, self.country.row
         ideal = groups[0].ideal[row] if len(groups) == 1 else \
             np.stack([g.ideal[row] for g in groups])[self.model.group]  # (R, K): each replication's own
-        return excess_past(ideal, self.points, packages)
+        return excess_past(ideal, self._columns, self.set_points, packages)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
