@@ -35,6 +35,22 @@ from bargaining.calibration.priors import load_priors
 from bargaining.cli.calibrate import bundled_file
 
 
+def nafta_problem() -> Problem:
+    """nafta-2017 calibrated on observations-2017 with priors-2017."""
+    scenario = load_scenario("nafta-2017")
+    return Problem(scenario, load_observations(bundled_file("observations-2017"), scenario),
+                   load_priors(bundled_file("priors-2017"), scenario))
+
+
+def simulate_prior(problem: Problem, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The normal scores and misses of the first ``n`` simulations an NPE calibration with seed 0 runs."""
+    from bargaining.calibration.npe import prior_draws
+
+    z, seeds = prior_draws(problem, 0, 0, 0, n)
+    draws = [problem.priors.overrides(dict(zip(problem.priors.names, map(float, row), strict=True))) for row in z]
+    return z, simulate_batch(problem, draws, [int(s) for s in seeds])
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--simulations", type=int, default=2000)
@@ -68,15 +84,10 @@ def main(argv=None) -> None:
     if missing_extra():
         print(f"skipped: {missing_extra()}")
         return
-    scenario = load_scenario("nafta-2017")
-    problem = Problem(scenario, load_observations(bundled_file("observations-2017"), scenario),
-                      load_priors(bundled_file("priors-2017"), scenario))
-    priors = problem.priors
+    problem = nafta_problem()
     n = args.simulations
     cpu = time.process_time()
-    z, seeds = prior_draws(problem, 0, 0, 0, 200 if args.folder or args.standin else n)
-    draws = [priors.overrides(dict(zip(priors.names, map(float, row), strict=True))) for row in z]
-    x = simulate_batch(problem, draws, [int(s) for s in seeds])
+    z, x = simulate_prior(problem, 200 if args.folder or args.standin else n)
     simulate_cpu = time.process_time() - cpu
     per_run = simulate_cpu / len(z)
     if args.folder:
@@ -86,7 +97,7 @@ def main(argv=None) -> None:
         x = np.concatenate([np.load(f) for f in sorted(Path(args.folder, "simulations").glob("chunk-*.npy"))])
         n = len(x)
         z, _ = prior_draws(problem, json.loads(Path(args.folder, "calibration.json").read_text())["seed"], 0, 0, n)
-    searched = [priors.names.index(name) for name in priors.perturbed]
+    searched = [problem.priors.names.index(name) for name in problem.priors.perturbed]
     xs = summaries(x, informative(x), problem.weights())
     theta = z[:, searched]
     if args.standin:
@@ -139,19 +150,14 @@ def end_to_end(args) -> None:
         calibrate_npe,
         epoch_budget,
         missing_extra,
-        prior_draws,
     )
 
     if missing_extra():
         print(f"skipped: {missing_extra()}")
         return
-    scenario = load_scenario("nafta-2017")
-    problem = Problem(scenario, load_observations(bundled_file("observations-2017"), scenario),
-                      load_priors(bundled_file("priors-2017"), scenario))
+    problem = nafta_problem()
     cpu = time.process_time()
-    z, seeds = prior_draws(problem, 0, 0, 0, 200)
-    draws = [problem.priors.overrides(dict(zip(problem.priors.names, map(float, row), strict=True))) for row in z]
-    simulate_batch(problem, draws, [int(s) for s in seeds])
+    simulate_prior(problem, 200)
     rate = 200 / (time.process_time() - cpu)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="npe-bench-")) / "npe"
     settings = NPESettings(simulations=args.simulations, epochs=args.epochs, threads=args.threads)
