@@ -103,11 +103,37 @@ class Congress(Constituency):
         ideal, reach, weights = (a[0] if len(a) == 1 else a for a in (self.ideal, self.reach, self.weights))
         return (value(packages, ideal, reach, 1.0, linear=True) * weights).sum(axis=-1)
 
+    _pending: tuple[np.ndarray, np.ndarray] | None = None  # (offered, offer): the pressure ``act`` left to compute
+
+    @property
+    def pressure(self) -> float | np.ndarray:
+        """Computed when read (only records and tests read it) from the offer ``act`` saw (an agent's offer is
+        replaced each round, never written in place)."""
+        self._settle()
+        return self._pressure
+
+    @pressure.setter
+    def pressure(self, value: float | np.ndarray) -> None:
+        self._pending, self._pressure = None, value
+
+    def _settle(self) -> None:
+        """Compute the pressure ``act`` left to compute, if any."""
+        if self._pending is not None:
+            offered, offer = self._pending
+            self._pending = None
+            short = np.maximum(self.threshold - self.utility(offer), 0.0)
+            self._pressure = short if every(offered) else np.where(offered, short, self._pressure)
+
+    def keep(self, rows: np.ndarray) -> None:
+        self._settle()
+        super().keep(rows)
+
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
         if some(offered):
-            short = np.maximum(self.threshold - self.utility(self.country.offer), 0.0)
-            self.pressure = short if every(offered) else np.where(offered, short, self.pressure)
+            if not every(offered):  # the replications left out keep the pressure they had
+                self._settle()
+            self._pending = (offered, self.country.offer)
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
