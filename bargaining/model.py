@@ -166,7 +166,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.records = Records() if record else None
         self.offer_rounds = tuple(int(r) for r in offer_rounds)
         self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
-        self._aspiration_noise = spec.noise.aspiration if variants is None else variants.aspiration_noise[:, None]
+        self._aspiration_noise = np.asarray(spec.noise.aspiration, dtype=float) if variants is None else \
+            variants.aspiration_noise[:, None]  # a 0-d array, not a float numpy converts every round
         self._noisy = bool(np.any(self._aspiration_noise > 0))
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
@@ -534,7 +535,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         if self._full is None:  # the first: every replication is here
             self._full = {(label, name): np.array(getattr(holder, name))
                           for label, holder in self._holders().items() for name in holder.per_replication
-                          if isinstance(getattr(holder, name), np.ndarray)}
+                          if isinstance(getattr(holder, name), np.ndarray) and getattr(holder, name).ndim}  # (0-d: all)
             self._stored = (len(self.belief_path), len(self.failed_ratifications))
             return
         index, holders = self._index, self._holders()
@@ -606,6 +607,15 @@ class NegotiationModel(mesa.Model, PerReplication):
                     agent.anticipates |= vetoes[:, agent.row]
 
     def _advance_clock(self) -> None:
+        if self.clock.decides:  # (neither a notice nor erosion before the deadline: the threat is not read)
+            self._notice_or_erosion()
+        withdrawal, stalemate = self.clock.expired()
+        for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
+            if some(which & self.live):
+                self._end(which & self.live, outcome)
+
+    def _notice_or_erosion(self) -> None:
+        """The clock's notice of withdrawal (the partners' beliefs become 1) or erosion of their beliefs."""
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
         beliefs_move = some(notice) or some(erosion)
         self._moved |= beliefs_move
@@ -615,10 +625,6 @@ class NegotiationModel(mesa.Model, PerReplication):
                 rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
                 agent.belief = np.where(erosion, agent.belief * (1.0 - rate),
                                         agent.belief)
-        withdrawal, stalemate = self.clock.expired()
-        for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
-            if some(which & self.live):
-                self._end(which & self.live, outcome)
 
     def run(self) -> NegotiationModel:
         """Step until every replication has an outcome."""
