@@ -96,6 +96,24 @@ def test_congress_pressure_read_late_is_the_pressure_of_each_round(nafta, read_e
     assert np.array_equal(np.broadcast_to(congress.pressure, (12,)), expected) and expected.max() > 0.0
 
 
+@pytest.mark.parametrize("compact_min", [64, 4])
+def test_every_pressure_read_late_is_the_pressure_read_each_round(nafta, compact_min):
+    """Every constituency computes its pressure when read: a batch whose replications end apart (cut to its live
+    rows or not) gives the same pressures, to the bit, read each round or once at the end."""
+    def run(read_each_round):
+        model = NegotiationModel(nafta, seeds=range(12), record=False)
+        model.compact_min = compact_min
+        seen = []
+        while model.live.any():
+            model.step()
+            if read_each_round:
+                seen = [np.broadcast_to(c.pressure, (len(model.live),)).copy() for c in model.constituencies]
+        return seen if read_each_round else [np.broadcast_to(c.pressure, (len(model.live),)).copy()
+                                             for c in model.constituencies]
+    each, late = run(True), run(False)
+    assert len(each) == 6 and all(np.array_equal(a, b) for a, b in zip(each, late, strict=True))
+
+
 def test_an_anticipating_executive_tables_only_what_congress_ratifies(nafta):
     """With ``ratification.anticipate`` the U.S. tables, round after round, only packages its own Congress
     would ratify (threshold 0.75, above what its Boulware path offers)."""
