@@ -84,7 +84,8 @@ def test_congress_pressure_read_late_is_the_pressure_of_each_round(nafta, read_e
     """Congress computes its pressure when read: read every round, every third, or only at the end (a batch whose
     replications end apart, so some keep theirs while others move), it is the round's max(threshold - u_Congress(the
     U.S. offer of the round before), 0) where the U.S. offered in a live replication, else the one before."""
-    model = NegotiationModel(nafta.with_overrides({"US.congress.threshold": 0.8}), seeds=range(12), record=False)
+    apart = {"US.congress.threshold": 0.8, "noise.aspiration": 0.1}  # replications end in rounds 6, 7 and 8
+    model = NegotiationModel(nafta.with_overrides(apart), seeds=range(12), record=False)
     congress = next(c for c in model.constituencies if c.kind == "congress")
     us, expected = model.countries[0], np.zeros(12)
     while model.live.any():
@@ -101,15 +102,15 @@ def test_every_pressure_read_late_is_the_pressure_read_each_round(nafta, compact
     """Every constituency computes its pressure when read: a batch whose replications end apart (cut to its live
     rows or not) gives the same pressures, to the bit, read each round or once at the end."""
     def run(read_each_round):
-        model = NegotiationModel(nafta, seeds=range(12), record=False)
-        model.compact_min = compact_min
+        apart = {"US.congress.threshold": 0.8, "noise.aspiration": 0.1}  # replications end in rounds 6, 7 and 8
+        model = NegotiationModel(nafta.with_overrides(apart), seeds=range(12), record=False)
+        model.compact_min = compact_min  # 4: cut to the 5 live rows after round 7
         seen = []
         while model.live.any():
             model.step()
             if read_each_round:
-                seen = [np.broadcast_to(c.pressure, (len(model.live),)).copy() for c in model.constituencies]
-        return seen if read_each_round else [np.broadcast_to(c.pressure, (len(model.live),)).copy()
-                                             for c in model.constituencies]
+                seen = [np.array(c.pressure) for c in model.constituencies]
+        return seen if read_each_round else [np.array(c.pressure) for c in model.constituencies]
     each, late = run(True), run(False)
     assert len(each) == 6 and all(np.array_equal(a, b) for a, b in zip(each, late, strict=True))
 
