@@ -128,7 +128,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             self.group = np.zeros(size, dtype=int)
             self._status_quo: list[np.ndarray | None] = [self.space.status_quo]  # None: the scenario has none
             self._status_quo_utility = [case.status_quo_utility]
-            self._termination = np.tile(case.preferences.termination, (size, 1))
+            self._termination = case.preferences.termination[None].repeat(size, axis=0)
         else:
             self.groups, self.group = list(variants.groups), variants.group.copy()
             self._status_quo = list(variants.status_quo)
@@ -168,7 +168,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
         self._aspiration_noise = np.asarray(spec.noise.aspiration, dtype=float) if variants is None else \
             variants.aspiration_noise[:, None]  # a 0-d array, not a float numpy converts every round
-        self._noisy = bool(np.any(self._aspiration_noise > 0))
+        self._noisy = bool((self._aspiration_noise > 0).any())
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
         self._order: np.ndarray | None = None  # who proposes when the order is fixed (made when first asked)
@@ -179,16 +179,17 @@ class NegotiationModel(mesa.Model, PerReplication):
         threatener (each partner's own draw), kept in [0, 1]."""
         n = len(self.case.countries)
         if self.variants is None:
-            beliefs, noise = np.tile(self.case.initial_beliefs, (self.size, 1)), self.case.spec.noise.belief
+            beliefs, noise = self.case.initial_beliefs[None].repeat(self.size, axis=0), self.case.spec.noise.belief
         else:
             beliefs, noise = self.variants.beliefs.copy(), self.variants.belief_noise
         partners = [row for row in range(n) if self.threatener is not None and row != self.threatener]
         if not partners:
             return beliefs
         belief = beliefs[:, partners]
-        if np.any(noise > 0):  # adding 0 * noise elsewhere leaves a belief as it is
+        if (np.asarray(noise) > 0).any():  # adding 0 * noise elsewhere leaves a belief as it is
             noise = noise if np.ndim(noise) == 0 else noise[:, None]
-            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners), streams.BELIEF)
+            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners, dtype=np.uint32),
+                                                     streams.BELIEF)
         beliefs[:, partners] = np.minimum(np.maximum(belief, 0.0), 1.0)
         return beliefs
 
