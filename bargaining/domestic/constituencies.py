@@ -177,7 +177,8 @@ class AutoWorkers(Constituency):
     floor has come."""
 
     kind = "auto_workers"
-    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done", "_spanned", "_span")
+    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done", "_spanned", "_span",
+                       "_gap", "_rate", "_minus_rate")
 
     def __init__(self, model, country, spec: AutoWorkersSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -187,11 +188,14 @@ class AutoWorkers(Constituency):
         self.floor[...] = self.origin
         span = np.abs(self.target - self.origin)  # the way from the status quo to the demands, fixed in a run
         self._spanned, self._span = span > 0, np.where(span > 0, span, 1.0)
+        self._rate = self.numbers["rate"][:, None]  # (R, 1), or (1, 1)
+        self._minus_rate = -self._rate
+        self._gap = self.target - self.floor  # (R, D) the way left to the demands
         self.done = self._reached()
 
     def _reached(self) -> np.ndarray:
         """(R,) whether the floor has reached every demand."""
-        return (np.abs(self.target - self.floor) < 1e-12).all(axis=1)
+        return (np.abs(self._gap) < 1e-12).all(axis=1)
 
     def _share(self, floor: np.ndarray) -> np.ndarray:
         """(R,) the share of the way from the status quo to the demands the floor (R, D) has come."""
@@ -205,11 +209,11 @@ class AutoWorkers(Constituency):
         going = ~self.done
         if not some(going) or self.model.clock.round < self.spec.start_round:
             return []
-        rate = self.numbers["rate"][:, None]
-        floor = self.floor + np.minimum(np.maximum(self.target - self.floor, -rate), rate)
+        floor = self.floor + np.minimum(np.maximum(self._gap, self._minus_rate), self._rate)
         everywhere = every(going)  # (a single run's only replication)
         self.floor = floor = floor if everywhere else np.where(going[:, None], floor, self.floor)
         self._pressure_in(going, lambda: self._share(floor))
+        self._gap = self.target - floor
         self.done = self._reached()
         single = len(self.floor) == 1  # a single run's red lines are numbers, as a shock's without a batch
         red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
