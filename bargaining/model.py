@@ -316,9 +316,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Every country's walk-away value from the termination values, the status quo's utility and its belief
         (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
         self._moved = False
-        status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
+        status_quo = self._per_row(self._status_quo_utility)  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
-                                  np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
+                                  self.beliefs)  # (the threatener's NaN, no belief: its entry is not read)
         for agent in self.countries:
             agent.walk_away = values[:, agent.row]  # a column of a new array, never written in place
 
