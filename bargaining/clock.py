@@ -60,10 +60,16 @@ class Clock(PerReplication):
         notice = np.where(self.notice_due(credible), self.round, self.notice_round)
         return np.where(notice == NO_NOTICE, self.horizon_round, notice + self.notice_rounds)
 
+    @property
+    def decides(self) -> bool:
+        """Whether the end of the current round may bring a notice or erosion (from the deadline on, with a threat;
+        neither before the deadline)."""
+        return self.threatened and self.round >= self.deadline_round
+
     def end_round(self, credible: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advance the replications ``rows`` past the end of the current round: give notice or let beliefs erode,
         as the rule says. Returns the (R,) masks of a notice and of erosion."""
-        if not self.threatened or self.round < self.deadline_round:  # neither before the deadline
+        if not self.decides:
             none = np.zeros(self.size, dtype=bool)
             return none, none
         past = rows & (self.notice_round == NO_NOTICE)

@@ -128,7 +128,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             self.group = np.zeros(size, dtype=int)
             self._status_quo: list[np.ndarray | None] = [self.space.status_quo]  # None: the scenario has none
             self._status_quo_utility = [case.status_quo_utility]
-            self._termination = np.tile(case.preferences.termination, (size, 1))
+            self._termination = case.preferences.termination[None].repeat(size, axis=0)
         else:
             self.groups, self.group = list(variants.groups), variants.group.copy()
             self._status_quo = list(variants.status_quo)
@@ -166,8 +166,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.records = Records() if record else None
         self.offer_rounds = tuple(int(r) for r in offer_rounds)
         self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
-        self._aspiration_noise = spec.noise.aspiration if variants is None else variants.aspiration_noise[:, None]
-        self._noisy = bool(np.any(self._aspiration_noise > 0))
+        self._aspiration_noise = np.asarray(spec.noise.aspiration, dtype=float) if variants is None else \
+            variants.aspiration_noise[:, None]  # a 0-d array, not a float numpy converts every round
+        self._noisy = bool((self._aspiration_noise > 0).any())
         self._draws = streams.Rounds(self.seeds, n, (streams.ORDER,) * spec.protocol.random_order
                                      + (streams.ASPIRATION,) * self._noisy)
         self._order: np.ndarray | None = None  # who proposes when the order is fixed (made when first asked)
@@ -178,16 +179,17 @@ class NegotiationModel(mesa.Model, PerReplication):
         threatener (each partner's own draw), kept in [0, 1]."""
         n = len(self.case.countries)
         if self.variants is None:
-            beliefs, noise = np.tile(self.case.initial_beliefs, (self.size, 1)), self.case.spec.noise.belief
+            beliefs, noise = self.case.initial_beliefs[None].repeat(self.size, axis=0), self.case.spec.noise.belief
         else:
             beliefs, noise = self.variants.beliefs.copy(), self.variants.belief_noise
         partners = [row for row in range(n) if self.threatener is not None and row != self.threatener]
         if not partners:
             return beliefs
         belief = beliefs[:, partners]
-        if np.any(noise > 0):  # adding 0 * noise elsewhere leaves a belief as it is
+        if (np.asarray(noise) > 0).any():  # adding 0 * noise elsewhere leaves a belief as it is
             noise = noise if np.ndim(noise) == 0 else noise[:, None]
-            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners), streams.BELIEF)
+            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners, dtype=np.uint32),
+                                                     streams.BELIEF)
         beliefs[:, partners] = np.minimum(np.maximum(belief, 0.0), 1.0)
         return beliefs
 
@@ -314,9 +316,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Every country's walk-away value from the termination values, the status quo's utility and its belief
         (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
         self._moved = False
-        status_quo, beliefs = self._per_row(self._status_quo_utility), self.beliefs  # (R, N): so are the values
+        status_quo = self._per_row(self._status_quo_utility)  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
-                                  np.where(np.isnan(beliefs), 0.0, beliefs))  # the threatener's NaN: no belief
+                                  self.beliefs)  # (the threatener's NaN, no belief: its entry is not read)
         for agent in self.countries:
             agent.walk_away = values[:, agent.row]  # a column of a new array, never written in place
 
@@ -534,7 +536,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         if self._full is None:  # the first: every replication is here
             self._full = {(label, name): np.array(getattr(holder, name))
                           for label, holder in self._holders().items() for name in holder.per_replication
-                          if isinstance(getattr(holder, name), np.ndarray)}
+                          if isinstance(getattr(holder, name), np.ndarray) and getattr(holder, name).ndim}  # (0-d: all)
             self._stored = (len(self.belief_path), len(self.failed_ratifications))
             return
         index, holders = self._index, self._holders()
@@ -606,6 +608,15 @@ class NegotiationModel(mesa.Model, PerReplication):
                     agent.anticipates |= vetoes[:, agent.row]
 
     def _advance_clock(self) -> None:
+        if self.clock.decides:  # (neither a notice nor erosion before the deadline: the threat is not read)
+            self._notice_or_erosion()
+        withdrawal, stalemate = self.clock.expired()
+        for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
+            if some(which & self.live):
+                self._end(which & self.live, outcome)
+
+    def _notice_or_erosion(self) -> None:
+        """The clock's notice of withdrawal (the partners' beliefs become 1) or erosion of their beliefs."""
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
         beliefs_move = some(notice) or some(erosion)
         self._moved |= beliefs_move
@@ -615,10 +626,6 @@ class NegotiationModel(mesa.Model, PerReplication):
                 rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
                 agent.belief = np.where(erosion, agent.belief * (1.0 - rate),
                                         agent.belief)
-        withdrawal, stalemate = self.clock.expired()
-        for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
-            if some(which & self.live):
-                self._end(which & self.live, outcome)
 
     def run(self) -> NegotiationModel:
         """Step until every replication has an outcome."""

@@ -207,6 +207,8 @@ def _words(x, name: str) -> np.ndarray:
     if type(x) is int or isinstance(x, numbers.Integral) and not isinstance(x, bool):
         return np.uint64(_word(x, name))
     a = np.asarray(x)
+    if a.dtype.kind == "u" and a.dtype.itemsize <= 4:  # in range by its type
+        return a.astype(np.uint64)
     if a.dtype.kind not in "ui" or (a.size and (a.min() < 0 or a.max() >= 2**32)):
         raise ValueError(f"{name}: expected integers in [0, 2**32), found {a!r:.80}")
     return a.astype(np.uint64)

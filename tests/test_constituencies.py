@@ -79,6 +79,42 @@ def test_congress_pressure_is_how_far_the_executive_offer_falls_short_of_the_win
     assert pressures == pytest.approx(expected) and pressures[0] == 0.0 and max(pressures) > 0.0
 
 
+@pytest.mark.parametrize("read_every", [1, 3, 100])
+def test_congress_pressure_read_late_is_the_pressure_of_each_round(nafta, read_every):
+    """Congress computes its pressure when read: read every round, every third, or only at the end (a batch whose
+    replications end apart, so some keep theirs while others move), it is the round's max(threshold - u_Congress(the
+    U.S. offer of the round before), 0) where the U.S. offered in a live replication, else the one before."""
+    apart = {"US.congress.threshold": 0.8, "noise.aspiration": 0.1}  # replications end in rounds 6, 7 and 8
+    model = NegotiationModel(nafta.with_overrides(apart), seeds=range(12), record=False)
+    congress = next(c for c in model.constituencies if c.kind == "congress")
+    us, expected = model.countries[0], np.zeros(12)
+    while model.live.any():
+        offered, offer, live = us.offered.copy(), us.offer.copy(), model.live.copy()
+        model.step()
+        expected = np.where(live & offered, np.maximum(0.8 - congress.utility(offer), 0.0), expected)
+        if model.round % read_every == 0:
+            assert np.array_equal(np.broadcast_to(congress.pressure, (12,)), expected)
+    assert np.array_equal(np.broadcast_to(congress.pressure, (12,)), expected) and expected.max() > 0.0
+
+
+@pytest.mark.parametrize("compact_min", [64, 4])
+def test_every_pressure_read_late_is_the_pressure_read_each_round(nafta, compact_min):
+    """Every constituency computes its pressure when read: a batch whose replications end apart (cut to its live
+    rows or not) gives the same pressures, to the bit, read each round or once at the end."""
+    def run(read_each_round):
+        apart = {"US.congress.threshold": 0.8, "noise.aspiration": 0.1}  # replications end in rounds 6, 7 and 8
+        model = NegotiationModel(nafta.with_overrides(apart), seeds=range(12), record=False)
+        model.compact_min = compact_min  # 4: cut to the 5 live rows after round 7
+        seen = []
+        while model.live.any():
+            model.step()
+            if read_each_round:
+                seen = [np.array(c.pressure) for c in model.constituencies]
+        return seen if read_each_round else [np.array(c.pressure) for c in model.constituencies]
+    each, late = run(True), run(False)
+    assert len(each) == 6 and all(np.array_equal(a, b) for a, b in zip(each, late, strict=True))
+
+
 def test_an_anticipating_executive_tables_only_what_congress_ratifies(nafta):
     """With ``ratification.anticipate`` the U.S. tables, round after round, only packages its own Congress
     would ratify (threshold 0.75, above what its Boulware path offers)."""

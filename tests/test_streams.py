@@ -70,6 +70,16 @@ def test_seed_dtypes_give_the_same_numbers():
     assert np.array_equal(uniform(big, 1, 0, BELIEF), uniform(np.array(big, dtype=np.uint64), 1, 0, BELIEF))
 
 
+def test_country_dtypes_give_the_same_numbers():
+    """Unsigned words of 32 bits or fewer are in range by their type (not checked): the numbers of the same ints."""
+    countries = [0, 1, 2**32 - 1]
+    expected = uniform(np.array([[3], [2**40]]), 1, np.array(countries, dtype=np.int64), BELIEF)
+    for dtype in (np.uint32, np.uint64):
+        assert np.array_equal(uniform(np.array([[3], [2**40]]), 1, np.array(countries, dtype=dtype), BELIEF), expected)
+    assert np.array_equal(uniform([3], 1, np.array([0, 1, 255], dtype=np.uint8), BELIEF),
+                          uniform([3], 1, np.array([0, 1, 255]), BELIEF))
+
+
 @pytest.mark.parametrize("call", [
     lambda: uniform([-1], 0, 0, BELIEF),
     lambda: uniform([2**64], 0, 0, BELIEF),

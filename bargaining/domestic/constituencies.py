@@ -10,6 +10,7 @@ draws).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import mesa
@@ -35,7 +36,8 @@ class Constituency(mesa.Agent, PerReplication):
         numbers: Its numbers per replication (``parameter_sets.domestic_numbers``): arrays with a leading
             replication axis, of length R or 1 (the same in every replication).
         pressure: How hard it is pushing this round, in [0, 1] (plotted; 0 = at rest): a number, or one per
-            replication (R,).
+            replication (R,). Only records and tests read it: ``act`` leaves it to compute when read
+            (``_pressure_in``).
 
     ``per_replication`` names its attributes with a leading replication axis (of length R, or 1 where every
     replication holds the same; ``pressure`` may also be a number), ``numbers``' arrays besides: what a batch that
@@ -55,9 +57,35 @@ class Constituency(mesa.Agent, PerReplication):
                                                                                          self.kind)))
         self.pressure = 0.0
 
+    _pending: tuple[np.ndarray | None, Callable[[], np.ndarray]] | None = None  # ``_pressure_in``'s, to compute
+
+    @property
+    def pressure(self) -> float | np.ndarray:
+        self._settle()
+        return self._pressure
+
+    @pressure.setter
+    def pressure(self, value: float | np.ndarray) -> None:
+        self._pending, self._pressure = None, value
+
+    def _pressure_in(self, rows: np.ndarray | None, compute: Callable[[], np.ndarray]) -> None:
+        """The pressure becomes ``compute()`` (R,) in the replications ``rows`` (R,; None: all), the others keep
+        theirs: computed when read (``compute`` reads only arrays that are replaced, never written in place)."""
+        if rows is not None and not every(rows):
+            self._settle()  # the pressure the others keep
+        self._pending = (rows, compute)
+
+    def _settle(self) -> None:
+        """Compute the pressure ``_pressure_in`` left to compute, if any."""
+        if self._pending is not None:
+            rows, compute = self._pending
+            self._pending = None
+            self._pressure = compute() if rows is None or every(rows) else np.where(rows, compute(), self._pressure)
+
     def keep(self, rows: np.ndarray) -> None:
         """Keep the replications ``rows`` only: its state and its numbers (a new government's batched strategy
         parameters too)."""
+        self._settle()
         super().keep(rows)
         self.numbers = numbers_for_rows(self.numbers, rows)
 
@@ -106,8 +134,8 @@ class Congress(Constituency):
     def act(self, live: np.ndarray) -> list[Shock]:
         offered = live & self.country.offered
         if some(offered):
-            short = np.maximum(self.threshold - self.utility(self.country.offer), 0.0)
-            self.pressure = short if every(offered) else np.where(offered, short, self.pressure)
+            offer = self.country.offer  # (replaced each round, never written in place)
+            self._pressure_in(offered, lambda: np.maximum(self.threshold - self.utility(offer), 0.0))
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
@@ -136,7 +164,9 @@ class BusinessLobby(Constituency):
                 lower = np.minimum(np.maximum(t - rate, floor), 1.0)
                 t = lower if every(falling) else np.where(falling, lower, t)
                 shocks.append(Shock(self.code, termination=t, rows=falling))
-        self.pressure = self.start - t
+                self._pressure_in(None, lambda: self.start - t)  # (t a new array)
+                return shocks
+        self.pressure = self.start - t  # (t a view of the model's termination values, which shocks write)
         return shocks
 
 
@@ -147,7 +177,8 @@ class AutoWorkers(Constituency):
     floor has come."""
 
     kind = "auto_workers"
-    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done", "_spanned", "_span")
+    per_replication = (*Constituency.per_replication, "target", "origin", "floor", "done", "_spanned", "_span",
+                       "_gap", "_rate", "_minus_rate")
 
     def __init__(self, model, country, spec: AutoWorkersSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
@@ -157,26 +188,32 @@ class AutoWorkers(Constituency):
         self.floor[...] = self.origin
         span = np.abs(self.target - self.origin)  # the way from the status quo to the demands, fixed in a run
         self._spanned, self._span = span > 0, np.where(span > 0, span, 1.0)
+        self._rate = self.numbers["rate"][:, None]  # (R, 1), or (1, 1)
+        self._minus_rate = -self._rate
+        self._gap = self.target - self.floor  # (R, D) the way left to the demands
         self.done = self._reached()
 
     def _reached(self) -> np.ndarray:
         """(R,) whether the floor has reached every demand."""
-        return (np.abs(self.target - self.floor) < 1e-12).all(axis=1)
+        return (np.abs(self._gap) < 1e-12).all(axis=1)
+
+    def _share(self, floor: np.ndarray) -> np.ndarray:
+        """(R,) the share of the way from the status quo to the demands the floor (R, D) has come."""
+        shares = np.where(self._spanned, np.abs(floor - self.origin) / self._span, 1.0)
+        total = 0
+        for d in range(len(self.issues)):  # in order, as a sum of Python numbers
+            total = total + shares[:, d]
+        return total / len(self.issues)
 
     def act(self, live: np.ndarray) -> list[Shock]:
         going = ~self.done
         if not some(going) or self.model.clock.round < self.spec.start_round:
             return []
-        rate = self.numbers["rate"][:, None]
-        floor = self.floor + np.minimum(np.maximum(self.target - self.floor, -rate), rate)
+        floor = self.floor + np.minimum(np.maximum(self._gap, self._minus_rate), self._rate)
         everywhere = every(going)  # (a single run's only replication)
-        self.floor = floor if everywhere else np.where(going[:, None], floor, self.floor)
-        shares = np.where(self._spanned, np.abs(self.floor - self.origin) / self._span, 1.0)
-        total = 0
-        for d in range(len(self.issues)):  # in order, as a sum of Python numbers
-            total = total + shares[:, d]
-        self.pressure = total / len(self.issues) if everywhere else np.where(going, total / len(self.issues),
-                                                                                self.pressure)
+        self.floor = floor = floor if everywhere else np.where(going[:, None], floor, self.floor)
+        self._pressure_in(going, lambda: self._share(floor))
+        self._gap = self.target - floor
         self.done = self._reached()
         single = len(self.floor) == 1  # a single run's red lines are numbers, as a shock's without a batch
         red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
@@ -250,8 +287,8 @@ class AudienceCosts(Constituency):
         offered = live & self.country.offered
         if some(offered):
             lower = np.maximum(self.support - self.cost * self.excess(self.country.offer), 0.0)
-            self.support = np.where(offered, lower, self.support)
-            self.pressure = 1.0 - self.support
+            self.support = support = lower if every(offered) else np.where(offered, lower, self.support)
+            self._pressure_in(None, lambda: 1.0 - support)
         low = self.support < self.floor
         hardening = live & ~self.hardened & low if some(low) else low
         if some(hardening):

@@ -56,11 +56,17 @@ class Shock:
         group and distinct set of values among its replications (bit for bit: -0.0 apart from 0.0), by group and
         then by values, all groups at once; itself per group when they are numbers already. Replication r meets
         exactly the numbers its single run's shock holds."""
+        if len(rows) == 1:  # a single run: its numbers, no search for distinct ones
+            if not rows[0]:
+                return []
+            given = self._given()
+            numbers = [float(v[0]) for _, _, v in given]  # (1,) each
+            return [(int(group[0]), self._with(given, numbers) if given else self, rows)]
         where = np.flatnonzero(rows)
         if not where.size:
             return []
         given = self._given()
-        if len(where) == 1:  # one replication (a single run): its numbers, no search for distinct ones
+        if len(where) == 1:  # one replication: its numbers, no search for distinct ones
             r = int(where[0])
             numbers = [float(np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[r]) for _, _, v in given]
             return [(int(group[r]), self._with(given, numbers) if given else self, rows)]
