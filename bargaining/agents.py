@@ -179,7 +179,10 @@ class CountryAgent(mesa.Agent, PerReplication):
             redo = check & ~self.ratifiable(offer)
             if some(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
-        self.offer = np.array(offer, dtype=float) if every(rows) else np.where(rows[:, None], offer, self.offer)
+        if every(rows):  # its own copy, which it returns: the caller's package (a single run's)
+            self.offer = offer = np.array(offer, dtype=float)
+        else:
+            self.offer = np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
         return offer
 

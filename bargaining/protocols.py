@@ -53,14 +53,15 @@ class Agreements(PerReplication):
         return cls(np.zeros(size, dtype=bool), np.zeros((size, k)), np.zeros((size, n), dtype=bool),
                    np.zeros((size, n), dtype=bool), np.full(size, MEDIATOR))
 
-    def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray, supporters: np.ndarray,
+    def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray | bool, supporters: np.ndarray,
              proposer: np.ndarray | int) -> None:
-        """Record the agreements signed in the replications ``rows`` (arguments as the attributes)."""
+        """Record the agreements signed in the replications ``rows`` (arguments as the attributes; ``signatories``
+        True: every country, ``proposer`` a number: the same in every replication)."""
         self.rows = self.rows | rows
         self.package[rows] = package[rows]
-        self.signatories[rows] = np.broadcast_to(signatories, self.signatories.shape)[rows]
+        self.signatories[rows] = signatories[rows] if isinstance(signatories, np.ndarray) else signatories
         self.supporters[rows] = supporters[rows]
-        self.proposer[rows] = np.broadcast_to(proposer, rows.shape)[rows]
+        self.proposer[rows] = proposer[rows] if isinstance(proposer, np.ndarray) else proposer
 
     def take(self, other: Agreements, rows: np.ndarray) -> None:
         """Take ``other``'s agreements in the replications ``rows``."""
