@@ -1,6 +1,5 @@
 """masks: the shortcuts a batch of one takes give numpy's reductions' answers, in a batch of one or of many."""
 
-import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
