@@ -126,7 +126,9 @@ class CountryAgent(mesa.Agent, PerReplication):
         for group, prefs, members in self.groups_of(rows):  # one group
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
-            if every(members):  # one cut for the whole batch (a single run)
+            if self.size == 1:  # a single run's one cut, its budget a Python number (the same subtraction)
+                return offers.offer(self._paths[group], 1.0 - aspiration.item())[None]
+            if every(members):  # one cut for the whole batch
                 return offers.offer(self._paths[group], ONE - aspiration)
             packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
