@@ -126,7 +126,9 @@ class CountryAgent(mesa.Agent, PerReplication):
         for group, prefs, members in self.groups_of(rows):  # one group
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)
-            if every(members):  # one cut for the whole batch (a single run)
+            if self.size == 1:  # a single run's one cut, its budget a Python number (the same subtraction)
+                return offers.offer(self._paths[group], 1.0 - aspiration.item())[None]
+            if every(members):  # one cut for the whole batch
                 return offers.offer(self._paths[group], ONE - aspiration)
             packages = np.zeros((self.size, len(self.space)))
             packages[members] = offers.offer(self._paths[group], 1.0 - aspiration[members])
@@ -179,7 +181,10 @@ class CountryAgent(mesa.Agent, PerReplication):
             redo = check & ~self.ratifiable(offer)
             if some(redo):
                 offer = np.where(redo[:, None], self.ratifiable_offer(redo), offer)
-        self.offer = np.array(offer, dtype=float) if every(rows) else np.where(rows[:, None], offer, self.offer)
+        if every(rows):  # its own copy, which it returns: the caller's package (a single run's)
+            self.offer = offer = np.array(offer, dtype=float)
+        else:
+            self.offer = np.where(rows[:, None], offer, self.offer)
         self.offered |= rows
         return offer
 

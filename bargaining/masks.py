@@ -17,3 +17,8 @@ def some(mask: np.ndarray) -> bool:
 def every(mask: np.ndarray) -> bool:
     """Whether every replication of ``mask`` (R,) is set."""
     return mask.item() if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)
+
+
+def columns(masks: np.ndarray) -> np.ndarray:
+    """(N,) whether any replication of ``masks`` (R, N) sets each column."""
+    return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)

@@ -34,7 +34,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
-from .masks import every, some
+from .masks import columns, every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
 from .per_replication import PerReplication, unnamed
@@ -403,10 +403,10 @@ class NegotiationModel(mesa.Model, PerReplication):
     def propose(self, proposer: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """(R, K) the package each replication's ``proposer`` (R,) tables, in the replications ``rows``."""
         if self.size == 1:  # a single run: its one proposer, if asked
-            return self.countries[int(proposer[0])].propose(rows).copy() if rows[0] else np.zeros((1, len(self.space)))
+            return self.countries[int(proposer[0])].propose(rows) if rows[0] else np.zeros((1, len(self.space)))
         counts = np.bincount(proposer[rows], minlength=len(self.countries)).tolist()
         if self.size in counts:  # one country proposes in every replication (a single run)
-            return self.countries[counts.index(self.size)].propose(rows).copy()
+            return self.countries[counts.index(self.size)].propose(rows)
         packages = np.zeros((self.size, len(self.space)))
         for agent, count in zip(self.countries, counts, strict=True):
             if count:
@@ -439,7 +439,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         utility = self.utilities(packages) if utility is None else utility
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
-        for agent, ask in zip(self.countries, np.logical_or.reduce(asked).tolist(), strict=True):
+        for agent, ask in zip(self.countries, columns(asked).tolist(), strict=True):
             if ask:
                 yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
         return yes & asked

@@ -53,14 +53,15 @@ class Agreements(PerReplication):
         return cls(np.zeros(size, dtype=bool), np.zeros((size, k)), np.zeros((size, n), dtype=bool),
                    np.zeros((size, n), dtype=bool), np.full(size, MEDIATOR))
 
-    def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray, supporters: np.ndarray,
+    def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray | bool, supporters: np.ndarray,
              proposer: np.ndarray | int) -> None:
-        """Record the agreements signed in the replications ``rows`` (arguments as the attributes)."""
+        """Record the agreements signed in the replications ``rows`` (arguments as the attributes; ``signatories``
+        True: every country, ``proposer`` a number: the same in every replication)."""
         self.rows = self.rows | rows
         self.package[rows] = package[rows]
-        self.signatories[rows] = np.broadcast_to(signatories, self.signatories.shape)[rows]
+        self.signatories[rows] = signatories[rows] if isinstance(signatories, np.ndarray) else signatories
         self.supporters[rows] = supporters[rows]
-        self.proposer[rows] = np.broadcast_to(proposer, rows.shape)[rows]
+        self.proposer[rows] = proposer[rows] if isinstance(proposer, np.ndarray) else proposer
 
     def take(self, other: Agreements, rows: np.ndarray) -> None:
         """Take ``other``'s agreements in the replications ``rows``."""
@@ -88,17 +89,24 @@ class Protocol(PerReplication):
     def _none(self) -> Agreements:
         return Agreements.none(self.size, self.parties, self.issues)
 
+    def _order(self, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This round's proposer order (R, P) and, for each of its positions, the proposer's own column and the
+        others' (R, P, N): indexed once a round, not once an offer."""
+        order = table.proposer_order()
+        return order, self._own[order], self._others[order]
+
     def _offers(self, table: Table, open_: np.ndarray, agreed: Agreements, position: int,
-                order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The ``position``-th proposer of each open replication tables its package, the others answer; a package
-        that passes is signed by all. Returns the proposers, packages and supporters."""
-        proposer = order[:, position]
+                order: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``position``-th proposer of each open replication (``order``: ``_order``'s) tables its package, the
+        others answer; a package that passes is signed by all. Returns the proposers, packages and supporters."""
+        proposers, own, others = order
+        proposer = proposers[:, position]
         package = table.propose(proposer, open_)
         utility = table.table(proposer, package, open_)
-        asked = self._others[proposer]
+        asked = others[:, position]
         if not every(open_):  # every replication open (always, in a single run): no mask to apply
-            asked &= open_[:, None]
-        yes = table.answers(package, asked, utility) | self._own[proposer]
+            asked = asked & open_[:, None]
+        yes = table.answers(package, asked, utility) | own[:, position]
         passed = open_ & table.passes(yes)
         if some(passed):
             agreed.sign(passed, package, True, yes, proposer)
@@ -115,7 +123,7 @@ class AlternatingOffers(Protocol):
 
     def play_round(self, table: Table) -> Agreements:
         agreed, open_ = self._none(), table.live.copy()
-        order = table.proposer_order()
+        order = self._order(table)
         for position in range(self.parties):
             if not some(open_):
                 break
@@ -269,7 +277,7 @@ class BilateralFirst(Protocol):
         open_ = live & ~acceding  # a signed text is open for accession only: nothing more is tabled
         if some(acceding):
             self._accession(table, acceding, agreed, now=True)
-        order = table.proposer_order()
+        order = self._order(table)
         threatener = table.threatener
         for position in range(self.parties):
             if not some(open_):
