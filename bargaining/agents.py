@@ -14,7 +14,7 @@ import numpy as np
 
 from . import offers
 from .domestic import Constituency
-from .masks import every, some
+from .masks import distinct, every, some
 from .per_replication import PerReplication
 from .preferences import ONE, TOLERANCE
 from .strategies import Strategy
@@ -120,9 +120,9 @@ class CountryAgent(mesa.Agent, PerReplication):
         model = self.model
         if len(model.groups) > 1:
             index = np.flatnonzero(rows)
-            groups, which = np.unique(model.group[index], return_inverse=True)
+            groups, which = distinct(model.group[index], len(model.groups))
             if len(groups) > 1:
-                return self._packages_at(aspiration, index, groups.tolist(), which.reshape(-1))
+                return self._packages_at(aspiration, index, groups.tolist(), which)
         for group, prefs, members in self.groups_of(rows):  # one group
             if group not in self._paths:
                 self._paths[group] = self.concession_path(prefs)

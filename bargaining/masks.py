@@ -19,6 +19,13 @@ def every(mask: np.ndarray) -> bool:
     return mask.item() if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)
 
 
+def distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of integers in [0, ``bound``) (preference groups), by counting
+    instead of sorting: the distinct values in increasing order, and each value's position among them."""
+    present = np.bincount(values, minlength=bound) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
+
+
 def columns(masks: np.ndarray) -> np.ndarray:
     """(N,) whether any replication of ``masks`` (R, N) sets each column."""
     return masks[0] if len(masks) == 1 else np.logical_or.reduce(masks)

@@ -34,7 +34,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
-from .masks import columns, every, some
+from .masks import columns, distinct, every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
 from .per_replication import PerReplication, unnamed
@@ -230,7 +230,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             if some(rows):
                 yield 0, self.groups[0], rows
             return
-        for g in np.unique(self.group[rows]):
+        for g in distinct(self.group[rows], len(self.groups))[0]:
             yield int(g), self.groups[g], rows & (self.group == g)
 
     def _per_row(self, values: list[np.ndarray]) -> np.ndarray:

@@ -75,7 +75,11 @@ class Shock:
             values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
                               axis=1)  # (M, P)
             columns.append(values.view(np.int64))
-        distinct, which = np.unique(np.hstack(columns), axis=0, return_inverse=True)
+        if given:
+            distinct, which = np.unique(np.hstack(columns), axis=0, return_inverse=True)
+        else:  # the groups alone: numpy's sort of one column, not of rows (the same order)
+            distinct, which = np.unique(columns[0][:, 0], return_inverse=True)
+            distinct = distinct[:, None]
         which = which.reshape(-1)
         order = np.argsort(which, kind="stable")
         ends = np.cumsum(np.bincount(which, minlength=len(distinct)))

@@ -42,7 +42,8 @@ def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float
     """
     if deadline <= 0:
         return reserve
-    alpha = per_value(lambda b: kappa + (1.0 - kappa) * (min(t, deadline) / deadline) ** (1.0 / b), beta)
+    elapsed = min(t, deadline) / deadline
+    alpha = per_value(lambda b: kappa + (1.0 - kappa) * elapsed ** (1.0 / b), beta)
     return _conceded(reserve, alpha)
 
 
