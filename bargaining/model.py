@@ -405,7 +405,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         if self.size == 1:  # a single run: its one proposer, if asked
             return self.countries[int(proposer[0])].propose(rows) if rows[0] else np.zeros((1, len(self.space)))
         counts = np.bincount(proposer[rows], minlength=len(self.countries)).tolist()
-        if self.size in counts:  # one country proposes in every replication (a single run)
+        if self.size in counts:  # one country proposes in every replication
             return self.countries[counts.index(self.size)].propose(rows)
         packages = np.zeros((self.size, len(self.space)))
         for agent, count in zip(self.countries, counts, strict=True):
