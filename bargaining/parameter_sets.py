@@ -41,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .errors import ScenarioError
+from .masks import distinct_rows
 from .per_replication import PerReplication, kept
 from .preferences import Preferences
 from .scenario import Scenario
@@ -257,7 +258,7 @@ def _derive(variants: Variants, derived: dict[tuple, np.ndarray], first: Scenari
         return
     key = np.column_stack([variants.group, *(w.view(np.int64) for _, w in weights),
                            *(v.view(np.int64)[:, None] for _, v in status_quo)])
-    _, rows, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    _, rows, inverse = distinct_rows(key)
     groups, sq_of, utility = [], [], []
     for r in rows.tolist():
         g = int(variants.group[r])
@@ -779,7 +780,7 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
     ok = np.flatnonzero(~bad)
     case = np.full(size, -1, dtype=np.int64)
     if ok.size:
-        _, first, inverse = np.unique(key[ok], axis=0, return_index=True, return_inverse=True)
+        _, first, inverse = distinct_rows(key[ok])
         order = np.argsort(first, kind="stable")  # sets numbered in order of their first row
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))

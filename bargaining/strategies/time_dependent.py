@@ -20,6 +20,17 @@ def per_value(function, beta):
     return np.array([function(b) for b in values.tolist()])[which.reshape(-1)]
 
 
+def _root(elapsed: float, beta):
+    """``elapsed ** (1 / beta)`` of a number, or of each replication's beta (R,): the power in Python (libm's pow,
+    as a single run computes it: numpy's power may differ in the last bit, e.g. with SVML on AVX-512), the
+    division in numpy (correctly rounded, as Python's: the same bits)."""
+    if not isinstance(beta, np.ndarray) or beta.ndim == 0:
+        return elapsed ** (1.0 / beta)
+    if elapsed in (0.0, 1.0):  # the first round and from the deadline on: 0 ** e = 0 (e > 0), 1 ** e = 1
+        return np.full(len(beta), float(elapsed))
+    return np.array([elapsed ** e for e in (1.0 / beta).tolist()])
+
+
 def _conceded(reserve, alpha):
     """a = r + (1 - r) * (1 - alpha), with 1 and 1 - alpha as 0-d arrays: numpy converts a Python float operand on
     every call, which a batch of one pays each round (the same numbers)."""
@@ -43,7 +54,7 @@ def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float
     if deadline <= 0:
         return reserve
     elapsed = min(t, deadline) / deadline
-    alpha = per_value(lambda b: kappa + (1.0 - kappa) * elapsed ** (1.0 / b), beta)
+    alpha = kappa + (1.0 - kappa) * _root(elapsed, beta)  # (1 - kappa) * x + kappa: numpy's are Python's bits
     return _conceded(reserve, alpha)
 
 
