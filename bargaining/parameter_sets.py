@@ -441,25 +441,38 @@ def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, An
     or a float; not a boolean, a string, None, ...), within the field's bounds, finite where the schema allows
     no inf or NaN, and passing a strategy's model validators with its other ``params`` (each distinct value
     once). NaN in place of a value that is not a number."""
-    ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values], dtype=bool)
-    numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
+    if set(map(type, values)) <= {float}:  # floats only (a table's usual column): every one a number
+        ok, numbers = np.ones(len(values), dtype=bool), np.array(values, dtype=float)
+    else:
+        ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values],
+                      dtype=bool)
+        numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
     if not model.model_config.get("allow_inf_nan", True):
         ok &= np.isfinite(numbers)
     with np.errstate(invalid="ignore"):
         for constraint in model.model_fields[name].metadata:
             attribute, limit = _bound(constraint)
             ok &= _BOUNDS[attribute](numbers, limit)
-    if params is not None and model.__pydantic_decorators__.model_validators:
-        distinct, which = np.unique(numbers[ok], return_inverse=True)
-        passes = np.zeros(len(distinct), dtype=bool)
-        for n, value in enumerate(distinct.tolist()):
-            try:
-                model(**{**params, name: value})
-                passes[n] = True
-            except ValueError:
-                pass
-        ok[ok] = passes[which.reshape(-1)]
+    validators = model.__pydantic_decorators__.model_validators
+    if params is not None and validators:
+        reads = getattr(model, "validator_reads", {})
+        if all(name not in reads.get(v, (name,)) for v in validators):  # none reads the field: one value answers
+            if ok.any():  # for every value within the field's own constraints
+                ok[ok] = _passes(model, params, name, float(numbers[ok][0]))
+        else:
+            distinct, which = np.unique(numbers[ok], return_inverse=True)
+            ok[ok] = np.array([_passes(model, params, name, value) for value in distinct.tolist()],
+                              dtype=bool)[which.reshape(-1)]
     return numbers, ok
+
+
+def _passes(model: type[BaseModel], params: dict[str, Any], name: str, value: float) -> bool:
+    """Whether the model takes ``value`` for the field ``name`` beside the other ``params``."""
+    try:
+        model(**{**params, name: value})
+    except ValueError:
+        return False
+    return True
 
 
 def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:

@@ -298,11 +298,12 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
         if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
             raise ScenarioError(f"parameters.{path}: expected one value per replication (a list or an array), "
                                 f"found {values!r:.80}")
+        numeric = isinstance(values, np.ndarray | pd.Series) and values.dtype.kind in "biuf"
         values = values.tolist() if isinstance(values, np.ndarray | pd.Series) else list(values)
         if len(values) != size:
             raise ScenarioError(f"parameters.{path}: expected {size} values (one per seed), found {len(values)}")
-        columns[path] = [parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v
-                         for v in values]
+        columns[path] = values if numeric else [  # a numeric array's tolist() is Python numbers already
+            parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v for v in values]
     sets, case, _ = sets_of(scenario, columns, size)
     return sets, case
 

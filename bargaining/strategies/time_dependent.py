@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -87,6 +87,10 @@ class TimeDependent(Strategy):
         form: Literal["polynomial", "exponential"] = "polynomial"
         kappa: float = Field(0.0, ge=0, lt=1, description="share conceded in the opening offer; "
                              "the exponential form needs kappa > 0")
+
+        #: The fields each model validator reads: a table's column of another (a batched ``beta``) is validated
+        #: once, not once per value (``parameter_sets._valid``). A validator not named here is run per value.
+        validator_reads: ClassVar[dict[str, frozenset[str]]] = {"_kappa": frozenset({"form", "kappa"})}
 
         @model_validator(mode="after")
         def _kappa(self):
