@@ -556,6 +556,10 @@ def offers(paths: list[ConcessionPath], which: np.ndarray, budgets: np.ndarray) 
     per estimate of the others' weights, ``strategies.opponent_model``)."""
     if len(paths) == 1 and len(budgets) == 1:
         return _offer_one(paths[0], float(budgets[0]))[None]
+    index: dict[int, int] = {}
+    each = np.array([index.setdefault(id(path), len(index)) for path in paths])
+    if len(index) < len(paths):  # groups sharing a path (one object, from the scenario's cache): each path once
+        paths, which = list({id(path): path for path in paths}.values()), each[which]
     reached, partial_issue, partial_at = _cut(paths, which, budgets)
     x = _at(paths, which[:, None], np.arange(len(paths[0].start)), reached)
     rows = np.flatnonzero(partial_issue >= 0)

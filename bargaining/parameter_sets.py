@@ -792,13 +792,11 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
     key = np.column_stack([combo, *(n.view(np.int64) for n in numbers.values())])  # -0.0 and 0.0 apart, as repr
     ok = np.flatnonzero(~bad)
     case = np.full(size, -1, dtype=np.int64)
-    if ok.size:
-        _, first, inverse = distinct_rows(key[ok])
-        order = np.argsort(first, kind="stable")  # sets numbered in order of their first row
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        case[ok] = rank[inverse.reshape(-1)]
-        first = ok[first[order]]
+    if ok.size:  # sets numbered in order of their first row: each row's key (its bytes) numbered as first seen
+        rows = np.ascontiguousarray(key[ok]).view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel()
+        number: dict[bytes, int] = {}
+        case[ok] = [number.setdefault(row, len(number)) for row in rows.tolist()]
+        first = ok[np.unique(case[ok], return_index=True)[1]]
     else:
         first = np.zeros(0, dtype=np.int64)
     sets = Sets(scenario, columns, first, bases, combo[first], {p: numbers[p][first] for p in fast},

@@ -205,6 +205,8 @@ def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases:
             case: np.ndarray) -> Replications:
     """One batch, in replication order, from batches of some of its replications (indices, batch)."""
     size = sum(len(rows) for rows, _ in parts)
+    if len(parts) == 1 and np.array_equal(parts[0][0], np.arange(size)):  # one model ran every one, in order
+        return replace(parts[0][1], scenario=base, cases=cases, case=case)
     rounds = max(part.beliefs.shape[0] for _, part in parts)
     arrays = {}
     for name in _PER_REPLICATION:
