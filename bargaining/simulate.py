@@ -325,15 +325,15 @@ def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Sc
     """
     sets = cases if isinstance(cases, Sets) else Sets.of(cases)
     keys = [None if base is None else structure(base) for base in sets.bases]
-    by_key: dict[str, list[int]] = {}
-    for c, b in enumerate(sets.base.tolist()):
-        by_key.setdefault(keys[b], []).append(c)
+    names = list(dict.fromkeys(keys))  # the distinct structures, in order of their first base
+    structure_of = np.array([names.index(key) for key in keys])[sets.base]  # (S,) each set's
     parts = []
-    for key, members in by_key.items():
-        rows = np.flatnonzero(np.isin(case, members))
+    for n, key in enumerate(names):
+        members = np.flatnonzero(structure_of == n)
+        rows = np.flatnonzero(structure_of[case] == n)
         if not rows.size:
             continue
-        shared = _STRUCTURES.get(key, lambda c=members[0]: sets.base_of(c))
+        shared = _STRUCTURES.get(key, lambda c=int(members[0]): sets.base_of(c))
         model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False,
                                  variants=Variants.of(sets, case[rows]), offer_rounds=offer_rounds)
         parts.append((rows, Replications.of(model.run())))
