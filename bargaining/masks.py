@@ -19,9 +19,17 @@ def every(mask: np.ndarray) -> bool:
     return mask.item() if len(mask) == 1 else int(np.count_nonzero(mask)) == len(mask)
 
 
+FEW = 32  # up to this many values, ``distinct`` counts them in Python
+
+
 def distinct(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` of integers in [0, ``bound``) (preference groups), by counting
     instead of sorting: the distinct values in increasing order, and each value's position among them."""
+    if len(values) <= FEW:  # a few replications (a batch's last ones): Python's set, not four numpy calls
+        numbers = values.tolist()
+        present = sorted(set(numbers))
+        position = {v: i for i, v in enumerate(present)}
+        return np.array(present, dtype=np.intp), np.array([position[v] for v in numbers], dtype=np.intp)
     present = np.bincount(values, minlength=bound) > 0
     return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
 

@@ -17,13 +17,14 @@ def test_masks_answer_as_numpy_reductions(mask):
     assert columns(mask).tolist() == mask.any(axis=0).tolist()
 
 
-@given(st.integers(1, 12).flatmap(lambda bound: st.tuples(st.just(bound), arrays(int, st.integers(1, 40),
+@given(st.integers(1, 12).flatmap(lambda bound: st.tuples(st.just(bound), arrays(int, st.integers(0, 80),
                                                                                   elements=st.integers(0, bound - 1)))))
 def test_distinct_groups_are_numpys_unique(case):
     bound, values = case
     want, inverse = np.unique(values, return_inverse=True)
     got, which = distinct(values, bound)
     assert got.tolist() == want.tolist() and which.tolist() == inverse.reshape(-1).tolist()
+    assert got.dtype == which.dtype == np.intp
 
 
 # rows of keys as ``Shock.parts`` and ``parameter_sets`` build them: groups beside floats' bits (negative ones too:
