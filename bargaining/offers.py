@@ -551,11 +551,20 @@ def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
     return offers([path], np.zeros(budgets.size, dtype=int), budgets)
 
 
+FEW_CUTS = 8  # up to this many rows, ``offers`` cuts each alone: numpy's cost per call outweighs the work
+
+
 def offers(paths: list[ConcessionPath], which: np.ndarray, budgets: np.ndarray) -> np.ndarray:
     """(M, K) the packages ``offer(paths[which[i]], budgets[i])`` of M rows, cut from several paths at once (e.g. one
     per estimate of the others' weights, ``strategies.opponent_model``)."""
     if len(paths) == 1 and len(budgets) == 1:
         return _offer_one(paths[0], float(budgets[0]))[None]
+    if len(budgets) <= FEW_CUTS:  # row by row on Python numbers (``_cut_one``: the same bits)
+        return np.array([_offer_one(paths[e], b) for e, b in zip(which.tolist(), budgets.tolist(), strict=True)])
+    index: dict[int, int] = {}
+    each = np.array([index.setdefault(id(path), len(index)) for path in paths])
+    if len(index) < len(paths):  # groups sharing a path (one object, from the scenario's cache): each path once
+        paths, which = list({id(path): path for path in paths}.values()), each[which]
     reached, partial_issue, partial_at = _cut(paths, which, budgets)
     x = _at(paths, which[:, None], np.arange(len(paths[0].start)), reached)
     rows = np.flatnonzero(partial_issue >= 0)

@@ -41,6 +41,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .errors import ScenarioError
+from .masks import distinct_rows
 from .per_replication import PerReplication, kept
 from .preferences import Preferences
 from .scenario import Scenario
@@ -257,7 +258,7 @@ def _derive(variants: Variants, derived: dict[tuple, np.ndarray], first: Scenari
         return
     key = np.column_stack([variants.group, *(w.view(np.int64) for _, w in weights),
                            *(v.view(np.int64)[:, None] for _, v in status_quo)])
-    _, rows, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    _, rows, inverse = distinct_rows(key)
     groups, sq_of, utility = [], [], []
     for r in rows.tolist():
         g = int(variants.group[r])
@@ -440,25 +441,38 @@ def _valid(values: list, model: type[BaseModel], name: str, params: dict[str, An
     or a float; not a boolean, a string, None, ...), within the field's bounds, finite where the schema allows
     no inf or NaN, and passing a strategy's model validators with its other ``params`` (each distinct value
     once). NaN in place of a value that is not a number."""
-    ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values], dtype=bool)
-    numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
+    if set(map(type, values)) <= {float}:  # floats only (a table's usual column): every one a number
+        ok, numbers = np.ones(len(values), dtype=bool), np.array(values, dtype=float)
+    else:
+        ok = np.array([type(v) is float or type(v) is int and abs(v) <= sys.float_info.max for v in values],
+                      dtype=bool)
+        numbers = np.array([v if good else np.nan for v, good in zip(values, ok, strict=True)], dtype=float)
     if not model.model_config.get("allow_inf_nan", True):
         ok &= np.isfinite(numbers)
     with np.errstate(invalid="ignore"):
         for constraint in model.model_fields[name].metadata:
             attribute, limit = _bound(constraint)
             ok &= _BOUNDS[attribute](numbers, limit)
-    if params is not None and model.__pydantic_decorators__.model_validators:
-        distinct, which = np.unique(numbers[ok], return_inverse=True)
-        passes = np.zeros(len(distinct), dtype=bool)
-        for n, value in enumerate(distinct.tolist()):
-            try:
-                model(**{**params, name: value})
-                passes[n] = True
-            except ValueError:
-                pass
-        ok[ok] = passes[which.reshape(-1)]
+    validators = model.__pydantic_decorators__.model_validators
+    if params is not None and validators:
+        reads = getattr(model, "validator_reads", {})
+        if all(name not in reads.get(v, (name,)) for v in validators):  # none reads the field: one value answers
+            if ok.any():  # for every value within the field's own constraints
+                ok[ok] = _passes(model, params, name, float(numbers[ok][0]))
+        else:
+            distinct, which = np.unique(numbers[ok], return_inverse=True)
+            ok[ok] = np.array([_passes(model, params, name, value) for value in distinct.tolist()],
+                              dtype=bool)[which.reshape(-1)]
     return numbers, ok
+
+
+def _passes(model: type[BaseModel], params: dict[str, Any], name: str, value: float) -> bool:
+    """Whether the model takes ``value`` for the field ``name`` beside the other ``params``."""
+    try:
+        model(**{**params, name: value})
+    except ValueError:
+        return False
+    return True
 
 
 def _holds(base: Scenario, keys: tuple[str, ...]) -> bool:
@@ -778,13 +792,11 @@ def sets_of(scenario: Scenario, columns: dict[str, list], size: int, errors: boo
     key = np.column_stack([combo, *(n.view(np.int64) for n in numbers.values())])  # -0.0 and 0.0 apart, as repr
     ok = np.flatnonzero(~bad)
     case = np.full(size, -1, dtype=np.int64)
-    if ok.size:
-        _, first, inverse = np.unique(key[ok], axis=0, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")  # sets numbered in order of their first row
-        rank = np.empty_like(order)
-        rank[order] = np.arange(len(order))
-        case[ok] = rank[inverse.reshape(-1)]
-        first = ok[first[order]]
+    if ok.size:  # sets numbered in order of their first row: each row's key (its bytes) numbered as first seen
+        rows = np.ascontiguousarray(key[ok]).view(np.dtype((np.void, key.itemsize * key.shape[1]))).ravel()
+        number: dict[bytes, int] = {}
+        case[ok] = [number.setdefault(row, len(number)) for row in rows.tolist()]
+        first = ok[np.unique(case[ok], return_index=True)[1]]
     else:
         first = np.zeros(0, dtype=np.int64)
     sets = Sets(scenario, columns, first, bases, combo[first], {p: numbers[p][first] for p in fast},

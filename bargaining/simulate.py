@@ -205,6 +205,8 @@ def _merged(base: Scenario, parts: list[tuple[np.ndarray, Replications]], cases:
             case: np.ndarray) -> Replications:
     """One batch, in replication order, from batches of some of its replications (indices, batch)."""
     size = sum(len(rows) for rows, _ in parts)
+    if len(parts) == 1 and np.array_equal(parts[0][0], np.arange(size)):  # one model ran every one, in order
+        return replace(parts[0][1], scenario=base, cases=cases, case=case)
     rounds = max(part.beliefs.shape[0] for _, part in parts)
     arrays = {}
     for name in _PER_REPLICATION:
@@ -298,11 +300,12 @@ def parameter_sets(scenario: Scenario, parameters: dict[str, Sequence] | pd.Data
         if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
             raise ScenarioError(f"parameters.{path}: expected one value per replication (a list or an array), "
                                 f"found {values!r:.80}")
+        numeric = isinstance(values, np.ndarray | pd.Series) and values.dtype.kind in "biuf"
         values = values.tolist() if isinstance(values, np.ndarray | pd.Series) else list(values)
         if len(values) != size:
             raise ScenarioError(f"parameters.{path}: expected {size} values (one per seed), found {len(values)}")
-        columns[path] = [parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v
-                         for v in values]
+        columns[path] = values if numeric else [  # a numeric array's tolist() is Python numbers already
+            parse_value(v) if isinstance(v, str) else v.item() if isinstance(v, np.generic) else v for v in values]
     sets, case, _ = sets_of(scenario, columns, size)
     return sets, case
 
@@ -322,15 +325,15 @@ def run_variants(scenario: Scenario, seeds: list[int], cases: Sets | Sequence[Sc
     """
     sets = cases if isinstance(cases, Sets) else Sets.of(cases)
     keys = [None if base is None else structure(base) for base in sets.bases]
-    by_key: dict[str, list[int]] = {}
-    for c, b in enumerate(sets.base.tolist()):
-        by_key.setdefault(keys[b], []).append(c)
+    names = list(dict.fromkeys(keys))  # the distinct structures, in order of their first base
+    structure_of = np.array([names.index(key) for key in keys])[sets.base]  # (S,) each set's
     parts = []
-    for key, members in by_key.items():
-        rows = np.flatnonzero(np.isin(case, members))
+    for n, key in enumerate(names):
+        members = np.flatnonzero(structure_of == n)
+        rows = np.flatnonzero(structure_of[case] == n)
         if not rows.size:
             continue
-        shared = _STRUCTURES.get(key, lambda c=members[0]: sets.base_of(c))
+        shared = _STRUCTURES.get(key, lambda c=int(members[0]): sets.base_of(c))
         model = NegotiationModel(shared, seeds=[seeds[r] for r in rows], record=False,
                                  variants=Variants.of(sets, case[rows]), offer_rounds=offer_rounds)
         parts.append((rows, Replications.of(model.run())))

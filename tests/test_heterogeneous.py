@@ -329,6 +329,35 @@ def test_columns_that_other_columns_override_along_are_the_rows_own(table):
     check_rows(bargaining.load_scenario("nafta-2017", {"noise.aspiration": 0.05}), table, [11, 12, 13])
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(sorted(STRATEGIES)), st.sampled_from(["polynomial", "exponential"]), st.sampled_from([0.0, 0.1]),
+       st.floats(0.01, 50.0))
+def test_model_validators_read_only_the_fields_they_name(name, form, kappa, value):
+    """``validator_reads``: a column of a batched parameter that no model validator reads is validated once for all
+    its values (``parameter_sets._valid``): no value of it may change a validator's answer."""
+    model = STRATEGIES[name].Params
+    validators, reads = model.__pydantic_decorators__.model_validators, getattr(model, "validator_reads", {})
+    others = {k: v for k, v in {"form": form, "kappa": kappa}.items() if k in model.model_fields}
+
+    def passes(validator, params):  # the validator alone (the field's own bounds are checked column-wise)
+        try:
+            validators[validator].func(model.model_construct(**params))
+        except ValueError:
+            return False
+        return True
+
+    for field in STRATEGIES[name].batched:
+        for validator in validators:
+            if field not in reads.get(validator, (field,)):
+                assert passes(validator, {**others, field: value}) == passes(validator, {**others, field: 1.0})
+
+
+@pytest.mark.parametrize("strategy", [{"form": "exponential", "kappa": 0.1}, {"form": "polynomial", "kappa": 0.2}])
+def test_a_batched_parameter_beside_model_validators_is_each_rows_own(strategy):
+    scenario = bargaining.load_scenario("nafta-2017", {f"CA.strategy.{k}": v for k, v in strategy.items()})
+    check_rows(scenario, {"CA.strategy.beta": [0.5, 2.0, 0.7], "US.termination_value": [0.2, 0.6, 0.4]}, [7, 8, 9])
+
+
 def test_a_termination_value_beside_a_reservation_value_fails_as_alone():
     """Within its bounds, yet invalid where the country has a reservation value (``checks.check_walk_away``)."""
     with pytest.raises(ScenarioError) as alone:

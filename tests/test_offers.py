@@ -319,6 +319,20 @@ def test_offers_from_many_paths_at_once_are_each_offer_alone(case, seed, rows):
         assert np.array_equal(many[row], reference_offer(paths[w], budget))
 
 
+@settings(max_examples=30, deadline=None)
+@given(random_preferences(), st.integers(0, 2**32),
+       st.lists(st.tuples(st.integers(0, 5), st.floats(0, 1.2)), min_size=2, max_size=30))
+def test_offers_of_groups_sharing_a_path_are_each_offer_alone(case, seed, rows):
+    """Preference groups that share a path (one object, from the cache) are cut as one path: the same rows."""
+    prefs, space = case
+    first, second, third = offers.concession_paths(prefs, space, 0, estimates(prefs, 0, seed))[:3]
+    paths = [first, second, first, third, second, first]
+    which, budgets = np.array([w for w, _ in rows]), np.array([b for _, b in rows])
+    many = offers.offers(paths, which, budgets)
+    for row, (w, budget) in enumerate(rows):
+        assert np.array_equal(many[row], offers.offer(paths[w], budget))
+
+
 def variants(prefs: Preferences, space: IssueSpace, seed: int, size: int = 8) -> list[Preferences]:
     """``size`` preferences of the structure of ``prefs`` (shapes, value tables, excluded options), as a batch's
     preference groups hold them: the first ``prefs``, the others with their own ideal points (some), red lines

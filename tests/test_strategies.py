@@ -16,6 +16,7 @@ from bargaining import cli
 from bargaining.cli.strategies import catalogue
 from bargaining.model import NegotiationModel
 from bargaining.strategies import STRATEGIES, Strategy, StrategyParams
+from bargaining.strategies.time_dependent import polynomial_aspiration
 
 
 class Scripted(Strategy, register=False):
@@ -137,6 +138,17 @@ def faratin_polynomial(t, t_max, beta, reserve, kappa=0.0):
 def faratin_exponential(t, t_max, beta, reserve, kappa):
     alpha = math.exp((1 - min(t, t_max) / t_max) ** beta * math.log(kappa))
     return reserve + (1 - alpha) * (1 - reserve)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.01, 50.0), min_size=2, max_size=8), st.integers(0, 12), st.integers(1, 9),
+       st.sampled_from([0.0, 0.1]))
+def test_polynomial_aspiration_of_betas_is_each_betas_own(betas, t, deadline, kappa):
+    """A batch's betas (R,) give each replication the bits of its beta alone (Python's pow, as a single run)."""
+    reserve = np.linspace(0.0, 0.5, len(betas))
+    batch = polynomial_aspiration(t, deadline, np.array(betas), reserve, kappa)
+    alone = [polynomial_aspiration(t, deadline, b, reserve[r : r + 1], kappa)[0] for r, b in enumerate(betas)]
+    assert np.asarray(batch).tobytes() == np.array(alone).tobytes()
 
 
 BLOCKED = {"A.red_lines.share_A": 60.0, "B.red_lines.share_A": 50.0}  # no deal: every round is played

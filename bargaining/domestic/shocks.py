@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..masks import distinct_rows
 from ..preferences import Preferences, set_red_lines
 
 
@@ -75,12 +76,7 @@ class Shock:
             values = np.stack([np.broadcast_to(np.asarray(v, dtype=float), rows.shape)[where] for _, _, v in given],
                               axis=1)  # (M, P)
             columns.append(values.view(np.int64))
-        if given:
-            distinct, which = np.unique(np.hstack(columns), axis=0, return_inverse=True)
-        else:  # the groups alone: numpy's sort of one column, not of rows (the same order)
-            distinct, which = np.unique(columns[0][:, 0], return_inverse=True)
-            distinct = distinct[:, None]
-        which = which.reshape(-1)
+        distinct, _, which = distinct_rows(np.hstack(columns))
         order = np.argsort(which, kind="stable")
         ends = np.cumsum(np.bincount(which, minlength=len(distinct)))
         out = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -18,6 +18,17 @@ def per_value(function, beta):
         return function(beta)
     values, which = np.unique(beta, return_inverse=True)
     return np.array([function(b) for b in values.tolist()])[which.reshape(-1)]
+
+
+def _root(elapsed: float, beta):
+    """``elapsed ** (1 / beta)`` of a number, or of each replication's beta (R,): the power in Python (libm's pow,
+    as a single run computes it: numpy's power may differ in the last bit, e.g. with SVML on AVX-512), the
+    division in numpy (correctly rounded, as Python's: the same bits)."""
+    if not isinstance(beta, np.ndarray) or beta.ndim == 0:
+        return elapsed ** (1.0 / beta)
+    if elapsed in (0.0, 1.0):  # the first round and from the deadline on: 0 ** e = 0 (e > 0), 1 ** e = 1
+        return np.full(len(beta), float(elapsed))
+    return np.array([elapsed ** e for e in (1.0 / beta).tolist()])
 
 
 def _conceded(reserve, alpha):
@@ -43,7 +54,7 @@ def polynomial_aspiration(t: float, deadline: float, beta, reserve, kappa: float
     if deadline <= 0:
         return reserve
     elapsed = min(t, deadline) / deadline
-    alpha = per_value(lambda b: kappa + (1.0 - kappa) * elapsed ** (1.0 / b), beta)
+    alpha = kappa + (1.0 - kappa) * _root(elapsed, beta)  # (1 - kappa) * x + kappa: numpy's are Python's bits
     return _conceded(reserve, alpha)
 
 
@@ -76,6 +87,10 @@ class TimeDependent(Strategy):
         form: Literal["polynomial", "exponential"] = "polynomial"
         kappa: float = Field(0.0, ge=0, lt=1, description="share conceded in the opening offer; "
                              "the exponential form needs kappa > 0")
+
+        #: The fields each model validator reads: a table's column of another (a batched ``beta``) is validated
+        #: once, not once per value (``parameter_sets._valid``). A validator not named here is run per value.
+        validator_reads: ClassVar[dict[str, frozenset[str]]] = {"_kappa": frozenset({"form", "kappa"})}
 
         @model_validator(mode="after")
         def _kappa(self):
