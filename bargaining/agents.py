@@ -176,12 +176,13 @@ class CountryAgent(mesa.Agent, PerReplication):
         """Drop the cached concession path of a preference group (call when its preferences change)."""
         self._paths.pop(group, None)
 
-    def begin_round(self, noise: np.ndarray | None = None) -> None:
-        """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
+    def begin_round(self, noise: np.ndarray | float | None = None) -> None:
+        """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any (a single run's: a number), within
+        [walk-away, 1]."""
         self.offered.fill(False)
         aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
         if self.size == 1 and type(aspiration) is float:  # a single run's strategy gave a Python number: stay on them
-            self._begin_one(aspiration, None if noise is None else noise.item())
+            self._begin_one(aspiration, noise if noise is None or type(noise) is float else noise.item())
             return
         if noise is not None:
             aspiration = aspiration + noise

@@ -469,8 +469,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         noise = None
         if self._noisy:  # every country's at once: the same numbers as drawn one by one
             noise = self._aspiration_noise * self._draws.normal(self.round, streams.ASPIRATION)
+            noise = noise[0].tolist() if self.size == 1 else noise.T  # a single run's: Python numbers (its own path)
         for agent in self.countries:
-            agent.begin_round(None if noise is None else noise[:, agent.row])
+            agent.begin_round(None if noise is None else noise[agent.row])
         agreements = self.protocol.play_round(self)
         if some(agreements.rows):
             self._ratify(agreements)
