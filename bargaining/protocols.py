@@ -54,6 +54,10 @@ class Agreements(PerReplication):
         return cls(np.zeros(size, dtype=bool), np.zeros((size, k)), np.zeros((size, n), dtype=bool),
                    np.zeros((size, n), dtype=bool), np.full(size, MEDIATOR))
 
+    def copy(self) -> Agreements:
+        return Agreements(self.rows.copy(), self.package.copy(), self.signatories.copy(), self.supporters.copy(),
+                          self.proposer.copy())
+
     def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray | bool, supporters: np.ndarray,
              proposer: np.ndarray | int) -> None:
         """Record the agreements signed in the replications ``rows`` (arguments as the attributes; ``signatories``
@@ -77,11 +81,12 @@ class Protocol(PerReplication):
     """Base class: ``name`` for the registry, ``play_round`` for one round of every live replication."""
 
     name: ClassVar[str]
-    per_replication = ("size",)
+    per_replication = ("size", "_blank")
 
     def __init__(self, table: Table):
         n, k = len(table.countries), len(table.space)
         self.size, self.parties, self.issues = table.size, n, k
+        self._blank = Agreements.none(self.size, n, k)  # copied each round (cheaper than making its five arrays)
         self._own, self._others = np.eye(n, dtype=bool), ~np.eye(n, dtype=bool)  # row p: country p, the others
         # a single run's: country p's rows as (1, N) views, looked up instead of indexed (tuples: not per replication)
         self._own_one = tuple(self._own[p:p + 1] for p in range(n))
@@ -91,7 +96,7 @@ class Protocol(PerReplication):
         raise NotImplementedError
 
     def _none(self) -> Agreements:
-        return Agreements.none(self.size, self.parties, self.issues)
+        return self._blank.copy()
 
     def _order(self, table: Table) -> tuple[np.ndarray, Sequence[np.ndarray], Sequence[np.ndarray]]:
         """This round's proposer order (R, P) and, for each of its positions, the proposer's own column and the
