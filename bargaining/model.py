@@ -442,7 +442,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         utility = self.utilities(packages) if utility is None else utility
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
-        for agent, ask in zip(self.countries, columns(asked).tolist(), strict=True):
+        ask_any = asked.tolist()[0] if len(asked) == 1 else columns(asked).tolist()  # a single run's one row
+        for agent, ask in zip(self.countries, ask_any, strict=True):
             if ask:
                 yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
         return yes if len(yes) == 1 else yes & asked  # a batch of one asked exactly the columns answered
