@@ -38,7 +38,7 @@ class CountryAgent(mesa.Agent, PerReplication):
         constituencies: Its domestic constituencies.
     """
 
-    per_replication = ("size", "belief", "_walk_away", "_floor", "aspiration", "offer", "offered",
+    per_replication = ("size", "belief", "_walk_away", "_floor", "_aspiration", "_least", "offer", "offered",
                        "aspiration_floor", "anticipates", "strategy")
 
     def __init__(self, model, code: str, row: int, strategy: Strategy, belief: np.ndarray):
@@ -48,8 +48,8 @@ class CountryAgent(mesa.Agent, PerReplication):
         self.size = len(belief)
         self.strategy = strategy
         self.belief = belief
+        self._aspiration = np.ones(self.size)
         self.walk_away = np.zeros(self.size)
-        self.aspiration = np.ones(self.size)
         self.offer = np.zeros((self.size, len(model.space)))
         self.offered = np.zeros(self.size, dtype=bool)
         self.aspiration_floor = np.zeros(self.size)
@@ -65,6 +65,18 @@ class CountryAgent(mesa.Agent, PerReplication):
     def walk_away(self, value: np.ndarray) -> None:
         self._walk_away = value
         self._floor = value - TOLERANCE  # the least utility it accepts: computed once a round, not per package
+        self._least = np.maximum(self._aspiration, value) - TOLERANCE
+
+    @property
+    def aspiration(self) -> np.ndarray:
+        return self._aspiration
+
+    @aspiration.setter
+    def aspiration(self, value: np.ndarray) -> None:
+        self._aspiration = value
+        # the least utility a strategy that accepts at its aspiration (``Strategy.accepts``) accepts, above the
+        # walk-away value too: u >= a - 1e-12 and u >= w - 1e-12 is u >= max(a, w) - 1e-12 (rounding is monotone)
+        self._least = np.maximum(value, self._walk_away) - TOLERANCE
 
     # ------------------------------------------------------------------------- what its strategy sees
     @property
@@ -164,13 +176,27 @@ class CountryAgent(mesa.Agent, PerReplication):
         """Drop the cached concession path of a preference group (call when its preferences change)."""
         self._paths.pop(group, None)
 
-    def begin_round(self, noise: np.ndarray | None = None) -> None:
-        """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any, within [walk-away, 1]."""
+    def begin_round(self, noise: np.ndarray | float | None = None) -> None:
+        """Set this round's aspiration: the strategy's, plus ``noise`` (R,) if any (a single run's: a number), within
+        [walk-away, 1]."""
         self.offered.fill(False)
         aspiration = self.strategy.aspiration(self)  # a number or (R,): broadcast against the (R,) walk-away value
+        if self.size == 1 and type(aspiration) is float:  # a single run's strategy gave a Python number: stay on them
+            self._begin_one(aspiration, noise if noise is None or type(noise) is float else noise.item())
+            return
         if noise is not None:
             aspiration = aspiration + noise
         self.aspiration = np.minimum(np.maximum(np.maximum(aspiration, self.walk_away), self.aspiration_floor), ONE)
+
+    def _begin_one(self, aspiration: float, noise: float | None) -> None:
+        """``begin_round`` of a single run on Python numbers: the same operations in the same order as on arrays of
+        one (``maximum``/``minimum`` as numpy's), without numpy's cost per call (tests hold them equal)."""
+        walk_away = self._walk_away.item()
+        if noise is not None:
+            aspiration = aspiration + noise
+        aspiration = minimum(maximum(maximum(aspiration, walk_away), self.aspiration_floor.item()), 1.0)
+        self._aspiration = np.array([aspiration])
+        self._least = np.array([maximum(aspiration, walk_away) - 1e-12])
 
     def propose(self, rows: np.ndarray) -> np.ndarray:
         """Table this round's package in the replications ``rows`` (one its constituencies would ratify, where it
@@ -191,8 +217,11 @@ class CountryAgent(mesa.Agent, PerReplication):
     def accepts(self, packages: np.ndarray, utility: np.ndarray, within_red_lines: np.ndarray) -> np.ndarray:
         """(R,) whether it accepts each replication's package worth ``utility`` to it: never across a red line,
         never below the walk-away value, otherwise as the strategy decides."""
+        anticipates = some(self.anticipates)
+        if not anticipates and type(self.strategy).accepts is Strategy.accepts:  # at its aspiration: one comparison
+            return within_red_lines & (utility >= self._least)
         ok = within_red_lines & (utility >= self._floor)
-        if some(self.anticipates):
+        if anticipates:
             ok &= ~self.anticipates | self.ratifiable(packages)
         return ok & np.asarray(self.strategy.accepts(self, packages, utility), dtype=bool)
 
@@ -226,3 +255,13 @@ class CountryAgent(mesa.Agent, PerReplication):
             best = np.where(better[:, None], x, best)
             gap = np.where(better, np.abs(u - self.aspiration), gap)
         return best
+
+
+def maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two Python numbers, as numpy computes it on arrays: NaN if either is, ``b`` on a tie."""
+    return a if a > b or a != a else b
+
+
+def minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two Python numbers, as numpy computes it on arrays: NaN if either is, ``b`` on a tie."""
+    return a if a < b or a != a else b

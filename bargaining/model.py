@@ -50,6 +50,9 @@ LIVE = -1
 #: From this many preference groups on, utilities and red lines are computed for every replication at once from the
 #: groups' arrays stacked (``NegotiationModel._stacked``), not one group at a time (the same numbers).
 STACK_GROUPS = 4
+#: A single run's ``passes`` under unanimity: one of these (read-only: shared by every round that asks).
+PASSED, NOT_PASSED = np.array([True]), np.array([False])
+PASSED.flags.writeable = NOT_PASSED.flags.writeable = False
 
 
 class NegotiationModel(mesa.Model, PerReplication):
@@ -439,13 +442,16 @@ class NegotiationModel(mesa.Model, PerReplication):
         utility = self.utilities(packages) if utility is None else utility
         within = self.within_red_lines(packages)
         yes = np.zeros(asked.shape, dtype=bool)
-        for agent, ask in zip(self.countries, columns(asked).tolist(), strict=True):
+        ask_any = asked.tolist()[0] if len(asked) == 1 else columns(asked).tolist()  # a single run's one row
+        for agent, ask in zip(self.countries, ask_any, strict=True):
             if ask:
                 yes[:, agent.row] = agent.accepts(packages, utility[:, agent.row], within[:, agent.row])
-        return yes & asked
+        return yes if len(yes) == 1 else yes & asked  # a batch of one asked exactly the columns answered
 
     def passes(self, yes: np.ndarray) -> np.ndarray:
         """(R,) whether the supporters (R, N) pass a package under the decision rule."""
+        if len(yes) == 1 and self.rule.unanimous:  # a single run: its one row read (a reduction costs ~9k a call)
+            return PASSED if all(yes.tolist()[0]) else NOT_PASSED
         everyone = np.logical_and.reduce(yes, axis=1)
         return everyone if self.rule.unanimous else everyone | self.rule.passes(yes)
 
@@ -464,8 +470,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         noise = None
         if self._noisy:  # every country's at once: the same numbers as drawn one by one
             noise = self._aspiration_noise * self._draws.normal(self.round, streams.ASPIRATION)
+            noise = noise[0].tolist() if self.size == 1 else noise.T  # a single run's: Python numbers (its own path)
         for agent in self.countries:
-            agent.begin_round(None if noise is None else noise[:, agent.row])
+            agent.begin_round(None if noise is None else noise[agent.row])
         agreements = self.protocol.play_round(self)
         if some(agreements.rows):
             self._ratify(agreements)

@@ -544,8 +544,10 @@ def offer(path: ConcessionPath, budget: float | np.ndarray) -> np.ndarray:
     part; an ordinal one that does not fit is skipped, with the rest of its issue, and cheaper
     concessions on other issues still follow.
     """
+    if type(budget) is float:  # a single run's offer (``CountryAgent.package_at``)
+        return _offer_one(path, budget)
     budgets = np.asarray(budget, dtype=float)
-    if budgets.size == 1:  # a single run's offer
+    if budgets.size == 1:  # one offer
         x = _offer_one(path, budgets.item())
         return x if budgets.ndim == 0 else x.reshape(*budgets.shape, -1)
     return offers([path], np.zeros(budgets.size, dtype=int), budgets)

@@ -15,6 +15,7 @@ is signed by all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -53,6 +54,10 @@ class Agreements(PerReplication):
         return cls(np.zeros(size, dtype=bool), np.zeros((size, k)), np.zeros((size, n), dtype=bool),
                    np.zeros((size, n), dtype=bool), np.full(size, MEDIATOR))
 
+    def copy(self) -> Agreements:
+        return Agreements(self.rows.copy(), self.package.copy(), self.signatories.copy(), self.supporters.copy(),
+                          self.proposer.copy())
+
     def sign(self, rows: np.ndarray, package: np.ndarray, signatories: np.ndarray | bool, supporters: np.ndarray,
              proposer: np.ndarray | int) -> None:
         """Record the agreements signed in the replications ``rows`` (arguments as the attributes; ``signatories``
@@ -76,37 +81,45 @@ class Protocol(PerReplication):
     """Base class: ``name`` for the registry, ``play_round`` for one round of every live replication."""
 
     name: ClassVar[str]
-    per_replication = ("size",)
+    per_replication = ("size", "_blank")
 
     def __init__(self, table: Table):
         n, k = len(table.countries), len(table.space)
         self.size, self.parties, self.issues = table.size, n, k
+        self._blank = Agreements.none(self.size, n, k)  # copied each round (cheaper than making its five arrays)
         self._own, self._others = np.eye(n, dtype=bool), ~np.eye(n, dtype=bool)  # row p: country p, the others
+        # a single run's: country p's rows as (1, N) views, looked up instead of indexed (tuples: not per replication)
+        self._own_one = tuple(self._own[p:p + 1] for p in range(n))
+        self._others_one = tuple(self._others[p:p + 1] for p in range(n))
 
     def play_round(self, table: Table) -> Agreements:
         raise NotImplementedError
 
     def _none(self) -> Agreements:
-        return Agreements.none(self.size, self.parties, self.issues)
+        return self._blank.copy()
 
-    def _order(self, table: Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _order(self, table: Table) -> tuple[np.ndarray, Sequence[np.ndarray], Sequence[np.ndarray]]:
         """This round's proposer order (R, P) and, for each of its positions, the proposer's own column and the
-        others' (R, P, N): indexed once a round, not once an offer."""
+        others' (P of (R, N)): indexed once a round, not once an offer."""
         order = table.proposer_order()
-        return order, self._own[order], self._others[order]
+        if len(order) == 1:  # a single run: each proposer's rows looked up (numpy's fancy indexing costs ~10k a call)
+            row = order.tolist()[0]
+            return order, [self._own_one[p] for p in row], [self._others_one[p] for p in row]
+        return order, np.swapaxes(self._own[order], 0, 1), np.swapaxes(self._others[order], 0, 1)
 
     def _offers(self, table: Table, open_: np.ndarray, agreed: Agreements, position: int,
-                order: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                order: tuple[np.ndarray, Sequence[np.ndarray], Sequence[np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ``position``-th proposer of each open replication (``order``: ``_order``'s) tables its package, the
         others answer; a package that passes is signed by all. Returns the proposers, packages and supporters."""
         proposers, own, others = order
         proposer = proposers[:, position]
         package = table.propose(proposer, open_)
         utility = table.table(proposer, package, open_)
-        asked = others[:, position]
+        asked = others[position]
         if not every(open_):  # every replication open (always, in a single run): no mask to apply
             asked = asked & open_[:, None]
-        yes = table.answers(package, asked, utility) | own[:, position]
+        yes = table.answers(package, asked, utility) | own[position]
         passed = open_ & table.passes(yes)
         if some(passed):
             agreed.sign(passed, package, True, yes, proposer)

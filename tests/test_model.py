@@ -194,3 +194,36 @@ def test_walk_away_values_recomputed_only_when_they_may_move_are_those_recompute
     lazy, eager = NegotiationModel(nafta, rng=seed).run(), _EveryRound(nafta, rng=seed).run()
     assert lazy.records.rounds(lazy).equals(eager.records.rounds(eager))
     assert lazy.final_walk_away.tobytes() == eager.final_walk_away.tobytes()
+
+
+numbers = st.one_of(st.floats(-2, 2), st.sampled_from([0.0, -0.0, 1.0, float("nan")]))
+
+
+@given(numbers, numbers)
+def test_python_maximum_and_minimum_are_numpys_on_arrays_of_one(a, b):
+    """A single run's aspiration is clamped on Python numbers (``agents.maximum``/``minimum``): numpy's bits, NaN
+    and signed zeros included."""
+    from bargaining.agents import maximum, minimum
+    for mine, theirs in ((maximum, np.maximum), (minimum, np.minimum)):
+        assert np.array([mine(a, b)]).tobytes() == theirs(np.array([a]), np.array([b])).tobytes()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(aspiration=numbers, noise=st.one_of(st.none(), st.floats(-0.2, 0.2)), walk_away=st.floats(0, 1.2),
+       floor=st.sampled_from([0.0, 0.5]), utility=st.floats(0, 1))
+def test_a_single_runs_aspiration_and_answer_on_python_numbers_are_the_arrays(nafta, aspiration, noise, walk_away,
+                                                                             floor, utility):
+    """``begin_round`` of a single run whose strategy gives a Python number, and ``accepts``' one comparison for a
+    strategy that accepts at its aspiration, give the bits of the array path and of ``Strategy.accepts``."""
+    model = NegotiationModel(nafta, rng=1, record=False)
+    agent = model.countries[1]
+    agent.walk_away, agent.aspiration_floor = np.array([walk_away]), np.array([floor])
+    agent.strategy.aspiration = lambda _agent: aspiration
+    agent.begin_round(None if noise is None else np.array([noise]))
+    single, least = agent.aspiration, agent._least
+    agent.strategy.aspiration = lambda _agent: np.array([aspiration])  # an array: the general path
+    agent.begin_round(None if noise is None else np.array([noise]))
+    assert single.tobytes() == agent.aspiration.tobytes() and least.tobytes() == agent._least.tobytes()
+    packages, u, inside = np.zeros((1, len(nafta.space))), np.array([utility]), np.array([True])
+    general = inside & (u >= agent._floor) & bargaining.strategies.Strategy.accepts(agent.strategy, agent, packages, u)
+    assert agent.accepts(packages, u, inside).tolist() == general.tolist()

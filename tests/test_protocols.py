@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import bargaining
 from bargaining import cli
@@ -223,3 +225,19 @@ def test_without_a_threat_any_pair_may_sign():
     r = bargaining.run(scenario, seed=0, record=False)
     assert (r.outcome, r.round, r.signatories) == ("bilateral", 24, ["CA", "MX"])
     assert r.utilities["US"] == pytest.approx(0.12 - 0.005 * (24 - 3))
+
+
+@given(st.permutations(range(4)), st.lists(st.lists(st.booleans(), min_size=4, max_size=4), min_size=1, max_size=3))
+@settings(deadline=None, max_examples=40)
+def test_a_single_runs_order_and_passes_are_the_batchs(order, yes):
+    """A batch of one looks each proposer's rows up (``Protocol._order``) and reads its one row of answers
+    (``NegotiationModel.passes``): what fancy indexing and the reduction give a batch."""
+    from bargaining.model import NegotiationModel
+    protocol = PROTOCOLS["alternating_offers"](type("Four", (), {"countries": range(4), "space": (), "size": 1})())
+    single = type("One", (), {"proposer_order": lambda self: np.array([order])})()
+    batch = type("Two", (), {"proposer_order": lambda self: np.array([order, order])})()
+    (_, own1, others1), (_, own2, others2) = protocol._order(single), protocol._order(batch)
+    for p in range(4):
+        assert own1[p].tolist() == own2[p][:1].tolist() and others1[p].tolist() == others2[p][:1].tolist()
+    yes, model = np.array(yes), NegotiationModel(bargaining.load_scenario("pie-split"), rng=1, record=False)
+    assert [model.passes(yes[r:r + 1]).item() for r in range(len(yes))] == model.passes(yes).tolist()

@@ -179,6 +179,19 @@ def test_time_dependent_reproduces_faratin_at_every_round(strategy, formula):
     np.testing.assert_allclose(offers_of(result, "A"), expected, atol=1e-9)
 
 
+@given(t=st.integers(0, 12), deadline=st.integers(-1, 12), beta=st.floats(0.05, 8), reserve=st.floats(0, 1),
+       kappa=st.floats(0.001, 0.99), exponential=st.booleans())
+def test_time_dependent_on_python_numbers_gives_the_bits_of_arrays_of_one(t, deadline, beta, reserve, kappa,
+                                                                          exponential):
+    """A single run's aspiration is computed on Python numbers (the walk-away value's ``.item()``): the same bits
+    as on the (1,) arrays of a batch."""
+    from bargaining.strategies.time_dependent import exponential_aspiration, polynomial_aspiration
+    curve = exponential_aspiration if exponential else polynomial_aspiration
+    single = curve(t, deadline, beta, reserve, kappa)
+    assert type(single) is float
+    assert np.array([single]).tobytes() == np.asarray(curve(t, deadline, beta, np.array([reserve]), kappa)).tobytes()
+
+
 @pytest.mark.parametrize("name, beta", [("boulware", 0.2), ("linear", 1.0), ("conceder", 5.0)])
 def test_time_dependent_against_a_script(scripted, name, beta):
     """B holds at 30 % for A: A tables Faratin's a(t) (its utility is its share) until a(t) <= 0.3, then

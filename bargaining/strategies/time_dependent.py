@@ -33,7 +33,9 @@ def _root(elapsed: float, beta):
 
 def _conceded(reserve, alpha):
     """a = r + (1 - r) * (1 - alpha), with 1 and 1 - alpha as 0-d arrays: numpy converts a Python float operand on
-    every call, which a batch of one pays each round (the same numbers)."""
+    every call, which a batch of one pays each round (the same numbers); on Python numbers, a Python number."""
+    if type(reserve) is float and type(alpha) is float:
+        return reserve + (1.0 - reserve) * (1.0 - alpha)
     return reserve + (ONE - reserve) * np.asarray(1.0 - alpha)
 
 
@@ -101,7 +103,10 @@ class TimeDependent(Strategy):
     def aspiration(self, agent):
         deadline = (self.params.deadline or agent.clock.deadline_round) - 1
         curve = polynomial_aspiration if self.params.form == "polynomial" else exponential_aspiration
-        return curve(agent.clock.round - 1, deadline, self.params.beta, agent.walk_away, self.params.kappa)
+        reserve = agent.walk_away
+        if len(reserve) == 1:  # a single run: its aspiration on Python numbers (the same arithmetic, no numpy calls)
+            reserve = reserve.item()
+        return curve(agent.clock.round - 1, deadline, self.params.beta, reserve, self.params.kappa)
 
 
 class Boulware(TimeDependent):
