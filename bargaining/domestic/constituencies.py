@@ -24,7 +24,7 @@ from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
 from ..strategies import STRATEGIES
 from ..views import Home, Negotiator
-from .shocks import Shock, excess_past
+from .shocks import Shock, excess_past, maximum, minimum
 
 
 class Constituency(mesa.Agent, PerReplication):
@@ -132,10 +132,12 @@ class Congress(Constituency):
         return (value(packages, ideal, reach, 1.0, linear=True) * weights).sum(axis=-1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
-        offered = live & self.country.offered
-        if some(offered):
+        single = len(live) == 1  # a single run: the masks' one entry (``masks.some``), not a numpy operation
+        offered = live.item() and self.country.offered.item() if single else live & self.country.offered
+        if offered if single else some(offered):
             offer = self.country.offer  # (replaced each round, never written in place)
-            self._pressure_in(offered, lambda: np.maximum(self.threshold - self.utility(offer), 0.0))
+            self._pressure_in(None if single else offered,
+                              lambda: np.maximum(self.threshold - self.utility(offer), 0.0))
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
@@ -157,6 +159,8 @@ class BusinessLobby(Constituency):
     def act(self, live: np.ndarray) -> list[Shock]:
         rate, floor = self.numbers["rate"], self.numbers["floor"]
         t = self.model.termination[:, self.country.row]  # (R,) per replication
+        if len(t) == 1:  # a single run (or one replication in every row)
+            return self._act_one(rate.item(), floor.item(), t)
         shocks = []
         if self.model.clock.round >= self.spec.start_round:
             falling = (t > floor) & (rate > 0)
@@ -168,6 +172,17 @@ class BusinessLobby(Constituency):
                 return shocks
         self.pressure = self.start - t  # (t a view of the model's termination values, which shocks write)
         return shocks
+
+    def _act_one(self, rate: float, floor: float, t: np.ndarray) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        now = t.item()
+        if self.model.clock.round >= self.spec.start_round and now > floor and rate > 0:
+            lower = np.array([minimum(maximum(now - rate, floor), 1.0)])
+            self._pressure_in(None, lambda: self.start - lower)
+            return [Shock(self.code, termination=lower)]
+        self._pressure_in(None, lambda: self.start - now)  # (now, a number, as the model's termination value was)
+        return []
 
 
 class AutoWorkers(Constituency):
@@ -206,8 +221,12 @@ class AutoWorkers(Constituency):
         return total / len(self.issues)
 
     def act(self, live: np.ndarray) -> list[Shock]:
+        if self.model.clock.round < self.spec.start_round:
+            return []
+        if len(self.floor) == 1:  # a single run (or one replication in every row)
+            return self._act_one()
         going = ~self.done
-        if not some(going) or self.model.clock.round < self.spec.start_round:
+        if not some(going):
             return []
         floor = self.floor + np.minimum(np.maximum(self._gap, self._minus_rate), self._rate)
         everywhere = every(going)  # (a single run's only replication)
@@ -219,6 +238,20 @@ class AutoWorkers(Constituency):
         red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
         rows = None if everywhere else going
         return [Shock(self.code, red_lines=red_lines, tighten=True, rows=rows)]  # never loosens the executive's own
+
+    def _act_one(self) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        if self.done[0]:
+            return []
+        rate = self._rate.item()
+        floor = [f + minimum(maximum(g, -rate), rate) for f, g in zip(self.floor[0].tolist(), self._gap[0].tolist(),
+                                                                       strict=True)]
+        gap = [t - f for t, f in zip(self.target[0].tolist(), floor, strict=True)]
+        self.floor, self._gap = np.array([floor]), np.array([gap])
+        self.done = np.array([all(abs(g) < 1e-12 for g in gap)])
+        self._pressure_in(None, lambda floor=self.floor: self._share(floor))
+        return [Shock(self.code, red_lines=dict(zip(self.issues, floor, strict=True)), tighten=True)]
 
 
 class Election(Constituency):
@@ -284,6 +317,8 @@ class AudienceCosts(Constituency):
         return excess_past(ideal, self._columns, self.set_points, packages)
 
     def act(self, live: np.ndarray) -> list[Shock]:
+        if len(live) == 1:  # a single run (or one replication in every row)
+            return self._act_one(live.item())
         offered = live & self.country.offered
         if some(offered):
             lower = np.maximum(self.support - self.cost * self.excess(self.country.offer), 0.0)
@@ -294,6 +329,18 @@ class AudienceCosts(Constituency):
         if some(hardening):
             self.hardened |= hardening
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
+        return []
+
+    def _act_one(self, live: bool) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        if live and self.country.offered.item():
+            excess = self.excess(self.country.offer).item()
+            self.support = support = np.array([maximum(self.support.item() - self.cost.item() * excess, 0.0)])
+            self._pressure_in(None, lambda: 1.0 - support)
+        if live and not self.hardened.item() and self.support.item() < self.floor.item():
+            self.hardened[0] = True
+            return [Shock(self.code, red_lines=self.points, tighten=True)]
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:

@@ -93,7 +93,8 @@ class Shock:
 
     def _given(self) -> list[tuple[str, int, Any]]:
         """The ideal points and red lines given per replication: (field, issue, array) each."""
-        return [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items() if np.ndim(v)]
+        return [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items()
+                if not isinstance(v, float | int) and np.ndim(v)]  # (numbers first: np.ndim of one raises inside)
 
     def _with(self, given: list[tuple[str, int, Any]], numbers: list[float]) -> Shock:
         """The shock with ``numbers`` in place of the arrays ``given`` ((field, issue, array) each)."""
@@ -166,11 +167,30 @@ def applied_to_all(shocks: list[Shock], prefs: list[Preferences]) -> list[Prefer
     return out
 
 
+def maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two Python numbers, bit for bit: NaN if either is, else the larger, ``b`` on a tie (so of
+    -0.0 and 0.0 the second, as numpy gives it)."""
+    return a if a > b or a != a else b
+
+
+def minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two Python numbers, bit for bit (as ``maximum``)."""
+    return a if a < b or a != a else b
+
+
 def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (P,) on the
     ``issues`` (P,) (normalised points, or (..., P): one set per package) on the side away from the ideal point
     ``ideal`` (K,), or one per package (..., K): (...,). Every issue at once, summed in the issues' order."""
-    x = np.asarray(x, dtype=float).take(issues, axis=-1)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2 and len(x) == 1 and points.size == len(issues) and ideal.size == x.shape[1]:
+        # one package (a single run): the same operations on Python numbers (the same bits), without numpy's cost
+        # per call on arrays of one row
+        package, ideal, total = x[0].tolist(), ideal.ravel().tolist(), 0.0
+        for k, point in zip(issues.tolist(), points.ravel().tolist(), strict=True):
+            total = total + maximum(package[k] - point if point >= ideal[k] else point - package[k], 0.0)
+        return np.array([total])
+    x = x.take(issues, axis=-1)
     past = np.maximum(np.where(points >= ideal.take(issues, axis=-1), x - points, points - x), 0.0)  # (..., P)
     total = np.zeros(past.shape[:-1])
     for d in range(len(issues)):  # in order, as a sum of Python numbers
