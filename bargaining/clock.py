@@ -83,3 +83,11 @@ class Clock(PerReplication):
         noticed = self.notice_round != NO_NOTICE
         stalemate = ~noticed if self.round >= self.horizon_round else np.zeros(self.size, dtype=bool)
         return noticed & (self.round >= self.notice_round + self.notice_rounds), stalemate
+
+    def expired_one(self) -> tuple[bool, bool]:
+        """``expired`` of a batch of one replication, as Python bools (its one entry, without numpy's cost per
+        call)."""
+        notice = self.notice_round.item()
+        if notice != NO_NOTICE:
+            return self.round >= notice + self.notice_rounds, False
+        return False, self.round >= self.horizon_round

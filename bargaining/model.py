@@ -34,6 +34,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
+from .domestic.shocks import maximum, minimum
 from .masks import columns, distinct, every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
@@ -316,6 +317,16 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Every country's walk-away value from the termination values, the status quo's utility and its belief
         (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
         self._moved = False
+        if self.size == 1:  # a single run: ``walk_away_values``' operations on Python numbers (the same bits)
+            termination, status_quo = self._termination[0].tolist(), self.status_quo_utility.tolist()
+            for agent in self.countries:
+                t, u = termination[agent.row], status_quo[agent.row]
+                if agent.row == self.threatener:
+                    agent.walk_away = np.array([maximum(t, u)])
+                else:
+                    p = agent.belief.item()
+                    agent.walk_away = np.array([t if p >= 1.0 else p * t + (1.0 - p) * u])
+            return
         status_quo = self._per_row(self._status_quo_utility)  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   self.beliefs)  # (the threatener's NaN, no belief: its entry is not read)
@@ -333,7 +344,13 @@ class NegotiationModel(mesa.Model, PerReplication):
                                                               or shock.ideal)
         rows = self._everyone if shock.rows is None else shock.rows
         country = self.case.countries.index(shock.country)
-        if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
+        if (shock.termination is not None or shock.termination_shift) and self.size == 1:
+            if rows[0]:  # a single run: the same operations on Python numbers (the same bits), not numpy's per call
+                new = self._termination[0, country].item() + shock.termination_shift if shock.termination is None \
+                    else np.asarray(shock.termination, dtype=float).item()
+                self._termination[0, country] = minimum(maximum(new, 0.0), 1.0)
+            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
+        elif shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
             t = self._termination[:, country]
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             new = np.minimum(np.maximum(new, 0.0), 1.0)
@@ -610,6 +627,11 @@ class NegotiationModel(mesa.Model, PerReplication):
     def _advance_clock(self) -> None:
         if self.clock.decides:  # (neither a notice nor erosion before the deadline: the threat is not read)
             self._notice_or_erosion()
+        if self.size == 1:  # a single run (live here): its one entry, not numpy's operations on masks of one
+            withdrawal, stalemate = self.clock.expired_one()
+            if withdrawal or stalemate:
+                self._end(self.live.copy(), Outcome.WITHDRAWAL if withdrawal else Outcome.STALEMATE)
+            return
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
             if some(which & self.live):

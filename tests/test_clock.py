@@ -16,7 +16,9 @@ def at(round_: int, **kwargs) -> Clock:
 
 
 def ended(clock: Clock) -> tuple[bool, bool]:
+    """(withdrawal, stalemate) of a clock of one replication, as ``expired`` and its shortcut ``expired_one`` agree."""
     withdrawal, stalemate = clock.expired()
+    assert clock.expired_one() == (bool(withdrawal[0]), bool(stalemate[0]))
     return bool(withdrawal[0]), bool(stalemate[0])
 
 
