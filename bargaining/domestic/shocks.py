@@ -183,16 +183,20 @@ def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np
     ``issues`` (P,) (normalised points, or (..., P): one set per package) on the side away from the ideal point
     ``ideal`` (K,), or one per package (..., K): (...,). Every issue at once, summed in the issues' order."""
     x = np.asarray(x, dtype=float)
-    if x.ndim == 2 and len(x) == 1 and points.size == len(issues) and ideal.size == x.shape[1]:
-        # one package (a single run): the same operations on Python numbers (the same bits), without numpy's cost
-        # per call on arrays of one row
-        package, ideal, total = x[0].tolist(), ideal.ravel().tolist(), 0.0
-        for k, point in zip(issues.tolist(), points.ravel().tolist(), strict=True):
-            total = total + maximum(package[k] - point if point >= ideal[k] else point - package[k], 0.0)
-        return np.array([total])
+    if x.ndim == 2 and len(x) == 1 and points.size == len(issues) and ideal.size == x.shape[1]:  # one package
+        return np.array([excess_one(ideal.ravel().tolist(), issues.tolist(), points.ravel().tolist(), x[0].tolist())])
     x = x.take(issues, axis=-1)
     past = np.maximum(np.where(points >= ideal.take(issues, axis=-1), x - points, points - x), 0.0)  # (..., P)
     total = np.zeros(past.shape[:-1])
     for d in range(len(issues)):  # in order, as a sum of Python numbers
         total = total + past[..., d]
+    return total
+
+
+def excess_one(ideal: list[float], issues: list[int], points: list[float], x: list[float]) -> float:
+    """``excess_past`` of one package ``x`` (K numbers), the ideal point (K) and the set points (P) as lists: the same
+    operations on Python numbers (the same bits), without numpy's cost per call on arrays of one row."""
+    total = 0.0
+    for k, point in zip(issues, points, strict=True):
+        total = total + maximum(x[k] - point if point >= ideal[k] else point - x[k], 0.0)
     return total
