@@ -1,5 +1,7 @@
 """Domestic politics (issue 4): constituencies, ratification, events, and the core invariants with them on."""
 
+import dataclasses
+import inspect
 import json
 from collections import Counter
 from importlib import resources
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import domestic
 from bargaining.domestic import zone
-from bargaining.domestic.shocks import excess_past, maximum, minimum
+from bargaining.domestic.shocks import Shock, excess_past, maximum, minimum
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -761,3 +763,18 @@ def test_a_single_runs_domestic_politics_is_a_row_of_a_batch(nafta, seed, worker
         assert getattr(one, name).tobytes() == getattr(two, name)[:1].tobytes(), name
     assert len(one.failed_ratifications) == len(two.failed_ratifications)
     assert one.clock.notice_round.tobytes() == two.clock.notice_round[:1].tobytes()
+
+
+def test_a_shocks_own_init_takes_its_fields_and_their_defaults():
+    """``Shock.__init__`` (written out, to set the fields at once) takes the dataclass's fields in order, with their
+    defaults (a new dict for ``ideal`` and ``red_lines``), and the shock stays frozen."""
+    parameters = list(inspect.signature(Shock).parameters.values())
+    assert [p.name for p in parameters] == [f.name for f in dataclasses.fields(Shock)]
+    bare = Shock("US")
+    for f in dataclasses.fields(Shock)[1:]:
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        assert getattr(bare, f.name) == default, f.name
+    assert Shock("US").ideal is not bare.ideal and Shock("US").red_lines is not bare.red_lines
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bare.tighten = True
+    assert dataclasses.replace(bare, tighten=True) == Shock("US", tighten=True)

@@ -14,7 +14,7 @@ import numpy as np
 from ..preferences import Preferences, set_red_lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Shock:
     """A change to one country at the start of a round.
 
@@ -44,6 +44,18 @@ class Shock:
     aspiration_floor: float | np.ndarray | None = None
     strategy: Any = None
     rows: np.ndarray | None = None
+
+    def __init__(self, country: str, termination: float | np.ndarray | None = None, termination_shift: float = 0.0,
+                 belief_shift: float = 0.0, ideal: dict[int, float | np.ndarray] | None = None,
+                 red_lines: dict[int, float | np.ndarray] | None = None, tighten: bool = False,
+                 aspiration_floor: float | np.ndarray | None = None, strategy: Any = None,
+                 rows: np.ndarray | None = None):
+        # the fields above, set at once: a frozen dataclass's own __init__ sets them one by one through
+        # object.__setattr__, twice the cost of a round's shock (tests/test_constituencies.py checks they match)
+        self.__dict__.update(country=country, termination=termination, termination_shift=termination_shift,
+                             belief_shift=belief_shift, ideal={} if ideal is None else ideal,
+                             red_lines={} if red_lines is None else red_lines, tighten=tighten,
+                             aspiration_floor=aspiration_floor, strategy=strategy, rows=rows)
 
     @property
     def moves(self) -> bool:
