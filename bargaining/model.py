@@ -343,7 +343,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self._moved |= shock.termination is not None or bool(shock.termination_shift or shock.belief_shift
                                                               or shock.ideal)
         rows = self._everyone if shock.rows is None else shock.rows
-        country = self.case.countries.index(shock.country)
+        country = self.groups[0].index(shock.country)  # (every group's countries are the scenario's, in its order)
         if (shock.termination is not None or shock.termination_shift) and self.size == 1:
             if rows[0]:  # a single run: the same operations on Python numbers (the same bits), not numpy's per call
                 new = self._termination[0, country].item() + shock.termination_shift if shock.termination is None \
