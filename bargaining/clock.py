@@ -77,9 +77,26 @@ class Clock(PerReplication):
         self.notice_round = np.where(notice, self.round, self.notice_round)
         return notice, erosion
 
+    def end_round_one(self, credible: bool) -> tuple[bool, bool]:
+        """``end_round`` of a batch of one replication, live, as Python bools (its one entry, without numpy's cost
+        per call)."""
+        if not self.decides or self.notice_round.item() != NO_NOTICE:
+            return False, False
+        if credible:
+            self.notice_round = np.array([self.round])
+        return credible, not credible
+
     def expired(self) -> tuple[np.ndarray, np.ndarray]:
         """The outcomes the clock imposes at the end of the current round: (R,) masks of withdrawal and of
         stalemate."""
         noticed = self.notice_round != NO_NOTICE
         stalemate = ~noticed if self.round >= self.horizon_round else np.zeros(self.size, dtype=bool)
         return noticed & (self.round >= self.notice_round + self.notice_rounds), stalemate
+
+    def expired_one(self) -> tuple[bool, bool]:
+        """``expired`` of a batch of one replication, as Python bools (its one entry, without numpy's cost per
+        call)."""
+        notice = self.notice_round.item()
+        if notice != NO_NOTICE:
+            return self.round >= notice + self.notice_rounds, False
+        return False, self.round >= self.horizon_round

@@ -34,6 +34,7 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
+from .domestic.shocks import maximum, minimum
 from .masks import columns, distinct, every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
@@ -319,6 +320,16 @@ class NegotiationModel(mesa.Model, PerReplication):
         """Every country's walk-away value from the termination values, the status quo's utility and its belief
         (recomputed in a round only when a shock or the clock moved one of them: ``_moved``)."""
         self._moved = False
+        if self.size == 1:  # a single run: ``walk_away_values``' operations on Python numbers (the same bits)
+            termination, status_quo = self._termination[0].tolist(), self.status_quo_utility.tolist()
+            for agent in self.countries:
+                t, u = termination[agent.row], status_quo[agent.row]
+                if agent.row == self.threatener:
+                    agent.walk_away = np.array([maximum(t, u)])
+                else:
+                    p = agent.belief.item()
+                    agent.walk_away = np.array([t if p >= 1.0 else p * t + (1.0 - p) * u])
+            return
         status_quo = self._per_row(self._status_quo_utility)  # (R, N): so are the values
         values = walk_away_values(self.termination, status_quo, self.threatener,
                                   self.beliefs)  # (the threatener's NaN, no belief: its entry is not read)
@@ -335,8 +346,14 @@ class NegotiationModel(mesa.Model, PerReplication):
         self._moved |= shock.termination is not None or bool(shock.termination_shift or shock.belief_shift
                                                               or shock.ideal)
         rows = self._everyone if shock.rows is None else shock.rows
-        country = self.case.countries.index(shock.country)
-        if shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
+        country = self.groups[0].index(shock.country)  # (every group's countries are the scenario's, in its order)
+        if (shock.termination is not None or shock.termination_shift) and self.size == 1:
+            if rows[0]:  # a single run: the same operations on Python numbers (the same bits), not numpy's per call
+                new = self._termination[0, country].item() + shock.termination_shift if shock.termination is None \
+                    else np.asarray(shock.termination, dtype=float).item()
+                self._termination[0, country] = minimum(maximum(new, 0.0), 1.0)
+            shock = dataclasses.replace(shock, termination=None, termination_shift=0.0) if shock.moves else shock
+        elif shock.termination is not None or shock.termination_shift:  # per replication, clipped to [0, 1]
             t = self._termination[:, country]
             new = t + shock.termination_shift if shock.termination is None else shock.termination
             new = np.minimum(np.maximum(new, 0.0), 1.0)
@@ -593,6 +610,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         1988); otherwise the talks end (``ratification_failed``) or resume, as ``[ratification]`` says,
         and the countries whose ratification failed anticipate their ratifiers from then on."""
         rows = agreements.rows
+        if self.size == 1:  # a single run, which has an agreement (``rows``): its one row as Python bools
+            self._ratify_one(agreements)
+            return
         vetoes = domestic.vetoes(self.constituencies, agreements.package, len(self.countries)) \
             & agreements.signatories & rows[:, None]  # only signatories ratify
         vetoed = vetoes.any(axis=1)
@@ -614,9 +634,33 @@ class NegotiationModel(mesa.Model, PerReplication):
                 for agent in self.countries:
                     agent.anticipates |= vetoes[:, agent.row]
 
+    def _ratify_one(self, agreements: Agreements) -> None:
+        """``_ratify`` of a batch of one replication, which has an agreement: the same steps on its one row as
+        Python bools, without numpy's cost per call on masks of one."""
+        rows, signed = agreements.rows, agreements.signatories[0].tolist()
+        vetoes = [no and yes for no, yes in zip(domestic.vetoes(self.constituencies, agreements.package,
+                                                                len(self.countries))[0].tolist(), signed, strict=True)]
+        self.agreement.take(agreements, rows)
+        self.ratified = np.array([[yes and not no for yes, no in zip(signed, vetoes, strict=True)]])
+        if not any(vetoes):
+            self._end(rows.copy(), Outcome.DEAL if all(signed) else Outcome.BILATERAL)
+        elif self.case.spec.ratification.on_failure == "fail":
+            self._end(rows.copy(), Outcome.RATIFICATION_FAILED)
+        else:
+            self.failed_ratifications.append((self.round, rows.copy(), np.array([vetoes])))
+            self.agreement.drop(rows)
+            self.ratified[0] = False
+            for agent in self.countries:
+                agent.anticipates[0] |= vetoes[agent.row]
+
     def _advance_clock(self) -> None:
         if self.clock.decides:  # (neither a notice nor erosion before the deadline: the threat is not read)
             self._notice_or_erosion()
+        if self.size == 1:  # a single run (live here): its one entry, not numpy's operations on masks of one
+            withdrawal, stalemate = self.clock.expired_one()
+            if withdrawal or stalemate:
+                self._end(self.live.copy(), Outcome.WITHDRAWAL if withdrawal else Outcome.STALEMATE)
+            return
         withdrawal, stalemate = self.clock.expired()
         for outcome, which in ((Outcome.WITHDRAWAL, withdrawal), (Outcome.STALEMATE, stalemate)):
             if some(which & self.live):
@@ -624,6 +668,16 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def _notice_or_erosion(self) -> None:
         """The clock's notice of withdrawal (the partners' beliefs become 1) or erosion of their beliefs."""
+        if self.size == 1:  # a single run (live here): its one entry as Python numbers and bools (the same bits)
+            t = self.threatener
+            notice, erosion = self.clock.end_round_one(
+                t is not None and self._termination[0, t].item() > self.status_quo_utility[t].item())
+            self._moved |= notice or erosion
+            for agent in self.countries if notice or erosion else ():
+                if agent.row != t:
+                    rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
+                    agent.belief = np.array([1.0]) if notice else agent.belief * (1.0 - rate)
+            return
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
         beliefs_move = some(notice) or some(erosion)
         self._moved |= beliefs_move

@@ -16,7 +16,9 @@ def at(round_: int, **kwargs) -> Clock:
 
 
 def ended(clock: Clock) -> tuple[bool, bool]:
+    """(withdrawal, stalemate) of a clock of one replication, as ``expired`` and its shortcut ``expired_one`` agree."""
     withdrawal, stalemate = clock.expired()
+    assert clock.expired_one() == (bool(withdrawal[0]), bool(stalemate[0]))
     return bool(withdrawal[0]), bool(stalemate[0])
 
 
@@ -75,3 +77,18 @@ def test_each_replication_keeps_its_own_notice_and_only_the_rows_asked_advance()
     assert clock.last_round(credible).tolist() == [5, 30, 5, 5]  # the last row's notice is due this round
     clock.round = 5
     assert clock.expired()[0].tolist() == [True, False, True, False]
+
+
+@pytest.mark.parametrize("threatened", [True, False])
+@pytest.mark.parametrize("notice", [NO_NOTICE, 8, 9])
+@pytest.mark.parametrize("round_", [7, 8, 9, 10])
+@pytest.mark.parametrize("credible", [True, False])
+def test_a_single_replications_end_of_round_is_the_batchs(threatened, notice, round_, credible):
+    """``end_round_one`` (a batch of one, Python bools) gives what ``end_round`` gives its live replication, and
+    leaves the same notice."""
+    clocks = [Clock(deadline_round=8, horizon_round=12, notice_rounds=6, threatened=threatened) for _ in range(2)]
+    for clock in clocks:
+        clock.round, clock.notice_round = round_, np.array([notice])
+    notice_due, erosion = clocks[0].end_round(np.array([credible]), YES)
+    assert clocks[1].end_round_one(credible) == (bool(notice_due[0]), bool(erosion[0]))
+    assert clocks[1].notice_round.tolist() == clocks[0].notice_round.tolist()

@@ -1,5 +1,7 @@
 """Domestic politics (issue 4): constituencies, ratification, events, and the core invariants with them on."""
 
+import dataclasses
+import inspect
 import json
 from collections import Counter
 from importlib import resources
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import domestic
 from bargaining.domestic import zone
-from bargaining.domestic.shocks import excess_past
+from bargaining.domestic.shocks import Shock, excess_past, maximum, minimum
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -710,3 +712,69 @@ def test_excess_past_set_points_is_each_ones_excess_summed_in_order_alone_or_in_
             package = x[i, issue].item()
             total += max(package - point, 0.0) if point >= ideal[issue] else max(point - package, 0.0)
         assert np.float64(total).tobytes() == batch[i].tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats() | st.sampled_from([0.0, -0.0, float("nan"), -float("nan")]),
+       st.floats() | st.sampled_from([0.0, -0.0, float("nan"), -float("nan")]))
+def test_maximum_and_minimum_of_two_numbers_are_numpys_bit_for_bit(a, b):
+    """The single-run shortcuts' ``maximum`` and ``minimum`` of Python numbers give numpy's bits: the second of
+    -0.0 and 0.0, a NaN of either operand (and its sign)."""
+    for mine, numpys in ((maximum, np.maximum), (minimum, np.minimum)):
+        for size in (1, 5):
+            expected = numpys(np.full(size, a), np.full(size, b))[0]
+            assert np.float64(mine(a, b)).tobytes() == expected.tobytes()
+
+
+def first_row(value) -> np.ndarray:
+    """A value with a replication axis of a batch of two as in its first replication (length 1: every one's)."""
+    value = np.asarray(value)
+    return value[:1] if value.ndim and len(value) == 2 else value
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32), workers=st.sampled_from([0.02, 0.05, 0.4, 1.0]),
+       lobby=st.sampled_from([0.0, 0.005, 0.03]), start=st.integers(1, 6), floor=st.sampled_from([0.0, 0.1, 0.115]),
+       cost=st.sampled_from([0.3, 2.0, 30.0]), support=st.sampled_from([0.0, 0.5, 0.9]),
+       failure=st.sampled_from(["fail", "resume"]))
+def test_a_single_runs_domestic_politics_is_a_row_of_a_batch(nafta, seed, workers, lobby, start, floor, cost, support,
+                                                             failure):
+    """The shortcuts for a batch of one (the constituencies' ``act`` and ``ratifies``, ``apply``, walk-away values,
+    ratification and the clock on Python numbers) give, round by round, the bits each row of a batch of two runs of
+    the same seed gets: every constituency's state and pressure, termination and walk-away values, the outcome."""
+    scenario = nafta.with_overrides({
+        "US.auto_workers.rate": workers, "US.lobby.rate": lobby, "US.lobby.start_round": start, "US.lobby.floor": floor,
+        "CA.audience_costs.cost": cost, "MX.audience_costs.cost": cost, "CA.audience_costs.floor": support,
+        "ratification.on_failure": failure})
+    one, two = NegotiationModel(scenario, rng=seed, record=False), NegotiationModel(scenario, seeds=[seed, seed],
+                                                                                     record=False)
+    while one.live[0]:
+        one.step()
+        two.step()
+        for a, b in zip(one.constituencies, two.constituencies, strict=True):
+            for name in a.per_replication:
+                mine, theirs = np.asarray(getattr(a, name)), first_row(getattr(b, name))
+                assert mine.shape == theirs.shape and mine.tobytes() == theirs.tobytes(), (a.kind, name)
+        for a, b in zip(one.countries, two.countries, strict=True):
+            assert a.walk_away.tobytes() == b.walk_away[:1].tobytes()
+        assert one.termination.tobytes() == two.termination[:1].tobytes()
+        assert one.belief_path[-1].tobytes() == two.belief_path[-1][:1].tobytes()
+    for name in ("live", "outcomes", "ended", "final_utilities", "final_walk_away", "ratified"):
+        assert getattr(one, name).tobytes() == getattr(two, name)[:1].tobytes(), name
+    assert len(one.failed_ratifications) == len(two.failed_ratifications)
+    assert one.clock.notice_round.tobytes() == two.clock.notice_round[:1].tobytes()
+
+
+def test_a_shocks_own_init_takes_its_fields_and_their_defaults():
+    """``Shock.__init__`` (written out, to set the fields at once) takes the dataclass's fields in order, with their
+    defaults (a new dict for ``ideal`` and ``red_lines``), and the shock stays frozen."""
+    parameters = list(inspect.signature(Shock).parameters.values())
+    assert [p.name for p in parameters] == [f.name for f in dataclasses.fields(Shock)]
+    bare = Shock("US")
+    for f in dataclasses.fields(Shock)[1:]:
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        assert getattr(bare, f.name) == default, f.name
+    assert Shock("US").ideal is not bare.ideal and Shock("US").red_lines is not bare.red_lines
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        bare.tighten = True
+    assert dataclasses.replace(bare, tighten=True) == Shock("US", tighten=True)

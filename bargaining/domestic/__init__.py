@@ -50,7 +50,8 @@ def build(home: Home, countries: list[Negotiator], scenario: Scenario,
 def event_shocks(scenario: Scenario, round_: int) -> list[Shock]:
     """The scheduled ``[[events]]`` of a round, as shocks."""
     return [Shock(e.country, termination_shift=e.termination_shift, belief_shift=e.belief_shift,
-                  ideal=scenario.normalised(e.ideal)) for e in scenario.spec.events if e.round == round_]
+                  ideal=scenario.normalised(e.ideal) if e.ideal else {}) for e in scenario.spec.events
+            if e.round == round_]
 
 
 def vetoes(constituencies: list[Constituency], packages: np.ndarray, parties: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
 from ..strategies import STRATEGIES
 from ..views import Home, Negotiator
-from .shocks import Shock, excess_past
+from .shocks import Shock, excess_one, excess_past, maximum, minimum
 
 
 class Constituency(mesa.Agent, PerReplication):
@@ -68,6 +68,13 @@ class Constituency(mesa.Agent, PerReplication):
     def pressure(self, value: float | np.ndarray) -> None:
         self._pending, self._pressure = None, value
 
+    def _fixed(self, scenario: Scenario, numbers: dict[str, Any] | None, make: Callable[[], Any]) -> Any:
+        """``make()``, arrays its numbers alone fix: made once per scenario for the scenario's own numbers
+        (``numbers`` None; shared by its runs, so never written in place), else once per model."""
+        if numbers is not None:
+            return make()
+        return scenario.cached(("domestic fixed", self.country.code, self.kind), make)
+
     def _pressure_in(self, rows: np.ndarray | None, compute: Callable[[], np.ndarray]) -> None:
         """The pressure becomes ``compute()`` (R,) in the replications ``rows`` (R,; None: all), the others keep
         theirs: computed when read (``compute`` reads only arrays that are replaced, never written in place)."""
@@ -100,7 +107,9 @@ class Constituency(mesa.Agent, PerReplication):
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
         """(R,) whether this constituency lets the country ratify each replication's package (R, K)."""
-        return np.ones(len(packages), dtype=bool)
+        yes = np.empty(len(packages), dtype=bool)  # (np.ones' work, without its cost per call)
+        yes.fill(True)
+        return yes
 
 
 def _one(numbers: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +132,7 @@ class Congress(Constituency):
         super().__init__(model, country, spec, scenario, numbers)
         self.ideal, self.weights = self.numbers["ideal"], self.numbers["weights"]  # (R, K), or (1, K)
         self.threshold = self.numbers["threshold"]  # (R,) or (1,)
-        self.reach = reach(self.ideal)
+        self.reach = self._fixed(scenario, numbers, lambda: reach(self.ideal))
 
     def utility(self, packages: np.ndarray) -> np.ndarray:
         """Its utility of each replication's package (R, K): (R,); of any packages (..., K) where every replication
@@ -132,10 +141,12 @@ class Congress(Constituency):
         return (value(packages, ideal, reach, 1.0, linear=True) * weights).sum(axis=-1)
 
     def act(self, live: np.ndarray) -> list[Shock]:
-        offered = live & self.country.offered
-        if some(offered):
+        single = len(live) == 1  # a single run: the masks' one entry (``masks.some``), not a numpy operation
+        offered = live.item() and self.country.offered.item() if single else live & self.country.offered
+        if offered if single else some(offered):
             offer = self.country.offer  # (replaced each round, never written in place)
-            self._pressure_in(offered, lambda: np.maximum(self.threshold - self.utility(offer), 0.0))
+            self._pressure_in(None if single else offered,
+                              lambda: np.maximum(self.threshold - self.utility(offer), 0.0))
         return []
 
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
@@ -157,6 +168,8 @@ class BusinessLobby(Constituency):
     def act(self, live: np.ndarray) -> list[Shock]:
         rate, floor = self.numbers["rate"], self.numbers["floor"]
         t = self.model.termination[:, self.country.row]  # (R,) per replication
+        if len(t) == 1:  # a single run (or one replication in every row)
+            return self._act_one(rate.item(), floor.item(), t)
         shocks = []
         if self.model.clock.round >= self.spec.start_round:
             falling = (t > floor) & (rate > 0)
@@ -168,6 +181,17 @@ class BusinessLobby(Constituency):
                 return shocks
         self.pressure = self.start - t  # (t a view of the model's termination values, which shocks write)
         return shocks
+
+    def _act_one(self, rate: float, floor: float, t: np.ndarray) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        now = t.item()
+        if self.model.clock.round >= self.spec.start_round and now > floor and rate > 0:
+            lower = np.array([minimum(maximum(now - rate, floor), 1.0)])
+            self._pressure_in(None, lambda: self.start - lower)
+            return [Shock(self.code, termination=lower)]
+        self._pressure_in(None, lambda: self.start - now)  # (now, a number, as the model's termination value was)
+        return []
 
 
 class AutoWorkers(Constituency):
@@ -186,16 +210,20 @@ class AutoWorkers(Constituency):
         self.target, self.origin = self.numbers["demands"], self.numbers["origin"]  # (R, D), or (1, D)
         self.floor = np.empty((model.size, len(self.issues)))  # (R, D)
         self.floor[...] = self.origin
-        span = np.abs(self.target - self.origin)  # the way from the status quo to the demands, fixed in a run
-        self._spanned, self._span = span > 0, np.where(span > 0, span, 1.0)
-        self._rate = self.numbers["rate"][:, None]  # (R, 1), or (1, 1)
-        self._minus_rate = -self._rate
-        self._gap = self.target - self.floor  # (R, D) the way left to the demands
-        self.done = self._reached()
+        self._spanned, self._span, self._rate, self._minus_rate, gap, done = self._fixed(scenario, numbers,
+                                                                                       self._start)
+        if len(gap) == model.size:  # the way left from the status quo: every row's already
+            self._gap, self.done = gap, done
+        else:
+            self._gap = self.target - self.floor  # (R, D) the way left to the demands
+            self.done = _reached(self._gap)
 
-    def _reached(self) -> np.ndarray:
-        """(R,) whether the floor has reached every demand."""
-        return (np.abs(self._gap) < 1e-12).all(axis=1)
+    def _start(self) -> tuple[np.ndarray, ...]:
+        """What its numbers fix for a run: whether each demand is away from the status quo, the way there (1 where
+        none), the rate (R, 1) and minus it, the way from the status quo to the demands and whether it is none."""
+        span = np.abs(self.target - self.origin)  # the way from the status quo to the demands, fixed in a run
+        rate, gap = self.numbers["rate"][:, None], self.target - self.origin  # (R, 1), or (1, 1)
+        return span > 0, np.where(span > 0, span, 1.0), rate, -rate, gap, _reached(gap)
 
     def _share(self, floor: np.ndarray) -> np.ndarray:
         """(R,) the share of the way from the status quo to the demands the floor (R, D) has come."""
@@ -206,19 +234,42 @@ class AutoWorkers(Constituency):
         return total / len(self.issues)
 
     def act(self, live: np.ndarray) -> list[Shock]:
+        if self.model.clock.round < self.spec.start_round:
+            return []
+        if len(self.floor) == 1:  # a single run (or one replication in every row)
+            return self._act_one()
         going = ~self.done
-        if not some(going) or self.model.clock.round < self.spec.start_round:
+        if not some(going):
             return []
         floor = self.floor + np.minimum(np.maximum(self._gap, self._minus_rate), self._rate)
         everywhere = every(going)  # (a single run's only replication)
         self.floor = floor = floor if everywhere else np.where(going[:, None], floor, self.floor)
         self._pressure_in(going, lambda: self._share(floor))
         self._gap = self.target - floor
-        self.done = self._reached()
+        self.done = _reached(self._gap)
         single = len(self.floor) == 1  # a single run's red lines are numbers, as a shock's without a batch
         red_lines = {k: float(self.floor[0, d]) if single else self.floor[:, d] for d, k in enumerate(self.issues)}
         rows = None if everywhere else going
         return [Shock(self.code, red_lines=red_lines, tighten=True, rows=rows)]  # never loosens the executive's own
+
+    def _act_one(self) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        if self.done[0]:
+            return []
+        rate = self._rate.item()
+        floor = [f + minimum(maximum(g, -rate), rate) for f, g in zip(self.floor[0].tolist(), self._gap[0].tolist(),
+                                                                       strict=True)]
+        gap = [t - f for t, f in zip(self.target[0].tolist(), floor, strict=True)]
+        self.floor, self._gap = np.array([floor]), np.array([gap])
+        self.done = np.array([all(abs(g) < 1e-12 for g in gap)])
+        self._pressure_in(None, lambda floor=self.floor: self._share(floor))
+        return [Shock(self.code, red_lines=dict(zip(self.issues, floor, strict=True)), tighten=True)]
+
+
+def _reached(gap: np.ndarray) -> np.ndarray:
+    """(R,) whether the floor has reached every demand: the way left to them ``gap`` (R, D) is none."""
+    return (np.abs(gap) < 1e-12).all(axis=1)
 
 
 class Election(Constituency):
@@ -263,8 +314,9 @@ class AudienceCosts(Constituency):
 
     def __init__(self, model, country, spec: AudienceCostsSpec, scenario, numbers=None):
         super().__init__(model, country, spec, scenario, numbers)
-        self.support = np.ones(model.size)
-        self.pressure = 1.0 - self.support
+        self.support = np.empty(model.size)  # (np.ones' work, without its cost per call)
+        self.support.fill(1.0)
+        self._pressure_in(None, lambda support=self.support: 1.0 - support)
         self.hardened = np.zeros(model.size, dtype=bool)
         self.issues = list(scenario.normalised(spec.set_points))
         self._columns = np.array(self.issues, dtype=int)  # (P,) the set points' issues
@@ -283,7 +335,14 @@ class AudienceCosts(Constituency):
             np.stack([g.ideal[row] for g in groups])[self.model.group]  # (R, K): each replication's own
         return excess_past(ideal, self._columns, self.set_points, packages)
 
+    def _excess_one(self, package: np.ndarray) -> float:
+        """``excess`` of one replication's package (1, K), a number (``excess_one``)."""
+        ideal = self.model.groups[int(self.model.group[0])].ideal[self.country.row]
+        return excess_one(ideal.tolist(), self.issues, self.set_points[0].tolist(), package[0].tolist())
+
     def act(self, live: np.ndarray) -> list[Shock]:
+        if len(live) == 1:  # a single run (or one replication in every row)
+            return self._act_one(live.item())
         offered = live & self.country.offered
         if some(offered):
             lower = np.maximum(self.support - self.cost * self.excess(self.country.offer), 0.0)
@@ -296,7 +355,23 @@ class AudienceCosts(Constituency):
             return [Shock(self.code, red_lines=self.points, tighten=True, rows=hardening)]
         return []
 
+    def _act_one(self, live: bool) -> list[Shock]:
+        """``act`` of a batch of one row: the same operations on Python numbers (the same bits), without numpy's
+        cost per call."""
+        if live and self.country.offered.item():
+            excess = self._excess_one(self.country.offer)
+            self.support = support = np.array([maximum(self.support.item() - self.cost.item() * excess, 0.0)])
+            self._pressure_in(None, lambda: 1.0 - support)
+        if live and not self.hardened.item() and self.support.item() < self.floor.item():
+            self.hardened[0] = True
+            return [Shock(self.code, red_lines=self.points, tighten=True)]
+        return []
+
     def ratifies(self, packages: np.ndarray) -> np.ndarray:
+        if len(packages) == 1:  # a single run: the same operations on Python numbers (the same bits)
+            excess = self._excess_one(packages)
+            return np.array([self.cost.item() * excess <= maximum(self.support.item() - self.floor.item(), 0.0)
+                             + 1e-12])
         return self.cost * self.excess(packages) <= np.maximum(self.support - self.floor, 0.0) + 1e-12
 
 

@@ -15,7 +15,7 @@ from ..masks import distinct_rows
 from ..preferences import Preferences, set_red_lines
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Shock:
     """A change to one country at the start of a round.
 
@@ -45,6 +45,18 @@ class Shock:
     aspiration_floor: float | np.ndarray | None = None
     strategy: Any = None
     rows: np.ndarray | None = None
+
+    def __init__(self, country: str, termination: float | np.ndarray | None = None, termination_shift: float = 0.0,
+                 belief_shift: float = 0.0, ideal: dict[int, float | np.ndarray] | None = None,
+                 red_lines: dict[int, float | np.ndarray] | None = None, tighten: bool = False,
+                 aspiration_floor: float | np.ndarray | None = None, strategy: Any = None,
+                 rows: np.ndarray | None = None):
+        # the fields above, set at once: a frozen dataclass's own __init__ sets them one by one through
+        # object.__setattr__, twice the cost of a round's shock (tests/test_constituencies.py checks they match)
+        self.__dict__.update(country=country, termination=termination, termination_shift=termination_shift,
+                             belief_shift=belief_shift, ideal={} if ideal is None else ideal,
+                             red_lines={} if red_lines is None else red_lines, tighten=tighten,
+                             aspiration_floor=aspiration_floor, strategy=strategy, rows=rows)
 
     @property
     def moves(self) -> bool:
@@ -89,7 +101,8 @@ class Shock:
 
     def _given(self) -> list[tuple[str, int, Any]]:
         """The ideal points and red lines given per replication: (field, issue, array) each."""
-        return [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items() if np.ndim(v)]
+        return [(name, k, v) for name in ("ideal", "red_lines") for k, v in getattr(self, name).items()
+                if not isinstance(v, float | int) and np.ndim(v)]  # (numbers first: np.ndim of one raises inside)
 
     def _with(self, given: list[tuple[str, int, Any]], numbers: list[float]) -> Shock:
         """The shock with ``numbers`` in place of the arrays ``given`` ((field, issue, array) each)."""
@@ -162,13 +175,36 @@ def applied_to_all(shocks: list[Shock], prefs: list[Preferences]) -> list[Prefer
     return out
 
 
+def maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two Python numbers, bit for bit: NaN if either is, else the larger, ``b`` on a tie (so of
+    -0.0 and 0.0 the second, as numpy gives it)."""
+    return a if a > b or a != a else b
+
+
+def minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two Python numbers, bit for bit (as ``maximum``)."""
+    return a if a < b or a != a else b
+
+
 def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (P,) on the
     ``issues`` (P,) (normalised points, or (..., P): one set per package) on the side away from the ideal point
     ``ideal`` (K,), or one per package (..., K): (...,). Every issue at once, summed in the issues' order."""
-    x = np.asarray(x, dtype=float).take(issues, axis=-1)
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 2 and len(x) == 1 and points.size == len(issues) and ideal.size == x.shape[1]:  # one package
+        return np.array([excess_one(ideal.ravel().tolist(), issues.tolist(), points.ravel().tolist(), x[0].tolist())])
+    x = x.take(issues, axis=-1)
     past = np.maximum(np.where(points >= ideal.take(issues, axis=-1), x - points, points - x), 0.0)  # (..., P)
     total = np.zeros(past.shape[:-1])
     for d in range(len(issues)):  # in order, as a sum of Python numbers
         total = total + past[..., d]
+    return total
+
+
+def excess_one(ideal: list[float], issues: list[int], points: list[float], x: list[float]) -> float:
+    """``excess_past`` of one package ``x`` (K numbers), the ideal point (K) and the set points (P) as lists: the same
+    operations on Python numbers (the same bits), without numpy's cost per call on arrays of one row."""
+    total = 0.0
+    for k, point in zip(issues, points, strict=True):
+        total = total + maximum(x[k] - point if point >= ideal[k] else point - x[k], 0.0)
     return total
