@@ -17,6 +17,7 @@ from .domestic import Constituency
 from .masks import distinct, every, some
 from .per_replication import PerReplication
 from .preferences import ONE, TOLERANCE
+from .scalars import maximum, minimum
 from .strategies import Strategy
 
 
@@ -255,13 +256,3 @@ class CountryAgent(mesa.Agent, PerReplication):
             best = np.where(better[:, None], x, best)
             gap = np.where(better, np.abs(u - self.aspiration), gap)
         return best
-
-
-def maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two Python numbers, as numpy computes it on arrays: NaN if either is, ``b`` on a tie."""
-    return a if a > b or a != a else b
-
-
-def minimum(a: float, b: float) -> float:
-    """``np.minimum`` of two Python numbers, as numpy computes it on arrays: NaN if either is, ``b`` on a tie."""
-    return a if a < b or a != a else b

@@ -34,7 +34,6 @@ from . import domestic, streams
 from .agents import CountryAgent
 from .clock import NO_NOTICE, Clock
 from .domestic import Shock, applied_to_all
-from .domestic.shocks import maximum, minimum
 from .masks import columns, distinct, every, some
 from .outcomes import Outcome
 from .parameter_sets import Variants
@@ -42,6 +41,7 @@ from .per_replication import PerReplication, unnamed
 from .preferences import Preferences, value, walk_away_values
 from .protocols import PROTOCOLS, Agreements
 from .records import Records
+from .scalars import maximum, minimum
 from .scenario import Scenario
 from .strategies import STRATEGIES
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import domestic
 from bargaining.domestic import zone
-from bargaining.domestic.shocks import Shock, excess_past, maximum, minimum
+from bargaining.domestic.shocks import Shock, excess_past
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -712,18 +712,6 @@ def test_excess_past_set_points_is_each_ones_excess_summed_in_order_alone_or_in_
             package = x[i, issue].item()
             total += max(package - point, 0.0) if point >= ideal[issue] else max(point - package, 0.0)
         assert np.float64(total).tobytes() == batch[i].tobytes()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.floats() | st.sampled_from([0.0, -0.0, float("nan"), -float("nan")]),
-       st.floats() | st.sampled_from([0.0, -0.0, float("nan"), -float("nan")]))
-def test_maximum_and_minimum_of_two_numbers_are_numpys_bit_for_bit(a, b):
-    """The single-run shortcuts' ``maximum`` and ``minimum`` of Python numbers give numpy's bits: the second of
-    -0.0 and 0.0, a NaN of either operand (and its sign)."""
-    for mine, numpys in ((maximum, np.maximum), (minimum, np.minimum)):
-        for size in (1, 5):
-            expected = numpys(np.full(size, a), np.full(size, b))[0]
-            assert np.float64(mine(a, b)).tobytes() == expected.tobytes()
 
 
 def first_row(value) -> np.ndarray:

@@ -12,7 +12,8 @@ import pytest
 # From the bottom up. A package name covers its submodules.
 LAYERS = [
     ("core", ["errors", "outcomes", "cache", "masks", "issues", "rules", "preferences", "offers", "analysis", "clock",
-              "views", "streams", "per_replication", "files"]),
+              "views", "streams", "per_replication", "files",
+              "scalars"]),
     ("strategies and protocols", ["strategies", "protocols", "negmas"]),
     ("scenario", ["scenario", "scenarios", "parameter_sets"]),
     ("domestic politics", ["domestic"]),

@@ -199,15 +199,6 @@ def test_walk_away_values_recomputed_only_when_they_may_move_are_those_recompute
 numbers = st.one_of(st.floats(-2, 2), st.sampled_from([0.0, -0.0, 1.0, float("nan")]))
 
 
-@given(numbers, numbers)
-def test_python_maximum_and_minimum_are_numpys_on_arrays_of_one(a, b):
-    """A single run's aspiration is clamped on Python numbers (``agents.maximum``/``minimum``): numpy's bits, NaN
-    and signed zeros included."""
-    from bargaining.agents import maximum, minimum
-    for mine, theirs in ((maximum, np.maximum), (minimum, np.minimum)):
-        assert np.array([mine(a, b)]).tobytes() == theirs(np.array([a]), np.array([b])).tobytes()
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(aspiration=numbers, noise=st.one_of(st.none(), st.floats(-0.2, 0.2)), walk_away=st.floats(0, 1.2),
        floor=st.sampled_from([0.0, 0.5]), utility=st.floats(0, 1))

@@ -20,11 +20,12 @@ from ..masks import every, some
 from ..parameter_sets import domestic_numbers, numbers_for_rows
 from ..per_replication import PerReplication
 from ..preferences import reach, value
+from ..scalars import maximum, minimum
 from ..scenario import Scenario
 from ..scenario.schema import AudienceCostsSpec, AutoWorkersSpec, CongressSpec, ElectionSpec, LobbySpec
 from ..strategies import STRATEGIES
 from ..views import Home, Negotiator
-from .shocks import Shock, excess_one, excess_past, maximum, minimum
+from .shocks import Shock, excess_one, excess_past
 
 
 class Constituency(mesa.Agent, PerReplication):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..masks import distinct_rows
 from ..preferences import Preferences, set_red_lines
+from ..scalars import maximum
 
 
 @dataclass(frozen=True, init=False)
@@ -175,15 +176,6 @@ def applied_to_all(shocks: list[Shock], prefs: list[Preferences]) -> list[Prefer
     return out
 
 
-def maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two Python numbers, bit for bit: NaN if either is, else the larger, ``b`` on a tie (so of
-    -0.0 and 0.0 the second, as numpy gives it)."""
-    return a if a > b or a != a else b
-
-
-def minimum(a: float, b: float) -> float:
-    """``np.minimum`` of two Python numbers, bit for bit (as ``maximum``)."""
-    return a if a < b or a != a else b
 
 
 def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np.ndarray) -> np.ndarray:
