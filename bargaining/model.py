@@ -628,7 +628,25 @@ class NegotiationModel(mesa.Model, PerReplication):
                                         agent.belief)
 
     def run(self) -> NegotiationModel:
-        """Step until every replication has an outcome."""
+        """Step until every replication has an outcome.
+
+        Every round is Mesa's step: ``steps`` and ``time`` advance by one, and the default schedule's next event is
+        one time unit on, as ``model.step()`` leaves them. With no other event scheduled, the model steps its
+        rounds itself (the schedule paused, then resumed at the time reached): the same rounds, without Mesa
+        making, queueing and running one event per round; Mesa's ``step`` otherwise, and from the moment a round
+        schedules an event of its own.
+        """
+        schedule = getattr(self, "_default_schedule", None)  # (Mesa 3.5's: its ``step`` every 1.0 from 1.0)
+        if (schedule is not None and self._simulator is None and len(self._event_list) == 1
+                and schedule.next_scheduled_time == self.time + 1):
+            schedule.pause()  # (cancels its event)
+            events, queued = self._event_list._events, len(self._event_list._events)
+            while some(self.live) and len(events) == queued:
+                self.steps += 1
+                self.time += 1  # (Mesa's: the event's time, then the step's end, both time + 1)
+                self._user_step()  # (the model's own ``step``, a subclass's too)
+                schedule._execution_count += 1
+            schedule.resume()  # (its next event at time + 1)
         while some(self.live):
             self.step()
         return self
