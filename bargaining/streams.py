@@ -85,7 +85,8 @@ SMALL = 64  # up to this many numbers, Philox runs on Python integers (numpy's p
 class Rounds(PerReplication):
     """A batch's numbers for every country and some purposes, round by round: ``uniform(seeds, round, country,
     purpose)`` for countries 0..n-1 (the same bits), drawn for several rounds at once while the batch is small (a
-    single run: one call every ``ahead`` rounds instead of one per round and purpose).
+    single run: one call every ``ahead`` rounds instead of one per round and purpose), and so are their normals and
+    permutations (elementwise, and row by row: the same numbers as one round's alone).
 
     Args:
         seeds: (R,) the batch's seeds.
@@ -99,24 +100,38 @@ class Rounds(PerReplication):
         self.seeds, self.n, self.purposes = _seeds(seeds), n, purposes
         self.ahead = max(1, SMALL // (len(self.seeds) * n * max(len(purposes), 1)))
         self._first, self._block = 0, None  # (R, ahead, P, n) from round _first on
+        self._made: dict[tuple[str, int], np.ndarray] = {}  # (kind, purpose) -> (R, ahead, n) of the block
 
-    def uniform(self, round_: int, purpose: int) -> np.ndarray:
-        """(R, n) every country's uniform in a round for a purpose."""
+    def keep(self, rows: np.ndarray) -> None:
+        super().keep(rows)
+        self._made = {}  # made again from the rows kept
+
+    def _of(self, kind: str, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) a round's numbers of a kind (uniform, normal, permutation) for a purpose."""
         if self._block is None or not self._first <= round_ < self._first + self.ahead:
             rounds = np.arange(round_, round_ + self.ahead, dtype=np.uint64)[None, :, None, None]
             purposes = np.array(self.purposes, dtype=np.uint64)[None, None, :, None]
-            self._first = round_
+            self._first, self._made = round_, {}
             self._block = _uniform(self.seeds[:, None, None, None], rounds, np.arange(self.n, dtype=np.uint64),
                                    purposes)
-        return self._block[:, round_ - self._first, self.purposes.index(purpose)]
+        made = self._made.get((kind, purpose))
+        if made is None:
+            u = self._block[:, :, self.purposes.index(purpose)]
+            made = self._made[kind, purpose] = u if kind == "uniform" else ndtri(u) if kind == "normal" else \
+                np.argsort(u, axis=-1, kind="stable")
+        return made[:, round_ - self._first]
+
+    def uniform(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) every country's uniform in a round for a purpose."""
+        return self._of("uniform", round_, purpose)
 
     def normal(self, round_: int, purpose: int) -> np.ndarray:
         """(R, n) :func:`normal`'s numbers."""
-        return ndtri(self.uniform(round_, purpose))
+        return self._of("normal", round_, purpose)
 
     def permutation(self, round_: int, purpose: int) -> np.ndarray:
         """(R, n) :func:`permutation`'s permutations."""
-        return np.argsort(self.uniform(round_, purpose), axis=1, kind="stable")
+        return self._of("permutation", round_, purpose)
 
 
 def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
