@@ -176,22 +176,18 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def _initial_beliefs(self) -> np.ndarray:
         """(R, N) every country's initial belief in the threat, plus ``noise.belief`` for the partners of a
-        threatener (each partner's own draw), kept in [0, 1]."""
-        n = len(self.case.countries)
+        threatener (each partner's own draw), kept in [0, 1]. The threatener holds none (NaN): the noise is added to
+        every column at once, which leaves its NaN as it is (its draw is never used)."""
         if self.variants is None:
             beliefs, noise = self.case.initial_beliefs[None].repeat(self.size, axis=0), self.case.spec.noise.belief
         else:
             beliefs, noise = self.variants.beliefs.copy(), self.variants.belief_noise
-        partners = [row for row in range(n) if self.threatener is not None and row != self.threatener]
-        if not partners:
-            return beliefs
-        belief = beliefs[:, partners]
-        if (np.asarray(noise) > 0).any():  # adding 0 * noise elsewhere leaves a belief as it is
-            noise = noise if np.ndim(noise) == 0 else noise[:, None]
-            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners, dtype=np.uint32),
-                                                     streams.BELIEF)
-        beliefs[:, partners] = np.minimum(np.maximum(belief, 0.0), 1.0)
-        return beliefs
+        scalar = isinstance(noise, float | int)
+        if self.threatener is None or not (noise > 0 if scalar else (np.asarray(noise) > 0).any()):
+            return beliefs  # (adding 0 * noise elsewhere leaves a belief as it is)
+        drawn = streams.normal(self.seeds[:, None], 0, np.arange(beliefs.shape[1], dtype=np.uint32), streams.BELIEF)
+        belief = beliefs + (noise if scalar or np.ndim(noise) == 0 else noise[:, None]) * drawn
+        return np.minimum(np.maximum(belief, 0.0), 1.0)
 
     # ------------------------------------------------------------------------------------- state
     @property
