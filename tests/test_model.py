@@ -238,3 +238,20 @@ def test_run_keeps_the_events_a_model_schedules(nafta):
     plain.run()
     assert times == [(1.5, 1), (4.0, 4), (4.0, 4)] and model.steps == plain.steps > 4
     assert _mesa_state(model)[:5] == _mesa_state(plain)[:5]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(0.0, 1.0), min_size=24, max_size=24), st.integers(0, 6))
+def test_vetoes_are_every_constituencys_no(nafta, numbers, rounds):
+    """``domestic.vetoes`` asks only the constituencies that may say no: each country's vetoes are still the
+    "or" of all its constituencies' noes."""
+    from bargaining import domestic
+
+    model = NegotiationModel(nafta, seeds=[1, 2, 3], record=False)
+    for _ in range(rounds):
+        model.step()
+    packages = np.array(numbers).reshape(3, 8)
+    expected = np.zeros((3, 3), dtype=bool)
+    for c in model.constituencies:
+        expected[:, c.country.row] |= ~c.ratifies(packages)
+    np.testing.assert_array_equal(domestic.vetoes(model.constituencies, packages, 3), expected)
