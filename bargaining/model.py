@@ -52,6 +52,13 @@ LIVE = -1
 STACK_GROUPS = 4
 
 
+
+def _filled(shape: int | tuple[int, ...], value, dtype: type = float) -> np.ndarray:
+    """``np.full(shape, value, dtype)`` without its Python-level wrapper (a batch of one pays it per array)."""
+    out = np.empty(shape, dtype=dtype)
+    out.fill(value)
+    return out
+
 class NegotiationModel(mesa.Model, PerReplication):
     """Multi-party, multi-issue bargaining under a withdrawal threat, for a batch of replications.
 
@@ -138,13 +145,13 @@ class NegotiationModel(mesa.Model, PerReplication):
                            threatened=self.threatener is not None, size=size)
 
         n, k = len(case.countries), len(self.space)
-        self.live = np.ones(size, dtype=bool)
-        self._everyone = np.ones(size, dtype=bool)  # the rows of a shock for every replication (read only)
+        self.live = _filled(size, True, bool)
+        self._everyone = _filled(size, True, bool)  # the rows of a shock for every replication (read only)
         self._everyone.flags.writeable = False
-        self.outcomes = np.full(size, LIVE)
+        self.outcomes = _filled(size, LIVE, int)
         self.ended = np.zeros(size, dtype=int)
-        self.final_utilities = np.full((size, n), np.nan)
-        self.final_walk_away = np.full((size, n), np.nan)
+        self.final_utilities = _filled((size, n), np.nan)
+        self.final_walk_away = _filled((size, n), np.nan)
         self.agreement = Agreements.none(size, n, k)
         self.ratified = np.zeros((size, n), dtype=bool)
         self.failed_ratifications: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -165,7 +172,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.protocol = PROTOCOLS[spec.protocol.name](self)
         self.records = Records() if record else None
         self.offer_rounds = tuple(int(r) for r in offer_rounds)
-        self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
+        self.offers = _filled((size, len(self.offer_rounds), n, k), np.nan)
         self._aspiration_noise = np.asarray(spec.noise.aspiration, dtype=float) if variants is None else \
             variants.aspiration_noise[:, None]  # a 0-d array, not a float numpy converts every round
         self._noisy = bool((self._aspiration_noise > 0).any())
