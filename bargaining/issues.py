@@ -60,9 +60,13 @@ class Issue:
         return (value - lower) / (upper - lower)
 
     def natural(self, x: float) -> float | str:
-        """Position in [0, 1] -> natural value (continuous) or label (snapped)."""
-        value = self.naturals(np.float64(x))
-        return value if self.discrete else float(value)
+        """Position in [0, 1] -> natural value (continuous) or label (snapped): ``naturals`` of one position, on
+        Python numbers (the same operations: ``round`` rounds half to even as ``np.rint`` does)."""
+        x = float(x)
+        if self.discrete:
+            return self.levels[round(x * (len(self.levels) - 1))]
+        lower, upper = self.bounds
+        return float(lower + x * (upper - lower))
 
     def naturals(self, x: np.ndarray) -> np.ndarray:
         """``natural`` of many positions at once: natural values (float) or labels (object)."""
@@ -141,7 +145,7 @@ class IssueSpace:
 
     def natural(self, x: np.ndarray) -> dict[str, float | str]:
         """Vector -> natural package {issue: value or label}."""
-        return {i.name: i.natural(v) for i, v in zip(self.issues, x, strict=True)}
+        return {i.name: i.natural(v) for i, v in zip(self.issues, np.asarray(x).tolist(), strict=True)}
 
     @functools.cached_property
     def _grids(self) -> dict[int, np.ndarray]:

@@ -56,6 +56,13 @@ PASSED, NOT_PASSED = np.array([True]), np.array([False])
 PASSED.flags.writeable = NOT_PASSED.flags.writeable = False
 
 
+
+def _filled(shape: int | tuple[int, ...], value, dtype: type = float) -> np.ndarray:
+    """``np.full(shape, value, dtype)`` without its Python-level wrapper (a batch of one pays it per array)."""
+    out = np.empty(shape, dtype=dtype)
+    out.fill(value)
+    return out
+
 class NegotiationModel(mesa.Model, PerReplication):
     """Multi-party, multi-issue bargaining under a withdrawal threat, for a batch of replications.
 
@@ -142,13 +149,13 @@ class NegotiationModel(mesa.Model, PerReplication):
                            threatened=self.threatener is not None, size=size)
 
         n, k = len(case.countries), len(self.space)
-        self.live = np.ones(size, dtype=bool)
-        self._everyone = np.ones(size, dtype=bool)  # the rows of a shock for every replication (read only)
+        self.live = _filled(size, True, bool)
+        self._everyone = _filled(size, True, bool)  # the rows of a shock for every replication (read only)
         self._everyone.flags.writeable = False
-        self.outcomes = np.full(size, LIVE)
+        self.outcomes = _filled(size, LIVE, int)
         self.ended = np.zeros(size, dtype=int)
-        self.final_utilities = np.full((size, n), np.nan)
-        self.final_walk_away = np.full((size, n), np.nan)
+        self.final_utilities = _filled((size, n), np.nan)
+        self.final_walk_away = _filled((size, n), np.nan)
         self.agreement = Agreements.none(size, n, k)
         self.ratified = np.zeros((size, n), dtype=bool)
         self.failed_ratifications: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -169,7 +176,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         self.protocol = PROTOCOLS[spec.protocol.name](self)
         self.records = Records() if record else None
         self.offer_rounds = tuple(int(r) for r in offer_rounds)
-        self.offers = np.full((size, len(self.offer_rounds), n, k), np.nan)
+        self.offers = _filled((size, len(self.offer_rounds), n, k), np.nan)
         self._aspiration_noise = np.asarray(spec.noise.aspiration, dtype=float) if variants is None else \
             variants.aspiration_noise[:, None]  # a 0-d array, not a float numpy converts every round
         self._noisy = bool((self._aspiration_noise > 0).any())
@@ -180,22 +187,18 @@ class NegotiationModel(mesa.Model, PerReplication):
 
     def _initial_beliefs(self) -> np.ndarray:
         """(R, N) every country's initial belief in the threat, plus ``noise.belief`` for the partners of a
-        threatener (each partner's own draw), kept in [0, 1]."""
-        n = len(self.case.countries)
+        threatener (each partner's own draw), kept in [0, 1]. The threatener holds none (NaN): the noise is added to
+        every column at once, which leaves its NaN as it is (its draw is never used)."""
         if self.variants is None:
             beliefs, noise = self.case.initial_beliefs[None].repeat(self.size, axis=0), self.case.spec.noise.belief
         else:
             beliefs, noise = self.variants.beliefs.copy(), self.variants.belief_noise
-        partners = [row for row in range(n) if self.threatener is not None and row != self.threatener]
-        if not partners:
-            return beliefs
-        belief = beliefs[:, partners]
-        if (np.asarray(noise) > 0).any():  # adding 0 * noise elsewhere leaves a belief as it is
-            noise = noise if np.ndim(noise) == 0 else noise[:, None]
-            belief = belief + noise * streams.normal(self.seeds[:, None], 0, np.array(partners, dtype=np.uint32),
-                                                     streams.BELIEF)
-        beliefs[:, partners] = np.minimum(np.maximum(belief, 0.0), 1.0)
-        return beliefs
+        scalar = isinstance(noise, float | int)
+        if self.threatener is None or not (noise > 0 if scalar else (np.asarray(noise) > 0).any()):
+            return beliefs  # (adding 0 * noise elsewhere leaves a belief as it is)
+        drawn = streams.normal(self.seeds[:, None], 0, np.arange(beliefs.shape[1], dtype=np.uint32), streams.BELIEF)
+        belief = beliefs + (noise if scalar or np.ndim(noise) == 0 else noise[:, None]) * drawn
+        return np.minimum(np.maximum(belief, 0.0), 1.0)
 
     # ------------------------------------------------------------------------------------- state
     @property
@@ -689,7 +692,25 @@ class NegotiationModel(mesa.Model, PerReplication):
                                         agent.belief)
 
     def run(self) -> NegotiationModel:
-        """Step until every replication has an outcome."""
+        """Step until every replication has an outcome.
+
+        Every round is Mesa's step: ``steps`` and ``time`` advance by one, and the default schedule's next event is
+        one time unit on, as ``model.step()`` leaves them. With no other event scheduled, the model steps its
+        rounds itself (the schedule paused, then resumed at the time reached): the same rounds, without Mesa
+        making, queueing and running one event per round; Mesa's ``step`` otherwise, and from the moment a round
+        schedules an event of its own.
+        """
+        schedule = getattr(self, "_default_schedule", None)  # (Mesa 3.5's: its ``step`` every 1.0 from 1.0)
+        if (schedule is not None and self._simulator is None and len(self._event_list) == 1
+                and schedule.next_scheduled_time == self.time + 1):
+            schedule.pause()  # (cancels its event)
+            events, queued = self._event_list._events, len(self._event_list._events)
+            while some(self.live) and len(events) == queued:
+                self.steps += 1
+                self.time += 1  # (Mesa's: the event's time, then the step's end, both time + 1)
+                self._user_step()  # (the model's own ``step``, a subclass's too)
+                schedule._execution_count += 1
+            schedule.resume()  # (its next event at time + 1)
         while some(self.live):
             self.step()
         return self

@@ -175,9 +175,10 @@ class Replications:
         countries = scenario.countries
         signed = bool(self.signed[r])
         package = self.package[r].copy() if signed else None
-        who = lambda mask: [c for c, ok in zip(countries, mask, strict=True) if ok]  # noqa: E731
+        who = lambda mask: [c for c, ok in zip(countries, mask.tolist(), strict=True) if ok]  # noqa: E731
         notice = int(self.notice_round[r])
         end = int(self.round[r])
+        each = lambda values: dict(zip(countries, values[r].tolist(), strict=True))  # noqa: E731 (Python's numbers)
         return Result(
             scenario=scenario.name,
             seed=int(self.seeds[r]),
@@ -185,12 +186,12 @@ class Replications:
             round=end,
             month=scenario.month(end),
             agreement=None if package is None else scenario.space.natural(package),
-            utilities=dict(zip(countries, map(float, self.utilities[r]), strict=True)),
-            walk_away=dict(zip(countries, map(float, self.walk_away[r]), strict=True)),
+            utilities=each(self.utilities),
+            walk_away=each(self.walk_away),
             notice_round=None if notice < 0 else notice,
-            ratified=dict(zip(countries, map(bool, self.ratified[r]), strict=True)),
-            beliefs={c: [None if math.isnan(b) else b for b in self.beliefs[:end, r, n].tolist()]
-                     for n, c in enumerate(countries)},
+            ratified=each(self.ratified),
+            beliefs={c: [None if math.isnan(b) else b for b in path]
+                     for c, path in zip(countries, self.beliefs[:end, r].T.tolist(), strict=True)},
             signatories=who(self.signatories[r]) if signed else None,
             supporters=who(self.supporters[r]) if signed and not scenario.rule.unanimous else None,
             package=package,

@@ -72,8 +72,9 @@ def uniform(seeds, round_: int, country, purpose: int) -> np.ndarray:
 
 def _uniform(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
     """:func:`uniform` of checked words (``round_`` and ``purpose`` may be arrays too, broadcast with the rest)."""
-    if np.broadcast(seeds, round_, country, purpose).size <= SMALL:
-        return _uniform_small(seeds, round_, country, purpose)
+    shape = np.broadcast(seeds, round_, country, purpose).shape
+    if math.prod(shape) <= SMALL:
+        return _uniform_small(seeds, round_, country, purpose, shape)
     x0, x1, _, _ = philox((round_, country, purpose, 0), (seeds & _MASK, seeds >> _32))
     k = (x0 << np.uint64(20)) ^ (x1 >> np.uint64(12))
     return (k.astype(np.float64) + 0.5) * 2.0**-52
@@ -85,7 +86,8 @@ SMALL = 64  # up to this many numbers, Philox runs on Python integers (numpy's p
 class Rounds(PerReplication):
     """A batch's numbers for every country and some purposes, round by round: ``uniform(seeds, round, country,
     purpose)`` for countries 0..n-1 (the same bits), drawn for several rounds at once while the batch is small (a
-    single run: one call every ``ahead`` rounds instead of one per round and purpose).
+    single run: one call every ``ahead`` rounds instead of one per round and purpose), and so are their normals and
+    permutations (elementwise, and row by row: the same numbers as one round's alone).
 
     Args:
         seeds: (R,) the batch's seeds.
@@ -99,47 +101,63 @@ class Rounds(PerReplication):
         self.seeds, self.n, self.purposes = _seeds(seeds), n, purposes
         self.ahead = max(1, SMALL // (len(self.seeds) * n * max(len(purposes), 1)))
         self._first, self._block = 0, None  # (R, ahead, P, n) from round _first on
+        self._made: dict[tuple[str, int], np.ndarray] = {}  # (kind, purpose) -> (R, ahead, n) of the block
 
-    def uniform(self, round_: int, purpose: int) -> np.ndarray:
-        """(R, n) every country's uniform in a round for a purpose."""
+    def keep(self, rows: np.ndarray) -> None:
+        super().keep(rows)
+        self._made = {}  # made again from the rows kept
+
+    def _of(self, kind: str, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) a round's numbers of a kind (uniform, normal, permutation) for a purpose."""
         if self._block is None or not self._first <= round_ < self._first + self.ahead:
             rounds = np.arange(round_, round_ + self.ahead, dtype=np.uint64)[None, :, None, None]
             purposes = np.array(self.purposes, dtype=np.uint64)[None, None, :, None]
-            self._first = round_
+            self._first, self._made = round_, {}
             self._block = _uniform(self.seeds[:, None, None, None], rounds, np.arange(self.n, dtype=np.uint64),
                                    purposes)
-        return self._block[:, round_ - self._first, self.purposes.index(purpose)]
+        made = self._made.get((kind, purpose))
+        if made is None:
+            u = self._block[:, :, self.purposes.index(purpose)]
+            made = self._made[kind, purpose] = u if kind == "uniform" else ndtri(u) if kind == "normal" else \
+                np.argsort(u, axis=-1, kind="stable")
+        return made[:, round_ - self._first]
+
+    def uniform(self, round_: int, purpose: int) -> np.ndarray:
+        """(R, n) every country's uniform in a round for a purpose."""
+        return self._of("uniform", round_, purpose)
 
     def normal(self, round_: int, purpose: int) -> np.ndarray:
         """(R, n) :func:`normal`'s numbers."""
-        return ndtri(self.uniform(round_, purpose))
+        return self._of("normal", round_, purpose)
 
     def permutation(self, round_: int, purpose: int) -> np.ndarray:
         """(R, n) :func:`permutation`'s permutations."""
-        return np.argsort(self.uniform(round_, purpose), axis=1, kind="stable")
+        return self._of("permutation", round_, purpose)
 
 
-def _uniform_small(seeds: np.ndarray, round_, country, purpose) -> np.ndarray:
+def _uniform_small(seeds: np.ndarray, round_, country, purpose, shape: tuple[int, ...] | None = None) -> np.ndarray:
     """:func:`uniform` computed on Python integers: the same bits (a test holds it to the vectorised form; k < 2**52,
-    so ``k + 0.5`` and the scaling by a power of two are exact in both), faster for a few dozen numbers (a single
-    run).
+    so ``k + 0.5`` and the scaling by a power of two are exact in both, as is ``(2k + 1) * 2**-53``, their value),
+    faster for a few dozen numbers (a single run). ``shape``: the words' broadcast shape, if known.
 
     The numbers are computed at once, as lanes 64 bits apart of one Python integer per word: a lane holds a 32-bit
     word, a 32 x 32-bit product stays inside its lane, so one multiply gives every lane's product, and a shift and
     a mask every lane's high or low half. Words go in and out of the lanes as little-endian bytes."""
-    shape = np.broadcast(seeds, round_, country, purpose).shape
+    if shape is None:
+        shape = np.broadcast(seeds, round_, country, purpose).shape
     size = math.prod(shape)
     if size == 0:
         return np.zeros(shape)
     ones = _ones(size)
     x0, x1, x2 = (_lanes(word, shape, ones) for word in (round_, country, purpose))
     x3, mask, m0, m1 = 0, ones * 0xFFFFFFFF, int(_M0), int(_M1)
-    for k0, k1 in _lane_keys(tuple(_filled(seeds, shape).ravel().tolist())):
+    lanes = (int(seeds.flat[0]),) * size if seeds.size == 1 else tuple(_filled(seeds, shape).ravel().tolist())
+    for k0, k1 in _lane_keys(lanes):
         p0, p1 = m0 * x0, m1 * x2
         x0, x1, x2, x3 = ((p1 >> 32) & mask) ^ x1 ^ k0, p1 & mask, ((p0 >> 32) & mask) ^ x3 ^ k1, p0 & mask
     k = (x0 << 20) ^ ((x1 >> 12) & ones * 0xFFFFF)  # every lane's top 52 bits: x0's 32 above x1's top 20
-    k = np.frombuffer(k.to_bytes(8 * size, "little"), dtype="<u8")
-    return ((k.astype(np.float64) + 0.5) * 2.0**-52).reshape(shape)
+    odd = np.frombuffer(((k << 1) | ones).to_bytes(8 * size, "little"), dtype="<u8")  # 2k + 1 < 2**53
+    return (odd.astype(np.float64) * 2.0**-53).reshape(shape)
 
 
 def _filled(word, shape: tuple[int, ...]) -> np.ndarray:
@@ -151,7 +169,7 @@ def _filled(word, shape: tuple[int, ...]) -> np.ndarray:
 
 def _lanes(word, shape: tuple[int, ...], ones: int) -> int:
     """``word`` broadcast to ``shape`` as one Python integer, an element a lane, 64 bits apart (``_uniform_small``)."""
-    if np.ndim(word) == 0:  # one word in every lane
+    if getattr(word, "ndim", 0) == 0:  # one word in every lane (an int, or a numpy integer)
         return int(word) * ones
     return int.from_bytes(_filled(word, shape).tobytes(), "little")
 

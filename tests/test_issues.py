@@ -45,6 +45,20 @@ def test_natural_round_trip(rvc, sunset):
     np.testing.assert_array_equal(SPACE.snap(x), x)
 
 
+@given(st.sampled_from([0.0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1.0, 1 / 3, 2 / 3])
+       | st.floats(0.0, 1.0))
+def test_natural_is_naturals_of_one_position(x):
+    """``natural`` computes on Python numbers what ``naturals`` computes on arrays: the same value, to the bit (the
+    halfway points between levels too)."""
+    five = Issue("five", "ordinal", levels=("a", "b", "c", "d", "e"))  # x * 4: halfway points at k / 8
+    whole = Issue("whole", "continuous", bounds=(3, 17))  # integer bounds
+    for issue in (RVC, SUNSET, five, whole):
+        expected = issue.naturals(np.array([x]))[0]
+        assert issue.natural(x) == expected and type(issue.natural(np.float64(x))) is type(issue.natural(x))
+        if not issue.discrete:
+            assert issue.natural(x).hex() == float(expected).hex()
+
+
 def test_status_quo_vector():
     np.testing.assert_allclose(SPACE.status_quo, [12.5 / 35, 0.0])
 

@@ -218,3 +218,64 @@ def test_a_single_runs_aspiration_and_answer_on_python_numbers_are_the_arrays(na
     packages, u, inside = np.zeros((1, len(nafta.space))), np.array([utility]), np.array([True])
     general = inside & (u >= agent._floor) & bargaining.strategies.Strategy.accepts(agent.strategy, agent, packages, u)
     assert agent.accepts(packages, u, inside).tolist() == general.tolist()
+
+
+def _mesa_state(model):
+    schedule = model._default_schedule
+    return model.steps, model.time, model.running, schedule.execution_count, schedule.next_scheduled_time, \
+        len(model._event_list)
+
+
+@pytest.mark.parametrize("by_hand", [0, 2])
+def test_run_leaves_mesa_where_stepping_leaves_it(nafta, by_hand):
+    """``run`` steps the rounds itself when nothing else is scheduled: the same rounds, and steps, time, the
+    default schedule and the event list where Mesa's ``step`` leaves them (a step after it, too)."""
+    run, stepped = NegotiationModel(nafta, rng=5, record=False), NegotiationModel(nafta, rng=5, record=False)
+    for _ in range(by_hand):
+        run.step()
+    run.run()
+    while stepped.live.any():
+        stepped.step()
+    assert _mesa_state(run) == _mesa_state(stepped) and run.steps == run.ended[0] > by_hand
+    np.testing.assert_array_equal(np.array(run.belief_path), np.array(stepped.belief_path))
+    run.step(), stepped.step()
+    assert _mesa_state(run) == _mesa_state(stepped)
+
+
+def test_run_keeps_the_events_a_model_schedules(nafta):
+    """An event scheduled before ``run``, or by a round, runs at its time (``run`` leaves the stepping to Mesa)."""
+    times = []
+
+    class Scheduling(NegotiationModel):
+        def note(self):
+            times.append((self.time, self.steps))
+
+        def step(self):
+            super().step()
+            if self.steps == 2:
+                self.schedule_event(self.note, at=4.0)
+
+    model = Scheduling(nafta, rng=5, record=False)
+    model.schedule_event(model.note, at=1.5)
+    model.run()
+    plain = Scheduling(nafta, rng=5, record=False)
+    plain.run()
+    assert times == [(1.5, 1), (4.0, 4), (4.0, 4)] and model.steps == plain.steps > 4
+    assert _mesa_state(model)[:5] == _mesa_state(plain)[:5]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(0.0, 1.0), min_size=24, max_size=24), st.integers(0, 6))
+def test_vetoes_are_every_constituencys_no(nafta, numbers, rounds):
+    """``domestic.vetoes`` asks only the constituencies that may say no: each country's vetoes are still the
+    "or" of all its constituencies' noes."""
+    from bargaining import domestic
+
+    model = NegotiationModel(nafta, seeds=[1, 2, 3], record=False)
+    for _ in range(rounds):
+        model.step()
+    packages = np.array(numbers).reshape(3, 8)
+    expected = np.zeros((3, 3), dtype=bool)
+    for c in model.constituencies:
+        expected[:, c.country.row] |= ~c.ratifies(packages)
+    np.testing.assert_array_equal(domestic.vetoes(model.constituencies, packages, 3), expected)

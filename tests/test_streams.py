@@ -1,6 +1,8 @@
 """Counter-based random streams (bargaining/streams.py): Philox4x32-10 against Random123's known answers, batch
 independence, and the distributions drawn from it."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -201,3 +203,13 @@ def test_rounds_draws_on_python_integers_are_the_vectorised_numbers(seeds, first
                 patch.setattr(streams, "SMALL", 0)
                 alone = uniform(seeds[:, None], round_, np.arange(n), purpose)
             assert rounds.uniform(round_, purpose).tobytes() == alone.tobytes()
+            # their normals and permutations, made for the whole block at once, are each round's own
+            assert rounds.normal(round_, purpose).tobytes() == streams.normal(
+                seeds[:, None], round_, np.arange(n), purpose).tobytes()
+            assert rounds.permutation(round_, purpose).tobytes() == streams.permutation(
+                seeds, round_, n, purpose).tobytes()
+    if len(seeds) > 1:  # a batch that leaves replications out makes them from the rows it keeps
+        rounds.keep(np.array([len(seeds) - 1]))
+        for later, purpose in itertools.product((round_, round_ + rounds.ahead), purposes):  # this block, the next
+            assert rounds.normal(later, purpose).tobytes() == streams.normal(
+                seeds[-1:, None], later, np.arange(n), purpose).tobytes()

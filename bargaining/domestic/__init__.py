@@ -55,10 +55,16 @@ def event_shocks(scenario: Scenario, round_: int) -> list[Shock]:
 
 
 def vetoes(constituencies: list[Constituency], packages: np.ndarray, parties: int) -> np.ndarray:
-    """(R, N) whether each country's constituencies will not ratify each replication's package (R, K)."""
-    out = np.zeros((len(packages), parties), dtype=bool)
+    """(R, N) whether each country's constituencies will not ratify each replication's package (R, K). A
+    constituency that keeps the base class's ``ratifies`` (every package) is not asked."""
+    against: dict[int, np.ndarray] = {}  # country row -> (R,) whether one of its constituencies will not ratify
     for c in constituencies:
-        out[:, c.country.row] |= ~c.ratifies(packages)
+        if type(c).ratifies is not Constituency.ratifies:
+            no, row = ~c.ratifies(packages), c.country.row
+            against[row] = no if row not in against else against[row] | no
+    out = np.zeros((len(packages), parties), dtype=bool)
+    for row, no in against.items():
+        out[:, row] = no
     return out
 
 
