@@ -56,12 +56,12 @@ PASSED, NOT_PASSED = np.array([True]), np.array([False])
 PASSED.flags.writeable = NOT_PASSED.flags.writeable = False
 
 
-
 def _filled(shape: int | tuple[int, ...], value, dtype: type = float) -> np.ndarray:
     """``np.full(shape, value, dtype)`` without its Python-level wrapper (a batch of one pays it per array)."""
     out = np.empty(shape, dtype=dtype)
     out.fill(value)
     return out
+
 
 class NegotiationModel(mesa.Model, PerReplication):
     """Multi-party, multi-issue bargaining under a withdrawal threat, for a batch of replications.
