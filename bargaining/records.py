@@ -36,7 +36,7 @@ class Records:
             if not a.offered[0]:
                 self.countries.append((*state, NAN, *[NAN] * len(issues)))
             else:
-                offer = [issue.numeric(x) for issue, x in zip(issues, a.offer[0], strict=True)]
+                offer = [issue.numeric(x) for issue, x in zip(issues, a.offer[0].tolist(), strict=True)]
                 self.countries.append((*state, float(a.utility(a.offer)[0]), *offer))
         for c in model.constituencies:
             self.constituencies.append((r, c.code, c.kind, float(np.ravel(c.pressure)[0])))
@@ -54,10 +54,14 @@ class Records:
         """Every tabled package: round, proposer, each issue (natural values or labels) and each country's
         utility of it (``u_US``, ...) under the preferences at the end of the run."""
         space, countries = model.space, model.case.countries
-        columns: dict[str, list] = {"round": [r for r, _, _ in self.tabled], "proposer": [w for _, w, _ in self.tabled]}
+        columns: dict[str, list | np.ndarray] = {"round": [r for r, _, _ in self.tabled],
+                                                 "proposer": [w for _, w, _ in self.tabled]}
         packages = np.array([x for _, _, x in self.tabled]).reshape(len(self.tabled), len(space))
+        if self.tabled:  # typed arrays, not lists pandas would infer a type of, element by element (the same frame)
+            columns = {"round": np.array(columns["round"], dtype=np.int64),
+                       "proposer": np.array(columns["proposer"], dtype=object)}
         for k, issue in enumerate(space):
-            columns[issue.name] = [issue.natural(x) for x in packages[:, k]]
+            columns[issue.name] = issue.naturals(packages[:, k]) if self.tabled else []
         utilities = model.preferences.utility(packages).reshape(len(self.tabled), len(countries))
         for n, code in enumerate(countries):
             columns[f"u_{code}"] = utilities[:, n]
