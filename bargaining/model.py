@@ -274,6 +274,20 @@ class NegotiationModel(mesa.Model, PerReplication):
                   stacked["linear"])
         return (v * stacked["weights"][g]).sum(axis=-1)
 
+    def _utilities_in(self, packages: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``utilities(packages)[rows]``, computed in the replications ``rows`` (R,) alone: a round's deals are often
+        a few of a heterogeneous batch's rows, in several preference groups (a utility is its row's own: the same
+        numbers; tests hold them equal)."""
+        if len(self.groups) == 1:
+            return self.groups[0].utility(packages[rows])
+        index = np.flatnonzero(rows)
+        groups, which = distinct(self.group[index], len(self.groups))
+        out = np.empty((len(index), len(self.countries)))
+        for i, g in enumerate(groups.tolist()):
+            mine = which == i
+            out[mine] = self.groups[g].utility(packages[index[mine]])
+        return out
+
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
         if len(self.groups) == 1:
@@ -722,7 +736,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         "termination"``; a country's reservation value if it has one)."""
         termination = self.termination[rows]  # (R, N) already
         if outcome in (Outcome.DEAL, Outcome.BILATERAL):
-            agreed = self.utilities(self.agreement.package)[rows]
+            agreed = self._utilities_in(self.agreement.package, rows)
             if outcome == Outcome.DEAL:
                 return agreed  # those left out of a bilateral keep neither NAFTA nor the new text
             return np.where(self.agreement.signatories[rows], agreed, termination)
