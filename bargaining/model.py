@@ -262,13 +262,28 @@ class NegotiationModel(mesa.Model, PerReplication):
             out[rows] = part
         return out
 
+    def _row_wise(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray
+                  ) -> np.ndarray:
+        """``per_group`` of a function whose rows are each its own (``Preferences.utility``, ``within_red_lines``):
+        the largest group's on every row at once (no rows picked, nor put back), then the other groups' rows again
+        under their own (a heterogeneous batch's few groups are often one large and a few small: the same
+        numbers, the large group's work without the picking; tests hold them equal)."""
+        counts = np.bincount(self.group, minlength=len(self.groups))
+        largest = int(counts.argmax())
+        out = function(self.groups[largest], packages)
+        for g in np.flatnonzero(counts).tolist():
+            if g != largest:
+                rows = self.group == g
+                out[rows] = function(self.groups[g], packages[rows])
+        return out
+
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
         if len(self.groups) == 1:
             return self.groups[0].utility(packages)
         stacked = self._stacked()
         if stacked is None:
-            return self.per_group(Preferences.utility, packages)
+            return self._row_wise(Preferences.utility, packages)
         g = self.group  # ``Preferences.utility`` of each replication's group, the same operations elementwise
         v = value(packages[:, None, :], stacked["ideal"][g], stacked["reach"][g], stacked["exponent"][g],
                   stacked["linear"])
@@ -294,7 +309,7 @@ class NegotiationModel(mesa.Model, PerReplication):
             return self.groups[0].within_red_lines(packages)
         stacked = self._stacked()
         if stacked is None:
-            return self.per_group(Preferences.within_red_lines, packages)
+            return self._row_wise(Preferences.within_red_lines, packages)
         each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
         return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)
 

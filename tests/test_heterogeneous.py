@@ -579,10 +579,11 @@ def test_a_shock_applied_to_many_groups_at_once_is_applied_to_each(data):
 
 
 
-@pytest.mark.parametrize("sets", [1, 3, 9])
+@pytest.mark.parametrize("sets", [1, 2, 3, 9])
 def test_utilities_in_some_rows_are_those_of_all_rows(sets):
     """``NegotiationModel._utilities_in`` (a round's deals' utilities, computed in their rows alone) gives the bits
-    of ``utilities`` of every row, picked: with one preference group, a few (``per_group``) and many (stacked)."""
+    of ``utilities`` of every row, picked: with one preference group, a few (``_row_wise``) and many (stacked); and
+    ``utilities`` and ``within_red_lines`` give ``per_group``'s (each group's rows alone)."""
     scenario = BASE["nafta-2017"]
     n, rng = 40, np.random.default_rng(sets)
     table = {}
@@ -598,3 +599,10 @@ def test_utilities_in_some_rows_are_those_of_all_rows(sets):
     for rows in (np.ones(n, dtype=bool), rng.uniform(size=n) < 0.3, np.arange(n) == 5):
         some_rows, all_rows = model._utilities_in(packages, rows), model.utilities(packages)[rows]
         assert some_rows.shape == all_rows.shape and identical(some_rows, all_rows)
+    packages[::3] = rng.uniform(-0.2, 1.2, (len(packages[::3]), packages.shape[1]))  # some across red lines
+    for name in ("utility", "within_red_lines"):
+        mine, groups = getattr(model, "utilities" if name == "utility" else name)(packages), model.per_group(
+            getattr(type(model.groups[0]), name), packages)
+        assert mine.dtype == groups.dtype and identical(mine, groups), name
+    if name == "within_red_lines" and sets > 1:
+        assert not mine.all()  # (some packages are refused)
