@@ -284,10 +284,9 @@ class NegotiationModel(mesa.Model, PerReplication):
         stacked = self._stacked()
         if stacked is None:
             return self._row_wise(Preferences.utility, packages)
-        g = self.group  # ``Preferences.utility`` of each replication's group, the same operations elementwise
-        v = value(packages[:, None, :], stacked["ideal"][g], stacked["reach"][g], stacked["exponent"][g],
-                  stacked["linear"])
-        return (v * stacked["weights"][g]).sum(axis=-1)
+        each = self._picked(stacked)  # ``Preferences.utility`` of each replication's group, the same operations
+        v = value(packages[:, None, :], each["ideal"], each["reach"], each["exponent"], stacked["linear"])
+        return (v * each["weights"]).sum(axis=-1)
 
     def _utilities_in(self, packages: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``utilities(packages)[rows]``, computed in the replications ``rows`` (R,) alone: a round's deals are often
@@ -310,8 +309,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         stacked = self._stacked()
         if stacked is None:
             return self._row_wise(Preferences.within_red_lines, packages)
-        each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
-        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)
+        each, picked = packages[:, None, :], self._picked(stacked)  # ``Preferences.within_red_lines`` of each
+        return ((each >= picked["lo"]) & (each <= picked["hi"])).all(axis=-1)  # replication's group
 
     def _stacked(self) -> dict | None:
         """The preference groups' arrays stacked (G, N, ...), made again after ``apply`` changes the groups; None
@@ -330,6 +329,17 @@ class NegotiationModel(mesa.Model, PerReplication):
                     "lo": np.stack([g.tolerant_red_lines[0] for g in groups]),
                     "hi": np.stack([g.tolerant_red_lines[1] for g in groups])}
         return self._stack or None
+
+    def _picked(self, stacked: dict) -> dict[str, np.ndarray]:
+        """``_stacked``'s arrays picked for each replication's group (R, N, ...): once for the rows' groups as they
+        are, not once a call (a heterogeneous batch's round asks ~10 times); made again when the groups change
+        (``_move_group`` drops the stack) or the rows do (compaction's ``keep`` makes ``group`` a new array)."""
+        picked = stacked.get("picked")
+        if picked is None or picked[0] is not self.group:
+            g = self.group
+            picked = stacked["picked"] = (g, {name: stacked[name][g] for name in
+                                              ("ideal", "reach", "exponent", "weights", "lo", "hi")})
+        return picked[1]
 
     @property
     def threat_credible(self) -> np.ndarray:

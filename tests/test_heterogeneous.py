@@ -606,3 +606,12 @@ def test_utilities_in_some_rows_are_those_of_all_rows(sets):
         assert mine.dtype == groups.dtype and identical(mine, groups), name
     if name == "within_red_lines" and sets > 1:
         assert not mine.all()  # (some packages are refused)
+    kept = np.flatnonzero(np.arange(n) % 3 != 1)
+    for change in ("rows cut (compaction)", "a group moved (a shock)"):  # ``_stacked``'s picks: made again
+        if change.startswith("rows"):
+            model.keep(kept)
+        elif sets > 1:
+            model._move_group(1, model.groups[1], model.groups[2 % sets], model.group == 1, False)
+        for name in ("utility", "within_red_lines"):
+            mine = getattr(model, "utilities" if name == "utility" else name)(packages[kept])
+            assert identical(mine, model.per_group(getattr(type(model.groups[0]), name), packages[kept])), change
