@@ -333,7 +333,8 @@ class NegotiationModel(mesa.Model, PerReplication):
     def _picked(self, stacked: dict) -> dict[str, np.ndarray]:
         """``_stacked``'s arrays picked for each replication's group (R, N, ...): once for the rows' groups as they
         are, not once a call (a heterogeneous batch's round asks ~10 times); made again when the groups change
-        (``_move_group`` drops the stack) or the rows do (compaction's ``keep`` makes ``group`` a new array)."""
+        (``_move_group`` drops the stack) or the rows do (``_compact`` drops them; ``keep`` makes ``group`` a new
+        array)."""
         picked = stacked.get("picked")
         if picked is None or picked[0] is not self.group:
             g = self.group
@@ -573,6 +574,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         if self.variants is not None:  # the caller's: cut a copy
             self.variants = copy.copy(self.variants)
         self.keep(rows)
+        if self._stack:  # (``_picked``'s arrays of every row: picked again for the rows kept when next asked)
+            self._stack.pop("picked", None)
         for holder in (*self.countries, *self.constituencies):
             holder.keep(rows)
         self._index = index
