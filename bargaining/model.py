@@ -262,17 +262,45 @@ class NegotiationModel(mesa.Model, PerReplication):
             out[rows] = part
         return out
 
+    def _row_wise(self, function: Callable[[Preferences, np.ndarray], np.ndarray], packages: np.ndarray
+                  ) -> np.ndarray:
+        """``per_group`` of a function whose rows are each its own (``Preferences.utility``, ``within_red_lines``):
+        the largest group's on every row at once (no rows picked, nor put back), then the other groups' rows again
+        under their own (a heterogeneous batch's few groups are often one large and a few small: the same
+        numbers, the large group's work without the picking; tests hold them equal)."""
+        counts = np.bincount(self.group, minlength=len(self.groups))
+        largest = int(counts.argmax())
+        out = function(self.groups[largest], packages)
+        for g in np.flatnonzero(counts).tolist():
+            if g != largest:
+                rows = self.group == g
+                out[rows] = function(self.groups[g], packages[rows])
+        return out
+
     def utilities(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) every country's utility of one package per replication (R, K)."""
         if len(self.groups) == 1:
             return self.groups[0].utility(packages)
         stacked = self._stacked()
         if stacked is None:
-            return self.per_group(Preferences.utility, packages)
-        g = self.group  # ``Preferences.utility`` of each replication's group, the same operations elementwise
-        v = value(packages[:, None, :], stacked["ideal"][g], stacked["reach"][g], stacked["exponent"][g],
-                  stacked["linear"])
-        return (v * stacked["weights"][g]).sum(axis=-1)
+            return self._row_wise(Preferences.utility, packages)
+        each = self._picked(stacked)  # ``Preferences.utility`` of each replication's group, the same operations
+        v = value(packages[:, None, :], each["ideal"], each["reach"], each["exponent"], stacked["linear"])
+        return (v * each["weights"]).sum(axis=-1)
+
+    def _utilities_in(self, packages: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """``utilities(packages)[rows]``, computed in the replications ``rows`` (R,) alone: a round's deals are often
+        a few of a heterogeneous batch's rows, in several preference groups (a utility is its row's own: the same
+        numbers; tests hold them equal)."""
+        if len(self.groups) == 1:
+            return self.groups[0].utility(packages[rows])
+        index = np.flatnonzero(rows)
+        groups, which = distinct(self.group[index], len(self.groups))
+        out = np.empty((len(index), len(self.countries)))
+        for i, g in enumerate(groups.tolist()):
+            mine = which == i
+            out[mine] = self.groups[g].utility(packages[index[mine]])
+        return out
 
     def within_red_lines(self, packages: np.ndarray) -> np.ndarray:
         """(R, N) whether each package (R, K) is within each country's red lines."""
@@ -280,9 +308,9 @@ class NegotiationModel(mesa.Model, PerReplication):
             return self.groups[0].within_red_lines(packages)
         stacked = self._stacked()
         if stacked is None:
-            return self.per_group(Preferences.within_red_lines, packages)
-        each, g = packages[:, None, :], self.group  # ``Preferences.within_red_lines`` of each replication's group
-        return ((each >= stacked["lo"][g]) & (each <= stacked["hi"][g])).all(axis=-1)
+            return self._row_wise(Preferences.within_red_lines, packages)
+        each, picked = packages[:, None, :], self._picked(stacked)  # ``Preferences.within_red_lines`` of each
+        return ((each >= picked["lo"]) & (each <= picked["hi"])).all(axis=-1)  # replication's group
 
     def _stacked(self) -> dict | None:
         """The preference groups' arrays stacked (G, N, ...), made again after ``apply`` changes the groups; None
@@ -301,6 +329,18 @@ class NegotiationModel(mesa.Model, PerReplication):
                     "lo": np.stack([g.tolerant_red_lines[0] for g in groups]),
                     "hi": np.stack([g.tolerant_red_lines[1] for g in groups])}
         return self._stack or None
+
+    def _picked(self, stacked: dict) -> dict[str, np.ndarray]:
+        """``_stacked``'s arrays picked for each replication's group (R, N, ...): once for the rows' groups as they
+        are, not once a call (a heterogeneous batch's round asks ~10 times); made again when the groups change
+        (``_move_group`` drops the stack) or the rows do (``_compact`` drops them; ``keep`` makes ``group`` a new
+        array)."""
+        picked = stacked.get("picked")
+        if picked is None or picked[0] is not self.group:
+            g = self.group
+            picked = stacked["picked"] = (g, {name: stacked[name][g] for name in
+                                              ("ideal", "reach", "exponent", "weights", "lo", "hi")})
+        return picked[1]
 
     @property
     def threat_credible(self) -> np.ndarray:
@@ -534,6 +574,8 @@ class NegotiationModel(mesa.Model, PerReplication):
         if self.variants is not None:  # the caller's: cut a copy
             self.variants = copy.copy(self.variants)
         self.keep(rows)
+        if self._stack:  # (``_picked``'s arrays of every row: picked again for the rows kept when next asked)
+            self._stack.pop("picked", None)
         for holder in (*self.countries, *self.constituencies):
             holder.keep(rows)
         self._index = index
@@ -722,7 +764,7 @@ class NegotiationModel(mesa.Model, PerReplication):
         "termination"``; a country's reservation value if it has one)."""
         termination = self.termination[rows]  # (R, N) already
         if outcome in (Outcome.DEAL, Outcome.BILATERAL):
-            agreed = self.utilities(self.agreement.package)[rows]
+            agreed = self._utilities_in(self.agreement.package, rows)
             if outcome == Outcome.DEAL:
                 return agreed  # those left out of a bilateral keep neither NAFTA nor the new text
             return np.where(self.agreement.signatories[rows], agreed, termination)

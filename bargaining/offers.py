@@ -665,8 +665,13 @@ def _at(paths: list[ConcessionPath], which: np.ndarray, issue: np.ndarray, step:
     """``paths[which].positions[issue, step]``, broadcast."""
     if len(paths) == 1:
         return paths[0].positions[issue, step]
-    width = np.array([path.positions.shape[1] for path in paths])
-    first = np.cumsum([path.positions.size for path in paths]) - len(paths[0].start) * width
+    first, width, at = [], [], 0  # each path's first position in the joined ones, and its (K, W)'s W: summed in
+    for path in paths:  # Python (a heterogeneous batch's rounds make hundreds of these calls on a few paths)
+        k, w = path.positions.shape
+        first.append(at)
+        width.append(w)
+        at += k * w
+    first, width = np.array(first), np.array(width)
     return np.concatenate([path.positions.ravel() for path in paths])[first[which] + issue * width[which] + step]
 
 

@@ -576,3 +576,42 @@ def test_a_shock_applied_to_many_groups_at_once_is_applied_to_each(data):
         if want is not None:
             for name in ("ideal", "lo", "hi", "weights", "termination"):
                 assert getattr(got, name).tobytes() == getattr(want, name).tobytes(), name
+
+
+
+@pytest.mark.parametrize("sets", [1, 2, 3, 9])
+def test_utilities_in_some_rows_are_those_of_all_rows(sets):
+    """``NegotiationModel._utilities_in`` (a round's deals' utilities, computed in their rows alone) gives the bits
+    of ``utilities`` of every row, picked: with one preference group, a few (``_row_wise``) and many (stacked); and
+    ``utilities`` and ``within_red_lines`` give ``per_group``'s (each group's rows alone)."""
+    scenario = BASE["nafta-2017"]
+    n, rng = 40, np.random.default_rng(sets)
+    table = {}
+    for code, country in scenario.spec.countries.items():
+        issues = list(country.weights)
+        weights = np.round(rng.dirichlet(np.ones(len(issues)) * 2.0, size=sets), 6)
+        weights[:, -1] = np.round(1.0 - weights[:, :-1].sum(axis=1), 6)
+        table.update({f"{code}.weights.{issue}": weights[np.arange(n) % sets, j] for j, issue in enumerate(issues)})
+    cases, case = bargaining.simulate.parameter_sets(scenario, table, n)
+    model = NegotiationModel(cases.base_of(0), seeds=range(n), record=False, variants=Variants.of(cases, case))
+    assert len(model.groups) == sets
+    packages = rng.uniform(0.0, 1.0, (n, len(model.space)))
+    for rows in (np.ones(n, dtype=bool), rng.uniform(size=n) < 0.3, np.arange(n) == 5):
+        some_rows, all_rows = model._utilities_in(packages, rows), model.utilities(packages)[rows]
+        assert some_rows.shape == all_rows.shape and identical(some_rows, all_rows)
+    packages[::3] = rng.uniform(-0.2, 1.2, (len(packages[::3]), packages.shape[1]))  # some across red lines
+    for name in ("utility", "within_red_lines"):
+        mine, groups = getattr(model, "utilities" if name == "utility" else name)(packages), model.per_group(
+            getattr(type(model.groups[0]), name), packages)
+        assert mine.dtype == groups.dtype and identical(mine, groups), name
+    if name == "within_red_lines" and sets > 1:
+        assert not mine.all()  # (some packages are refused)
+    kept = np.flatnonzero(np.arange(n) % 3 != 1)
+    for change in ("rows cut (compaction)", "a group moved (a shock)"):  # ``_stacked``'s picks: made again
+        if change.startswith("rows"):
+            model.keep(kept)
+        elif sets > 1:
+            model._move_group(1, model.groups[1], model.groups[2 % sets], model.group == 1, False)
+        for name in ("utility", "within_red_lines"):
+            mine = getattr(model, "utilities" if name == "utility" else name)(packages[kept])
+            assert identical(mine, model.per_group(getattr(type(model.groups[0]), name), packages[kept])), change
