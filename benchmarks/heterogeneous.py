@@ -7,7 +7,8 @@
 1. A batch of ``--sets`` replications of nafta-2017, each with its own parameter set (the U.S. termination value,
    Canada's beta, the partners' beliefs, belief erosion and aspiration noise drawn at random), against a one-set
    batch of the same size, side by side: CPU seconds of each (``time.process_time``: fair on a busy machine), runs
-   per CPU second and their ratio (the heterogeneous batch's rate over the one-set batch's), the CPU time of its
+   per CPU second and their ratio (the heterogeneous batch's rate over the one-set batch's; medians of 5
+   alternated measurements, each heterogeneous batch with a table of its own), the CPU time of its
    table alone (validation and parameter sets: ``simulate.parameter_sets``), the peak resident
    memory of the process after each, and the first 200 sets run one by one as before (``with_overrides``, then
    ``run``). The one-set batch of nafta-2017's own parameters is mostly deals in 7 rounds; the table's runs last
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import platform
 import resource
+import statistics
 import time
 from pathlib import Path
 
@@ -46,6 +48,7 @@ from bargaining.model import NegotiationModel
 from bargaining.simulate import parameter_sets
 
 ROOT = Path(__file__).resolve().parents[1]
+REPEATS = 5  # alternated measurements of each batch, their medians reported
 
 
 def table(size: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -63,22 +66,27 @@ def batches(sets: int, rows: int) -> None:
     scenario = bargaining.load_scenario("nafta-2017")
     seeds = np.arange(sets)
     bargaining.run_batch(scenario, seeds[:20], parameters=table(20, 1))  # imports and first paths
-    start = time.process_time()
-    bargaining.run_batch(scenario, seeds)
-    one = time.process_time() - start
-    one_mb = peak_mb()
+    ones, manys = [], []
+    for repeat in range(REPEATS):  # alternated, each heterogeneous batch a table of its own (its paths built anew)
+        start = time.process_time()
+        bargaining.run_batch(scenario, seeds)
+        ones.append(time.process_time() - start)
+        one_mb = peak_mb()
+        start = time.process_time()
+        bargaining.run_batch(scenario, seeds, parameters=table(sets, 100 + repeat))
+        manys.append(time.process_time() - start)
+    one, many = statistics.median(ones), statistics.median(manys)
     start = time.process_time()
     sets_of_table = parameter_sets(scenario, table(sets), sets)
     validated = time.process_time() - start
     del sets_of_table
-    start = time.process_time()
-    bargaining.run_batch(scenario, seeds, parameters=table(sets))
-    many = time.process_time() - start
-    print(f"one-set batch of {sets:,}: {one:.2f} CPU s ({sets / one:,.0f} runs per CPU second), peak RSS "
+    print(f"one-set batch of {sets:,}: {one:.3f} CPU s ({sets / one:,.0f} runs per CPU second), peak RSS "
           f"{one_mb:.0f} MB")
-    print(f"batch of {sets:,} distinct parameter sets: {many:.2f} CPU s ({sets / many:,.0f} runs per CPU second), "
+    print(f"batch of {sets:,} distinct parameter sets: {many:.3f} CPU s ({sets / many:,.0f} runs per CPU second), "
           f"peak RSS {peak_mb():.0f} MB; its table (validation, parameter sets): {validated:.3f} CPU s")
-    print(f"ratio (heterogeneous rate / one-set rate): {one / many:.2f}")
+    ratios = sorted(o / m for o, m in zip(ones, manys, strict=True))
+    print(f"ratio (heterogeneous rate / one-set rate): {one / many:.2f} (medians of {REPEATS} alternated pairs; "
+          f"pair by pair {ratios[0]:.2f}-{ratios[-1]:.2f})")
     compacted, default = [], NegotiationModel.compact_min
     for minimum in (default, 10**18, default, 10**18):  # its concession paths built: the model's work alone
         NegotiationModel.compact_min = minimum
