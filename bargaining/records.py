@@ -17,7 +17,8 @@ def _frame(rows: list[tuple], columns: dict[str, type]) -> pd.DataFrame:
     """A frame from row tuples, one column per name, each built once with its dtype."""
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     return pd.DataFrame({name: np.array(v, dtype=dtype) for (name, dtype), v in zip(columns.items(), values,
-                                                                                        strict=True)})
+                                                                                        strict=True)},
+                        copy=False)  # (arrays made here: not copied again into blocks)
 
 
 class Records:
@@ -43,12 +44,10 @@ class Records:
 
     def rounds(self, model) -> pd.DataFrame:
         """Per round and country: round, month, country, aspiration, walk_away, belief, offer_utility, issues."""
-        columns = {"round": int, "country": object, "aspiration": float, "walk_away": float, "belief": float,
-                   "offer_utility": float, **dict.fromkeys(model.space.names, float)}
-        frame = _frame(self.countries, columns)
-        months = {r: model.case.month(r) for r in dict.fromkeys(frame["round"].tolist())}
-        frame.insert(1, "month", np.array([months[r] for r in frame["round"].tolist()], dtype=object))
-        return frame
+        columns = {"round": int, "month": object, "country": object, "aspiration": float, "walk_away": float,
+                   "belief": float, "offer_utility": float, **dict.fromkeys(model.space.names, float)}
+        months = {r: model.case.month(r) for r in dict.fromkeys(row[0] for row in self.countries)}
+        return _frame([(row[0], months[row[0]], *row[1:]) for row in self.countries], columns)
 
     def packages(self, model) -> pd.DataFrame:
         """Every tabled package: round, proposer, each issue (natural values or labels) and each country's
@@ -65,7 +64,7 @@ class Records:
         utilities = model.preferences.utility(packages).reshape(len(self.tabled), len(countries))
         for n, code in enumerate(countries):
             columns[f"u_{code}"] = utilities[:, n]
-        return pd.DataFrame(columns)
+        return pd.DataFrame(columns, copy=False)  # (arrays made here, or the utilities': not copied again)
 
     def domestic(self, model) -> pd.DataFrame:
         """Per constituency kind (in acting order), round and constituency: round, country, kind, pressure."""
