@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import bargaining
 from bargaining import domestic
 from bargaining.domestic import zone
-from bargaining.domestic.shocks import Shock, excess_past
+from bargaining.domestic.shocks import Shock, excess_one, excess_past
 from bargaining.model import NegotiationModel
 from bargaining.scenario import ScenarioError
 
@@ -696,7 +696,7 @@ def test_only_signatories_ratify_a_bilateral_agreement(nafta):
 def test_excess_past_set_points_is_each_ones_excess_summed_in_order_alone_or_in_a_batch(k, r, data):
     """``excess_past`` takes every set point at once: per package, it is the sum in the issues' order (from 0) of how
     far the package lies past each point on the side away from the ideal, and a package's excess is the same bits
-    in a batch as alone."""
+    in a batch as alone, and as ``excess_one`` on Python numbers (a single run's)."""
     unit = st.floats(0, 1)
     issues = np.array(data.draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=k, unique=True)))
     p = len(issues)
@@ -707,6 +707,8 @@ def test_excess_past_set_points_is_each_ones_excess_summed_in_order_alone_or_in_
     for i in range(r):
         alone = excess_past(ideal, issues, points[i:i + 1], x[i:i + 1])
         assert alone.tobytes() == batch[i:i + 1].tobytes()
+        one = excess_one(ideal.tolist(), issues.tolist(), points[i].tolist(), x[i].tolist())
+        assert np.float64(one).tobytes() == batch[i].tobytes()
         total = 0.0
         for point, issue in zip(points[i].tolist(), issues.tolist(), strict=True):
             package = x[i, issue].item()

@@ -176,16 +176,11 @@ def applied_to_all(shocks: list[Shock], prefs: list[Preferences]) -> list[Prefer
     return out
 
 
-
-
 def excess_past(ideal: np.ndarray, issues: np.ndarray, points: np.ndarray, x: np.ndarray) -> np.ndarray:
     """How far (in shares of each issue's range, summed) package(s) ``x`` (..., K) lie past ``points`` (P,) on the
     ``issues`` (P,) (normalised points, or (..., P): one set per package) on the side away from the ideal point
     ``ideal`` (K,), or one per package (..., K): (...,). Every issue at once, summed in the issues' order."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 2 and len(x) == 1 and points.size == len(issues) and ideal.size == x.shape[1]:  # one package
-        return np.array([excess_one(ideal.ravel().tolist(), issues.tolist(), points.ravel().tolist(), x[0].tolist())])
-    x = x.take(issues, axis=-1)
+    x = np.asarray(x, dtype=float).take(issues, axis=-1)
     past = np.maximum(np.where(points >= ideal.take(issues, axis=-1), x - points, points - x), 0.0)  # (..., P)
     total = np.zeros(past.shape[:-1])
     for d in range(len(issues)):  # in order, as a sum of Python numbers
