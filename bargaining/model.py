@@ -714,13 +714,11 @@ class NegotiationModel(mesa.Model, PerReplication):
     def _notice_or_erosion(self) -> None:
         """The clock's notice of withdrawal (the partners' beliefs become 1) or erosion of their beliefs."""
         if self.size == 1:  # a single run (live here): its one entry as Python numbers and bools (the same bits)
-            t = self.threatener
-            notice, erosion = self.clock.end_round_one(
-                t is not None and self._termination[0, t].item() > self.status_quo_utility[t].item())
+            notice, erosion = self.clock.end_round_one(self.threat_credible.item())  # (from the deadline on only)
             self._moved |= notice or erosion
+            rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
             for agent in self.countries if notice or erosion else ():
-                if agent.row != t:
-                    rate = self.case.spec.threat.belief_erosion if self.variants is None else self.variants.erosion
+                if agent.row != self.threatener:
                     agent.belief = np.array([1.0]) if notice else agent.belief * (1.0 - rate)
             return
         notice, erosion = self.clock.end_round(self.threat_credible, self.live)
